@@ -1,0 +1,93 @@
+import type { HotStore } from '@runstream/hot-store';
+import express, { type Express } from 'express';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { Server } from 'socket.io';
+import type { Authorizer } from './auth';
+import type { HistorySource } from './history-source';
+import { errorHandler, notFound } from './http-errors';
+import { LivePublisher } from './live/live-publisher';
+import type { LiveServer } from './live/live-server';
+import { attachLiveSubscriptions } from './live/live-subscriptions';
+import type { IngestMetrics } from './metrics';
+import { healthRouter } from './routes/health';
+import { runsRouter } from './routes/runs';
+import { samplesRouter } from './routes/samples';
+import { variablesRouter } from './routes/variables';
+
+export interface IngestDeps {
+  hotStore: HotStore;
+  /** Defaults to the hot store's buffer. */
+  history?: HistorySource;
+  authorizer: Authorizer;
+  metrics: IngestMetrics;
+  logger: Logger;
+  config: { maxBodyBytes: number; snapshotChunkSamples: number };
+}
+
+export interface IngestApp {
+  app: Express;
+  server: HttpServer;
+  io: LiveServer;
+  /** Stops taking connections, closes sockets and waits for in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** Builds the ingest HTTP API and Socket.IO server without listening (main.ts listens). */
+export function createApp(deps: IngestDeps): IngestApp {
+  const { hotStore, authorizer, metrics, logger, config } = deps;
+  const history = deps.history ?? hotStore.reader;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const server = createServer(app);
+  const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6 });
+  const live = new LivePublisher(io, { skipEmptyRooms: true });
+  attachLiveSubscriptions(io, {
+    hotStore,
+    history,
+    authorizer,
+    metrics,
+    logger,
+    snapshotChunkSamples: config.snapshotChunkSamples,
+  });
+
+  app.use(
+    pinoHttp({
+      logger,
+      // Success is the common case at thousands of requests a second: debug only.
+      customLogLevel: (_req, res, err) =>
+        err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(healthRouter({ hotStore, metrics }));
+  const maxBodyBytes = config.maxBodyBytes;
+  app.use('/v1', runsRouter({ hotStore, authorizer, maxBodyBytes }));
+  app.use('/v1', samplesRouter({ hotStore, authorizer, live, metrics, maxBodyBytes }));
+  app.use('/v1', variablesRouter({ hotStore, history, authorizer }));
+  app.use(notFound);
+  app.use(errorHandler(logger, maxBodyBytes));
+
+  return {
+    app,
+    server,
+    io,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // io.close() also closes the HTTP server and waits for it.
+        void io.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+import {
+  MalformedJsonError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RunstreamError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  toErrorBody,
+} from '@runstream/domain';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+interface BodyParserError {
+  type: string;
+  status?: number;
+  message: string;
+}
+
+const isBodyParserError = (err: unknown): err is BodyParserError =>
+  typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string';
+
+/** Turns what body-parser throws into our named errors, so every 4xx has one shape. */
+function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new MalformedJsonError(
+        `request body is not valid JSON (${err.message}); NaN and Infinity are not JSON: send {"$num":"NaN"}`,
+        { cause: err },
+      );
+    case 'entity.too.large':
+      return new PayloadTooLargeError(limitBytes);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new RunstreamError('unsupported_media_type', 415, err.message);
+    case 'request.aborted':
+      return new RunstreamError('request_aborted', 400, 'the client aborted the request');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    void _next;
+    let known: RunstreamError | undefined;
+    if (err instanceof RunstreamError) known = err;
+    else if (isBodyParserError(err)) known = fromBodyParser(err, limitBytes);
+
+    if (known === undefined) {
+      logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
+      return;
+    }
+    if (known instanceof ServiceUnavailableError)
+      res.setHeader('Retry-After', String(known.retryAfterSeconds));
+    if (known instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(known.httpStatus).json(toErrorBody(known));
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+};

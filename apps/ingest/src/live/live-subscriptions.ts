@@ -1,0 +1,136 @@
+import {
+  RunstreamError,
+  lastSeqOf,
+  rechunk,
+  roomOf,
+  subscribeRequestSchema,
+  unsubscribeRequestSchema,
+  type SocketError,
+  type SubscribeAck,
+  type UnsubscribeAck,
+} from '@runstream/domain';
+import type { HotStore } from '@runstream/hot-store';
+import type { Logger } from 'pino';
+import { bearerToken, type Authorizer } from '../auth';
+import type { HistorySource } from '../history-source';
+import type { IngestMetrics } from '../metrics';
+import { validate } from '../routes/validate';
+import type { LiveServer, LiveSocket } from './live-server';
+
+export interface LiveSubscriptionDeps {
+  hotStore: HotStore;
+  history: HistorySource;
+  authorizer: Authorizer;
+  metrics: IngestMetrics;
+  logger: Logger;
+  snapshotChunkSamples: number;
+}
+
+const toSocketError = (err: unknown): SocketError =>
+  err instanceof RunstreamError
+    ? { code: err.code, message: err.message }
+    : { code: 'internal', message: 'internal server error' };
+
+/**
+ * The subscribe protocol: join the room first, then read history and send it
+ * as bounded `snapshot` chunks, then acknowledge with the last seq sent. Live
+ * events that arrive meanwhile carry their seqs; the client drops what it has.
+ * Joining before reading is what makes it gap-free: a sample written after the
+ * join is emitted to us, one written before it is in the history we read.
+ */
+export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDeps): void {
+  const { authorizer, metrics, logger } = deps;
+
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown };
+    const token =
+      typeof auth.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
+    try {
+      authorizer.check(token, 'read');
+      next();
+    } catch (err) {
+      const e = new Error(err instanceof Error ? err.message : 'unauthorized') as Error & { data?: unknown };
+      e.data = toSocketError(err);
+      next(e);
+    }
+  });
+
+  io.on('connection', (socket) => {
+    socket.data.subscriptions = new Set();
+    socket.on('subscribe', (req, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      subscribe(socket, req, deps).then(reply, (err: unknown) => {
+        if (!(err instanceof RunstreamError)) logger.error({ err }, 'subscribe failed');
+        reply({ ok: false, error: toSocketError(err) });
+      });
+    });
+    socket.on('unsubscribe', (req, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      try {
+        const { run, variable } = validate(unsubscribeRequestSchema, req, 'unsubscribe');
+        const room = roomOf(run, variable);
+        if (socket.data.subscriptions.delete(room)) metrics.subscriptions.dec();
+        void socket.leave(room);
+        reply({ ok: true } satisfies UnsubscribeAck);
+      } catch (err) {
+        reply({ ok: false, error: toSocketError(err) });
+      }
+    });
+    socket.on('disconnect', () => {
+      metrics.subscriptions.dec(socket.data.subscriptions.size);
+      socket.data.subscriptions.clear();
+    });
+  });
+}
+
+async function subscribe(
+  socket: LiveSocket,
+  req: unknown,
+  deps: LiveSubscriptionDeps,
+): Promise<SubscribeAck> {
+  const { run, variable, fromSeq = 1 } = validate(subscribeRequestSchema, req, 'subscribe');
+  const exists = (await deps.hotStore.runs.get(run)) !== undefined;
+  if (!exists) return { ok: false, error: { code: 'run_not_found', message: `run '${run}' does not exist` } };
+
+  const room = roomOf(run, variable);
+  await socket.join(room);
+  if (!socket.data.subscriptions.has(room)) {
+    socket.data.subscriptions.add(room);
+    deps.metrics.subscriptions.inc();
+  }
+
+  let lastSeq = fromSeq - 1;
+  const history = deps.history.chunks(run, variable, fromSeq);
+  for await (const chunk of rechunk(history, fromSeq, deps.snapshotChunkSamples)) {
+    if (socket.disconnected) break;
+    socket.emit('snapshot', { run, variable, ...chunk });
+    deps.metrics.snapshotSamples.inc(chunk.t.length);
+    lastSeq = lastSeqOf(chunk);
+    await transportDrained(socket);
+  }
+  return { ok: true, lastSeq };
+}
+
+/**
+ * Back-pressure for long snapshots: wait while the engine's transport is busy
+ * writing, so one subscriber's history is never queued in memory whole. The
+ * timer guards against a transport that reports readiness some other way
+ * (long-polling waits for the client's next poll).
+ */
+function transportDrained(socket: LiveSocket): Promise<void> {
+  const transport = socket.conn.transport;
+  if (transport.writable || socket.disconnected) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      transport.off('drain', done);
+      transport.off('ready', done);
+      transport.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 100);
+    transport.once('drain', done);
+    transport.once('ready', done);
+    transport.once('close', done);
+  });
+}

@@ -1,0 +1,65 @@
+import { HotStore } from '@runstream/hot-store';
+import { pino } from 'pino';
+import { createApp } from './app';
+import { Authorizer } from './auth';
+import { loadConfig } from './config';
+import { IngestMetrics } from './metrics';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ name: 'ingest', level: config.LOG_LEVEL });
+  if (config.RUNSTREAM_INSECURE_NO_AUTH) {
+    logger.warn(
+      '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run. Development only. !!!',
+    );
+  }
+
+  const hotStore = HotStore.connect(config.REDIS_URL);
+  const ingest = createApp({
+    hotStore,
+    authorizer: new Authorizer({
+      writeTokens: config.RUNSTREAM_WRITE_TOKENS,
+      readTokens: config.RUNSTREAM_READ_TOKENS,
+      insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
+    }),
+    metrics: new IngestMetrics(),
+    logger,
+    config: {
+      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+      snapshotChunkSamples: config.SNAPSHOT_CHUNK_SAMPLES,
+    },
+  });
+
+  await new Promise<void>((resolve) => ingest.server.listen(config.PORT, config.HOST, resolve));
+  logger.info({ port: config.PORT, host: config.HOST, redis: config.REDIS_URL }, 'ingest listening');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    ingest
+      .close()
+      .then(() => hotStore.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The ingest app's Prometheus metrics, on a registry of its own (tests build many apps). */
+export class IngestMetrics {
+  readonly registry = new Registry();
+
+  readonly samplesWritten = new Counter({
+    name: 'runstream_ingest_samples_written_total',
+    help: 'Samples written to the hot store (duplicates excluded).',
+    registers: [this.registry],
+  });
+
+  readonly batches = new Counter({
+    name: 'runstream_ingest_batches_total',
+    help: 'Sample batches answered, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'runstream_ingest_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: 'runstream_ingest_live_subscriptions',
+    help: 'Live subscriptions held by this process.',
+    registers: [this.registry],
+  });
+
+  readonly snapshotSamples = new Counter({
+    name: 'runstream_ingest_snapshot_samples_total',
+    help: 'Samples sent to subscribers as snapshot history.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,51 @@
+import { parseIngestBatch, type SamplesAck } from '@runstream/domain';
+import type { HotStore } from '@runstream/hot-store';
+import { Router } from 'express';
+import type { Authorizer } from '../auth';
+import type { LivePublisher } from '../live/live-publisher';
+import type { IngestMetrics } from '../metrics';
+import { jsonBody } from './json-body';
+import { requireScope } from './require-scope';
+import { runParam } from './validate';
+
+/**
+ * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
+ * one emit per variable, respond. Nothing else happens here.
+ */
+export function samplesRouter(deps: {
+  hotStore: HotStore;
+  authorizer: Authorizer;
+  live: LivePublisher;
+  metrics: IngestMetrics;
+  maxBodyBytes: number;
+}): Router {
+  const { hotStore, authorizer, live, metrics } = deps;
+  const router = Router();
+
+  router.post(
+    '/runs/:run/samples',
+    requireScope(authorizer, 'write'),
+    ...jsonBody(deps.maxBodyBytes),
+    async (req, res) => {
+      const run = runParam(req.params.run);
+      const batch = parseIngestBatch(req.body);
+      const result = await hotStore.writer.write(run, batch);
+      if (result.duplicate) {
+        metrics.batches.inc({ outcome: 'duplicate' });
+      } else {
+        metrics.batches.inc({ outcome: 'written' });
+        metrics.samplesWritten.inc(batch.sampleCount);
+        live.publish(run, batch.series, result.ranges);
+      }
+      const ack: SamplesAck = {
+        run,
+        ...(batch.producer !== undefined ? { producer: batch.producer, batch: batch.batch } : {}),
+        duplicate: result.duplicate,
+        ranges: result.ranges,
+      };
+      res.json(ack);
+    },
+  );
+
+  return router;
+}

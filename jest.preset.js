@@ -1,0 +1,17 @@
+// Shared jest preset: ts-jest in transpile-only mode (typecheck is its own task),
+// workspace packages resolved to their sources so tests never need a build first.
+const path = require('node:path');
+
+module.exports = (dir) => ({
+  displayName: path.basename(dir),
+  rootDir: dir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
+  },
+  moduleNameMapper: {
+    '^@runstream/(domain|hot-store|sdk|testkit)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+  },
+  testTimeout: 60_000,
+});

@@ -1,0 +1,112 @@
+/**
+ * Named errors shared by every app. Each carries a stable `code` (what clients
+ * branch on), the HTTP status it maps to, and optional `details` (e.g. the
+ * fields a validation error names). The JSON shape on the wire is
+ * `{ error: { code, message, details } }` — see `toErrorBody`.
+ */
+export class RunstreamError extends Error {
+  constructor(
+    readonly code: string,
+    readonly httpStatus: number,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function toErrorBody(err: RunstreamError): ErrorBody {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    },
+  };
+}
+
+/** One offending field of a request, with a dotted path such as `variables.x.t[3]`. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends RunstreamError {
+  constructor(message: string, issues: FieldIssue[] = []) {
+    super('invalid_request', 400, message, issues.length > 0 ? { issues } : undefined);
+  }
+}
+
+export class MalformedJsonError extends RunstreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('malformed_json', 400, message, undefined, options);
+  }
+}
+
+export class UnsupportedMediaTypeError extends RunstreamError {
+  constructor(message: string) {
+    super('unsupported_media_type', 415, message);
+  }
+}
+
+export class UnauthorizedError extends RunstreamError {
+  constructor(message = 'a bearer token is required') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends RunstreamError {
+  constructor(message: string) {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends RunstreamError {
+  constructor(message: string, code = 'not_found') {
+    super(code, 404, message);
+  }
+}
+
+export class RunNotFoundError extends NotFoundError {
+  constructor(readonly runId: string) {
+    super(`run '${runId}' does not exist`, 'run_not_found');
+  }
+}
+
+export class RunNotRunningError extends RunstreamError {
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+  ) {
+    super(
+      'run_not_running',
+      409,
+      `run '${runId}' is ${status}: it takes no more samples`,
+      { status },
+    );
+  }
+}
+
+export class PayloadTooLargeError extends RunstreamError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 413, `request body is larger than ${limitBytes} bytes`, {
+      limitBytes,
+    });
+  }
+}
+
+export class ServiceUnavailableError extends RunstreamError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super('unavailable', 503, message, { retryAfterSeconds }, options);
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { WireValue } from './sample-value';
+
+/** One variable's seqs given by one write: first..last, inclusive. */
+export interface SeqRange {
+  variable: string;
+  first: number;
+  last: number;
+}
+
+/** The answer to POST /v1/runs/:run/samples. */
+export interface SamplesAck {
+  run: string;
+  producer?: string;
+  batch?: number;
+  /** True when this (producer, batch) was written before: nothing was written again. */
+  duplicate: boolean;
+  ranges: SeqRange[];
+}
+
+export interface VariableStats {
+  name: string;
+  /** Samples written so far, which is also the last seq given. */
+  count: number;
+  /** Over finite scalar numeric values; absent when there were none. */
+  min?: number;
+  max?: number;
+  lastT?: number;
+  lastV?: WireValue;
+}
+
+/**
+ * A contiguous run of samples of one variable, columnar: the sample at index i
+ * has seq `first + i`. Used by history pages, snapshot chunks and live events.
+ */
+export interface SampleChunk {
+  first: number;
+  t: number[];
+  v: WireValue[];
+}
+
+/** GET /v1/runs/:run/variables/:variable/samples */
+export interface HistoryPage extends SampleChunk {
+  run: string;
+  variable: string;
+  /** The seq to ask for next. */
+  nextSeq: number;
+  /** True when the page was cut by `limit`: more history follows `nextSeq`. */
+  more: boolean;
+}
+
+export const MAX_HISTORY_LIMIT = 100_000;
+
+export const historyQuerySchema = z.strictObject({
+  fromSeq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
+  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(10_000),
+});
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { ValidationError, type FieldIssue } from './errors';
+import { producerIdSchema, variableNameProblem, variableNameSchema } from './names';
+import { normalizeWireValues, wireValueSchema, type BatchSummary, type WireValue } from './sample-value';
+
+export const MAX_VARIABLES_PER_BATCH = 4096;
+
+/** The samples of one variable inside one batch, columnar: t[i] goes with v[i]. */
+export interface VariableSeries {
+  name: string;
+  t: number[];
+  v: WireValue[];
+  summary: BatchSummary;
+}
+
+/** A validated batch, whichever form it arrived in. */
+export interface IngestBatch {
+  /** With `batch`, makes a retried request idempotent. */
+  producer?: string;
+  batch?: number;
+  series: VariableSeries[];
+  sampleCount: number;
+}
+
+const batchIdentity = {
+  producer: producerIdSchema.optional(),
+  batch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+};
+
+const seriesSchema = z
+  .strictObject({
+    t: z.array(z.number()).min(1, 'a variable needs at least one sample'),
+    v: z.array(wireValueSchema),
+  })
+  .refine((s) => s.t.length === s.v.length, {
+    message: 't and v must have the same length',
+    path: ['v'],
+  });
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Columnar form: `{ producer, batch, variables: { name: { t: [...], v: [...] } } }`.
+ * `variables` is walked by hand, not with z.record: a record schema silently
+ * drops a variable named `__proto__`, and every printable name must work.
+ */
+const columnarSchema = z.strictObject({
+  ...batchIdentity,
+  variables: z.custom<Record<string, unknown>>(isPlainObject, 'variables must be an object'),
+});
+
+/** Row form: `{ producer, batch, samples: [{ variable, t, v }] }`. */
+const rowSchema = z.strictObject({
+  ...batchIdentity,
+  samples: z
+    .array(z.strictObject({ variable: variableNameSchema, t: z.number(), v: wireValueSchema }))
+    .min(1, 'samples must not be empty'),
+});
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(body)' : out;
+}
+
+export function issuesOf(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldIssue[] {
+  return error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message }));
+}
+
+function fail(issues: FieldIssue[]): never {
+  const first = issues[0];
+  throw new ValidationError(
+    first ? `${first.path}: ${first.message}` : 'invalid request body',
+    issues.slice(0, 20),
+  );
+}
+
+/**
+ * Validates a parsed request body in either form and returns it columnar,
+ * with -0 tagged and per-variable min/max computed. Throws ValidationError
+ * naming the offending field(s).
+ */
+export function parseIngestBatch(body: unknown): IngestBatch {
+  if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
+  if ('samples' in body && 'variables' in body)
+    fail([{ path: '(body)', message: 'send either variables (columnar) or samples (rows), not both' }]);
+  if (('producer' in body) !== ('batch' in body))
+    fail([{ path: '(body)', message: 'producer and batch go together: send both or neither' }]);
+  if ('samples' in body) return parseRows(body);
+  if (!('variables' in body))
+    fail([{ path: '(body)', message: 'body needs variables (columnar) or samples (rows)' }]);
+
+  const envelope = columnarSchema.safeParse(body);
+  if (!envelope.success) fail(issuesOf(envelope.error));
+  const entries = Object.entries(envelope.data.variables);
+  if (entries.length === 0) fail([{ path: 'variables', message: 'variables must not be empty' }]);
+  if (entries.length > MAX_VARIABLES_PER_BATCH)
+    fail([{ path: 'variables', message: `at most ${MAX_VARIABLES_PER_BATCH} variables per batch` }]);
+
+  const series: VariableSeries[] = [];
+  let sampleCount = 0;
+  for (const [name, raw] of entries) {
+    const problem = variableNameProblem(name);
+    if (problem !== undefined) fail([{ path: `variables.${name}`, message: problem }]);
+    const parsed = seriesSchema.safeParse(raw);
+    if (!parsed.success) fail(issuesOf(parsed.error, ['variables', name]));
+    const { t, v } = parsed.data;
+    series.push({ name, t, v, summary: normalizeWireValues(v) });
+    sampleCount += t.length;
+  }
+  return { producer: envelope.data.producer, batch: envelope.data.batch, series, sampleCount };
+}
+
+function parseRows(body: Record<string, unknown>): IngestBatch {
+  const parsed = rowSchema.safeParse(body);
+  if (!parsed.success) fail(issuesOf(parsed.error));
+  const byName = new Map<string, { t: number[]; v: WireValue[] }>();
+  for (const row of parsed.data.samples) {
+    let s = byName.get(row.variable);
+    if (s === undefined) {
+      s = { t: [], v: [] };
+      byName.set(row.variable, s);
+    }
+    s.t.push(row.t);
+    s.v.push(row.v);
+  }
+  if (byName.size > MAX_VARIABLES_PER_BATCH)
+    fail([{ path: 'samples', message: `at most ${MAX_VARIABLES_PER_BATCH} variables per batch` }]);
+  const series = [...byName].map(([name, s]) => ({ name, ...s, summary: normalizeWireValues(s.v) }));
+  return {
+    producer: parsed.data.producer,
+    batch: parsed.data.batch,
+    series,
+    sampleCount: parsed.data.samples.length,
+  };
+}

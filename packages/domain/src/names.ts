@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Run ids are safe in every key and URL as they are. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+export const runIdSchema = z
+  .string()
+  .regex(RUN_ID_PATTERN, 'run id must be 1-128 characters of A-Z a-z 0-9 . _ -');
+
+/** Producer ids follow the run-id alphabet: they end up in Redis hash fields. */
+export const producerIdSchema = z
+  .string()
+  .regex(RUN_ID_PATTERN, 'producer id must be 1-128 characters of A-Z a-z 0-9 . _ -');
+
+export const MAX_VARIABLE_NAME_BYTES = 256;
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/**
+ * Why a variable name is unacceptable, or undefined when it is fine: any
+ * printable UTF-8 (no control characters, no lone surrogates) of 1-256 bytes.
+ * Names are never trusted inside keys: see `encodeName`.
+ */
+export function variableNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'variable name must not be empty';
+  if (!name.isWellFormed()) return 'variable name must be valid UTF-8 (no lone surrogates)';
+  if (CONTROL_CHARACTER.test(name)) return 'variable name must not contain control characters';
+  if (Buffer.byteLength(name, 'utf8') > MAX_VARIABLE_NAME_BYTES)
+    return `variable name must be at most ${MAX_VARIABLE_NAME_BYTES} bytes of UTF-8`;
+  return undefined;
+}
+
+export const variableNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = variableNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * Encodes a name so it is one opaque token in a Redis or object key: every
+ * byte outside `[A-Za-z0-9_-]` becomes `%XX` (UTF-8). The result never holds
+ * `/`, `:`, `{`, `}`, `.` or a bare `%`, so `../x`, `a:b` or `{tag}` cannot
+ * escape their place, and it is injective (distinct names, distinct tokens).
+ * Callers validate names first (`variableNameProblem`).
+ */
+export function encodeName(name: string): string {
+  return encodeURIComponent(name).replace(
+    /[.!~*'()]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+export function decodeName(encoded: string): string {
+  return decodeURIComponent(encoded);
+}

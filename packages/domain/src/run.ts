@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { runIdSchema } from './names';
+
+export type RunStatus = 'running' | 'completing' | 'completed';
+export type CompletionReason = 'requested' | 'idle';
+export type RunMeta = Record<string, string | number | boolean | null>;
+
+export interface Run {
+  id: string;
+  status: RunStatus;
+  /** ISO-8601 */
+  createdAt: string;
+  completedAt?: string;
+  reason?: CompletionReason;
+  meta: RunMeta;
+}
+
+const metaKeySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((k) => k !== '__proto__', 'meta key __proto__ is reserved');
+
+export const createRunBodySchema = z.strictObject({
+  id: runIdSchema.optional(),
+  meta: z
+    .record(metaKeySchema, z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .refine((m) => Object.keys(m).length <= 64, 'at most 64 meta entries')
+    .optional(),
+});
+export type CreateRunBody = z.infer<typeof createRunBodySchema>;
+
+export const listRunsQuerySchema = z.strictObject({
+  status: z.enum(['running', 'completing', 'completed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,91 @@
+import {
+  RunNotFoundError,
+  RunNotRunningError,
+  ServiceUnavailableError,
+  type IngestBatch,
+  type SeqRange,
+} from '@runstream/domain';
+import { ackField, type HotKeys } from './keys';
+import type { RunstreamRedis } from './redis-commands';
+
+export interface WriteResult {
+  duplicate: boolean;
+  ranges: SeqRange[];
+}
+
+/** Redis refused the write because it is at maxmemory: the client should retry later. */
+export class HotStoreFullError extends ServiceUnavailableError {
+  constructor(options: { cause?: unknown }) {
+    super('the hot store is full; retry shortly', 1, options);
+  }
+}
+
+/** Appends ingest batches to their variables' buffers: one atomic script, one round trip. */
+export class BatchWriter {
+  constructor(
+    private readonly redis: RunstreamRedis,
+    private readonly keys: HotKeys,
+  ) {}
+
+  async write(run: string, batch: IngestBatch): Promise<WriteResult> {
+    const { series } = batch;
+    const identified = batch.producer !== undefined && batch.batch !== undefined;
+    const names = series.map((s) => s.name);
+    const keys = [
+      this.keys.run(run),
+      this.keys.acks(run),
+      this.keys.variables(run),
+      this.keys.dirty(run),
+    ];
+    const args: string[] = [
+      identified ? ackField(batch.producer as string, batch.batch as number) : '',
+      identified ? String(batch.batch) : '',
+      JSON.stringify(names),
+    ];
+    for (const s of series) {
+      keys.push(this.keys.buffer(run, s.name), this.keys.stats(run, s.name));
+      const lastIndex = s.t.length - 1;
+      args.push(
+        s.name,
+        String(s.t.length),
+        JSON.stringify(s.t),
+        JSON.stringify(s.v),
+        s.summary.min === undefined ? '' : String(s.summary.min),
+        s.summary.max === undefined ? '' : String(s.summary.max),
+        String(s.t[lastIndex]),
+        JSON.stringify(s.v[lastIndex]),
+      );
+    }
+
+    let reply: string[];
+    try {
+      reply = await this.redis.rsWriteBatch(keys.length, ...keys, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('OOM')) throw new HotStoreFullError({ cause: err });
+      throw err;
+    }
+
+    switch (reply[0]) {
+      case 'ok':
+        return { duplicate: false, ranges: parseRanges(reply[1] ?? '', names) };
+      case 'dup':
+        return {
+          duplicate: true,
+          ranges: parseRanges(reply[1] ?? '', JSON.parse(reply[2] ?? '[]') as string[]),
+        };
+      case 'no_run':
+        throw new RunNotFoundError(run);
+      case 'not_running':
+        throw new RunNotRunningError(run, reply[1] ?? 'unknown');
+      default:
+        throw new Error(`unexpected reply from the write script: ${String(reply[0])}`);
+    }
+  }
+}
+
+function parseRanges(text: string, names: string[]): SeqRange[] {
+  return text.split(';').map((pair, i) => {
+    const [first, last] = pair.split(',');
+    return { variable: names[i] ?? '', first: Number(first), last: Number(last) };
+  });
+}

@@ -1,0 +1,65 @@
+import type { SampleChunk, VariableStats, WireValue } from '@runstream/domain';
+import type { HotKeys } from './keys';
+import type { RunstreamRedis } from './redis-commands';
+
+interface StoredChunk {
+  s: number;
+  t: number[];
+  v: WireValue[];
+}
+
+/** Reads what the hot store holds of a run's variables: their stats and buffered chunks. */
+export class BufferReader {
+  constructor(
+    private readonly redis: RunstreamRedis,
+    private readonly keys: HotKeys,
+    private readonly pageSize = 64,
+  ) {}
+
+  async variables(run: string): Promise<VariableStats[]> {
+    const names = (await this.redis.smembers(this.keys.variables(run))).sort();
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.hgetall(this.keys.stats(run, name));
+    const results = (await pipeline.exec()) ?? [];
+    return names.map((name, i) => {
+      const [err, h] = results[i] ?? [new Error('missing pipeline reply'), {}];
+      if (err) throw err;
+      return toStats(name, h as Record<string, string>);
+    });
+  }
+
+  async stats(run: string, variable: string): Promise<VariableStats | undefined> {
+    const h = await this.redis.hgetall(this.keys.stats(run, variable));
+    return h.count === undefined ? undefined : toStats(variable, h);
+  }
+
+  /**
+   * The variable's buffered chunks in seq order, from the first that holds
+   * `fromSeq`, read a page of list entries at a time. Appends during the read
+   * are picked up (the list only grows at its tail).
+   */
+  async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
+    const key = this.keys.buffer(run, variable);
+    for (let start = 0; ; start += this.pageSize) {
+      const page = await this.redis.lrange(key, start, start + this.pageSize - 1);
+      for (const text of page) {
+        const stored = JSON.parse(text) as StoredChunk;
+        if (stored.s + stored.t.length <= fromSeq) continue;
+        yield { first: stored.s, t: stored.t, v: stored.v };
+      }
+      if (page.length < this.pageSize) return;
+    }
+  }
+}
+
+function toStats(name: string, h: Record<string, string>): VariableStats {
+  return {
+    name,
+    count: Number(h.count ?? 0),
+    ...(h.min !== undefined ? { min: Number(h.min) } : {}),
+    ...(h.max !== undefined ? { max: Number(h.max) } : {}),
+    ...(h.lastT !== undefined ? { lastT: Number(h.lastT) } : {}),
+    ...(h.lastV !== undefined ? { lastV: JSON.parse(h.lastV) as WireValue } : {}),
+  };
+}

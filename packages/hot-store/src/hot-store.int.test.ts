@@ -1,0 +1,100 @@
+import { parseIngestBatch, RunNotFoundError, RunNotRunningError } from '@runstream/domain';
+import { startRedis, seqCoverageProblem, type RunningRedis } from '@runstream/testkit';
+import { HotStore } from './hot-store';
+
+let redis: RunningRedis;
+let store: HotStore;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  store = HotStore.connect(redis.url);
+});
+
+afterAll(async () => {
+  await store.close();
+  await redis.stop();
+});
+
+async function allSeqs(run: string, variable: string): Promise<number[]> {
+  const seqs: number[] = [];
+  for await (const chunk of store.reader.chunks(run, variable)) {
+    for (let i = 0; i < chunk.t.length; i++) seqs.push(chunk.first + i);
+  }
+  return seqs;
+}
+
+describe('HotStore', () => {
+  it('creates a run once and answers the same run when the id is given again', async () => {
+    const a = await store.runs.create({ id: 'r-create', meta: { model: 'x' } });
+    const b = await store.runs.create({ id: 'r-create', meta: { model: 'other' } });
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(b.run).toEqual(a.run);
+    expect(a.run.meta).toEqual({ model: 'x' });
+    const listed = await store.runs.list({ limit: 100 });
+    expect(listed.filter((r) => r.id === 'r-create')).toHaveLength(1);
+  });
+
+  it('assigns dense seqs and keeps stats', async () => {
+    await store.runs.create({ id: 'r-seq' });
+    const first = await store.writer.write(
+      'r-seq',
+      parseIngestBatch({ variables: { x: { t: [0, 1, 2], v: [5, -1, 7] } } }),
+    );
+    const second = await store.writer.write(
+      'r-seq',
+      parseIngestBatch({ variables: { x: { t: [3], v: [{ $num: 'NaN' }] }, y: { t: [3], v: ['a'] } } }),
+    );
+    expect(first.ranges).toEqual([{ variable: 'x', first: 1, last: 3 }]);
+    expect(second.ranges).toEqual([
+      { variable: 'x', first: 4, last: 4 },
+      { variable: 'y', first: 1, last: 1 },
+    ]);
+    expect(seqCoverageProblem(await allSeqs('r-seq', 'x'), 4)).toBeUndefined();
+    const stats = await store.reader.variables('r-seq');
+    expect(stats).toEqual([
+      { name: 'x', count: 4, min: -1, max: 7, lastT: 3, lastV: { $num: 'NaN' } },
+      { name: 'y', count: 1, lastT: 3, lastV: 'a' },
+    ]);
+  });
+
+  it('writes a retried (producer, batch) once and acknowledges it with the same ranges', async () => {
+    await store.runs.create({ id: 'r-dup' });
+    const body = { producer: 'p1', batch: 7, variables: { x: { t: [1, 2], v: [1, 2] } } };
+    const a = await store.writer.write('r-dup', parseIngestBatch(body));
+    const b = await store.writer.write('r-dup', parseIngestBatch(body));
+    expect(a.duplicate).toBe(false);
+    expect(b).toEqual({ duplicate: true, ranges: a.ranges });
+    expect(await allSeqs('r-dup', 'x')).toEqual([1, 2]);
+  });
+
+  it('refuses unknown and non-running runs and writes nothing', async () => {
+    const batch = parseIngestBatch({ variables: { x: { t: [1], v: [1] } } });
+    await expect(store.writer.write('nope', batch)).rejects.toBeInstanceOf(RunNotFoundError);
+    await store.runs.create({ id: 'r-done' });
+    await store.redis.hset(store.keys.run('r-done'), 'status', 'completed');
+    await expect(store.writer.write('r-done', batch)).rejects.toBeInstanceOf(RunNotRunningError);
+    expect(await store.redis.exists(store.keys.buffer('r-done', 'x'))).toBe(0);
+    expect(await store.redis.exists(store.keys.buffer('nope', 'x'))).toBe(0);
+  });
+
+  it('keeps 8 concurrent writers dense: every variable is exactly 1..N', async () => {
+    await store.runs.create({ id: 'r-conc' });
+    const variables = ['a', 'b', 'c'];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, p) => {
+        for (let b = 0; b < 50; b++) {
+          const body = {
+            producer: `p${p}`,
+            batch: b,
+            variables: Object.fromEntries(variables.map((v) => [v, { t: [b, b], v: [p, b] }])),
+          };
+          await store.writer.write('r-conc', parseIngestBatch(body));
+        }
+      }),
+    );
+    for (const v of variables) {
+      expect(seqCoverageProblem(await allSeqs('r-conc', v), 8 * 50 * 2)).toBeUndefined();
+    }
+  });
+});

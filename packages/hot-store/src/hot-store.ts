@@ -1,0 +1,44 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { BatchWriter } from './batch-writer';
+import { BufferReader } from './buffer-reader';
+import { HotKeys } from './keys';
+import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
+import { RunStore } from './run-store';
+
+/** All of Runstream's Redis access, behind one connection. */
+export class HotStore {
+  readonly runs: RunStore;
+  readonly writer: BatchWriter;
+  readonly reader: BufferReader;
+
+  constructor(
+    readonly redis: RunstreamRedis,
+    readonly keys = new HotKeys(),
+  ) {
+    this.runs = new RunStore(redis, keys);
+    this.writer = new BatchWriter(redis, keys);
+    this.reader = new BufferReader(redis, keys);
+  }
+
+  static connect(url: string, options: RedisOptions = {}): HotStore {
+    const redis = new Redis(url, { maxRetriesPerRequest: 3, ...options });
+    return new HotStore(withRunstreamCommands(redis));
+  }
+
+  /** True when Redis answers PING (readiness). */
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}

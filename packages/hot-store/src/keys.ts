@@ -1,0 +1,63 @@
+import { encodeName } from '@runstream/domain';
+
+/**
+ * Every Redis key Runstream uses is built here, and only here.
+ *
+ *   rs:runs                        ZSET   run id → created-at (ms); the runs index
+ *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, meta (JSON)
+ *   rs:{<run>}:vars                SET    the run's variable names, as given
+ *   rs:{<run>}:acks                HASH   "<producer>#<batch mod 64>" → "<batch>|<ranges>|<names JSON>"
+ *   rs:{<run>}:dirty               ZSET   variable name → bytes buffered since the last flush
+ *   rs:{<run>}:v:<name>:buf        LIST   chunks '{"s":<first seq>,"t":[...],"v":[...]}'
+ *   rs:{<run>}:v:<name>:stats      HASH   count (= last seq), min, max, lastT, lastV
+ *
+ * `<name>` is `encodeName(variable)`: it cannot hold `:`, `{`, `}` or `/`, so a
+ * name can neither collide with another key nor move a key to another slot.
+ *
+ * Hash tag: every key of one run shares `{<run>}`, so the batch write touches
+ * all of a run's variables in one atomic script and a flush can RENAME a
+ * buffer to its transfer key inside one Redis Cluster slot. Runs spread over
+ * the cluster; one run lives in one slot.
+ */
+export class HotKeys {
+  constructor(readonly prefix = 'rs') {}
+
+  runsIndex(): string {
+    return `${this.prefix}:runs`;
+  }
+
+  private run_(run: string): string {
+    return `${this.prefix}:{${run}}`;
+  }
+
+  run(run: string): string {
+    return `${this.run_(run)}:run`;
+  }
+
+  variables(run: string): string {
+    return `${this.run_(run)}:vars`;
+  }
+
+  acks(run: string): string {
+    return `${this.run_(run)}:acks`;
+  }
+
+  dirty(run: string): string {
+    return `${this.run_(run)}:dirty`;
+  }
+
+  buffer(run: string, variable: string): string {
+    return `${this.run_(run)}:v:${encodeName(variable)}:buf`;
+  }
+
+  stats(run: string, variable: string): string {
+    return `${this.run_(run)}:v:${encodeName(variable)}:stats`;
+  }
+}
+
+/** How many recent batches per producer are remembered for idempotency. */
+export const ACK_WINDOW = 64;
+
+export function ackField(producer: string, batch: number): string {
+  return `${producer}#${batch % ACK_WINDOW}`;
+}

@@ -1,0 +1,17 @@
+import type { Redis } from 'ioredis';
+import { CREATE_RUN_LUA } from './scripts/create-run';
+import { WRITE_BATCH_LUA } from './scripts/write-batch';
+
+/** The Lua scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
+export interface RunstreamCommands {
+  rsWriteBatch(numKeys: number, ...keysAndArgs: string[]): Promise<string[]>;
+  rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
+}
+
+export type RunstreamRedis = Redis & RunstreamCommands;
+
+export function withRunstreamCommands(redis: Redis): RunstreamRedis {
+  redis.defineCommand('rsWriteBatch', { lua: WRITE_BATCH_LUA });
+  redis.defineCommand('rsCreateRun', { lua: CREATE_RUN_LUA, numberOfKeys: 1 });
+  return redis as RunstreamRedis;
+}

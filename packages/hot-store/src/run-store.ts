@@ -1,0 +1,68 @@
+import type { CreateRunBody, Run, RunMeta, RunStatus } from '@runstream/domain';
+import { randomUUID } from 'node:crypto';
+import type { HotKeys } from './keys';
+import type { RunstreamRedis } from './redis-commands';
+
+/** Runs: their record (status, times, meta) and the index that lists them. */
+export class RunStore {
+  constructor(
+    private readonly redis: RunstreamRedis,
+    private readonly keys: HotKeys,
+  ) {}
+
+  /** Creates a run; with an id that exists already, returns it unchanged (`created: false`). */
+  async create(body: CreateRunBody, now = new Date()): Promise<{ run: Run; created: boolean }> {
+    const id = body.id ?? randomUUID();
+    const created =
+      (await this.redis.rsCreateRun(
+        this.keys.run(id),
+        id,
+        now.toISOString(),
+        JSON.stringify(body.meta ?? {}),
+      )) === 1;
+    const run = await this.get(id);
+    if (run === undefined) throw new Error(`run '${id}' vanished right after it was created`);
+    // The index lives in another cluster slot, so it is written after the record;
+    // NX keeps the first creation time when a create is retried.
+    await this.redis.zadd(this.keys.runsIndex(), 'NX', Date.parse(run.createdAt), id);
+    return { run, created };
+  }
+
+  async get(id: string): Promise<Run | undefined> {
+    const h = await this.redis.hgetall(this.keys.run(id));
+    return h.id === undefined ? undefined : toRun(h);
+  }
+
+  /** Newest first. */
+  async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
+    const runs: Run[] = [];
+    const page = Math.max(options.limit, 100);
+    for (let start = 0; runs.length < options.limit; start += page) {
+      const ids = await this.redis.zrevrange(this.keys.runsIndex(), start, start + page - 1);
+      if (ids.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.run(id));
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err, h] of results) {
+        if (err) throw err;
+        const record = h as Record<string, string>;
+        if (record.id === undefined) continue;
+        const run = toRun(record);
+        if (options.status === undefined || run.status === options.status) runs.push(run);
+        if (runs.length === options.limit) break;
+      }
+    }
+    return runs;
+  }
+}
+
+function toRun(h: Record<string, string>): Run {
+  return {
+    id: h.id ?? '',
+    status: (h.status ?? 'running') as RunStatus,
+    createdAt: h.createdAt ?? '',
+    ...(h.completedAt ? { completedAt: h.completedAt } : {}),
+    ...(h.reason ? { reason: h.reason as Run['reason'] } : {}),
+    meta: h.meta ? (JSON.parse(h.meta) as RunMeta) : {},
+  };
+}

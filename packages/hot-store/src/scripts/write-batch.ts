@@ -1,0 +1,78 @@
+/**
+ * Writes one ingest batch atomically: checks the run, deduplicates the
+ * (producer, batch) pair, assigns dense seqs per variable, appends one chunk
+ * per variable and updates its running stats.
+ *
+ * The `#!lua` shebang makes Redis refuse the whole script up front when it is
+ * over maxmemory (noeviction), so an OOM never leaves a half-written batch.
+ */
+export const WRITE_BATCH_LUA = `#!lua
+--[[
+  KEYS[1]  run hash              rs:{run}:run
+  KEYS[2]  acks hash             rs:{run}:acks
+  KEYS[3]  variables set         rs:{run}:vars
+  KEYS[4]  dirty zset            rs:{run}:dirty
+  then per variable i (1-based): KEYS[3 + 2i] buffer list, KEYS[4 + 2i] stats hash
+
+  ARGV[1]  ack field ("" when the batch has no producer/batch id)
+  ARGV[2]  batch number as a decimal string ("" when none)
+  ARGV[3]  names JSON (stored with the ack so a retry can be answered alone)
+  then per variable i, 8 values starting at ARGV[4 + 8(i-1)]:
+    name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON
+
+  Returns
+    {"ok",  ranges}          written; ranges = "first,last;first,last;..." in KEYS order
+    {"dup", ranges, names}   this (producer, batch) was written before: nothing written
+    {"no_run"}               the run does not exist
+    {"not_running", status}  the run exists but is not running
+]]
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'no_run'} end
+if status ~= 'running' then return {'not_running', status} end
+
+local ackField = ARGV[1]
+if ackField ~= '' then
+  local prev = redis.call('HGET', KEYS[2], ackField)
+  if prev then
+    local sep1 = string.find(prev, '|', 1, true)
+    if string.sub(prev, 1, sep1 - 1) == ARGV[2] then
+      local sep2 = string.find(prev, '|', sep1 + 1, true)
+      return {'dup', string.sub(prev, sep1 + 1, sep2 - 1), string.sub(prev, sep2 + 1)}
+    end
+  end
+end
+
+local n = (#KEYS - 4) / 2
+local ranges = {}
+for i = 1, n do
+  local buf = KEYS[3 + 2 * i]
+  local stats = KEYS[4 + 2 * i]
+  local a = 4 + 8 * (i - 1)
+  local count = tonumber(ARGV[a + 1])
+  local last = redis.call('HINCRBY', stats, 'count', count)
+  local first = last - count + 1
+  local chunk = '{"s":' .. string.format('%d', first) .. ',"t":' .. ARGV[a + 2] .. ',"v":' .. ARGV[a + 3] .. '}'
+  redis.call('RPUSH', buf, chunk)
+
+  local min = ARGV[a + 4]
+  if min ~= '' then
+    local cur = redis.call('HGET', stats, 'min')
+    if not cur or tonumber(min) < tonumber(cur) then redis.call('HSET', stats, 'min', min) end
+  end
+  local max = ARGV[a + 5]
+  if max ~= '' then
+    local cur = redis.call('HGET', stats, 'max')
+    if not cur or tonumber(max) > tonumber(cur) then redis.call('HSET', stats, 'max', max) end
+  end
+  redis.call('HSET', stats, 'lastT', ARGV[a + 6], 'lastV', ARGV[a + 7])
+  redis.call('SADD', KEYS[3], ARGV[a])
+  redis.call('ZINCRBY', KEYS[4], #chunk, ARGV[a])
+  ranges[i] = string.format('%d', first) .. ',' .. string.format('%d', last)
+end
+
+local rangesText = table.concat(ranges, ';')
+if ackField ~= '' then
+  redis.call('HSET', KEYS[2], ackField, ARGV[2] .. '|' .. rangesText .. '|' .. ARGV[3])
+end
+return {'ok', rangesText}
+`;
