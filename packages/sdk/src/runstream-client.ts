@@ -1,0 +1,204 @@
+import {
+  RUN_ID_PATTERN,
+  variableNameProblem,
+  type CreateRunBody,
+  type HistoryPage,
+  type Run,
+  type RunStatus,
+  type SamplesAck,
+  type VariableStats,
+} from '@runstream/domain';
+import { decodeChunk, type DecodedChunk } from './decoded-chunk';
+import { readRunstreamEnv, parseBaseUrl, type RunstreamEnv } from './env-config';
+import { RunstreamConfigError } from './errors';
+import { HttpTransport } from './http-transport';
+import { Producer, type ProducerOptions } from './producer';
+import type { SamplesRequestBody } from './samples-request';
+
+export interface RunstreamClientOptions {
+  /** Ingest base URL. Default: RUNSTREAM_URL. */
+  url?: string;
+  /** Bearer token. Default: RUNSTREAM_TOKEN. */
+  token?: string;
+  /** Per-attempt request timeout in ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** Environment to read defaults from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CreateRunResult {
+  run: Run;
+  /** False when a run with the requested id already existed (the server answered 200). */
+  created: boolean;
+}
+
+export interface ListRunsOptions {
+  status?: RunStatus;
+  limit?: number;
+}
+
+export interface ReadHistoryOptions {
+  /** First seq to read. Default 1. */
+  fromSeq?: number;
+  /** At most this many samples (server default 10 000, max 100 000). */
+  limit?: number;
+}
+
+export interface HistoryOptions {
+  fromSeq?: number;
+  /** Samples per page request. */
+  pageSize?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * HTTP client of the Runstream ingest API (`/v1`). Every method is one
+ * request (no retries: the Producer has its own retry loop); failures throw
+ * RunstreamHttpError (the server answered non-2xx) or RunstreamNetworkError.
+ *
+ * ```ts
+ * const client = new RunstreamClient(); // RUNSTREAM_URL, RUNSTREAM_TOKEN
+ * const { run } = await client.createRun({ meta: { model: 'pump' } });
+ * const producer = client.producer(run.id);
+ * ```
+ */
+export class RunstreamClient {
+  /** Base URL the client talks to (no trailing slash). */
+  readonly url: string;
+  /** Token used for HTTP and, by `subscriber()`, for the socket handshake. */
+  readonly token: string;
+  /** The environment defaults this client was built with (producers use them too). */
+  readonly env: Readonly<RunstreamEnv>;
+  private readonly transport: HttpTransport;
+
+  constructor(options: RunstreamClientOptions = {}) {
+    this.env = readRunstreamEnv(options.env);
+    const url = options.url ?? this.env.url;
+    if (url === undefined) {
+      throw new RunstreamConfigError('RUNSTREAM_URL', 'no server URL: set it or pass options.url');
+    }
+    this.url = parseBaseUrl(url, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url');
+    const token = options.token ?? this.env.token;
+    if (token === undefined || token === '') {
+      throw new RunstreamConfigError(
+        'RUNSTREAM_TOKEN',
+        'no token: set it or pass options.token (every request needs a bearer token)',
+      );
+    }
+    this.token = token;
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new RunstreamConfigError('options.requestTimeoutMs', 'must be a positive number');
+    }
+    this.transport = new HttpTransport({ baseUrl: this.url, token, timeoutMs });
+  }
+
+  /**
+   * Creates a run, or returns the existing one when `body.id` is taken
+   * (`created: false`), so a restarted model can call it again safely.
+   */
+  async createRun(body: CreateRunBody = {}): Promise<CreateRunResult> {
+    if (body.id !== undefined) checkRunId(body.id);
+    const answer = await this.transport.request<{ run: Run }>('POST', '/v1/runs', { body });
+    return { run: answer.body.run, created: answer.status === 201 };
+  }
+
+  async getRun(run: string): Promise<Run> {
+    const answer = await this.transport.request<{ run: Run }>('GET', runPath(run));
+    return answer.body.run;
+  }
+
+  async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
+    const answer = await this.transport.request<{ runs: Run[] }>('GET', '/v1/runs', {
+      query: { status: options.status, limit: options.limit },
+    });
+    return answer.body.runs;
+  }
+
+  /** Every variable of a run with its sample count (= last seq) and min/max/last value. */
+  async listVariables(run: string): Promise<VariableStats[]> {
+    const answer = await this.transport.request<{ run: string; variables: VariableStats[] }>(
+      'GET',
+      `${runPath(run)}/variables`,
+    );
+    return answer.body.variables;
+  }
+
+  /** One page of a variable's history, values still wire-encoded. */
+  async readHistory(run: string, variable: string, options: ReadHistoryOptions = {}): Promise<HistoryPage> {
+    const answer = await this.transport.request<HistoryPage>('GET', samplesPath(run, variable), {
+      query: { fromSeq: options.fromSeq, limit: options.limit },
+    });
+    return answer.body;
+  }
+
+  /**
+   * A variable's whole history from `fromSeq`, page by page, values decoded.
+   * Each yielded chunk is contiguous; chunks follow each other in seq order.
+   */
+  async *history(run: string, variable: string, options: HistoryOptions = {}): AsyncGenerator<DecodedChunk> {
+    let fromSeq = options.fromSeq ?? 1;
+    for (;;) {
+      const page = await this.readHistory(run, variable, { fromSeq, limit: options.pageSize });
+      if (page.t.length > 0) yield decodeChunk(page);
+      if (!page.more) return;
+      // A server bug that does not advance would otherwise loop forever.
+      if (page.nextSeq <= fromSeq) {
+        throw new Error(`history of '${variable}' in run '${run}' did not advance past seq ${fromSeq}`);
+      }
+      fromSeq = page.nextSeq;
+    }
+  }
+
+  /**
+   * Sends one columnar batch. Low level: most callers want `producer()`,
+   * which batches, paces and retries. Resending the same body (same producer
+   * and batch) is acknowledged again without writing twice.
+   */
+  async postSamples(run: string, body: SamplesRequestBody, options: { timeoutMs?: number } = {}): Promise<SamplesAck> {
+    const answer = await this.transport.request<SamplesAck>('POST', `${runPath(run)}/samples`, {
+      body,
+      timeoutMs: options.timeoutMs,
+      context: `run '${run}'`,
+    });
+    return answer.body;
+  }
+
+  /** Asks the server to complete a run (no more samples; history is merged). */
+  async completeRun(run: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.transport.request<unknown>('POST', `${runPath(run)}/complete`, {
+      timeoutMs: options.timeoutMs,
+      context: `run '${run}'`,
+    });
+  }
+
+  /** A Producer that batches `log()` calls into this run. See `ProducerOptions`. */
+  producer(run: string, options: ProducerOptions = {}): Producer {
+    return new Producer(this, run, options);
+  }
+}
+
+/** Run ids are checked before they go into a path: `../x` must not reach another route. */
+export function checkRunId(run: string): void {
+  if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
+    throw new TypeError(`invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`);
+  }
+}
+
+function runPath(run: string): string {
+  checkRunId(run);
+  return `/v1/runs/${run}`;
+}
+
+function samplesPath(run: string, variable: string): string {
+  const problem = variableNameProblem(variable);
+  if (problem !== undefined) throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
+  // URL parsers treat '.', '..' and their %2e spellings as dot segments and
+  // drop them, so such a variable cannot be named in a path at all: refuse
+  // clearly instead of reading another route.
+  if (variable === '.' || variable === '..') {
+    throw new TypeError(`variable ${JSON.stringify(variable)} cannot be addressed in a URL path`);
+  }
+  return `${runPath(run)}/variables/${encodeURIComponent(variable)}/samples`;
+}
