@@ -25,12 +25,18 @@ export class HotStore {
     return new HotStore(withRunstreamCommands(redis));
   }
 
-  /** True when Redis answers PING (readiness). */
-  async ping(): Promise<boolean> {
+  /** True when Redis answers PING within `timeoutMs` (readiness). */
+  async ping(timeoutMs = 1000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
     try {
-      return (await this.redis.ping()) === 'PONG';
+      return await Promise.race([this.redis.ping().then((r) => r === 'PONG'), timeout]);
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,0 +1,468 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { RUN_ID_PATTERN, type SampleValue, type SamplesAck } from '@runstream/domain';
+import {
+  BufferFullError,
+  ProducerClosedError,
+  RunstreamConfigError,
+  RunstreamHttpError,
+  RunstreamNetworkError,
+} from './errors';
+import { buildBatch, splitParts, type OutgoingBatch } from './outgoing-batch';
+import { retryDelayMs, statusVerdict, type RetryOptions, type StatusVerdict } from './retry-policy';
+import type { RunstreamClient } from './runstream-client';
+import { SampleBuffer, type FlushTarget } from './sample-buffer';
+import { checkTime, checkVariableName, encodeLoggedValue } from './sample-input';
+
+export const DEFAULT_MIN_INTERVAL_MS = 1000;
+export const DEFAULT_MAX_BATCH_SAMPLES = 100_000;
+export const DEFAULT_MAX_BUFFERED_SAMPLES = 1_000_000;
+
+/**
+ * What `log()` does when the producer already holds `maxBufferedSamples`
+ * unacknowledged samples (the server is slow, refusing with 503, or gone):
+ * - `'drop-newest'` (default): the new sample is not kept; `stats.dropped`
+ *   counts it and `onDrop` is called. The model never stalls or crashes.
+ * - `'throw'`: `log()` throws BufferFullError; nothing is dropped silently.
+ */
+export type BufferFullPolicy = 'drop-newest' | 'throw';
+
+export interface ProducerOptions {
+  /**
+   * Smallest time between two requests of this producer, retries included.
+   * Default: RUNSTREAM_MIN_INTERVAL_MS, else 1000.
+   */
+  minIntervalMs?: number;
+  /** At most this many samples per request. Default 100 000. */
+  maxBatchSamples?: number;
+  /** Bound on unacknowledged samples held in memory (buffered + in flight). Default 1 000 000. */
+  maxBufferedSamples?: number;
+  /** See BufferFullPolicy. Default `'drop-newest'`. */
+  onFull?: BufferFullPolicy;
+  /** Called for each sample dropped under `'drop-newest'`. */
+  onDrop?: (variable: string, t: number) => void;
+  /**
+   * Called once when the producer fails for good (a 4xx that retrying cannot
+   * fix, such as 400, 401, 403, 404 or 409). Afterwards `log()` throws and
+   * `flush()`/`complete()` reject with the same error.
+   */
+  onError?: (error: Error) => void;
+  /** Called before each retry, with the error and the delay chosen. */
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void;
+  /** Backoff settings (base 250 ms, cap 30 s) and the random source (tests). */
+  retry?: RetryOptions & { random?: () => number };
+  /** Per-attempt request timeout in ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** Producer id sent with every batch. Default: random, 16 characters of [A-Za-z0-9_-]. */
+  producerId?: string;
+}
+
+/** Counters of one producer, in samples unless said otherwise. */
+export interface ProducerStats {
+  /** Held and not yet acknowledged (waiting in the buffer or in flight). */
+  buffered: number;
+  /** Taken into a batch and handed to the network (at least once). */
+  sent: number;
+  /** Acknowledged by the server: safe from here on. */
+  acknowledged: number;
+  /** Refused by `log()` because the buffer was full (`'drop-newest'`). */
+  dropped: number;
+  /** Thrown away unsent by `close()` (or by a failure). */
+  discarded: number;
+  /** Requests sent again after a network error, timeout, 408, 429 or 5xx. */
+  retries: number;
+  /** Batches acknowledged. */
+  batches: number;
+  /** Batches the server acknowledged as repeats (a retry of a batch it had written). */
+  duplicates: number;
+  /** Batches split in two after a 413. */
+  splits: number;
+}
+
+interface FlushWaiter {
+  targets: FlushTarget[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Batches `log()` calls of one run and sends them to the ingest server:
+ * at most one request per `minIntervalMs`, one request in flight, batches in
+ * order, retried with backoff until acknowledged. Build it with
+ * `client.producer(run, options)`.
+ *
+ * ```ts
+ * const producer = client.producer(run.id, { onError: (e) => console.error(e) });
+ * producer.log('pump.flow', t, 1.5);
+ * await producer.complete();
+ * ```
+ *
+ * Timers are unref'd while nothing waits on the producer: it never keeps a
+ * process alive by itself, but a pending `flush()`/`complete()` does, until
+ * it settles. Samples not covered by a flush are lost if the process exits.
+ */
+export class Producer {
+  /** The run this producer writes to. */
+  readonly run: string;
+  /** The producer id sent with every batch. */
+  readonly producerId: string;
+  readonly minIntervalMs: number;
+  readonly maxBatchSamples: number;
+  readonly maxBufferedSamples: number;
+
+  private readonly buffer = new SampleBuffer();
+  /** Batches formed and not yet acknowledged; the head is the one being sent. */
+  private readonly outbox: OutgoingBatch[] = [];
+  private outboxSamples = 0;
+  private nextBatchNumber = 0;
+  /** Shrinks after a 413 so later batches do not hit the same limit again. */
+  private batchLimit: number;
+  private readonly waiters: FlushWaiter[] = [];
+  private readonly counters = {
+    sent: 0,
+    acknowledged: 0,
+    dropped: 0,
+    discarded: 0,
+    retries: 0,
+    batches: 0,
+    duplicates: 0,
+    splits: 0,
+  };
+
+  /** No request starts before this (performance.now() ms). */
+  private nextAttemptAt = 0;
+  /** Consecutive failed attempts of the current request. */
+  private attempt = 0;
+  private loop: Promise<void> | undefined;
+  private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+  private completing: Promise<CompleteResult> | undefined;
+
+  private readonly onFull: BufferFullPolicy;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly client: RunstreamClient,
+    run: string,
+    private readonly options: ProducerOptions = {},
+  ) {
+    if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
+      throw new TypeError(`invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`);
+    }
+    this.run = run;
+    this.producerId = options.producerId ?? randomBytes(12).toString('base64url');
+    if (!RUN_ID_PATTERN.test(this.producerId)) {
+      throw new RunstreamConfigError('options.producerId', 'must be 1-128 characters of A-Z a-z 0-9 . _ -');
+    }
+    this.minIntervalMs = option(
+      'options.minIntervalMs',
+      options.minIntervalMs ?? client.env.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS,
+      0,
+    );
+    this.maxBatchSamples = option('options.maxBatchSamples', options.maxBatchSamples ?? DEFAULT_MAX_BATCH_SAMPLES, 1);
+    this.maxBufferedSamples = option(
+      'options.maxBufferedSamples',
+      options.maxBufferedSamples ?? DEFAULT_MAX_BUFFERED_SAMPLES,
+      1,
+    );
+    this.batchLimit = this.maxBatchSamples;
+    this.onFull = options.onFull ?? 'drop-newest';
+    if (this.onFull !== 'drop-newest' && this.onFull !== 'throw') {
+      throw new RunstreamConfigError('options.onFull', "must be 'drop-newest' or 'throw'");
+    }
+    this.random = options.retry?.random ?? Math.random;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ProducerStats {
+    return { buffered: this.buffer.size + this.outboxSamples, ...this.counters };
+  }
+
+  /** The error that stopped this producer, if any. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Buffers one sample; synchronous, never waits for the network. Returns
+   * false when the sample was dropped because the buffer is full (policy
+   * `'drop-newest'`).
+   *
+   * Throws TypeError for a bad variable name, a non-finite `t` or a value
+   * that is not a SampleValue; BufferFullError when full under `'throw'`;
+   * the producer's error once it failed; ProducerClosedError after close.
+   */
+  log(variable: string, t: number, v: SampleValue): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closed) throw new ProducerClosedError(this.run);
+    let column = this.buffer.get(variable);
+    if (column === undefined) {
+      // Validated once per name: a known column is a valid name.
+      checkVariableName(variable);
+      column = this.buffer.add(variable);
+    }
+    checkTime(variable, t);
+    const wire = encodeLoggedValue(variable, v);
+    if (this.buffer.size + this.outboxSamples >= this.maxBufferedSamples) {
+      if (this.onFull === 'throw') throw new BufferFullError(this.maxBufferedSamples, variable);
+      this.counters.dropped++;
+      this.options.onDrop?.(variable, t);
+      return false;
+    }
+    this.buffer.append(column, t, wire);
+    if (this.loop === undefined) this.startLoop();
+    return true;
+  }
+
+  /**
+   * Resolves when every sample logged before this call is acknowledged by
+   * the server. It does not hurry the producer: requests stay at least
+   * `minIntervalMs` apart. Rejects with the producer's error if it fails.
+   */
+  flush(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new ProducerClosedError(this.run));
+    return this.waitForTargets();
+  }
+
+  /**
+   * Stops taking samples, waits until everything logged is acknowledged,
+   * then asks the server to complete the run and closes the producer.
+   * `completed` is false when the server has no complete route yet (404
+   * `not_found`): the samples are safe, the run will be completed as idle.
+   * Calling it again returns the same promise.
+   */
+  complete(): Promise<CompleteResult> {
+    if (this.completing !== undefined) return this.completing;
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new ProducerClosedError(this.run));
+    this.completing = this.completeRun();
+    return this.completing;
+  }
+
+  /**
+   * Stops the producer: `log()` throws from now on and timers are cleared.
+   * A `flush()` or `complete()` already pending still finishes (the returned
+   * promise waits for it); samples no pending call covers are discarded
+   * (`stats.discarded`). To keep them, `await flush()` before closing.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.waiters.length === 0 && this.completing === undefined) this.interruptSleep();
+    if (this.completing !== undefined) await this.completing.catch(() => undefined);
+    await this.loop;
+    this.discardUnsent();
+  }
+
+  private async completeRun(): Promise<CompleteResult> {
+    const flushed = this.waitForTargets();
+    this.closed = true;
+    try {
+      await flushed;
+      await this.loop;
+      return { completed: await this.postComplete() };
+    } finally {
+      this.discardUnsent();
+    }
+  }
+
+  /** POST /complete, paced and retried like a batch. False: the route does not exist yet. */
+  private async postComplete(): Promise<boolean> {
+    this.attempt = 0;
+    for (;;) {
+      await this.sleepUntil(this.nextAttemptAt);
+      this.nextAttemptAt = performance.now() + this.minIntervalMs;
+      try {
+        await this.client.completeRun(this.run, { timeoutMs: this.options.requestTimeoutMs });
+        return true;
+      } catch (err) {
+        // `not_found` is the router's "no such route"; a missing run is `run_not_found`.
+        if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found') return false;
+        if (verdictOf(err) !== 'retry') throw err;
+        this.scheduleRetry(err as Error);
+      }
+    }
+  }
+
+  private waitForTargets(): Promise<void> {
+    const targets = this.buffer.flushTargets();
+    if (targets.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ targets, resolve, reject });
+      // Someone waits now: the pending timer must keep the process alive.
+      this.sleeping?.timer.ref();
+      if (this.loop === undefined) this.startLoop();
+    });
+  }
+
+  private startLoop(): void {
+    this.loop = this.sendLoop().catch((err: unknown) => {
+      // Only a bug gets here; fail loudly rather than stall.
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  private get stopping(): boolean {
+    return this.failure !== undefined || (this.closed && this.waiters.length === 0);
+  }
+
+  /**
+   * The one sender. Runs while there is something to send, then ends (no
+   * idle timer). `loop` is cleared in `finally`, synchronously with the last
+   * emptiness check, so a `log()` right after always starts a new loop.
+   */
+  private async sendLoop(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        if (this.outbox.length === 0 && this.buffer.size === 0) return;
+        // The interval is waited before the batch is formed, so it takes
+        // everything logged meanwhile.
+        await this.sleepUntil(this.nextAttemptAt);
+        if (this.stopping) return;
+        let batch = this.outbox[0];
+        if (batch === undefined) {
+          const parts = this.buffer.take(this.batchLimit);
+          batch = buildBatch(this.producerId, this.nextBatchNumber++, parts);
+          this.outbox.push(batch);
+          this.outboxSamples += batch.count;
+          this.counters.sent += batch.count;
+        }
+        await this.attemptBatch(batch);
+      }
+    } finally {
+      this.loop = undefined;
+    }
+  }
+
+  private async attemptBatch(batch: OutgoingBatch): Promise<void> {
+    // Start-to-start pacing: retries, splits and the next batch all wait for it.
+    this.nextAttemptAt = performance.now() + this.minIntervalMs;
+    let ack: SamplesAck;
+    try {
+      ack = await this.client.postSamples(this.run, batch.body, {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      switch (verdictOf(error)) {
+        case 'retry':
+          this.scheduleRetry(error);
+          return;
+        case 'split':
+          if (batch.count > 1) {
+            this.split(batch);
+            return;
+          }
+          this.fail(error);
+          return;
+        default:
+          this.fail(error);
+          return;
+      }
+    }
+    this.acknowledge(batch, ack);
+  }
+
+  private scheduleRetry(error: Error): void {
+    this.attempt++;
+    this.counters.retries++;
+    const retryAfterMs = error instanceof RunstreamHttpError ? error.retryAfterMs : undefined;
+    const delay = retryDelayMs(this.attempt, this.random(), retryAfterMs, this.options.retry);
+    this.nextAttemptAt = Math.max(this.nextAttemptAt, performance.now() + delay);
+    this.options.onRetry?.(error, this.attempt, delay);
+  }
+
+  /** 413: the halves go out as two new batches (the server wrote nothing of this one). */
+  private split(batch: OutgoingBatch): void {
+    const [a, b] = splitParts(batch.parts);
+    const first = buildBatch(this.producerId, this.nextBatchNumber++, a);
+    const second = buildBatch(this.producerId, this.nextBatchNumber++, b);
+    this.outbox.splice(0, 1, first, second);
+    this.batchLimit = Math.min(this.batchLimit, first.count);
+    this.counters.splits++;
+    this.attempt = 0;
+  }
+
+  private acknowledge(batch: OutgoingBatch, ack: SamplesAck): void {
+    this.outbox.shift();
+    this.outboxSamples -= batch.count;
+    this.attempt = 0;
+    this.counters.acknowledged += batch.count;
+    this.counters.batches++;
+    if (ack.duplicate) this.counters.duplicates++;
+    for (const part of batch.parts) part.column.acked += part.t.length;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i] as FlushWaiter;
+      waiter.targets = waiter.targets.filter((x) => x.column.acked < x.until);
+      if (waiter.targets.length === 0) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.interruptSleep();
+    this.discardUnsent();
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    const onError = this.options.onError;
+    if (onError !== undefined) {
+      try {
+        onError(error);
+      } catch (callbackError) {
+        // A throwing callback is a bug in the caller: surface it, as EventEmitter would.
+        queueMicrotask(() => {
+          throw callbackError;
+        });
+      }
+    }
+  }
+
+  private discardUnsent(): void {
+    this.counters.discarded += this.buffer.clear() + this.outboxSamples;
+    this.outbox.length = 0;
+    this.outboxSamples = 0;
+  }
+
+  /** Waits until `at` (performance.now() ms); always at least one macrotask. */
+  private sleepUntil(at: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleeping = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, at - performance.now()));
+      // Idle waiting must not keep the process alive; a pending flush must.
+      if (this.waiters.length === 0 && this.completing === undefined) timer.unref();
+      this.sleeping = { timer, wake };
+    });
+  }
+
+  private interruptSleep(): void {
+    this.sleeping?.wake();
+  }
+}
+
+/** What `complete()` resolves to. */
+export interface CompleteResult {
+  /** False when the server has no complete route yet: the run will end as idle. */
+  completed: boolean;
+}
+
+function verdictOf(error: unknown): StatusVerdict {
+  if (error instanceof RunstreamHttpError) return statusVerdict(error.status);
+  if (error instanceof RunstreamNetworkError) return 'retry';
+  return 'fail';
+}
+
+function option(name: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new RunstreamConfigError(name, `must be a finite number >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// `npm run local`: the whole system on this machine, for a new user.
+// Starts a real redis-server (installing it with apt-get on Debian/Ubuntu as
+// root when it is missing), the ingest app and the demo model, prefixes their
+// logs, and stops everything on Ctrl-C. Development settings: auth is off
+// (RUNSTREAM_INSECURE_NO_AUTH=1), which the ingest app announces loudly.
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stateDir = join(root, '.local');
+const ingestPort = Number(process.env.PORT ?? 8080);
+const children = [];
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureRedis() {
+  if (has('redis-server')) return;
+  const debian = existsSync('/etc/debian_version');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (debian && root && has('apt-get')) {
+    console.log('[local] redis-server is missing: installing it with apt-get');
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server', {
+      stdio: 'inherit',
+    });
+    return;
+  }
+  console.error(
+    [
+      '[local] redis-server (Redis 6.2 or newer) is needed and was not found on PATH.',
+      '  Debian/Ubuntu: sudo apt-get install redis-server',
+      '  macOS:         brew install redis',
+      '  Fedora:        sudo dnf install redis',
+      'then run `npm run local` again.',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(name, command, args, env = {}) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${name}]`.padEnd(9);
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream.on('data', (d) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) console.log(`${prefix} ${line}`);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    console.log(`${prefix} exited (${signal ?? code})`);
+    if (!stopping) stop(1);
+  });
+  children.push(child);
+  return child;
+}
+
+function waitFor(check, what, timeoutMs = 15_000) {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = async () => {
+      if (await check().catch(() => false)) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`${what} did not come up in ${timeoutMs} ms`));
+      setTimeout(tick, 200);
+    };
+    void tick();
+  });
+}
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('[local] stopping…');
+  // Reverse order: the model first (it completes its run), Redis last.
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r();
+      }, 8000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function main() {
+  ensureRedis();
+  for (const app of ['ingest', 'demo']) {
+    if (!existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
+      console.error(`[local] apps/${app} is not built: run \`npm run local\` (it builds first) or \`npm run build\``);
+      process.exit(1);
+    }
+  }
+  mkdirSync(join(stateDir, 'redis'), { recursive: true });
+  const redisPort = Number(process.env.REDIS_PORT ?? (await freePort()));
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  // AOF with fsync every second: the durability floor DESIGN names. noeviction: never drop data.
+  start('redis', 'redis-server', [
+    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(stateDir, 'redis'),
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+    '--maxmemory', process.env.REDIS_MAXMEMORY ?? '256mb', '--maxmemory-policy', 'noeviction',
+  ]);
+  await waitFor(async () => spawnSync('redis-cli', ['-p', String(redisPort), 'ping']).stdout?.toString().includes('PONG'), 'redis');
+
+  const baseUrl = `http://127.0.0.1:${ingestPort}`;
+  start('ingest', process.execPath, ['apps/ingest/dist/main.js'], {
+    PORT: String(ingestPort),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    RUNSTREAM_INSECURE_NO_AUTH: '1',
+  });
+  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'ingest');
+
+  const runId = process.env.DEMO_RUN_ID ?? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  start('demo', process.execPath, ['apps/demo/dist/main.js'], { RUNSTREAM_URL: baseUrl, DEMO_RUN_ID: runId });
+
+  console.log(
+    [
+      '',
+      '[local] Runstream is running (auth is OFF: development only).',
+      `[local]   API:      ${baseUrl}/v1/runs`,
+      `[local]   Demo run: ${runId}`,
+      `[local]   Watch:    npm run watch -- ${runId} lorenz.x`,
+      `[local]   History:  curl '${baseUrl}/v1/runs/${runId}/variables/lorenz.x/samples?limit=5'`,
+      `[local]   Redis:    ${redisUrl}`,
+      '[local] Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  console.error(`[local] ${err.message}`);
+  void stop(1);
+});
