@@ -25,9 +25,12 @@ function ensureRedis() {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (debian && root && has('apt-get')) {
     console.log('[local] redis-server is missing: installing it with apt-get');
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server', {
-      stdio: 'inherit',
-    });
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server',
+      {
+        stdio: 'inherit',
+      },
+    );
     return;
   }
   console.error(
@@ -54,7 +57,11 @@ function freePort() {
 }
 
 function start(name, command, args, env = {}) {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${name}]`.padEnd(9);
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
@@ -77,7 +84,8 @@ function waitFor(check, what, timeoutMs = 15_000) {
   return new Promise((resolve, reject) => {
     const tick = async () => {
       if (await check().catch(() => false)) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`${what} did not come up in ${timeoutMs} ms`));
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`${what} did not come up in ${timeoutMs} ms`));
       setTimeout(tick, 200);
     };
     void tick();
@@ -113,7 +121,9 @@ async function main() {
   ensureRedis();
   for (const app of ['ingest', 'demo']) {
     if (!existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
-      console.error(`[local] apps/${app} is not built: run \`npm run local\` (it builds first) or \`npm run build\``);
+      console.error(
+        `[local] apps/${app} is not built: run \`npm run local\` (it builds first) or \`npm run build\``,
+      );
       process.exit(1);
     }
   }
@@ -122,11 +132,30 @@ async function main() {
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   // AOF with fsync every second: the durability floor DESIGN names. noeviction: never drop data.
   start('redis', 'redis-server', [
-    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(stateDir, 'redis'),
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
-    '--maxmemory', process.env.REDIS_MAXMEMORY ?? '256mb', '--maxmemory-policy', 'noeviction',
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    join(stateDir, 'redis'),
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory',
+    process.env.REDIS_MAXMEMORY ?? '256mb',
+    '--maxmemory-policy',
+    'noeviction',
   ]);
-  await waitFor(async () => spawnSync('redis-cli', ['-p', String(redisPort), 'ping']).stdout?.toString().includes('PONG'), 'redis');
+  await waitFor(
+    async () =>
+      spawnSync('redis-cli', ['-p', String(redisPort), 'ping'])
+        .stdout?.toString()
+        .includes('PONG'),
+    'redis',
+  );
 
   const baseUrl = `http://127.0.0.1:${ingestPort}`;
   start('ingest', process.execPath, ['apps/ingest/dist/main.js'], {
@@ -138,7 +167,10 @@ async function main() {
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'ingest');
 
   const runId = process.env.DEMO_RUN_ID ?? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  start('demo', process.execPath, ['apps/demo/dist/main.js'], { RUNSTREAM_URL: baseUrl, DEMO_RUN_ID: runId });
+  start('demo', process.execPath, ['apps/demo/dist/main.js'], {
+    RUNSTREAM_URL: baseUrl,
+    DEMO_RUN_ID: runId,
+  });
 
   console.log(
     [

@@ -31,7 +31,11 @@ async function post(run: string, body: unknown): Promise<SamplesAck> {
 }
 
 /** The whole history of a variable, paging through the API. */
-async function history(run: string, variable: string, limit = 997): Promise<{ seqs: number[]; t: number[]; v: unknown[] }> {
+async function history(
+  run: string,
+  variable: string,
+  limit = 997,
+): Promise<{ seqs: number[]; t: number[]; v: unknown[] }> {
   const out = { seqs: [] as number[], t: [] as number[], v: [] as unknown[] };
   let fromSeq = 1;
   for (;;) {
@@ -67,17 +71,23 @@ describe('runs', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(await first.json());
 
-    const list = (await (await h.request('/v1/runs', { token: READ_TOKEN })).json()) as { runs: { id: string }[] };
+    const list = (await (await h.request('/v1/runs', { token: READ_TOKEN })).json()) as {
+      runs: { id: string }[];
+    };
     expect(list.runs.map((r) => r.id)).toEqual(expect.arrayContaining(['same', generated.id]));
     const one = await h.request('/v1/runs/same', { token: READ_TOKEN });
-    expect(((await one.json()) as { run: { meta: unknown } }).run.meta).toEqual({ model: 'lorenz' });
+    expect(((await one.json()) as { run: { meta: unknown } }).run.meta).toEqual({
+      model: 'lorenz',
+    });
   });
 });
 
 describe('samples', () => {
   it('takes columnar and row batches and reads them back in seq order with stats', async () => {
     await createRun('forms');
-    const a = await post('forms', { variables: { x: { t: [0, 1], v: [10, 11] }, y: { t: [0], v: [true] } } });
+    const a = await post('forms', {
+      variables: { x: { t: [0, 1], v: [10, 11] }, y: { t: [0], v: [true] } },
+    });
     expect(a.ranges).toEqual([
       { variable: 'x', first: 1, last: 2 },
       { variable: 'y', first: 1, last: 1 },
@@ -96,7 +106,9 @@ describe('samples', () => {
     const x = await history('forms', 'x', 3);
     expect(x).toEqual({ seqs: [1, 2, 3, 4], t: [0, 1, 2, 3], v: [10, 11, 12, 9] });
 
-    const vars = (await (await h.request('/v1/runs/forms/variables', { token: READ_TOKEN })).json()) as {
+    const vars = (await (
+      await h.request('/v1/runs/forms/variables', { token: READ_TOKEN })
+    ).json()) as {
       variables: VariableStats[];
     };
     expect(vars.variables).toEqual([
@@ -120,7 +132,9 @@ describe('samples', () => {
   it('keeps 8 concurrent producers x 200 batches dense and every acknowledged sample readable', async () => {
     await createRun('concurrent');
     const shared = ['a', 'b', 'c.d'];
-    const acked = new Map<string, Map<number, { t: number; v: number }>>(shared.map((s) => [s, new Map()]));
+    const acked = new Map<string, Map<number, { t: number; v: number }>>(
+      shared.map((s) => [s, new Map()]),
+    );
     await Promise.all(
       Array.from({ length: 8 }, async (_, p) => {
         for (let b = 0; b < 200; b++) {
@@ -152,7 +166,23 @@ describe('samples', () => {
 
   it('round-trips NaN, +/-Infinity, -0, 1e308, arrays, strings, booleans and null', async () => {
     await createRun('values');
-    const values: SampleValue[] = [NaN, Infinity, -Infinity, -0, 0, 1e308, -1e-308, [1, NaN, -0, Infinity], [], 'NaN', '', 'ünï', true, false, null];
+    const values: SampleValue[] = [
+      NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      0,
+      1e308,
+      -1e-308,
+      [1, NaN, -0, Infinity],
+      [],
+      'NaN',
+      '',
+      'ünï',
+      true,
+      false,
+      null,
+    ];
     await post('values', {
       variables: { v: { t: values.map((_, i) => i), v: values.map(encodeValue) } },
     });
@@ -165,14 +195,33 @@ describe('samples', () => {
     expect(raw.status).toBe(200);
     const read = await history('values', 'v');
     const decoded = read.v.map((w) => decodeValue(w as never));
-    values.forEach((value, i) => expect(Object.is(decoded[i], value) || (Array.isArray(value) && sameArray(decoded[i], value))).toBe(true));
+    values.forEach((value, i) =>
+      expect(
+        Object.is(decoded[i], value) || (Array.isArray(value) && sameArray(decoded[i], value)),
+      ).toBe(true),
+    );
     const z = await history('values', 'z');
     expect(Object.is(decodeValue(z.v[0] as never), -0)).toBe(true);
   });
 
   it('stores odd variable names apart, with no collision and no escape', async () => {
     await createRun('names');
-    const names = ['a/b', '../x', 'x', '%2F', 'a%2Fb', 'with space', '{tag}', '}{', 'ünïcødé ✓ 变量', 'a:b', '__proto__', 'constructor', '.', '..'];
+    const names = [
+      'a/b',
+      '../x',
+      'x',
+      '%2F',
+      'a%2Fb',
+      'with space',
+      '{tag}',
+      '}{',
+      'ünïcødé ✓ 变量',
+      'a:b',
+      '__proto__',
+      'constructor',
+      '.',
+      '..',
+    ];
     const ack = await post('names', {
       variables: Object.fromEntries(names.map((n, i) => [n, { t: [i], v: [n] }])),
     });
@@ -186,7 +235,9 @@ describe('samples', () => {
     const namesKeys = keys.filter((k) => k.includes('names'));
     expect(namesKeys.every((k) => k.startsWith('rs:{names}:') || k === 'rs:runs')).toBe(true);
     expect(namesKeys.filter((k) => k.endsWith(':buf'))).toHaveLength(names.length);
-    const vars = (await (await h.request('/v1/runs/names/variables', { token: READ_TOKEN })).json()) as {
+    const vars = (await (
+      await h.request('/v1/runs/names/variables', { token: READ_TOKEN })
+    ).json()) as {
       variables: VariableStats[];
     };
     expect(vars.variables.map((v) => v.name).sort()).toEqual([...names].sort());

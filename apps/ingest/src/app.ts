@@ -1,6 +1,7 @@
 import type { HotStore } from '@runstream/hot-store';
 import express, { type Express } from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Server } from 'socket.io';
@@ -59,7 +60,11 @@ export function createApp(deps: IngestDeps): IngestApp {
       logger,
       // Success is the common case at thousands of requests a second: debug only.
       customLogLevel: (_req, res, err) =>
-        err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+        err !== undefined || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : 'debug',
     }),
   );
   app.use((req, res, next) => {
@@ -76,6 +81,8 @@ export function createApp(deps: IngestDeps): IngestApp {
   app.use('/v1', runsRouter({ hotStore, authorizer, maxBodyBytes }));
   app.use('/v1', samplesRouter({ hotStore, authorizer, live, metrics, maxBodyBytes }));
   app.use('/v1', variablesRouter({ hotStore, history, authorizer }));
+  // The viewer page holds no data: it asks the API (with the user's token) for everything.
+  app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));
   app.use(notFound);
   app.use(errorHandler(logger, maxBodyBytes));
 

@@ -19,7 +19,8 @@ async function fingerprint(): Promise<string> {
   const redis = h.hotStore.redis;
   const keys = (await redis.keys('*')).sort();
   const parts: string[] = [];
-  for (const key of keys) parts.push(`${key}=${(await redis.dumpBuffer(key))?.toString('hex') ?? ''}`);
+  for (const key of keys)
+    parts.push(`${key}=${(await redis.dumpBuffer(key))?.toString('hex') ?? ''}`);
   return parts.join('\n');
 }
 
@@ -41,54 +42,322 @@ const samples = (body: unknown): Partial<Case> => ({ body: body as object });
 
 const cases: Case[] = [
   { name: 'malformed JSON', body: '{"variables":', status: 400, code: 'malformed_json' },
-  { name: 'bare NaN token', body: '{"variables":{"x":{"t":[1],"v":[NaN]}}}', status: 400, code: 'malformed_json', says: /\$num/ },
-  { name: 'bare Infinity token', body: '{"variables":{"x":{"t":[1],"v":[Infinity]}}}', status: 400, code: 'malformed_json' },
+  {
+    name: 'bare NaN token',
+    body: '{"variables":{"x":{"t":[1],"v":[NaN]}}}',
+    status: 400,
+    code: 'malformed_json',
+    says: /\$num/,
+  },
+  {
+    name: 'bare Infinity token',
+    body: '{"variables":{"x":{"t":[1],"v":[Infinity]}}}',
+    status: 400,
+    code: 'malformed_json',
+  },
   { name: 'body is a JSON string', body: '"hello"', status: 400, code: 'malformed_json' },
   { name: 'body is an array', body: '[]', status: 400, code: 'invalid_request', says: /object/ },
   { name: 'empty object', body: '{}', status: 400, code: 'invalid_request', says: /variables/ },
-  { name: 'empty variables', ...samples({ variables: {} }), status: 400, code: 'invalid_request', says: /empty/ },
-  { name: 'variables is an array', ...samples({ variables: [] }), status: 400, code: 'invalid_request', says: /variables/ },
-  { name: 't is not an array', ...samples({ variables: { x: { t: 1, v: [1] } } }), status: 400, code: 'invalid_request', says: /variables\.x\.t/ },
-  { name: 'v missing', ...samples({ variables: { x: { t: [1] } } }), status: 400, code: 'invalid_request', says: /variables\.x\.v/ },
-  { name: 't and v lengths differ', ...samples({ variables: { x: { t: [1, 2], v: [1] } } }), status: 400, code: 'invalid_request', says: /same length/ },
-  { name: 't holds a string', ...samples({ variables: { x: { t: ['1'], v: [1] } } }), status: 400, code: 'invalid_request', says: /variables\.x\.t\[0\]/ },
-  { name: 't holds null', ...samples({ variables: { x: { t: [null], v: [1] } } }), status: 400, code: 'invalid_request', says: /t\[0\]/ },
-  { name: 'no samples for a variable', ...samples({ variables: { x: { t: [], v: [] } } }), status: 400, code: 'invalid_request', says: /at least one/ },
-  { name: 'object value', ...samples({ variables: { x: { t: [1], v: [{ a: 1 }] } } }), status: 400, code: 'invalid_request', says: /v\[0\]/ },
-  { name: 'misspelt special number', ...samples({ variables: { x: { t: [1], v: [{ $num: 'nan' }] } } }), status: 400, code: 'invalid_request' },
-  { name: 'nested array value', ...samples({ variables: { x: { t: [1], v: [[[1]]] } } }), status: 400, code: 'invalid_request' },
-  { name: 'string array value', ...samples({ variables: { x: { t: [1], v: [['a']] } } }), status: 400, code: 'invalid_request' },
-  { name: 'unknown top-level field', ...samples({ ...ok, extra: 1 }), status: 400, code: 'invalid_request', says: /extra/ },
-  { name: 'unknown series field', ...samples({ variables: { x: { t: [1], v: [1], w: [] } } }), status: 400, code: 'invalid_request' },
-  { name: 'both forms at once', ...samples({ ...ok, samples: [{ variable: 'x', t: 1, v: 1 }] }), status: 400, code: 'invalid_request', says: /either/ },
-  { name: 'empty rows', ...samples({ samples: [] }), status: 400, code: 'invalid_request', says: /empty/ },
-  { name: 'row without t', ...samples({ samples: [{ variable: 'x', v: 1 }] }), status: 400, code: 'invalid_request', says: /samples\[0\]\.t/ },
-  { name: 'control character in a name', ...samples({ variables: { 'a\u0001b': { t: [1], v: [1] } } }), status: 400, code: 'invalid_request', says: /control/ },
-  { name: 'name over 256 bytes', ...samples({ variables: { ['é'.repeat(129)]: { t: [1], v: [1] } } }), status: 400, code: 'invalid_request', says: /256 bytes/ },
-  { name: 'empty name', ...samples({ variables: { '': { t: [1], v: [1] } } }), status: 400, code: 'invalid_request', says: /empty/ },
-  { name: 'producer without batch', ...samples({ ...ok, producer: 'p' }), status: 400, code: 'invalid_request', says: /together/ },
-  { name: 'negative batch', ...samples({ ...ok, producer: 'p', batch: -1 }), status: 400, code: 'invalid_request', says: /batch/ },
-  { name: 'fractional batch', ...samples({ ...ok, producer: 'p', batch: 1.5 }), status: 400, code: 'invalid_request', says: /batch/ },
-  { name: 'batch as a string', ...samples({ ...ok, producer: 'p', batch: '7' }), status: 400, code: 'invalid_request', says: /batch/ },
-  { name: 'producer with a space', ...samples({ ...ok, producer: 'p 1', batch: 1 }), status: 400, code: 'invalid_request', says: /producer/ },
-  { name: 'huge body', body: JSON.stringify({ variables: { x: { t: Array(LIMIT).fill(1), v: Array(LIMIT).fill(1) } } }), status: 413, code: 'payload_too_large' },
-  { name: 'text/plain body', contentType: 'text/plain', body: JSON.stringify(ok), status: 415, code: 'unsupported_media_type' },
-  { name: 'no content type', contentType: '', body: JSON.stringify(ok), status: 415, code: 'unsupported_media_type' },
-  { name: 'unknown run', path: '/v1/runs/nope/samples', ...samples(ok), status: 404, code: 'run_not_found' },
-  { name: 'completed run', path: '/v1/runs/done/samples', ...samples(ok), status: 409, code: 'run_not_running', says: /completed/ },
-  { name: 'bad run id', path: '/v1/runs/bad%20id/samples', ...samples(ok), status: 400, code: 'invalid_request', says: /run/ },
+  {
+    name: 'empty variables',
+    ...samples({ variables: {} }),
+    status: 400,
+    code: 'invalid_request',
+    says: /empty/,
+  },
+  {
+    name: 'variables is an array',
+    ...samples({ variables: [] }),
+    status: 400,
+    code: 'invalid_request',
+    says: /variables/,
+  },
+  {
+    name: 't is not an array',
+    ...samples({ variables: { x: { t: 1, v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /variables\.x\.t/,
+  },
+  {
+    name: 'v missing',
+    ...samples({ variables: { x: { t: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /variables\.x\.v/,
+  },
+  {
+    name: 't and v lengths differ',
+    ...samples({ variables: { x: { t: [1, 2], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /same length/,
+  },
+  {
+    name: 't holds a string',
+    ...samples({ variables: { x: { t: ['1'], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /variables\.x\.t\[0\]/,
+  },
+  {
+    name: 't holds null',
+    ...samples({ variables: { x: { t: [null], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /t\[0\]/,
+  },
+  {
+    name: 'no samples for a variable',
+    ...samples({ variables: { x: { t: [], v: [] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /at least one/,
+  },
+  {
+    name: 'object value',
+    ...samples({ variables: { x: { t: [1], v: [{ a: 1 }] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /v\[0\]/,
+  },
+  {
+    name: 'misspelt special number',
+    ...samples({ variables: { x: { t: [1], v: [{ $num: 'nan' }] } } }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'nested array value',
+    ...samples({ variables: { x: { t: [1], v: [[[1]]] } } }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'string array value',
+    ...samples({ variables: { x: { t: [1], v: [['a']] } } }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'unknown top-level field',
+    ...samples({ ...ok, extra: 1 }),
+    status: 400,
+    code: 'invalid_request',
+    says: /extra/,
+  },
+  {
+    name: 'unknown series field',
+    ...samples({ variables: { x: { t: [1], v: [1], w: [] } } }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'both forms at once',
+    ...samples({ ...ok, samples: [{ variable: 'x', t: 1, v: 1 }] }),
+    status: 400,
+    code: 'invalid_request',
+    says: /either/,
+  },
+  {
+    name: 'empty rows',
+    ...samples({ samples: [] }),
+    status: 400,
+    code: 'invalid_request',
+    says: /empty/,
+  },
+  {
+    name: 'row without t',
+    ...samples({ samples: [{ variable: 'x', v: 1 }] }),
+    status: 400,
+    code: 'invalid_request',
+    says: /samples\[0\]\.t/,
+  },
+  {
+    name: 'control character in a name',
+    ...samples({ variables: { 'a\u0001b': { t: [1], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /control/,
+  },
+  {
+    name: 'name over 256 bytes',
+    ...samples({ variables: { ['é'.repeat(129)]: { t: [1], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /256 bytes/,
+  },
+  {
+    name: 'empty name',
+    ...samples({ variables: { '': { t: [1], v: [1] } } }),
+    status: 400,
+    code: 'invalid_request',
+    says: /empty/,
+  },
+  {
+    name: 'producer without batch',
+    ...samples({ ...ok, producer: 'p' }),
+    status: 400,
+    code: 'invalid_request',
+    says: /together/,
+  },
+  {
+    name: 'negative batch',
+    ...samples({ ...ok, producer: 'p', batch: -1 }),
+    status: 400,
+    code: 'invalid_request',
+    says: /batch/,
+  },
+  {
+    name: 'fractional batch',
+    ...samples({ ...ok, producer: 'p', batch: 1.5 }),
+    status: 400,
+    code: 'invalid_request',
+    says: /batch/,
+  },
+  {
+    name: 'batch as a string',
+    ...samples({ ...ok, producer: 'p', batch: '7' }),
+    status: 400,
+    code: 'invalid_request',
+    says: /batch/,
+  },
+  {
+    name: 'producer with a space',
+    ...samples({ ...ok, producer: 'p 1', batch: 1 }),
+    status: 400,
+    code: 'invalid_request',
+    says: /producer/,
+  },
+  {
+    name: 'huge body',
+    body: JSON.stringify({
+      variables: { x: { t: Array(LIMIT).fill(1), v: Array(LIMIT).fill(1) } },
+    }),
+    status: 413,
+    code: 'payload_too_large',
+  },
+  {
+    name: 'text/plain body',
+    contentType: 'text/plain',
+    body: JSON.stringify(ok),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'no content type',
+    contentType: '',
+    body: JSON.stringify(ok),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'unknown run',
+    path: '/v1/runs/nope/samples',
+    ...samples(ok),
+    status: 404,
+    code: 'run_not_found',
+  },
+  {
+    name: 'completed run',
+    path: '/v1/runs/done/samples',
+    ...samples(ok),
+    status: 409,
+    code: 'run_not_running',
+    says: /completed/,
+  },
+  {
+    name: 'bad run id',
+    path: '/v1/runs/bad%20id/samples',
+    ...samples(ok),
+    status: 400,
+    code: 'invalid_request',
+    says: /run/,
+  },
   { name: 'no token', token: null, ...samples(ok), status: 401, code: 'unauthorized' },
-  { name: 'wrong token', token: 'not-a-valid-token-at-all', ...samples(ok), status: 401, code: 'unauthorized' },
-  { name: 'read token writing', token: READ_TOKEN, ...samples(ok), status: 403, code: 'forbidden', says: /write/ },
-  { name: 'token in the wrong scheme', token: null, ...samples(ok), status: 401, code: 'unauthorized' },
-  { name: 'create run with bad id', path: '/v1/runs', ...samples({ id: '../etc' }), status: 400, code: 'invalid_request', says: /id/ },
-  { name: 'create run with read token', path: '/v1/runs', token: READ_TOKEN, ...samples({ id: 'x' }), status: 403, code: 'forbidden' },
-  { name: 'create run with unknown field', path: '/v1/runs', ...samples({ id: 'y', colour: 'red' }), status: 400, code: 'invalid_request' },
-  { name: 'history fromSeq 0', method: 'GET', path: '/v1/runs/open/variables/x/samples?fromSeq=0', status: 400, code: 'invalid_request', says: /fromSeq/ },
-  { name: 'history limit not a number', method: 'GET', path: '/v1/runs/open/variables/x/samples?limit=abc', status: 400, code: 'invalid_request', says: /limit/ },
-  { name: 'history of unknown variable', method: 'GET', path: '/v1/runs/open/variables/nope/samples', status: 404, code: 'variable_not_found' },
-  { name: 'history of unknown run', method: 'GET', path: '/v1/runs/nope/variables/x/samples', status: 404, code: 'run_not_found' },
-  { name: 'history without token', method: 'GET', token: null, path: '/v1/runs/open/variables/x/samples', status: 401, code: 'unauthorized' },
+  {
+    name: 'wrong token',
+    token: 'not-a-valid-token-at-all',
+    ...samples(ok),
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'read token writing',
+    token: READ_TOKEN,
+    ...samples(ok),
+    status: 403,
+    code: 'forbidden',
+    says: /write/,
+  },
+  {
+    name: 'token in the wrong scheme',
+    token: null,
+    ...samples(ok),
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'create run with bad id',
+    path: '/v1/runs',
+    ...samples({ id: '../etc' }),
+    status: 400,
+    code: 'invalid_request',
+    says: /id/,
+  },
+  {
+    name: 'create run with read token',
+    path: '/v1/runs',
+    token: READ_TOKEN,
+    ...samples({ id: 'x' }),
+    status: 403,
+    code: 'forbidden',
+  },
+  {
+    name: 'create run with unknown field',
+    path: '/v1/runs',
+    ...samples({ id: 'y', colour: 'red' }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'history fromSeq 0',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?fromSeq=0',
+    status: 400,
+    code: 'invalid_request',
+    says: /fromSeq/,
+  },
+  {
+    name: 'history limit not a number',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?limit=abc',
+    status: 400,
+    code: 'invalid_request',
+    says: /limit/,
+  },
+  {
+    name: 'history of unknown variable',
+    method: 'GET',
+    path: '/v1/runs/open/variables/nope/samples',
+    status: 404,
+    code: 'variable_not_found',
+  },
+  {
+    name: 'history of unknown run',
+    method: 'GET',
+    path: '/v1/runs/nope/variables/x/samples',
+    status: 404,
+    code: 'run_not_found',
+  },
+  {
+    name: 'history without token',
+    method: 'GET',
+    token: null,
+    path: '/v1/runs/open/variables/x/samples',
+    status: 401,
+    code: 'unauthorized',
+  },
   { name: 'unknown route', method: 'GET', path: '/v1/nothing', status: 404, code: 'not_found' },
 ];
 
@@ -103,15 +372,24 @@ describe('bad requests get a 4xx JSON error and change nothing', () => {
     if (c.token !== null) headers.authorization = `Bearer ${c.token ?? WRITE_TOKEN}`;
     if (c.name === 'token in the wrong scheme') headers.authorization = `Basic ${WRITE_TOKEN}`;
     const method = c.method ?? 'POST';
-    if (method === 'POST' && c.contentType !== '') headers['content-type'] = c.contentType ?? 'application/json';
-    const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
+    if (method === 'POST' && c.contentType !== '')
+      headers['content-type'] = c.contentType ?? 'application/json';
+    const body =
+      c.body === undefined
+        ? undefined
+        : typeof c.body === 'string'
+          ? c.body
+          : JSON.stringify(c.body);
     const res = await fetch(`${h.baseUrl}${c.path ?? '/v1/runs/open/samples'}`, {
       method,
       headers,
       ...(body !== undefined ? { body: c.contentType === '' ? new Blob([body]) : body } : {}),
     });
     const json = (await res.json()) as { error: { code: string; message: string } };
-    expect({ status: res.status, code: json.error.code }).toEqual({ status: c.status, code: c.code });
+    expect({ status: res.status, code: json.error.code }).toEqual({
+      status: c.status,
+      code: c.code,
+    });
     expect(typeof json.error.message).toBe('string');
     if (c.says) expect(json.error.message).toMatch(c.says);
     expect(await fingerprint()).toBe(before);

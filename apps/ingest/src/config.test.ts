@@ -7,15 +7,22 @@ describe('loadConfig', () => {
   });
 
   it('parses token lists and defaults', () => {
-    const c = loadConfig({ RUNSTREAM_WRITE_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb', PORT: '9000' });
+    const c = loadConfig({
+      RUNSTREAM_WRITE_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb',
+      PORT: '9000',
+    });
     expect(c.RUNSTREAM_WRITE_TOKENS).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(c.PORT).toBe(9000);
     expect(c.INGEST_MAX_BODY_BYTES).toBe(16 * 1024 * 1024);
   });
 
   it('names the variable that is wrong', () => {
-    expect(() => loadConfig({ RUNSTREAM_WRITE_TOKENS: 'short' })).toThrow(/RUNSTREAM_WRITE_TOKENS: every token/);
-    expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: 'yes' })).toThrow(/RUNSTREAM_INSECURE_NO_AUTH/);
+    expect(() => loadConfig({ RUNSTREAM_WRITE_TOKENS: 'short' })).toThrow(
+      /RUNSTREAM_WRITE_TOKENS: every token/,
+    );
+    expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: 'yes' })).toThrow(
+      /RUNSTREAM_INSECURE_NO_AUTH/,
+    );
     expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: '1', PORT: 'http' })).toThrow(/PORT/);
   });
 });

@@ -9,7 +9,10 @@ const tokenList = z
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
   )
-  .refine((tokens) => tokens.every((t) => t.length >= 16), 'every token must be at least 16 characters');
+  .refine(
+    (tokens) => tokens.every((t) => t.length >= 16),
+    'every token must be at least 16 characters',
+  );
 
 const flag = z
   .enum(['', '0', '1', 'true', 'false'])
@@ -32,11 +35,17 @@ export const ingestConfigSchema = z
     /** Development only: accept every request without a token. Logged loudly. */
     RUNSTREAM_INSECURE_NO_AUTH: flag,
     /** Largest request body accepted, in bytes (413 above it). */
-    INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+    INGEST_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
     /** Most samples in one socket `snapshot` message (Socket.IO frames stay well under 1 MB). */
     SNAPSHOT_CHUNK_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(5000),
     /** pino level. */
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     /** How long a graceful shutdown may take before the process exits anyway. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   })

@@ -12,7 +12,10 @@ afterAll(async () => {
 describe('health and metrics', () => {
   it('is live, ready while Redis answers, and exposes Prometheus metrics', async () => {
     expect((await h.request('/healthz', { token: null })).status).toBe(200);
-    expect(await (await h.request('/readyz', { token: null })).json()).toEqual({ ok: true, checks: { redis: true } });
+    expect(await (await h.request('/readyz', { token: null })).json()).toEqual({
+      ok: true,
+      checks: { redis: true },
+    });
 
     await h.request('/v1/runs', { json: { id: 'm' } });
     await h.request('/v1/runs/m/samples', { json: { variables: { x: { t: [1, 2], v: [1, 2] } } } });

@@ -22,18 +22,29 @@ afterAll(async () => {
 });
 
 function client(token: string | undefined = READ_TOKEN): Client {
-  const c: Client = connect(h.baseUrl, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false });
+  const c: Client = connect(h.baseUrl, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   clients.push(c);
   return c;
 }
 
-async function write(run: string, producer: string, batches: number, variables: string[]): Promise<void> {
+async function write(
+  run: string,
+  producer: string,
+  batches: number,
+  variables: string[],
+): Promise<void> {
   for (let b = 0; b < batches; b++) {
     const res = await h.request(`/v1/runs/${run}/samples`, {
       json: {
         producer,
         batch: b,
-        variables: Object.fromEntries(variables.map((v) => [v, { t: [b, b + 0.5], v: [b, { $num: 'NaN' }] }])),
+        variables: Object.fromEntries(
+          variables.map((v) => [v, { t: [b, b + 0.5], v: [b, { $num: 'NaN' }] }]),
+        ),
       },
     });
     expect(res.status).toBe(200);
@@ -55,7 +66,9 @@ function seqsOf(chunks: VariableChunk[]): number[] {
 describe('live rooms', () => {
   it('refuses a connection without a valid token', async () => {
     const c = client('wrong-token-wrong-token');
-    const err = await new Promise<Error & { data?: { code: string } }>((resolve) => c.on('connect_error', resolve));
+    const err = await new Promise<Error & { data?: { code: string } }>((resolve) =>
+      c.on('connect_error', resolve),
+    );
     expect(err.data?.code).toBe('unauthorized');
   });
 

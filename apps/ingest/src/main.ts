@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   });
 
   await new Promise<void>((resolve) => ingest.server.listen(config.PORT, config.HOST, resolve));
-  logger.info({ port: config.PORT, host: config.HOST, redis: config.REDIS_URL }, 'ingest listening');
+  logger.info(
+    { port: config.PORT, host: config.HOST, redis: config.REDIS_URL },
+    'ingest listening',
+  );
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -84,12 +84,9 @@ export class RunNotRunningError extends RunstreamError {
     readonly runId: string,
     readonly status: string,
   ) {
-    super(
-      'run_not_running',
-      409,
-      `run '${runId}' is ${status}: it takes no more samples`,
-      { status },
-    );
+    super('run_not_running', 409, `run '${runId}' is ${status}: it takes no more samples`, {
+      status,
+    });
   }
 }
 

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { producerIdSchema, variableNameProblem, variableNameSchema } from './names';
-import { normalizeWireValues, wireValueSchema, type BatchSummary, type WireValue } from './sample-value';
+import {
+  normalizeWireValues,
+  wireValueSchema,
+  type BatchSummary,
+  type WireValue,
+} from './sample-value';
 
 export const MAX_VARIABLES_PER_BATCH = 4096;
 
@@ -68,7 +73,10 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 export function issuesOf(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldIssue[] {
-  return error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message }));
+  return error.issues.map((i) => ({
+    path: formatPath([...prefix, ...i.path]),
+    message: i.message,
+  }));
 }
 
 function fail(issues: FieldIssue[]): never {
@@ -87,8 +95,10 @@ function fail(issues: FieldIssue[]): never {
 export function parseIngestBatch(body: unknown): IngestBatch {
   if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
   if ('samples' in body && 'variables' in body)
-    fail([{ path: '(body)', message: 'send either variables (columnar) or samples (rows), not both' }]);
-  if (('producer' in body) !== ('batch' in body))
+    fail([
+      { path: '(body)', message: 'send either variables (columnar) or samples (rows), not both' },
+    ]);
+  if ('producer' in body !== 'batch' in body)
     fail([{ path: '(body)', message: 'producer and batch go together: send both or neither' }]);
   if ('samples' in body) return parseRows(body);
   if (!('variables' in body))
@@ -99,7 +109,9 @@ export function parseIngestBatch(body: unknown): IngestBatch {
   const entries = Object.entries(envelope.data.variables);
   if (entries.length === 0) fail([{ path: 'variables', message: 'variables must not be empty' }]);
   if (entries.length > MAX_VARIABLES_PER_BATCH)
-    fail([{ path: 'variables', message: `at most ${MAX_VARIABLES_PER_BATCH} variables per batch` }]);
+    fail([
+      { path: 'variables', message: `at most ${MAX_VARIABLES_PER_BATCH} variables per batch` },
+    ]);
 
   const series: VariableSeries[] = [];
   let sampleCount = 0;
@@ -130,7 +142,11 @@ function parseRows(body: Record<string, unknown>): IngestBatch {
   }
   if (byName.size > MAX_VARIABLES_PER_BATCH)
     fail([{ path: 'samples', message: `at most ${MAX_VARIABLES_PER_BATCH} variables per batch` }]);
-  const series = [...byName].map(([name, s]) => ({ name, ...s, summary: normalizeWireValues(s.v) }));
+  const series = [...byName].map(([name, s]) => ({
+    name,
+    ...s,
+    summary: normalizeWireValues(s.v),
+  }));
   return {
     producer: parsed.data.producer,
     batch: parsed.data.batch,

@@ -1,7 +1,22 @@
 import { encodeName, decodeName, variableNameProblem } from './names';
 
 describe('encodeName', () => {
-  const names = ['x', 'a/b', '../x', '..', '.', '%', '%25', 'a b', '{t}', '}{', 'a:b', 'ünï 变量 ✓', "it's(1)*!~", '__proto__'];
+  const names = [
+    'x',
+    'a/b',
+    '../x',
+    '..',
+    '.',
+    '%',
+    '%25',
+    'a b',
+    '{t}',
+    '}{',
+    'a:b',
+    'ünï 变量 ✓',
+    "it's(1)*!~",
+    '__proto__',
+  ];
 
   it('leaves only [A-Za-z0-9_-] and %XX escapes', () => {
     for (const n of names) expect(encodeName(n)).toMatch(/^(?:[A-Za-z0-9_-]|%[0-9A-F]{2})+$/);
@@ -15,9 +30,12 @@ describe('encodeName', () => {
 });
 
 describe('variableNameProblem', () => {
-  it.each([['x'], ['sys.pump.flow'], ['u[3]'], ['with space'], ['变量'], ['é'.repeat(128)]])('accepts %p', (n) => {
-    expect(variableNameProblem(n)).toBeUndefined();
-  });
+  it.each([['x'], ['sys.pump.flow'], ['u[3]'], ['with space'], ['变量'], ['é'.repeat(128)]])(
+    'accepts %p',
+    (n) => {
+      expect(variableNameProblem(n)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['', /empty/],

@@ -17,7 +17,8 @@ async function all(gen: AsyncIterable<SampleChunk>): Promise<SampleChunk[]> {
   return out;
 }
 
-const seqs = (chunks: SampleChunk[]): number[] => chunks.flatMap((c) => c.t.map((_, i) => c.first + i));
+const seqs = (chunks: SampleChunk[]): number[] =>
+  chunks.flatMap((c) => c.t.map((_, i) => c.first + i));
 
 describe('trimChunk', () => {
   it('cuts the samples before fromSeq', () => {
@@ -37,7 +38,13 @@ describe('collectPage', () => {
       }
     }
     const page = await collectPage(counting(), 2, 5);
-    expect(page).toEqual({ first: 2, t: [2, 3, 4, 5, 6], v: [20, 30, 40, 50, 60], nextSeq: 7, more: true });
+    expect(page).toEqual({
+      first: 2,
+      t: [2, 3, 4, 5, 6],
+      v: [20, 30, 40, 50, 60],
+      nextSeq: 7,
+      more: true,
+    });
     expect(pulled).toBe(3);
   });
 

@@ -1,17 +1,31 @@
-import { decodeValue, encodeValue, normalizeWireValues, type SampleValue, type WireValue } from './sample-value';
+import {
+  decodeValue,
+  encodeValue,
+  normalizeWireValues,
+  type SampleValue,
+  type WireValue,
+} from './sample-value';
 
 const roundTrip = (v: SampleValue): SampleValue =>
   decodeValue(JSON.parse(JSON.stringify(encodeValue(v))) as WireValue);
 
 describe('sample value wire encoding', () => {
-  it.each([NaN, Infinity, -Infinity, -0, 0, 1e308, -5e-324, 42])('round-trips the number %p through JSON', (n) => {
-    expect(Object.is(roundTrip(n), n)).toBe(true);
-  });
+  it.each([NaN, Infinity, -Infinity, -0, 0, 1e308, -5e-324, 42])(
+    'round-trips the number %p through JSON',
+    (n) => {
+      expect(Object.is(roundTrip(n), n)).toBe(true);
+    },
+  );
 
   it('round-trips arrays with special numbers element by element', () => {
     const out = roundTrip([1, NaN, -0, -Infinity]) as number[];
     expect(out).toHaveLength(4);
-    expect([Object.is(out[0], 1), Number.isNaN(out[1]), Object.is(out[2], -0), out[3] === -Infinity]).toEqual([true, true, true, true]);
+    expect([
+      Object.is(out[0], 1),
+      Number.isNaN(out[1]),
+      Object.is(out[2], -0),
+      out[3] === -Infinity,
+    ]).toEqual([true, true, true, true]);
   });
 
   it('keeps the string "NaN" a string and passes booleans and null through', () => {

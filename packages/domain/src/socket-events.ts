@@ -31,7 +31,10 @@ export interface SocketError {
 }
 
 export type SubscribeAck =
-  | { ok: true; /** Last seq the snapshot covered (fromSeq - 1 if it was empty). */ lastSeq: number }
+  | {
+      ok: true;
+      /** Last seq the snapshot covered (fromSeq - 1 if it was empty). */ lastSeq: number;
+    }
   | { ok: false; error: SocketError };
 
 export type UnsubscribeAck = { ok: true } | { ok: false; error: SocketError };

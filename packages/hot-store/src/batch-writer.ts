@@ -61,7 +61,8 @@ export class BatchWriter {
     try {
       reply = await this.redis.rsWriteBatch(keys.length, ...keys, ...args);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('OOM')) throw new HotStoreFullError({ cause: err });
+      if (err instanceof Error && err.message.startsWith('OOM'))
+        throw new HotStoreFullError({ cause: err });
       throw err;
     }
 

@@ -43,7 +43,9 @@ describe('HotStore', () => {
     );
     const second = await store.writer.write(
       'r-seq',
-      parseIngestBatch({ variables: { x: { t: [3], v: [{ $num: 'NaN' }] }, y: { t: [3], v: ['a'] } } }),
+      parseIngestBatch({
+        variables: { x: { t: [3], v: [{ $num: 'NaN' }] }, y: { t: [3], v: ['a'] } },
+      }),
     );
     expect(first.ranges).toEqual([{ variable: 'x', first: 1, last: 3 }]);
     expect(second.ranges).toEqual([

@@ -61,7 +61,8 @@ export class HttpTransport {
       });
       text = await response.text();
     } catch (err) {
-      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      // Duck-typed: fetch's errors may come from another realm (vm contexts, jest).
+      const timedOut = errorField(err, 'name') === 'TimeoutError';
       const why = timedOut ? `no answer within ${timeoutMs} ms` : describeCause(err);
       throw new RunstreamNetworkError(`${prefix}${label} failed: ${why}`, timedOut, label, {
         cause: err,
@@ -94,15 +95,19 @@ function queryString(query: RequestOptions['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+function errorField(err: unknown, field: 'name' | 'message' | 'code' | 'cause'): unknown {
+  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[field] : undefined;
+}
+
 /** fetch wraps the real reason (ECONNREFUSED, "other side closed") in `cause`. */
 function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return `${err.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
-  }
-  return err.message;
+  const message = errorField(err, 'message');
+  if (typeof message !== 'string') return String(err);
+  const cause = errorField(err, 'cause');
+  const causeMessage = errorField(cause, 'message');
+  if (typeof causeMessage !== 'string') return message;
+  const code = errorField(cause, 'code');
+  return `${message} (${typeof code === 'string' ? `${code}: ` : ''}${causeMessage})`;
 }
 
 function isErrorBody(x: unknown): x is ErrorBody {

@@ -29,8 +29,9 @@ export type BufferFullPolicy = 'drop-newest' | 'throw';
 
 export interface ProducerOptions {
   /**
-   * Smallest time between two requests of this producer, retries included.
-   * Default: RUNSTREAM_MIN_INTERVAL_MS, else 1000.
+   * Smallest time between the end of one request of this producer and the
+   * start of the next, retries included. Default: RUNSTREAM_MIN_INTERVAL_MS,
+   * else 1000.
    */
   minIntervalMs?: number;
   /** At most this many samples per request. Default 100 000. */
@@ -272,11 +273,11 @@ export class Producer {
     this.attempt = 0;
     for (;;) {
       await this.sleepUntil(this.nextAttemptAt);
-      this.nextAttemptAt = performance.now() + this.minIntervalMs;
       try {
         await this.client.completeRun(this.run, { timeoutMs: this.options.requestTimeoutMs });
         return true;
       } catch (err) {
+        this.paceFromNow();
         // `not_found` is the router's "no such route"; a missing run is `run_not_found`.
         if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found') return false;
         if (verdictOf(err) !== 'retry') throw err;
@@ -337,14 +338,13 @@ export class Producer {
   }
 
   private async attemptBatch(batch: OutgoingBatch): Promise<void> {
-    // Start-to-start pacing: retries, splits and the next batch all wait for it.
-    this.nextAttemptAt = performance.now() + this.minIntervalMs;
     let ack: SamplesAck;
     try {
       ack = await this.client.postSamples(this.run, batch.body, {
         timeoutMs: this.options.requestTimeoutMs,
       });
     } catch (err) {
+      this.paceFromNow();
       const error = err instanceof Error ? err : new Error(String(err));
       switch (verdictOf(error)) {
         case 'retry':
@@ -362,7 +362,18 @@ export class Producer {
           return;
       }
     }
+    this.paceFromNow();
     this.acknowledge(batch, ack);
+  }
+
+  /**
+   * The interval runs from the end of a request (answer or failure) to the
+   * start of the next: then the server, whatever the network delays, never
+   * sees two requests of this producer closer than `minIntervalMs`. Retries,
+   * split halves and the next batch all wait for it.
+   */
+  private paceFromNow(): void {
+    this.nextAttemptAt = performance.now() + this.minIntervalMs;
   }
 
   private scheduleRetry(error: Error): void {
@@ -428,18 +439,29 @@ export class Producer {
     this.outboxSamples = 0;
   }
 
-  /** Waits until `at` (performance.now() ms); always at least one macrotask. */
+  /**
+   * Waits until `at` (performance.now() ms); always at least one macrotask.
+   * setTimeout may fire up to a millisecond early by performance.now(), so
+   * an early wake-up sleeps again: the interval is a guarantee.
+   */
   private sleepUntil(at: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
+        clearTimeout(this.sleeping?.timer);
         this.sleeping = undefined;
         resolve();
       };
-      const timer = setTimeout(wake, Math.max(0, at - performance.now()));
-      // Idle waiting must not keep the process alive; a pending flush must.
-      if (this.waiters.length === 0 && this.completing === undefined) timer.unref();
-      this.sleeping = { timer, wake };
+      const arm = (): void => {
+        const timer = setTimeout(onTimer, Math.max(0, Math.ceil(at - performance.now())));
+        // Idle waiting must not keep the process alive; a pending flush must.
+        
+        this.sleeping = { timer, wake };
+      };
+      const onTimer = (): void => {
+        if (performance.now() < at && this.sleeping !== undefined) arm();
+        else wake();
+      };
+      arm();
     });
   }
 

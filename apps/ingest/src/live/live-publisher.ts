@@ -21,7 +21,9 @@ export class LivePublisher {
       if (s === undefined || range === undefined) continue;
       const room = roomOf(run, s.name);
       if (this.options.skipEmptyRooms && !rooms.has(room)) continue;
-      this.io.to(room).emit('samples', { run, variable: s.name, first: range.first, t: s.t, v: s.v });
+      this.io
+        .to(room)
+        .emit('samples', { run, variable: s.name, first: range.first, t: s.t, v: s.v });
     }
   }
 }

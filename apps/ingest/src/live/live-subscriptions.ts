@@ -44,12 +44,16 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown };
     const token =
-      typeof auth.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
+      typeof auth.token === 'string'
+        ? auth.token
+        : bearerToken(socket.handshake.headers.authorization);
     try {
       authorizer.check(token, 'read');
       next();
     } catch (err) {
-      const e = new Error(err instanceof Error ? err.message : 'unauthorized') as Error & { data?: unknown };
+      const e = new Error(err instanceof Error ? err.message : 'unauthorized') as Error & {
+        data?: unknown;
+      };
       e.data = toSocketError(err);
       next(e);
     }
@@ -90,7 +94,8 @@ async function subscribe(
 ): Promise<SubscribeAck> {
   const { run, variable, fromSeq = 1 } = validate(subscribeRequestSchema, req, 'subscribe');
   const exists = (await deps.hotStore.runs.get(run)) !== undefined;
-  if (!exists) return { ok: false, error: { code: 'run_not_found', message: `run '${run}' does not exist` } };
+  if (!exists)
+    return { ok: false, error: { code: 'run_not_found', message: `run '${run}' does not exist` } };
 
   const room = roomOf(run, variable);
   await socket.join(room);

@@ -6,11 +6,15 @@ import express, { type RequestHandler } from 'express';
  * is refused (415) rather than silently read as empty; an empty body is `{}`
  * when `allowEmpty`.
  */
-export function jsonBody(limitBytes: number, options: { allowEmpty?: boolean } = {}): RequestHandler[] {
+export function jsonBody(
+  limitBytes: number,
+  options: { allowEmpty?: boolean } = {},
+): RequestHandler[] {
   const parse = express.json({ limit: limitBytes, strict: true, type: 'application/json' });
   const requireJson: RequestHandler = (req, _res, next) => {
-    const hasBody = req.headers['content-length'] !== '0' && req.headers['content-length'] !== undefined
-      || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      (req.headers['content-length'] !== '0' && req.headers['content-length'] !== undefined) ||
+      req.headers['transfer-encoding'] !== undefined;
     if (!hasBody && options.allowEmpty) {
       req.body = {};
       return next();

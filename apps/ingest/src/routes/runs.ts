@@ -6,7 +6,11 @@ import { jsonBody } from './json-body';
 import { requireScope } from './require-scope';
 import { runParam, validate } from './validate';
 
-export function runsRouter(deps: { hotStore: HotStore; authorizer: Authorizer; maxBodyBytes: number }): Router {
+export function runsRouter(deps: {
+  hotStore: HotStore;
+  authorizer: Authorizer;
+  maxBodyBytes: number;
+}): Router {
   const { hotStore, authorizer } = deps;
   const router = Router();
 

@@ -32,7 +32,8 @@ export function variablesRouter(deps: {
 
   // Two addresses for one read: the path form reads well; the query form reaches
   // every name, including '.' and '..', which URL parsers fold away in a path.
-  const readHistory = (variableOf: (req: Request) => unknown): RequestHandler =>
+  const readHistory =
+    (variableOf: (req: Request) => unknown): RequestHandler =>
     async (req, res) => {
       const run = runParam(req.params.run);
       const variable = variableParam(variableOf(req));

@@ -15,17 +15,26 @@ export interface IngestHarness {
   ingest: IngestApp;
   baseUrl: string;
   /** fetch against the running app with the write token unless `token` is given (null: none). */
-  request(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
+  request(
+    path: string,
+    init?: RequestInit & { token?: string | null; json?: unknown },
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
 /** A real redis-server and a listening ingest app on free loopback ports. */
-export async function startIngest(options: { maxBodyBytes?: number; snapshotChunkSamples?: number } = {}): Promise<IngestHarness> {
+export async function startIngest(
+  options: { maxBodyBytes?: number; snapshotChunkSamples?: number } = {},
+): Promise<IngestHarness> {
   const redis = await startRedis();
   const hotStore = HotStore.connect(redis.url);
   const ingest = createApp({
     hotStore,
-    authorizer: new Authorizer({ writeTokens: [WRITE_TOKEN], readTokens: [READ_TOKEN], insecureNoAuth: false }),
+    authorizer: new Authorizer({
+      writeTokens: [WRITE_TOKEN],
+      readTokens: [READ_TOKEN],
+      insecureNoAuth: false,
+    }),
     metrics: new IngestMetrics({ defaultMetrics: false }),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     config: {
@@ -50,7 +59,9 @@ export async function startIngest(options: { maxBodyBytes?: number; snapshotChun
       return fetch(`${baseUrl}${path}`, {
         ...rest,
         headers,
-        ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
+        ...(json !== undefined
+          ? { body: JSON.stringify(json), method: rest.method ?? 'POST' }
+          : {}),
       });
     },
     stop: async () => {

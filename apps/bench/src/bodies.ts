@@ -1,0 +1,120 @@
+import { encodeNumber, type WireValue } from '@runstream/domain';
+
+/** What one ingest request carries: columnar, `variables` × `samplesPerVariable` samples. */
+export interface BatchShape {
+  variables: number;
+  samplesPerVariable: number;
+}
+
+/** The batch the figures are quoted for: 10 variables × 100 samples. */
+export const BENCH_BATCH: BatchShape = { variables: 10, samplesPerVariable: 100 };
+
+/** About one value in this many is NaN: model output has them, and they travel tagged. */
+const NAN_ONE_IN = 150;
+
+/** Model time step; accumulated by addition, as a solver does, so t has untidy decimals. */
+const DT = 0.002;
+
+/**
+ * One pre-serialised batch, cut just after the first t of the first variable,
+ * so a send timestamp can replace that number without serialising again.
+ */
+interface BatchTemplate {
+  /** `{"<first variable>":{"t":[` */
+  head: string;
+  /** The first t as serialised. */
+  firstT: string;
+  /** Everything after the first t, up to and including the closing brace of the body. */
+  tail: string;
+}
+
+/** Small, seedable PRNG (mulberry32): the same bodies every run, no dependency. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function variableNames(shape: BatchShape): string[] {
+  return Array.from({ length: shape.variables }, (_, i) => `plant.y[${i}]`);
+}
+
+function buildTemplate(shape: BatchShape, index: number, random: () => number): BatchTemplate {
+  const names = variableNames(shape);
+  const variables: Record<string, { t: number[]; v: WireValue[] }> = {};
+  let t0 = 0;
+  for (let k = 0; k < index * shape.samplesPerVariable; k++) t0 += DT;
+  names.forEach((name, i) => {
+    // Amplitudes from 1e-2 to 1e2, so values have full, varied mantissas and exponents.
+    const amplitude = 10 ** ((i % 5) - 2);
+    const frequency = 0.5 + i;
+    const phase = random() * 2 * Math.PI;
+    const t: number[] = [];
+    const v: WireValue[] = [];
+    let time = t0;
+    for (let j = 0; j < shape.samplesPerVariable; j++) {
+      t.push(time);
+      const noise = (random() - 0.5) * amplitude * 0.02;
+      const value =
+        random() * NAN_ONE_IN < 1 ? NaN : amplitude * Math.sin(2 * Math.PI * frequency * time + phase) + noise;
+      v.push(encodeNumber(value));
+      time += DT;
+    }
+    variables[name] = { t, v };
+  });
+
+  const json = JSON.stringify(variables);
+  const first = names[0];
+  const firstSeries = first === undefined ? undefined : variables[first];
+  if (first === undefined || firstSeries === undefined) throw new Error('a batch needs at least one variable');
+  const head = `{${JSON.stringify(first)}:{"t":[`;
+  const firstT = JSON.stringify(firstSeries.t[0]);
+  // Guards the cut: if serialisation ever changed shape, stamping would corrupt bodies silently.
+  if (!json.startsWith(head + firstT)) throw new Error('unexpected serialisation of a batch template');
+  return { head, firstT, tail: json.slice(head.length + firstT.length) + '}' };
+}
+
+/**
+ * A pool of realistic batches, serialised once up front so that building a
+ * request costs a few string concatenations, not a JSON.stringify. Every body
+ * handed out has its own (producer, batch), so ingest really writes it rather
+ * than acknowledging a duplicate.
+ */
+export class BodyPool {
+  private readonly templates: BatchTemplate[];
+  private readonly producer: string;
+  private nextBatch = 0;
+  private nextTemplate = 0;
+  readonly samplesPerBody: number;
+  /** The variable whose first t carries the send time when `next` is given one. */
+  readonly stampedVariable: string;
+
+  constructor(
+    readonly shape: BatchShape = BENCH_BATCH,
+    options: { size?: number; seed?: number; producer?: string } = {},
+  ) {
+    const random = prng(options.seed ?? 0x5eed);
+    this.templates = Array.from({ length: options.size ?? 64 }, (_, i) => buildTemplate(shape, i, random));
+    this.samplesPerBody = shape.variables * shape.samplesPerVariable;
+    this.stampedVariable = variableNames(shape)[0] ?? '';
+    this.producer = options.producer ?? `bench-${process.pid}`;
+  }
+
+  /**
+   * The next body. With `stampMs` (a finite number of milliseconds) that number
+   * replaces the first t of the stamped variable, so the subscriber can tell
+   * how long the sample took to reach it.
+   */
+  next(stampMs?: number): string {
+    const template = this.templates[this.nextTemplate] as BatchTemplate;
+    this.nextTemplate = (this.nextTemplate + 1) % this.templates.length;
+    const batch = this.nextBatch++;
+    const firstT = stampMs === undefined ? template.firstT : JSON.stringify(stampMs);
+    return `{"producer":"${this.producer}","batch":${batch},"variables":${template.head}${firstT}${template.tail}`;
+  }
+}

@@ -1,0 +1,7 @@
+/** Number formats shared by progress lines and the final table. */
+
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export const fmtMs = (x: number): string => `${x.toFixed(2).padStart(7)} ms`;
+
+export const fmtPercent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;

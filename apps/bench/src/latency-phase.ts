@@ -1,0 +1,107 @@
+import type { LatencyProbe } from './latency-probe';
+import { assertAllAnswered, type LoadGenerator } from './load-generator';
+import { median, summarize, type Distribution } from './stats';
+import { fmtMs } from './format';
+
+/** One server, a generator aimed at it and a subscriber to the stamped variable. */
+export interface LatencySubject {
+  label: string;
+  generator: LoadGenerator;
+  probe: LatencyProbe;
+}
+
+export interface LatencyRound {
+  round: number;
+  sent: number;
+  received: number;
+  latencyMs: Distribution;
+}
+
+export interface LatencyFigures {
+  label: string;
+  ratePerSecond: number;
+  rounds: LatencyRound[];
+  /** Over every sample of every round. */
+  overallMs: Distribution;
+  medianRoundP99Ms: number;
+  sent: number;
+  received: number;
+  /** How late the pacer sent against its schedule (load-generator jitter, not the server's). */
+  pacerLagMs: Distribution;
+}
+
+export interface LatencyPlan {
+  rounds: number;
+  seconds: number;
+  warmupSeconds: number;
+  ratePerSecond: number;
+}
+
+/** After the last answer, how long the subscriber may take to get the last events. */
+const DRAIN_TIMEOUT_MS = 2_000;
+
+/**
+ * Open-loop load at a fixed rate, each body stamped with its send time; the
+ * probe records receipt − send for every live event. Rounds interleaved across
+ * subjects, as for throughput.
+ */
+export async function measureLatency(
+  subjects: LatencySubject[],
+  plan: LatencyPlan,
+  log: (line: string) => void,
+): Promise<LatencyFigures[]> {
+  for (const s of subjects) {
+    if (plan.warmupSeconds <= 0) continue;
+    log(`  warm-up ${s.label} (${plan.warmupSeconds} s at ${Math.round(plan.ratePerSecond)} req/s)`);
+    await runRound(s, plan, plan.warmupSeconds);
+  }
+
+  const rounds = new Map<string, LatencyRound[]>(subjects.map((s) => [s.label, []]));
+  const all = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
+  const lags = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const s of subjects) {
+      const { sent, received, latencies, lagMs } = await runRound(s, plan, plan.seconds);
+      if (latencies.length === 0) throw new Error(`${s.label}: the subscriber received nothing`);
+      const latencyMs = summarize(latencies);
+      rounds.get(s.label)?.push({ round, sent, received, latencyMs });
+      all.get(s.label)?.push(...latencies);
+      lags.get(s.label)?.push(...lagMs);
+      log(
+        `  round ${round}/${plan.rounds} ${s.label.padEnd(7)} p50 ${fmtMs(latencyMs.p50)}  p99 ${fmtMs(latencyMs.p99)}  ` +
+          `max ${fmtMs(latencyMs.max)}  (${received}/${sent} events)`,
+      );
+    }
+  }
+
+  return subjects.map((s) => {
+    const rs = rounds.get(s.label) ?? [];
+    return {
+      label: s.label,
+      ratePerSecond: plan.ratePerSecond,
+      rounds: rs,
+      overallMs: summarize(all.get(s.label) ?? []),
+      medianRoundP99Ms: median(rs.map((r) => r.latencyMs.p99)),
+      sent: rs.reduce((n, r) => n + r.sent, 0),
+      received: rs.reduce((n, r) => n + r.received, 0),
+      pacerLagMs: summarize(lags.get(s.label) ?? []),
+    };
+  });
+}
+
+async function runRound(
+  s: LatencySubject,
+  plan: LatencyPlan,
+  seconds: number,
+): Promise<{ sent: number; received: number; latencies: number[]; lagMs: number[] }> {
+  s.probe.take();
+  const before = s.probe.count;
+  const result = assertAllAnswered(
+    s.label,
+    await s.generator.openLoop(plan.ratePerSecond, seconds * 1000, { stamp: true }),
+  );
+  // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
+  await s.probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
+  return { sent: result.ok, received: s.probe.count - before, latencies: s.probe.take(), lagMs: result.lagMs };
+}
+

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: ingest throughput against a bare Express ceiling, and live
+ * latency from POST to a subscriber, each next to a baseline measured in the
+ * same run on the same machine. Servers run in child processes; the load
+ * generator and the subscriber run here.
+ */
+import { freePort, startRedis } from '@runstream/testkit';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_BATCH, BodyPool } from './bodies';
+import type { ChildServer } from './child-server';
+import { loadBenchConfig } from './config';
+import { CpuMeter } from './cpu-usage';
+import { measureLatency } from './latency-phase';
+import { LatencyProbe } from './latency-probe';
+import { LoadGenerator } from './load-generator';
+import {
+  LATENCY_TARGET_P99_MS,
+  THROUGHPUT_TARGET_RATIO,
+  formatReport,
+  writeResults,
+  type BenchResults,
+} from './report';
+import { startBareServer } from './servers/bare-server';
+import { startIngestServer } from './servers/ingest-server';
+import { median } from './stats';
+import { measureThroughput } from './throughput-phase';
+
+const WRITE_TOKEN = 'bench-write-token-0123456789';
+const READ_TOKEN = 'bench-read-token-0123456789';
+/** Ingest's default INGEST_MAX_BODY_BYTES; the bare server gets the same limit. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Stops what was started, newest first (servers before the Redis they use). */
+class Teardown {
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
+
+  add(name: string, run: () => Promise<unknown>): void {
+    this.steps.unshift({ name, run });
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0)) {
+      try {
+        await step.run();
+      } catch (err) {
+        console.error(`stopping ${step.name} failed:`, err);
+      }
+    }
+  }
+}
+
+async function main(teardown: Teardown): Promise<void> {
+  const config = loadBenchConfig();
+  const log = (line: string): void => console.log(line);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const plan = {
+    rounds: config.BENCH_ROUNDS,
+    seconds: config.BENCH_SECONDS,
+    warmupSeconds: config.BENCH_WARMUP_SECONDS,
+    connections: config.BENCH_CONNECTIONS,
+  };
+
+  log('starting redis-server, ingest and the bare server…');
+  const redis = await startRedis();
+  teardown.add('redis-server', () => redis.stop());
+  const ingest = await startIngestServer({
+    port: await freePort(),
+    redisUrl: redis.url,
+    writeToken: WRITE_TOKEN,
+    readToken: READ_TOKEN,
+    maxBodyBytes: MAX_BODY_BYTES,
+    ...(config.BENCH_PROFILE ? { cpuProfileDir: join(config.BENCH_RESULTS_DIR, 'profiles') } : {}),
+  });
+  teardown.add('ingest', () => stopLoudly(ingest));
+  const bare = await startBareServer({ port: await freePort(), maxBodyBytes: MAX_BODY_BYTES });
+  teardown.add('bare server', () => stopLoudly(bare));
+
+  // One pool for the whole run: batch numbers never repeat, so ingest never dedups.
+  const bodies = new BodyPool(BENCH_BATCH);
+  const bodyBytes = Buffer.byteLength(bodies.next());
+  const runId = `bench-${Date.now()}`;
+  const generator = (server: ChildServer, run: string): LoadGenerator => {
+    const g = new LoadGenerator(
+      { url: new URL(`/v1/runs/${run}/samples`, server.baseUrl), token: WRITE_TOKEN },
+      bodies,
+      { maxSockets: plan.connections },
+    );
+    teardown.add(`${server.name} load generator`, () => Promise.resolve(g.close()));
+    return g;
+  };
+
+  log(`\nthroughput: closed loop, ${plan.connections} connections, ${plan.rounds} rounds × ${plan.seconds} s`);
+  const throughputRun = `${runId}-throughput`;
+  await ingest.createRun(throughputRun);
+  const [bareTput, ingestTput] = await measureThroughput(
+    [
+      {
+        label: 'bare',
+        generator: generator(bare, throughputRun),
+        cpu: new CpuMeter({ bare: bare.pid, loadgen: process.pid }),
+      },
+      {
+        label: 'ingest',
+        generator: generator(ingest, throughputRun),
+        cpu: new CpuMeter({ ingest: ingest.pid, redis: redis.process.pid ?? -1, loadgen: process.pid }),
+      },
+    ],
+    plan,
+    log,
+  );
+  if (bareTput === undefined || ingestTput === undefined) throw new Error('throughput phase returned no figures');
+  const roundRatios = ingestTput.rounds.map(
+    (r, i) => r.samplesPerSecond / (bareTput.rounds[i]?.samplesPerSecond ?? Number.NaN),
+  );
+  const ratio = ingestTput.medianSamplesPerSecond / bareTput.medianSamplesPerSecond;
+
+  const ratePerSecond = ingestTput.medianRequestsPerSecond / 2;
+  log(`\nlatency: open loop at ${Math.round(ratePerSecond)} req/s, ${plan.rounds} rounds × ${plan.seconds} s`);
+  const latencyRun = `${runId}-latency`;
+  await ingest.createRun(latencyRun);
+  const target = { run: latencyRun, variable: bodies.stampedVariable };
+  const bareProbe = await LatencyProbe.subscribe(bare.baseUrl, READ_TOKEN, target);
+  teardown.add('bare subscriber', () => Promise.resolve(bareProbe.close()));
+  const ingestProbe = await LatencyProbe.subscribe(ingest.baseUrl, READ_TOKEN, target);
+  teardown.add('ingest subscriber', () => Promise.resolve(ingestProbe.close()));
+  const [bareLat, ingestLat] = await measureLatency(
+    [
+      { label: 'bare', generator: generator(bare, latencyRun), probe: bareProbe },
+      { label: 'ingest', generator: generator(ingest, latencyRun), probe: ingestProbe },
+    ],
+    { ...plan, ratePerSecond },
+    log,
+  );
+  if (bareLat === undefined || ingestLat === undefined) throw new Error('latency phase returned no figures');
+
+  const results: BenchResults = {
+    startedAt,
+    durationSeconds: (performance.now() - started) / 1000,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
+    settings: { ...plan, batch: BENCH_BATCH, bodyBytes },
+    throughput: {
+      bare: bareTput,
+      ingest: ingestTput,
+      ratio,
+      medianRoundRatio: median(roundRatios),
+      target: THROUGHPUT_TARGET_RATIO,
+      pass: ratio >= THROUGHPUT_TARGET_RATIO,
+    },
+    latency: {
+      ratePerSecond,
+      bare: bareLat,
+      ingest: ingestLat,
+      targetP99Ms: LATENCY_TARGET_P99_MS,
+      pass: ingestLat.overallMs.p99 < LATENCY_TARGET_P99_MS,
+    },
+  };
+  const path = join(config.BENCH_RESULTS_DIR, 'latest.json');
+  writeResults(path, results);
+  log(formatReport(results));
+  log(`figures written to ${path}`);
+}
+
+/** A server that exits non-zero on SIGTERM is worth knowing about (e.g. a failed graceful close). */
+async function stopLoudly(server: ChildServer): Promise<void> {
+  const code = await server.stop();
+  if (code !== 0 && code !== null) console.error(`${server.name} exited with code ${code}:\n${server.output()}`);
+}
+
+const teardown = new Teardown();
+process.once('SIGINT', () => {
+  void teardown.run().then(() => process.exit(130));
+});
+main(teardown)
+  .then(() => teardown.run())
+  .catch(async (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    await teardown.run();
+    process.exitCode = 1;
+  });

@@ -1,0 +1,57 @@
+import { startChildServer, type ChildServer } from '../child-server';
+
+export interface IngestServerOptions {
+  port: number;
+  redisUrl: string;
+  writeToken: string;
+  readToken: string;
+  maxBodyBytes: number;
+  /** When set, the process writes a V8 CPU profile there on exit. */
+  cpuProfileDir?: string;
+}
+
+export interface IngestServer extends ChildServer {
+  /** POST /v1/runs with a chosen id: ingest refuses samples of a run that does not exist. */
+  createRun(id: string): Promise<void>;
+}
+
+/**
+ * Starts the real ingest app, its built `main.js`, configured from the
+ * environment exactly as in production: bearer tokens, pino at info, default
+ * Prometheus metrics. Only the ports and the Redis URL are the benchmark's.
+ */
+export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
+  const child = await startChildServer({
+    name: 'ingest',
+    // apps/ingest declares no "exports", so its built files resolve by path.
+    script: require.resolve('@runstream/ingest/dist/main.js'),
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      REDIS_URL: options.redisUrl,
+      RUNSTREAM_WRITE_TOKENS: options.writeToken,
+      RUNSTREAM_READ_TOKENS: options.readToken,
+      INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
+      LOG_LEVEL: 'info',
+    },
+    port: options.port,
+    readyPath: '/readyz',
+    execArgv:
+      options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
+  });
+
+  return {
+    ...child,
+    createRun: async (id) => {
+      const res = await fetch(`${child.baseUrl}/v1/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.writeToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, meta: { source: 'bench' } }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`ingest: creating run ${id} failed: HTTP ${res.status} ${text}`);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { CpuMeter } from './cpu-usage';
+import { assertAllAnswered, type LoadGenerator } from './load-generator';
+import { fmtInt } from './format';
+import { median } from './stats';
+
+/** One server and the generator aimed at it. */
+export interface ThroughputSubject {
+  label: string;
+  generator: LoadGenerator;
+  cpu: CpuMeter;
+}
+
+export interface ThroughputRound {
+  round: number;
+  samplesPerSecond: number;
+  requestsPerSecond: number;
+  /** Share of one core per process during the round, in percent. */
+  cpuPercent: Record<string, number>;
+}
+
+export interface ThroughputFigures {
+  label: string;
+  rounds: ThroughputRound[];
+  medianSamplesPerSecond: number;
+  medianRequestsPerSecond: number;
+}
+
+export interface ThroughputPlan {
+  rounds: number;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+}
+
+/**
+ * Closed-loop throughput of each subject, rounds interleaved (A, B, A, B…) so
+ * that a noisy spell on the machine hits every subject alike; each figure is
+ * the median over rounds. A failed request fails the benchmark: a figure
+ * that includes errors measures the wrong thing.
+ */
+export async function measureThroughput(
+  subjects: ThroughputSubject[],
+  plan: ThroughputPlan,
+  log: (line: string) => void,
+): Promise<ThroughputFigures[]> {
+  for (const s of subjects) {
+    if (plan.warmupSeconds <= 0) continue;
+    log(`  warm-up ${s.label} (${plan.warmupSeconds} s)`);
+    assertAllAnswered(s.label, await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000));
+  }
+
+  const rounds = new Map<string, ThroughputRound[]>(subjects.map((s) => [s.label, []]));
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const s of subjects) {
+      s.cpu.start();
+      const result = assertAllAnswered(s.label, await s.generator.closedLoop(plan.connections, plan.seconds * 1000));
+      const cpuPercent = s.cpu.stop();
+      const requestsPerSecond = (result.ok / result.elapsedMs) * 1000;
+      const r: ThroughputRound = {
+        round,
+        requestsPerSecond,
+        samplesPerSecond: requestsPerSecond * s.generator.samplesPerRequest,
+        cpuPercent,
+      };
+      rounds.get(s.label)?.push(r);
+      const cpu = Object.entries(cpuPercent)
+        .map(([name, pct]) => `${name} ${pct}%`)
+        .join(', ');
+      log(
+        `  round ${round}/${plan.rounds} ${s.label.padEnd(7)} ${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ` +
+          `${fmtInt(r.requestsPerSecond).padStart(7)} req/s   cpu: ${cpu}`,
+      );
+    }
+  }
+
+  return subjects.map((s) => {
+    const rs = rounds.get(s.label) ?? [];
+    return {
+      label: s.label,
+      rounds: rs,
+      medianSamplesPerSecond: median(rs.map((r) => r.samplesPerSecond)),
+      medianRequestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
+    };
+  });
+}

@@ -1,0 +1,36 @@
+import type { SamplesRequestBody } from '../samples-request';
+import { RunstreamClient } from '../runstream-client';
+import { FakeIngest } from './fake-ingest';
+import { startScriptedServer, type RecordedRequest, type ScriptedServer } from './scripted-http-server';
+
+export interface Harness {
+  server: ScriptedServer;
+  ingest: FakeIngest;
+  client: RunstreamClient;
+  /** The samples requests the server saw, in arrival order. */
+  batches: () => Array<RecordedRequest & { json: SamplesRequestBody }>;
+  close: () => Promise<void>;
+}
+
+/** A FakeIngest behind a real HTTP server, a client for it and a running run `r1`. */
+export async function startHarness(): Promise<Harness> {
+  const ingest = new FakeIngest('tok');
+  ingest.addRun('r1');
+  const server = await startScriptedServer(ingest.handle);
+  const client = new RunstreamClient({ url: server.url, token: 'tok', env: {} });
+  return {
+    server,
+    ingest,
+    client,
+    batches: () =>
+      server.requests.filter((r) => r.path.endsWith('/samples') && r.method === 'POST') as Array<
+        RecordedRequest & { json: SamplesRequestBody }
+      >,
+    close: () => server.close(),
+  };
+}
+
+/** Gaps between consecutive arrival times, in ms. */
+export function gaps(requests: RecordedRequest[]): number[] {
+  return requests.slice(1).map((r, i) => r.at - (requests[i] as RecordedRequest).at);
+}
