@@ -61,7 +61,9 @@ function buildTemplate(shape: BatchShape, index: number, random: () => number): 
       t.push(time);
       const noise = (random() - 0.5) * amplitude * 0.02;
       const value =
-        random() * NAN_ONE_IN < 1 ? NaN : amplitude * Math.sin(2 * Math.PI * frequency * time + phase) + noise;
+        random() * NAN_ONE_IN < 1
+          ? NaN
+          : amplitude * Math.sin(2 * Math.PI * frequency * time + phase) + noise;
       v.push(encodeNumber(value));
       time += DT;
     }
@@ -71,11 +73,13 @@ function buildTemplate(shape: BatchShape, index: number, random: () => number): 
   const json = JSON.stringify(variables);
   const first = names[0];
   const firstSeries = first === undefined ? undefined : variables[first];
-  if (first === undefined || firstSeries === undefined) throw new Error('a batch needs at least one variable');
+  if (first === undefined || firstSeries === undefined)
+    throw new Error('a batch needs at least one variable');
   const head = `{${JSON.stringify(first)}:{"t":[`;
   const firstT = JSON.stringify(firstSeries.t[0]);
   // Guards the cut: if serialisation ever changed shape, stamping would corrupt bodies silently.
-  if (!json.startsWith(head + firstT)) throw new Error('unexpected serialisation of a batch template');
+  if (!json.startsWith(head + firstT))
+    throw new Error('unexpected serialisation of a batch template');
   return { head, firstT, tail: json.slice(head.length + firstT.length) + '}' };
 }
 
@@ -99,7 +103,9 @@ export class BodyPool {
     options: { size?: number; seed?: number; producer?: string } = {},
   ) {
     const random = prng(options.seed ?? 0x5eed);
-    this.templates = Array.from({ length: options.size ?? 64 }, (_, i) => buildTemplate(shape, i, random));
+    this.templates = Array.from({ length: options.size ?? 64 }, (_, i) =>
+      buildTemplate(shape, i, random),
+    );
     this.samplesPerBody = shape.variables * shape.samplesPerVariable;
     this.stampedVariable = variableNames(shape)[0] ?? '';
     this.producer = options.producer ?? `bench-${process.pid}`;

@@ -75,7 +75,8 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
   for (;;) {
-    if (failedToSpawn !== undefined) throw new Error(`${options.name}: cannot start: ${failedToSpawn.message}`);
+    if (failedToSpawn !== undefined)
+      throw new Error(`${options.name}: cannot start: ${failedToSpawn.message}`);
     if (exited !== undefined)
       throw new Error(
         `${options.name} exited during start-up (code ${String(exited.code)}, signal ${String(exited.signal)}):\n${output}`,

@@ -19,7 +19,10 @@ export const benchConfigSchema = z.object({
   /** Write a V8 CPU profile of the ingest process (node --cpu-prof) into the results folder. */
   BENCH_PROFILE: flag,
   /** Where latest.json (and profiles) go. */
-  BENCH_RESULTS_DIR: z.string().min(1).default(join(__dirname, '..', 'results')),
+  BENCH_RESULTS_DIR: z
+    .string()
+    .min(1)
+    .default(join(__dirname, '..', 'results')),
 });
 
 export type BenchConfig = z.infer<typeof benchConfigSchema>;

@@ -1,6 +1,11 @@
-import type { ClientToServerEvents, ServerToClientEvents, VariableChunk } from '@runstream/domain';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SubscribeAck,
+  VariableChunk,
+} from '@runstream/domain';
 import { io, type Socket } from 'socket.io-client';
-import { wallClockMs } from './load-generator';
+import { wallClockMs } from './wall-clock';
 
 /**
  * A live subscriber that measures how long samples take from POST to receipt:
@@ -30,10 +35,17 @@ export class LatencyProbe {
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
-      socket.once('connect_error', (err) => reject(new Error(`socket connect failed: ${err.message}`)));
+      socket.once('connect_error', (err) =>
+        reject(new Error(`socket connect failed: ${err.message}`)),
+      );
     });
     const probe = new LatencyProbe(socket);
-    const ack = await socket.timeout(10_000).emitWithAck('subscribe', target);
+    const ack = await new Promise<SubscribeAck>((resolve, reject) => {
+      socket.timeout(10_000).emit('subscribe', target, (err: Error | null, res: SubscribeAck) => {
+        if (err) reject(new Error(`subscribe got no answer: ${err.message}`));
+        else resolve(res);
+      });
+    });
     if (!ack.ok) {
       socket.close();
       throw new Error(`subscribe refused: ${ack.error.code}: ${ack.error.message}`);
@@ -63,7 +75,8 @@ export class LatencyProbe {
   /** Waits until `count` events have arrived in all, or `timeoutMs` passed. */
   async waitForCount(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.received < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (this.received < count && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { BodyPool } from './bodies';
+import { wallClockMs } from './wall-clock';
 
 /** Where the load goes: one POST URL, with the bearer token production clients send. */
 export interface LoadTarget {
@@ -37,9 +38,6 @@ export function assertAllAnswered<R extends LoadResult>(label: string, result: R
 }
 
 const now = (): number => performance.now();
-
-/** Wall-clock milliseconds, comparable across processes on this machine: the latency stamp. */
-export const wallClockMs = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Sends pre-built bodies over keep-alive connections and counts answers. The
@@ -90,7 +88,11 @@ export class LoadGenerator {
    * producers would, for `durationMs`. With `stamp`, each body's first t of the
    * stamped variable is the wall-clock time it was handed to the socket.
    */
-  async openLoop(ratePerSecond: number, durationMs: number, options: { stamp: boolean }): Promise<OpenLoopResult> {
+  async openLoop(
+    ratePerSecond: number,
+    durationMs: number,
+    options: { stamp: boolean },
+  ): Promise<OpenLoopResult> {
     const result: OpenLoopResult = { ok: 0, failed: 0, elapsedMs: 0, lagMs: [] };
     const interval = 1000 / ratePerSecond;
     const start = now();

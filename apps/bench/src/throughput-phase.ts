@@ -46,14 +46,20 @@ export async function measureThroughput(
   for (const s of subjects) {
     if (plan.warmupSeconds <= 0) continue;
     log(`  warm-up ${s.label} (${plan.warmupSeconds} s)`);
-    assertAllAnswered(s.label, await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000));
+    assertAllAnswered(
+      s.label,
+      await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000),
+    );
   }
 
   const rounds = new Map<string, ThroughputRound[]>(subjects.map((s) => [s.label, []]));
   for (let round = 1; round <= plan.rounds; round++) {
     for (const s of subjects) {
       s.cpu.start();
-      const result = assertAllAnswered(s.label, await s.generator.closedLoop(plan.connections, plan.seconds * 1000));
+      const result = assertAllAnswered(
+        s.label,
+        await s.generator.closedLoop(plan.connections, plan.seconds * 1000),
+      );
       const cpuPercent = s.cpu.stop();
       const requestsPerSecond = (result.ok / result.elapsedMs) * 1000;
       const r: ThroughputRound = {

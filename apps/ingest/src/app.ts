@@ -3,7 +3,6 @@ import express, { type Express } from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
 import type { HistorySource } from './history-source';
@@ -12,6 +11,7 @@ import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
+import { requestObserver } from './request-observer';
 import { healthRouter } from './routes/health';
 import { runsRouter } from './routes/runs';
 import { samplesRouter } from './routes/samples';
@@ -55,26 +55,7 @@ export function createApp(deps: IngestDeps): IngestApp {
     snapshotChunkSamples: config.snapshotChunkSamples,
   });
 
-  app.use(
-    pinoHttp({
-      logger,
-      // Success is the common case at thousands of requests a second: debug only.
-      customLogLevel: (_req, res, err) =>
-        err !== undefined || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'warn'
-            : 'debug',
-    }),
-  );
-  app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      end({ route, status: String(res.statusCode) });
-    });
-    next();
-  });
+  app.use(requestObserver(logger, metrics));
 
   app.use(healthRouter({ hotStore, metrics }));
   const maxBodyBytes = config.maxBodyBytes;

@@ -6,3 +6,4 @@ export * from './run';
 export * from './http-api';
 export * from './socket-events';
 export * from './sample-chunks';
+export * from './raw-series-spans';

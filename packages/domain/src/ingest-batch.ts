@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { producerIdSchema, variableNameProblem, variableNameSchema } from './names';
+import { findSeriesSpans, type SeriesSpans } from './raw-series-spans';
 import {
+  isWireValue,
   normalizeWireValues,
   wireValueSchema,
   type BatchSummary,
@@ -16,6 +18,8 @@ export interface VariableSeries {
   t: number[];
   v: WireValue[];
   summary: BatchSummary;
+  /** The request's own JSON bytes of `t` and `v`, when they can be stored as they came. */
+  raw?: SeriesSpans;
 }
 
 /** A validated batch, whichever form it arrived in. */
@@ -44,6 +48,22 @@ const seriesSchema = z
 
 const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** seriesSchema's test as plain loops, for the hot path; zod explains a failure. */
+function isValidSeries(x: unknown): x is { t: number[]; v: WireValue[] } {
+  if (!isPlainObject(x)) return false;
+  let keys = 0;
+  for (const k in x) {
+    if (k !== 't' && k !== 'v') return false;
+    keys++;
+  }
+  const { t, v } = x;
+  if (keys !== 2 || !Array.isArray(t) || !Array.isArray(v)) return false;
+  if (t.length === 0 || t.length !== v.length) return false;
+  for (let i = 0; i < t.length; i++) if (typeof t[i] !== 'number') return false;
+  for (let i = 0; i < v.length; i++) if (!isWireValue(v[i])) return false;
+  return true;
+}
 
 /**
  * Columnar form: `{ producer, batch, variables: { name: { t: [...], v: [...] } } }`.
@@ -90,9 +110,10 @@ function fail(issues: FieldIssue[]): never {
 /**
  * Validates a parsed request body in either form and returns it columnar,
  * with -0 tagged and per-variable min/max computed. Throws ValidationError
- * naming the offending field(s).
+ * naming the offending field(s). With the body's raw bytes, each series also
+ * carries its own `t`/`v` bytes so the writer need not serialise them again.
  */
-export function parseIngestBatch(body: unknown): IngestBatch {
+export function parseIngestBatch(body: unknown, raw?: Buffer): IngestBatch {
   if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
   if ('samples' in body && 'variables' in body)
     fail([
@@ -114,15 +135,23 @@ export function parseIngestBatch(body: unknown): IngestBatch {
     ]);
 
   const series: VariableSeries[] = [];
+  const spans = raw === undefined ? undefined : findSeriesSpans(raw);
   let sampleCount = 0;
-  for (const [name, raw] of entries) {
+  for (const [name, candidate] of entries) {
     const problem = variableNameProblem(name);
     if (problem !== undefined) fail([{ path: `variables.${name}`, message: problem }]);
-    const parsed = seriesSchema.safeParse(raw);
-    if (!parsed.success) fail(issuesOf(parsed.error, ['variables', name]));
-    const { t, v } = parsed.data;
-    series.push({ name, t, v, summary: normalizeWireValues(v) });
-    sampleCount += t.length;
+    let data: { t: number[]; v: WireValue[] };
+    if (isValidSeries(candidate)) {
+      data = candidate;
+    } else {
+      const parsed = seriesSchema.safeParse(candidate);
+      if (!parsed.success) fail(issuesOf(parsed.error, ['variables', name]));
+      data = parsed.data;
+    }
+    const summary = normalizeWireValues(data.v);
+    const span = summary.rewrote ? undefined : spans?.get(name);
+    series.push({ name, t: data.t, v: data.v, summary, ...(span ? { raw: span } : {}) });
+    sampleCount += data.t.length;
   }
   return { producer: envelope.data.producer, batch: envelope.data.batch, series, sampleCount };
 }

@@ -1,7 +1,9 @@
 import {
   decodeValue,
   encodeValue,
+  isWireValue,
   normalizeWireValues,
+  wireValueSchema,
   type SampleValue,
   type WireValue,
 } from './sample-value';
@@ -41,10 +43,22 @@ describe('normalizeWireValues', () => {
     const summary = normalizeWireValues(values);
     expect(values[1]).toEqual({ $num: '-0' });
     expect(values[3]).toEqual([{ $num: '-0' }, 1e9]);
-    expect(summary).toEqual({ min: -7, max: 3 });
+    expect(summary).toEqual({ min: -7, max: 3, rewrote: true });
   });
 
   it('reports no min/max when there is no numeric scalar', () => {
     expect(normalizeWireValues(['a', null, [1]])).toEqual({ min: undefined, max: undefined });
+  });
+});
+
+describe('isWireValue', () => {
+  const candidates: unknown[] = [
+    1, -0, 1e308, 'x', '', 'y'.repeat(65_537), true, null, undefined, {}, { $num: 'NaN' }, { $num: 'nan' },
+    { $num: 'NaN', extra: 1 }, { other: 'NaN' }, [], [1, 2], [1, { $num: '-0' }], [[1]], ['a'], [null],
+    new Array(65_537).fill(0), () => 1, Symbol('s'), 10n,
+  ];
+
+  it('agrees with wireValueSchema on every candidate', () => {
+    for (const c of candidates) expect([c, isWireValue(c)]).toEqual([c, wireValueSchema.safeParse(c).success]);
   });
 });

@@ -77,6 +77,49 @@ export const wireValueSchema = z.union([
 export interface BatchSummary {
   min: number | undefined;
   max: number | undefined;
+  /** True when a literal -0 was rewritten: the values no longer match the request's bytes. */
+  rewrote?: boolean;
+}
+
+const SPECIAL_NAMES = new Set(['NaN', 'Infinity', '-Infinity', '-0']);
+
+function isSpecialNumber(x: object): boolean {
+  // Exactly one key, `$num`, with a known name (as specialNumberSchema, strict).
+  let keys = 0;
+  for (const k in x) {
+    if (k !== '$num') return false;
+    keys++;
+  }
+  return keys === 1 && SPECIAL_NAMES.has((x as { $num: unknown }).$num as string);
+}
+
+function isWireNumber(x: unknown): boolean {
+  return typeof x === 'number' || (typeof x === 'object' && x !== null && !Array.isArray(x) && isSpecialNumber(x));
+}
+
+/**
+ * The same test as wireValueSchema, as a plain function: it runs once per
+ * ingested sample, where zod cost ten times as much (apps/bench). zod stays
+ * the source of truth and produces the error messages when this says no.
+ */
+export function isWireValue(x: unknown): boolean {
+  switch (typeof x) {
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'string':
+      return x.length <= MAX_STRING_VALUE_LENGTH;
+    case 'object':
+      if (x === null) return true;
+      if (Array.isArray(x)) {
+        if (x.length > MAX_ARRAY_VALUE_LENGTH) return false;
+        for (const e of x as unknown[]) if (!isWireNumber(e)) return false;
+        return true;
+      }
+      return isSpecialNumber(x);
+    default:
+      return false;
+  }
 }
 
 /**
@@ -87,20 +130,25 @@ export interface BatchSummary {
 export function normalizeWireValues(values: WireValue[]): BatchSummary {
   let min: number | undefined;
   let max: number | undefined;
+  let rewrote = false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number') {
       if (v === 0 && Object.is(v, -0)) {
         values[i] = NEG_ZERO;
+        rewrote = true;
       }
       if (min === undefined || v < min) min = v;
       if (max === undefined || v > max) max = v;
     } else if (Array.isArray(v)) {
       for (let j = 0; j < v.length; j++) {
         const x = v[j];
-        if (x === 0 && Object.is(x, -0)) v[j] = NEG_ZERO;
+        if (x === 0 && Object.is(x, -0)) {
+          v[j] = NEG_ZERO;
+          rewrote = true;
+        }
       }
     }
   }
-  return { min, max };
+  return rewrote ? { min, max, rewrote } : { min, max };
 }

@@ -37,7 +37,7 @@ export class BatchWriter {
       this.keys.variables(run),
       this.keys.dirty(run),
     ];
-    const args: string[] = [
+    const args: (string | Buffer)[] = [
       identified ? ackField(batch.producer as string, batch.batch as number) : '',
       identified ? String(batch.batch) : '',
       JSON.stringify(names),
@@ -48,8 +48,9 @@ export class BatchWriter {
       args.push(
         s.name,
         String(s.t.length),
-        JSON.stringify(s.t),
-        JSON.stringify(s.v),
+        // The request's own bytes when we have them: no second serialisation.
+        s.raw?.t ?? JSON.stringify(s.t),
+        s.raw?.v ?? JSON.stringify(s.v),
         s.summary.min === undefined ? '' : String(s.summary.min),
         s.summary.max === undefined ? '' : String(s.summary.max),
         String(s.t[lastIndex]),

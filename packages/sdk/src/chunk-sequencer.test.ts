@@ -14,7 +14,9 @@ function chunk(first: number, last: number): SampleChunk {
 
 /** Every delivered sample as [seq, t, v]. */
 function flatten(chunks: SampleChunk[]): Array<[number, number, unknown]> {
-  return chunks.flatMap((c) => c.t.map((t, i): [number, number, unknown] => [c.first + i, t, c.v[i]]));
+  return chunks.flatMap((c) =>
+    c.t.map((t, i): [number, number, unknown] => [c.first + i, t, c.v[i]]),
+  );
 }
 
 function expected(from: number, to: number): Array<[number, number, unknown]> {
@@ -72,7 +74,7 @@ describe('ChunkSequencer', () => {
       const n = 1 + Math.floor(random() * 200);
       const chunks: SampleChunk[] = [];
       // Overlapping random chunks that together cover 1..n, plus duplicates.
-      for (let s = 1; s <= n; ) {
+      for (let s = 1; s <= n;) {
         const len = 1 + Math.floor(random() * 15);
         const last = Math.min(n, s + len - 1);
         const back = Math.floor(random() * 4);

@@ -34,7 +34,11 @@ export interface HttpAnswer<T> {
 export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<HttpAnswer<T>> {
     const label = `${method} ${path}`;
     const prefix = options.context === undefined ? '' : `${options.context}: `;
     const url = this.options.baseUrl + path + queryString(options.query);
@@ -96,7 +100,9 @@ function queryString(query: RequestOptions['query']): string {
 }
 
 function errorField(err: unknown, field: 'name' | 'message' | 'code' | 'cause'): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[field] : undefined;
+  return typeof err === 'object' && err !== null
+    ? (err as Record<string, unknown>)[field]
+    : undefined;
 }
 
 /** fetch wraps the real reason (ECONNREFUSED, "other side closed") in `cause`. */

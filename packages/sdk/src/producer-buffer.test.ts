@@ -21,7 +21,7 @@ describe('Producer buffer bound and 413 splitting', () => {
   });
   afterEach(() => h.close());
 
-  it("drop-newest drops exactly the excess, counting samples in flight", async () => {
+  it('drop-newest drops exactly the excess, counting samples in flight', async () => {
     const dropped: number[] = [];
     const producer = h.client.producer('r1', {
       minIntervalMs: 10,
@@ -50,7 +50,11 @@ describe('Producer buffer bound and 413 splitting', () => {
   });
 
   it("'throw' refuses with BufferFullError and drops nothing", async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10, maxBufferedSamples: 100, onFull: 'throw' });
+    const producer = h.client.producer('r1', {
+      minIntervalMs: 10,
+      maxBufferedSamples: 100,
+      onFull: 'throw',
+    });
     for (let k = 0; k < 100; k++) producer.log('x', k, k);
     let caught: unknown;
     try {
@@ -77,7 +81,8 @@ describe('Producer buffer bound and 413 splitting', () => {
     h.server.respond((req, res) => {
       const body = req.json as { variables: Record<string, { t: unknown[] }> };
       const n = Object.values(body.variables).reduce((sum, s) => sum + s.t.length, 0);
-      if (n > LIMIT) return sendError(res, 413, 'payload_too_large', 'request body is larger than 1 bytes');
+      if (n > LIMIT)
+        return sendError(res, 413, 'payload_too_large', 'request body is larger than 1 bytes');
       h.ingest.handle(req, res);
     });
     const producer = h.client.producer('r1', { minIntervalMs: 5 });
@@ -88,7 +93,9 @@ describe('Producer buffer bound and 413 splitting', () => {
     await producer.flush();
 
     const attempts = h.batches();
-    const sizes = attempts.map((a) => Object.values(a.json.variables).reduce((n, s) => n + s.t.length, 0));
+    const sizes = attempts.map((a) =>
+      Object.values(a.json.variables).reduce((n, s) => n + s.t.length, 0),
+    );
     const numbers = attempts.map((a) => a.json.batch);
     // 150 → 75+75 → each 75 → 38+37: every accepted request fits, numbers never reused.
     expect(sizes.filter((n) => n <= LIMIT).reduce((x, y) => x + y, 0)).toBe(150);
@@ -103,7 +110,9 @@ describe('Producer buffer bound and 413 splitting', () => {
     for (let k = 0; k < 60; k++) producer.log('a', 100 + k, k);
     await producer.flush();
     const later = h.batches().slice(before);
-    expect(later.every((a) => a.json.variables.a !== undefined && a.json.variables.a.t.length <= LIMIT)).toBe(true);
+    expect(
+      later.every((a) => a.json.variables.a !== undefined && a.json.variables.a.t.length <= LIMIT),
+    ).toBe(true);
     await producer.close();
   });
 

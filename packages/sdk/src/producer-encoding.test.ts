@@ -43,7 +43,8 @@ describe('Producer wire encoding', () => {
     expect(raw).toContain('{"$num":"-0"}');
     expect(raw).toContain('1e+308');
     expect(raw).not.toContain('null,null'); // what JSON.stringify makes of NaN, Infinity
-    const wire = (request?.json as unknown as { variables: { v: { t: number[]; v: WireValue[] } } }).variables.v;
+    const wire = (request?.json as unknown as { variables: { v: { t: number[]; v: WireValue[] } } })
+      .variables.v;
     expect(wire.v).toEqual(values.map(encodeValue));
     expect(wire.t).toEqual(values.map((_, i) => i));
     // And it decodes back to exactly what was logged (toEqual uses Object.is: -0 ≠ 0, NaN = NaN).
@@ -68,7 +69,17 @@ describe('Producer wire encoding', () => {
   });
 
   it('sends any printable variable name, including ones that look like paths or prototypes', async () => {
-    const names = ['__proto__', 'constructor', '../x', 'a/b', '100%', 'with space', 'ünï.cødé', 'u[3]', '$num'];
+    const names = [
+      '__proto__',
+      'constructor',
+      '../x',
+      'a/b',
+      '100%',
+      'with space',
+      'ünï.cødé',
+      'u[3]',
+      '$num',
+    ];
     const producer = h.client.producer('r1', { minIntervalMs: 10 });
     names.forEach((name, i) => producer.log(name, i, i));
     await producer.flush();

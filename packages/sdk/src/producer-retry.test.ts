@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { RunstreamHttpError, RunstreamNetworkError } from './errors';
 import { sendError, sendJson } from './testing/scripted-http-server';
 import { gaps, startHarness, type Harness } from './testing/harness';
@@ -132,7 +133,12 @@ describe('Producer retries', () => {
     expect(unique.size).toBe(2);
     expect(h.ingest.written).toBe(2);
     expect(h.ingest.variable('r1', 'x')?.t).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(producer.stats).toMatchObject({ duplicates: 1, retries: 2, batches: 2, acknowledged: 6 });
+    expect(producer.stats).toMatchObject({
+      duplicates: 1,
+      retries: 2,
+      batches: 2,
+      acknowledged: 6,
+    });
     await producer.close();
   });
 
@@ -152,11 +158,15 @@ describe('Producer retries', () => {
       retry: { baseMs: 5 },
       onRetry: (err) => errors.push(err),
     });
+    // The timeout runs from the client's start of attempt 1, not from its
+    // arrival at the server: measure from a mark taken before it started.
+    const before = performance.now();
     producer.log('x', 0, 1);
     await producer.flush();
     expect((errors[0] as RunstreamNetworkError).timedOut).toBe(true);
     expectIdenticalAttempts(2);
-    expect(gaps(h.batches())[0]).toBeGreaterThanOrEqual(150);
+    // Timeout (150) + interval (10) at least, both counted on the client.
+    expect((h.batches()[1]?.at ?? 0) - before).toBeGreaterThanOrEqual(160);
     await producer.close();
   });
 
@@ -165,7 +175,12 @@ describe('Producer retries', () => {
     h.server.respond((req, res) => {
       if (limited) {
         limited = false;
-        return sendJson(res, 429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '1' });
+        return sendJson(
+          res,
+          429,
+          { error: { code: 'rate_limited', message: 'slow down' } },
+          { 'retry-after': '1' },
+        );
       }
       h.ingest.handle(req, res);
     });

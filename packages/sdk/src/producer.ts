@@ -149,19 +149,28 @@ export class Producer {
     private readonly options: ProducerOptions = {},
   ) {
     if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
-      throw new TypeError(`invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`);
+      throw new TypeError(
+        `invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`,
+      );
     }
     this.run = run;
     this.producerId = options.producerId ?? randomBytes(12).toString('base64url');
     if (!RUN_ID_PATTERN.test(this.producerId)) {
-      throw new RunstreamConfigError('options.producerId', 'must be 1-128 characters of A-Z a-z 0-9 . _ -');
+      throw new RunstreamConfigError(
+        'options.producerId',
+        'must be 1-128 characters of A-Z a-z 0-9 . _ -',
+      );
     }
     this.minIntervalMs = option(
       'options.minIntervalMs',
       options.minIntervalMs ?? client.env.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS,
       0,
     );
-    this.maxBatchSamples = option('options.maxBatchSamples', options.maxBatchSamples ?? DEFAULT_MAX_BATCH_SAMPLES, 1);
+    this.maxBatchSamples = option(
+      'options.maxBatchSamples',
+      options.maxBatchSamples ?? DEFAULT_MAX_BATCH_SAMPLES,
+      1,
+    );
     this.maxBufferedSamples = option(
       'options.maxBufferedSamples',
       options.maxBufferedSamples ?? DEFAULT_MAX_BUFFERED_SAMPLES,
@@ -279,7 +288,8 @@ export class Producer {
       } catch (err) {
         this.paceFromNow();
         // `not_found` is the router's "no such route"; a missing run is `run_not_found`.
-        if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found') return false;
+        if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found')
+          return false;
         if (verdictOf(err) !== 'retry') throw err;
         this.scheduleRetry(err as Error);
       }
@@ -454,7 +464,7 @@ export class Producer {
       const arm = (): void => {
         const timer = setTimeout(onTimer, Math.max(0, Math.ceil(at - performance.now())));
         // Idle waiting must not keep the process alive; a pending flush must.
-        
+        if (this.waiters.length === 0 && this.completing === undefined) timer.unref();
         this.sleeping = { timer, wake };
       };
       const onTimer = (): void => {

@@ -20,7 +20,11 @@ export const DEFAULT_RETRY_CAP_MS = 30_000;
  * Backoff before retry number `attempt` (1 for the first retry), given
  * `random` in [0, 1). Full jitter: `random * min(cap, base * 2^(attempt-1))`.
  */
-export function backoffDelayMs(attempt: number, random: number, options: RetryOptions = {}): number {
+export function backoffDelayMs(
+  attempt: number,
+  random: number,
+  options: RetryOptions = {},
+): number {
   const base = options.baseMs ?? DEFAULT_RETRY_BASE_MS;
   const cap = options.capMs ?? DEFAULT_RETRY_CAP_MS;
   // 2^(attempt-1) overflows to Infinity for huge attempts; min() keeps it at cap.
@@ -47,7 +51,10 @@ export function retryDelayMs(
  * non-negative integer) or an HTTP-date. Returns milliseconds from `nowMs`
  * (epoch ms), 0 for a date in the past, undefined when absent or unreadable.
  */
-export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfterMs(
+  header: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (header === null || header === undefined) return undefined;
   const value = header.trim();
   if (value === '') return undefined;

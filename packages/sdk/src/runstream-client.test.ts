@@ -34,7 +34,8 @@ describe('RunstreamClient', () => {
 
   it('gets and lists runs with the query it was given', async () => {
     server.respond((req, res) => {
-      if (req.path === '/v1/runs/r9') return sendJson(res, 200, { run: { id: 'r9', status: 'running' } });
+      if (req.path === '/v1/runs/r9')
+        return sendJson(res, 200, { run: { id: 'r9', status: 'running' } });
       sendJson(res, 200, { runs: [{ id: 'a' }, { id: 'b' }] });
     });
     expect((await client.getRun('r9')).id).toBe('r9');
@@ -53,7 +54,18 @@ describe('RunstreamClient', () => {
   });
 
   it('iterates all history pages with values decoded, the name URL-encoded', async () => {
-    const values: SampleValue[] = [1, NaN, -Infinity, -0, [1, NaN], 'NaN', true, null, 1e308, Infinity];
+    const values: SampleValue[] = [
+      1,
+      NaN,
+      -Infinity,
+      -0,
+      [1, NaN],
+      'NaN',
+      true,
+      null,
+      1e308,
+      Infinity,
+    ];
     const variable = 'a/b c%ü';
     server.respond((req, res) => {
       const from = Number(req.query.get('fromSeq'));
@@ -80,12 +92,22 @@ describe('RunstreamClient', () => {
     expect(firsts).toEqual([1, 5, 9]);
     expect(seen).toEqual(values); // toEqual tells NaN, -0 and 0 apart (Object.is)
     expect(server.requests.map((r) => r.query.get('fromSeq'))).toEqual(['1', '5', '9']);
-    expect(server.requests[0]?.path).toBe(`/v1/runs/r/variables/${encodeURIComponent(variable)}/samples`);
+    expect(server.requests[0]?.path).toBe(
+      `/v1/runs/r/variables/${encodeURIComponent(variable)}/samples`,
+    );
   });
 
   it('reads one history page as it is on the wire', async () => {
     server.respond((_req, res) =>
-      sendJson(res, 200, { run: 'r', variable: 'x', first: 3, t: [1], v: [{ $num: 'NaN' }], nextSeq: 4, more: false }),
+      sendJson(res, 200, {
+        run: 'r',
+        variable: 'x',
+        first: 3,
+        t: [1],
+        v: [{ $num: 'NaN' }],
+        nextSeq: 4,
+        more: false,
+      }),
     );
     const page = await client.readHistory('r', 'x', { fromSeq: 3, limit: 1 });
     expect(page.v).toEqual([{ $num: 'NaN' }]);
@@ -102,7 +124,13 @@ describe('RunstreamClient', () => {
       sendJson(
         res,
         503,
-        { error: { code: 'unavailable', message: 'hot store full', details: { retryAfterSeconds: 2 } } },
+        {
+          error: {
+            code: 'unavailable',
+            message: 'hot store full',
+            details: { retryAfterSeconds: 2 },
+          },
+        },
         { 'retry-after': '2' },
       ),
     );
@@ -151,7 +179,12 @@ describe('RunstreamClient', () => {
 
   it('a server that does not answer times out as a RunstreamNetworkError', async () => {
     server.respond(() => undefined);
-    const slow = new RunstreamClient({ url: server.url, token: 'tok', env: {}, requestTimeoutMs: 100 });
+    const slow = new RunstreamClient({
+      url: server.url,
+      token: 'tok',
+      env: {},
+      requestTimeoutMs: 100,
+    });
     const started = Date.now();
     const e = await slow.getRun('r').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RunstreamNetworkError);

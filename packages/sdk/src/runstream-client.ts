@@ -126,7 +126,11 @@ export class RunstreamClient {
   }
 
   /** One page of a variable's history, values still wire-encoded. */
-  async readHistory(run: string, variable: string, options: ReadHistoryOptions = {}): Promise<HistoryPage> {
+  async readHistory(
+    run: string,
+    variable: string,
+    options: ReadHistoryOptions = {},
+  ): Promise<HistoryPage> {
     const answer = await this.transport.request<HistoryPage>('GET', samplesPath(run, variable), {
       query: { fromSeq: options.fromSeq, limit: options.limit },
     });
@@ -137,7 +141,11 @@ export class RunstreamClient {
    * A variable's whole history from `fromSeq`, page by page, values decoded.
    * Each yielded chunk is contiguous; chunks follow each other in seq order.
    */
-  async *history(run: string, variable: string, options: HistoryOptions = {}): AsyncGenerator<DecodedChunk> {
+  async *history(
+    run: string,
+    variable: string,
+    options: HistoryOptions = {},
+  ): AsyncGenerator<DecodedChunk> {
     let fromSeq = options.fromSeq ?? 1;
     for (;;) {
       const page = await this.readHistory(run, variable, { fromSeq, limit: options.pageSize });
@@ -145,7 +153,9 @@ export class RunstreamClient {
       if (!page.more) return;
       // A server bug that does not advance would otherwise loop forever.
       if (page.nextSeq <= fromSeq) {
-        throw new Error(`history of '${variable}' in run '${run}' did not advance past seq ${fromSeq}`);
+        throw new Error(
+          `history of '${variable}' in run '${run}' did not advance past seq ${fromSeq}`,
+        );
       }
       fromSeq = page.nextSeq;
     }
@@ -156,7 +166,11 @@ export class RunstreamClient {
    * which batches, paces and retries. Resending the same body (same producer
    * and batch) is acknowledged again without writing twice.
    */
-  async postSamples(run: string, body: SamplesRequestBody, options: { timeoutMs?: number } = {}): Promise<SamplesAck> {
+  async postSamples(
+    run: string,
+    body: SamplesRequestBody,
+    options: { timeoutMs?: number } = {},
+  ): Promise<SamplesAck> {
     const answer = await this.transport.request<SamplesAck>('POST', `${runPath(run)}/samples`, {
       body,
       timeoutMs: options.timeoutMs,
@@ -182,7 +196,9 @@ export class RunstreamClient {
 /** Run ids are checked before they go into a path: `../x` must not reach another route. */
 export function checkRunId(run: string): void {
   if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
-    throw new TypeError(`invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`);
+    throw new TypeError(
+      `invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`,
+    );
   }
 }
 
@@ -193,7 +209,8 @@ function runPath(run: string): string {
 
 function samplesPath(run: string, variable: string): string {
   const problem = variableNameProblem(variable);
-  if (problem !== undefined) throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
+  if (problem !== undefined)
+    throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
   // URL parsers treat '.', '..' and their %2e spellings as dot segments and
   // drop them, so such a variable cannot be named in a path at all: refuse
   // clearly instead of reading another route.

@@ -73,7 +73,11 @@ describe('splitParts', () => {
     fill(b, '__proto__', 1, 2);
     const batch = buildBatch('p', 7, b.take(10));
     const wire = JSON.parse(JSON.stringify(batch.body)) as Record<string, unknown>;
-    expect(wire).toEqual({ producer: 'p', batch: 7, variables: { ['__proto__']: { t: [1, 2], v: [1, 2] } } });
+    expect(wire).toEqual({
+      producer: 'p',
+      batch: 7,
+      variables: { ['__proto__']: { t: [1, 2], v: [1, 2] } },
+    });
     expect(Object.keys(wire.variables as object)).toEqual(['__proto__']);
     expect(batch.count).toBe(2);
   });

@@ -57,7 +57,9 @@ export function encodeLoggedValue(variable: string, v: unknown): WireValue {
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
         if (typeof x !== 'number') {
-          throw new TypeError(`array value of '${variable}' must hold numbers only, [${i}] is ${describe(x)}`);
+          throw new TypeError(
+            `array value of '${variable}' must hold numbers only, [${i}] is ${describe(x)}`,
+          );
         }
         out[i] = encodeNumber(x);
       }

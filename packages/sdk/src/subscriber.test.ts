@@ -10,7 +10,9 @@ interface Received {
   v: SampleValue[];
 }
 
-function collector(): Received & { onSamples: (c: { first: number; t: number[]; v: SampleValue[] }) => void } {
+function collector(): Received & {
+  onSamples: (c: { first: number; t: number[]; v: SampleValue[] }) => void;
+} {
   const r: Received = { seqs: [], t: [], v: [] };
   return {
     ...r,
@@ -33,7 +35,8 @@ function collector(): Received & { onSamples: (c: { first: number; t: number[]; 
   };
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Exactly seqs 1..n, once each, in order, with the values the server derived from them. */
 function expectExactly(got: Received, n: number): void {
@@ -46,7 +49,9 @@ describe('Subscriber against a real Socket.IO server', () => {
   let server: ScriptedIoServer;
   let subscriber: Subscriber | undefined;
 
-  const connect = (options: { gapTimeoutMs?: number; token?: string; onError?: (e: Error) => void } = {}): Subscriber => {
+  const connect = (
+    options: { gapTimeoutMs?: number; token?: string; onError?: (e: Error) => void } = {},
+  ): Subscriber => {
     subscriber = new Subscriber({
       url: server.url,
       token: options.token ?? 'tok',
@@ -147,7 +152,10 @@ describe('Subscriber against a real Socket.IO server', () => {
   });
 
   it.each([
-    ['the server disconnects the socket', (s: ScriptedIoServer) => s.sockets().forEach((x) => x.disconnect(true))],
+    [
+      'the server disconnects the socket',
+      (s: ScriptedIoServer) => s.sockets().forEach((x) => x.disconnect(true)),
+    ],
     ['the connection drops', (s: ScriptedIoServer) => s.sockets().forEach((x) => x.conn.close())],
   ])('after a reconnect (%s) it resubscribes from lastSeq + 1', async (_what, drop) => {
     const room = roomOf('r', 'x');
@@ -200,7 +208,8 @@ describe('Subscriber against a real Socket.IO server', () => {
   });
 
   it('reports a refused subscription as SubscribeError', async () => {
-    server.onSubscribe = (_socket, _req, ack) => ack({ ok: false, error: { code: 'run_not_found', message: 'no run' } });
+    server.onSubscribe = (_socket, _req, ack) =>
+      ack({ ok: false, error: { code: 'run_not_found', message: 'no run' } });
     const errors: Error[] = [];
     const sub = connect().subscribe('r', 'x', () => undefined, { onError: (e) => errors.push(e) });
     await waitFor(() => errors.length === 1);

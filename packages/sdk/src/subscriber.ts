@@ -128,13 +128,21 @@ export class Subscriber {
     if (rawUrl === undefined) {
       throw new RunstreamConfigError('RUNSTREAM_URL', 'no server URL: set it or pass options.url');
     }
-    const base = new URL(parseBaseUrl(rawUrl, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url'));
+    const base = new URL(
+      parseBaseUrl(rawUrl, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url'),
+    );
     const token = options.token ?? env.token;
     if (token === undefined || token === '') {
       throw new RunstreamConfigError('RUNSTREAM_TOKEN', 'no token: set it or pass options.token');
     }
-    this.gapTimeoutMs = positive('options.gapTimeoutMs', options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS);
-    this.ackTimeoutMs = positive('options.ackTimeoutMs', options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
+    this.gapTimeoutMs = positive(
+      'options.gapTimeoutMs',
+      options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS,
+    );
+    this.ackTimeoutMs = positive(
+      'options.ackTimeoutMs',
+      options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    );
 
     // io('http://host/prefix') would read /prefix as a namespace: the prefix belongs in `path`.
     this.socket = io(base.origin, {
@@ -171,7 +179,8 @@ export class Subscriber {
       throw new TypeError(`invalid run id ${JSON.stringify(run)}`);
     }
     const problem = variableNameProblem(variable);
-    if (problem !== undefined) throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
+    if (problem !== undefined)
+      throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
     const fromSeq = options.fromSeq ?? 1;
     if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) {
       throw new TypeError(`fromSeq must be an integer >= 1, got ${String(fromSeq)}`);
@@ -214,11 +223,18 @@ export class Subscriber {
     return new Promise<void>((resolve, reject) => {
       this.socket
         .timeout(this.ackTimeoutMs)
-        .emit('unsubscribe', { run: state.run, variable: state.variable }, (err: Error | null, ack: UnsubscribeAck) => {
-          if (err) reject(err);
-          else if (!ack.ok) reject(new SubscribeError(ack.error.code, ack.error.message, state.run, state.variable));
-          else resolve();
-        });
+        .emit(
+          'unsubscribe',
+          { run: state.run, variable: state.variable },
+          (err: Error | null, ack: UnsubscribeAck) => {
+            if (err) reject(err);
+            else if (!ack.ok)
+              reject(
+                new SubscribeError(ack.error.code, ack.error.message, state.run, state.variable),
+              );
+            else resolve();
+          },
+        );
     });
   }
 
@@ -255,7 +271,10 @@ export class Subscriber {
   private onConnectError(err: Error): void {
     // `active` false: the server refused the handshake (auth); retrying will not help.
     if (!this.socket.active && !this.closed) {
-      this.report(undefined, new Error(`socket.io connection refused: ${err.message}`, { cause: err }));
+      this.report(
+        undefined,
+        new Error(`socket.io connection refused: ${err.message}`, { cause: err }),
+      );
     }
   }
 
@@ -280,23 +299,28 @@ export class Subscriber {
     clearTimeout(state.gapTimer);
     state.gapTimer = undefined;
     const request = { run: state.run, variable: state.variable, fromSeq: state.lastSeq + 1 };
-    this.socket.timeout(this.ackTimeoutMs).emit('subscribe', request, (err: Error | null, ack: SubscribeAck) => {
-      if (!state.active || generation !== state.generation) return;
-      if (err) {
-        // No answer in time: ask again (a disconnect resubscribes on its own).
-        state.resubscribes++;
-        this.requestSnapshot(state);
-        return;
-      }
-      if (!ack.ok) {
-        void this.remove(state).catch(() => undefined);
-        this.report(state, new SubscribeError(ack.error.code, ack.error.message, state.run, state.variable));
-        return;
-      }
-      state.acked = true;
-      state.knownLast = Math.max(state.knownLast, ack.lastSeq);
-      this.checkGap(state);
-    });
+    this.socket
+      .timeout(this.ackTimeoutMs)
+      .emit('subscribe', request, (err: Error | null, ack: SubscribeAck) => {
+        if (!state.active || generation !== state.generation) return;
+        if (err) {
+          // No answer in time: ask again (a disconnect resubscribes on its own).
+          state.resubscribes++;
+          this.requestSnapshot(state);
+          return;
+        }
+        if (!ack.ok) {
+          void this.remove(state).catch(() => undefined);
+          this.report(
+            state,
+            new SubscribeError(ack.error.code, ack.error.message, state.run, state.variable),
+          );
+          return;
+        }
+        state.acked = true;
+        state.knownLast = Math.max(state.knownLast, ack.lastSeq);
+        this.checkGap(state);
+      });
   }
 
   private route(chunk: VariableChunk): void {

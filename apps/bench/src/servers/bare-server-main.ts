@@ -6,7 +6,12 @@
  * subscribers (none during the throughput phase), which gives the latency
  * phase a baseline too. Run as a child process by the benchmark.
  */
-import { roomOf, type ClientToServerEvents, type ServerToClientEvents, type WireValue } from '@runstream/domain';
+import {
+  roomOf,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type WireValue,
+} from '@runstream/domain';
 import express from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -28,7 +33,9 @@ export function createBareServer(config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES
   app.disable('x-powered-by');
   app.set('etag', false);
   const server = createServer(app);
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { maxHttpBufferSize: 1e6 });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
+    maxHttpBufferSize: 1e6,
+  });
 
   io.on('connection', (socket) => {
     socket.on('subscribe', (req, ack) => {

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { startChildServer, type ChildServer } from '../child-server';
 
 /** Starts the bare Express ceiling (bare-server-main) in a child process. */
-export function startBareServer(options: { port: number; maxBodyBytes: number }): Promise<ChildServer> {
+export function startBareServer(options: {
+  port: number;
+  maxBodyBytes: number;
+}): Promise<ChildServer> {
   return startChildServer({
     name: 'bare',
     script: join(__dirname, 'bare-server-main.js'),

@@ -39,7 +39,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     port: options.port,
     readyPath: '/readyz',
     execArgv:
-      options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
+      options.cpuProfileDir === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
   });
 
   return {
@@ -47,7 +49,10 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     createRun: async (id) => {
       const res = await fetch(`${child.baseUrl}/v1/runs`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${options.writeToken}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${options.writeToken}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ id, meta: { source: 'bench' } }),
       });
       const text = await res.text();

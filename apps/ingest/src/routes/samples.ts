@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { Authorizer } from '../auth';
 import type { LivePublisher } from '../live/live-publisher';
 import type { IngestMetrics } from '../metrics';
-import { jsonBody } from './json-body';
+import { jsonBody, rawBodyOf } from './json-body';
 import { requireScope } from './require-scope';
 import { runParam } from './validate';
 
@@ -28,7 +28,7 @@ export function samplesRouter(deps: {
     ...jsonBody(deps.maxBodyBytes),
     async (req, res) => {
       const run = runParam(req.params.run);
-      const batch = parseIngestBatch(req.body);
+      const batch = parseIngestBatch(req.body, rawBodyOf(req));
       const result = await hotStore.writer.write(run, batch);
       if (result.duplicate) {
         metrics.batches.inc({ outcome: 'duplicate' });

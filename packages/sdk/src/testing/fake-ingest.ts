@@ -58,11 +58,13 @@ export class FakeIngest {
     const runId = parts[2];
     const entry = this.runs.get(runId);
     if (req.method === 'POST' && parts[3] === 'samples' && parts.length === 4) {
-      if (entry === undefined) return sendError(res, 404, 'run_not_found', `run '${runId}' does not exist`);
+      if (entry === undefined)
+        return sendError(res, 404, 'run_not_found', `run '${runId}' does not exist`);
       return this.samples(entry, req, res);
     }
     if (req.method === 'POST' && parts[3] === 'complete' && this.completeRoute) {
-      if (entry === undefined) return sendError(res, 404, 'run_not_found', `run '${runId}' does not exist`);
+      if (entry === undefined)
+        return sendError(res, 404, 'run_not_found', `run '${runId}' does not exist`);
       entry.run.status = 'completing';
       return sendJson(res, 202, { run: entry.run });
     }
@@ -91,7 +93,8 @@ export class FakeIngest {
     try {
       batch = parseIngestBatch(req.json);
     } catch (err) {
-      if (err instanceof RunstreamError) return sendError(res, err.httpStatus, err.code, err.message);
+      if (err instanceof RunstreamError)
+        return sendError(res, err.httpStatus, err.code, err.message);
       throw err;
     }
     const key = `${batch.producer}/${batch.batch}`;

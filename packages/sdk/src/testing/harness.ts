@@ -1,7 +1,11 @@
 import type { SamplesRequestBody } from '../samples-request';
 import { RunstreamClient } from '../runstream-client';
 import { FakeIngest } from './fake-ingest';
-import { startScriptedServer, type RecordedRequest, type ScriptedServer } from './scripted-http-server';
+import {
+  startScriptedServer,
+  type RecordedRequest,
+  type ScriptedServer,
+} from './scripted-http-server';
 
 export interface Harness {
   server: ScriptedServer;

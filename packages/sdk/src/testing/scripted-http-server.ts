@@ -61,7 +61,8 @@ export async function startScriptedServer(responder: Responder): Promise<Scripte
       };
       requests.push(req);
       Promise.resolve(current(req, res, raw)).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 'test_bug', message: String(err) } });
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'test_bug', message: String(err) } });
       });
     });
   });
@@ -107,7 +108,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it is true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

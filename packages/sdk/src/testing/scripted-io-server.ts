@@ -92,7 +92,11 @@ export class ScriptedIoServer {
     this.io.to(roomOf(run, variable)).emit('samples', chunkOf(run, variable, first, last));
   }
 
-  defaultSubscribe(socket: ServerSocket, req: SubscribeRequest, ack: (res: SubscribeAck) => void): void {
+  defaultSubscribe(
+    socket: ServerSocket,
+    req: SubscribeRequest,
+    ack: (res: SubscribeAck) => void,
+  ): void {
     const room = roomOf(req.run, req.variable);
     void socket.join(room);
     const from = req.fromSeq ?? 1;
