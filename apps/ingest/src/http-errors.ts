@@ -1,5 +1,4 @@
 import {
-  MalformedJsonError,
   NotFoundError,
   PayloadTooLargeError,
   RunstreamError,
@@ -22,11 +21,6 @@ const isBodyParserError = (err: unknown): err is BodyParserError =>
 /** Turns what body-parser throws into our named errors, so every 4xx has one shape. */
 function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamError | undefined {
   switch (err.type) {
-    case 'entity.parse.failed':
-      return new MalformedJsonError(
-        `request body is not valid JSON (${err.message}); NaN and Infinity are not JSON: send {"$num":"NaN"}`,
-        { cause: err },
-      );
     case 'entity.too.large':
       return new PayloadTooLargeError(limitBytes);
     case 'encoding.unsupported':

@@ -18,7 +18,7 @@ export interface VariableSeries {
   t: number[];
   v: WireValue[];
   summary: BatchSummary;
-  /** The request's own JSON bytes of `t` and `v`, when they can be stored as they came. */
+  /** The request's own JSON text of `t` and `v`, when it can be stored as it came. */
   raw?: SeriesSpans;
 }
 
@@ -110,10 +110,10 @@ function fail(issues: FieldIssue[]): never {
 /**
  * Validates a parsed request body in either form and returns it columnar,
  * with -0 tagged and per-variable min/max computed. Throws ValidationError
- * naming the offending field(s). With the body's raw bytes, each series also
- * carries its own `t`/`v` bytes so the writer need not serialise them again.
+ * naming the offending field(s). With the body's raw text, each series also
+ * carries its own `t`/`v` text so the writer need not serialise them again.
  */
-export function parseIngestBatch(body: unknown, raw?: Buffer): IngestBatch {
+export function parseIngestBatch(body: unknown, raw?: string): IngestBatch {
   if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
   if ('samples' in body && 'variables' in body)
     fail([

@@ -1,10 +1,10 @@
 import { findSeriesSpans } from './raw-series-spans';
 
 const spansOf = (text: string): Record<string, { t: unknown; v: unknown }> | undefined => {
-  const spans = findSeriesSpans(Buffer.from(text, 'utf8'));
+  const spans = findSeriesSpans(text);
   if (spans === undefined) return undefined;
   return Object.fromEntries(
-    [...spans].map(([name, s]) => [name, { t: JSON.parse(s.t.toString()), v: JSON.parse(s.v.toString()) }]),
+    [...spans].map(([name, s]) => [name, { t: JSON.parse(s.t), v: JSON.parse(s.v) }]),
   );
 };
 

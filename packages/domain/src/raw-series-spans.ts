@@ -1,44 +1,49 @@
 /**
- * Finds, in the raw bytes of a columnar batch body, where each variable's `t`
- * and `v` arrays are. The ingest hands those bytes to Redis as they came
- * instead of serialising the parsed numbers again: formatting ~2000 doubles
- * per batch was a fifth of ingest's CPU (see apps/bench). The body has already
- * been accepted by JSON.parse, so this scanner only has to find boundaries,
- * not to validate; anything unexpected gives up (undefined) and the caller
- * serialises the parsed values instead.
+ * Finds, in the raw text of a columnar batch body, where each variable's `t`
+ * and `v` arrays are. The ingest hands that text to Redis as it came instead
+ * of serialising the parsed numbers again: formatting ~2000 doubles per batch
+ * was a fifth of ingest's CPU (see apps/bench). Slices of a string are cheap
+ * in V8 (no copy). The body has already been accepted by JSON.parse, so this
+ * scanner only finds boundaries, it does not validate; anything unexpected
+ * gives up (undefined) and the caller serialises the parsed values instead.
  */
 export interface SeriesSpans {
-  t: Buffer;
-  v: Buffer;
+  t: string;
+  v: string;
 }
 
-const QUOTE = 0x22;
+const QUOTE = '"';
 const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = '{';
+const CLOSE_BRACE = '}';
+const OPEN_BRACKET = '[';
+const CLOSE_BRACKET = ']';
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const QUOTE_CODE = 0x22;
+const OPEN_BRACE_CODE = 0x7b;
+const CLOSE_BRACE_CODE = 0x7d;
+const OPEN_BRACKET_CODE = 0x5b;
+const CLOSE_BRACKET_CODE = 0x5d;
 
 class GiveUp extends Error {}
 
-function skipWs(b: Buffer, i: number): number {
+function skipWs(b: string, i: number): number {
   for (;;) {
-    const c = b[i];
+    const c = b.charCodeAt(i);
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
     else return i;
   }
 }
 
 /** `b[i]` is a quote; returns the index just past the closing quote. */
-function skipString(b: Buffer, i: number): number {
+function skipString(b: string, i: number): number {
   let from = i + 1;
   for (;;) {
     const q = b.indexOf(QUOTE, from);
     if (q < 0) throw new GiveUp();
     let backslashes = 0;
-    for (let k = q - 1; b[k] === BACKSLASH; k--) backslashes++;
+    for (let k = q - 1; b.charCodeAt(k) === BACKSLASH; k--) backslashes++;
     if (backslashes % 2 === 0) return q + 1;
     from = q + 1;
   }
@@ -46,10 +51,10 @@ function skipString(b: Buffer, i: number): number {
 
 /**
  * Returns the index just past the object or array starting at `i`. It jumps
- * between the structural bytes with Buffer#indexOf (native memchr) instead of
- * looking at every byte: a batch's value arrays are mostly digits.
+ * between the structural characters with String#indexOf (native) instead of
+ * looking at every character: a batch's value arrays are mostly digits.
  */
-function skipComposite(b: Buffer, i: number): number {
+function skipComposite(b: string, i: number): number {
   const next = [QUOTE, OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET].map((c) => ({
     c,
     at: b.indexOf(c, i + 1),
@@ -57,7 +62,7 @@ function skipComposite(b: Buffer, i: number): number {
   let depth = 1;
   let pos = i + 1;
   for (;;) {
-    let first: { c: number; at: number } | undefined;
+    let first: { c: string; at: number } | undefined;
     for (const n of next) {
       if (n.at >= 0 && n.at < pos) n.at = b.indexOf(n.c, pos);
       if (n.at >= 0 && (first === undefined || n.at < first.at)) first = n;
@@ -75,19 +80,19 @@ function skipComposite(b: Buffer, i: number): number {
 }
 
 /** Returns the index just past the JSON value starting at `i`. */
-function skipValue(b: Buffer, i: number): number {
-  const c = b[i];
-  if (c === QUOTE) return skipString(b, i);
-  if (c === OPEN_BRACE || c === OPEN_BRACKET) return skipComposite(b, i);
+function skipValue(b: string, i: number): number {
+  const c = b.charCodeAt(i);
+  if (c === QUOTE_CODE) return skipString(b, i);
+  if (c === OPEN_BRACE_CODE || c === OPEN_BRACKET_CODE) return skipComposite(b, i);
   // number, true, false, null
   let k = i;
   for (;;) {
-    const x = b[k];
+    const x = b.charCodeAt(k);
     if (
-      x === undefined ||
+      Number.isNaN(x) ||
       x === COMMA ||
-      x === CLOSE_BRACE ||
-      x === CLOSE_BRACKET ||
+      x === CLOSE_BRACE_CODE ||
+      x === CLOSE_BRACKET_CODE ||
       x === 0x20 ||
       x === 0x0a ||
       x === 0x0d ||
@@ -103,46 +108,46 @@ function skipValue(b: Buffer, i: number): number {
  * expects it to return the index just past the value. Returns the index just
  * past the object.
  */
-function eachMember(b: Buffer, i: number, onMember: (key: string, valueStart: number) => number): number {
+function eachMember(b: string, i: number, onMember: (key: string, valueStart: number) => number): number {
   i = skipWs(b, i);
-  if (b[i] !== OPEN_BRACE) throw new GiveUp();
+  if (b.charCodeAt(i) !== OPEN_BRACE_CODE) throw new GiveUp();
   i = skipWs(b, i + 1);
-  if (b[i] === CLOSE_BRACE) return i + 1;
+  if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
   for (;;) {
-    if (b[i] !== QUOTE) throw new GiveUp();
+    if (b.charCodeAt(i) !== QUOTE_CODE) throw new GiveUp();
     const keyEnd = skipString(b, i);
-    const key = JSON.parse(b.toString('utf8', i, keyEnd)) as string;
+    const key = JSON.parse(b.slice(i, keyEnd)) as string;
     i = skipWs(b, keyEnd);
-    if (b[i] !== COLON) throw new GiveUp();
+    if (b.charCodeAt(i) !== COLON) throw new GiveUp();
     i = skipWs(b, i + 1);
     i = skipWs(b, onMember(key, i));
-    if (b[i] === COMMA) {
+    if (b.charCodeAt(i) === COMMA) {
       i = skipWs(b, i + 1);
       continue;
     }
-    if (b[i] === CLOSE_BRACE) return i + 1;
+    if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
     throw new GiveUp();
   }
 }
 
 /**
  * The raw `t` and `v` of every variable of a columnar body, by name, as
- * zero-copy slices of `raw`. Later duplicate keys win, as in JSON.parse.
- * Undefined when the body is not columnar or anything is unexpected.
+ * slices of `raw`. Later duplicate keys win, as in JSON.parse. Undefined
+ * when the body is not columnar or anything is unexpected.
  */
-export function findSeriesSpans(raw: Buffer): Map<string, SeriesSpans> | undefined {
+export function findSeriesSpans(raw: string): Map<string, SeriesSpans> | undefined {
   const spans = new Map<string, SeriesSpans>();
   try {
     eachMember(raw, 0, (key, start) => {
       if (key !== 'variables') return skipValue(raw, start);
       spans.clear();
       return eachMember(raw, start, (name, seriesStart) => {
-        let t: Buffer | undefined;
-        let v: Buffer | undefined;
+        let t: string | undefined;
+        let v: string | undefined;
         const end = eachMember(raw, seriesStart, (field, valueStart) => {
           const valueEnd = skipValue(raw, valueStart);
-          if (field === 't') t = raw.subarray(valueStart, valueEnd);
-          else if (field === 'v') v = raw.subarray(valueStart, valueEnd);
+          if (field === 't') t = raw.slice(valueStart, valueEnd);
+          else if (field === 'v') v = raw.slice(valueStart, valueEnd);
           return valueEnd;
         });
         if (t === undefined || v === undefined) throw new GiveUp();

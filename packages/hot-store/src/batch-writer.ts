@@ -37,7 +37,7 @@ export class BatchWriter {
       this.keys.variables(run),
       this.keys.dirty(run),
     ];
-    const args: (string | Buffer)[] = [
+    const args: string[] = [
       identified ? ackField(batch.producer as string, batch.batch as number) : '',
       identified ? String(batch.batch) : '',
       JSON.stringify(names),
@@ -48,7 +48,7 @@ export class BatchWriter {
       args.push(
         s.name,
         String(s.t.length),
-        // The request's own bytes when we have them: no second serialisation.
+        // The request's own text when we have it: no second serialisation.
         s.raw?.t ?? JSON.stringify(s.t),
         s.raw?.v ?? JSON.stringify(s.v),
         s.summary.min === undefined ? '' : String(s.summary.min),
@@ -60,7 +60,8 @@ export class BatchWriter {
 
     let reply: string[];
     try {
-      reply = await this.redis.rsWriteBatch(keys.length, ...keys, ...args);
+      // Nested arrays, not spreads: ioredis flattens them once.
+      reply = await this.redis.rsWriteBatch(keys.length, keys, args);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('OOM'))
         throw new HotStoreFullError({ cause: err });

@@ -20,7 +20,20 @@ import { encodeName } from '@runstream/domain';
  * the cluster; one run lives in one slot.
  */
 export class HotKeys {
+  /** encodeName per variable is on the write path; names repeat batch after batch. */
+  private readonly encoded = new Map<string, string>();
+
   constructor(readonly prefix = 'rs') {}
+
+  private encode(variable: string): string {
+    let e = this.encoded.get(variable);
+    if (e === undefined) {
+      if (this.encoded.size >= 10_000) this.encoded.clear();
+      e = encodeName(variable);
+      this.encoded.set(variable, e);
+    }
+    return e;
+  }
 
   runsIndex(): string {
     return `${this.prefix}:runs`;
@@ -47,11 +60,11 @@ export class HotKeys {
   }
 
   buffer(run: string, variable: string): string {
-    return `${this.run_(run)}:v:${encodeName(variable)}:buf`;
+    return `${this.run_(run)}:v:${this.encode(variable)}:buf`;
   }
 
   stats(run: string, variable: string): string {
-    return `${this.run_(run)}:v:${encodeName(variable)}:stats`;
+    return `${this.run_(run)}:v:${this.encode(variable)}:stats`;
   }
 }
 

@@ -4,7 +4,7 @@ import { WRITE_BATCH_LUA } from './scripts/write-batch';
 
 /** The Lua scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
 export interface RunstreamCommands {
-  rsWriteBatch(numKeys: number, ...keysAndArgs: (string | Buffer)[]): Promise<string[]>;
+  rsWriteBatch(numKeys: number, keys: string[], args: string[]): Promise<string[]>;
   rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
 }
 

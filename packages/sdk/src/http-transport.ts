@@ -15,6 +15,8 @@ export interface RequestOptions {
   /** A JSON-serialisable body; serialised here, once per attempt. */
   body?: unknown;
   timeoutMs?: number;
+  /** Aborts the attempt early (e.g. a producer closed with `force`). */
+  signal?: AbortSignal;
   /** Prefix for error messages, e.g. `run 'r1'`. */
   context?: string;
 }
@@ -61,7 +63,10 @@ export class HttpTransport {
         method,
         headers,
         body: payload,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal:
+          options.signal === undefined
+            ? AbortSignal.timeout(timeoutMs)
+            : AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]),
       });
       text = await response.text();
     } catch (err) {

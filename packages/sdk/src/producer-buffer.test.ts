@@ -23,7 +23,7 @@ describe('Producer buffer bound and 413 splitting', () => {
 
   it('drop-newest drops exactly the excess, counting samples in flight', async () => {
     const dropped: number[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 10,
       maxBufferedSamples: 100,
       onDrop: (variable, t) => {
@@ -50,7 +50,7 @@ describe('Producer buffer bound and 413 splitting', () => {
   });
 
   it("'throw' refuses with BufferFullError and drops nothing", async () => {
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 10,
       maxBufferedSamples: 100,
       onFull: 'throw',
@@ -85,7 +85,7 @@ describe('Producer buffer bound and 413 splitting', () => {
         return sendError(res, 413, 'payload_too_large', 'request body is larger than 1 bytes');
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', { minIntervalMs: 5 });
+    const producer = h.producer('r1', { minIntervalMs: 5 });
     for (let k = 0; k < 100; k++) {
       producer.log('a', k, k);
       if (k % 2 === 0) producer.log('b', k, -k);
@@ -118,7 +118,7 @@ describe('Producer buffer bound and 413 splitting', () => {
 
   it('fails when a single sample is too large', async () => {
     h.server.respond((_req, res) => sendError(res, 413, 'payload_too_large', 'too large'));
-    const producer = h.client.producer('r1', { minIntervalMs: 5 });
+    const producer = h.producer('r1', { minIntervalMs: 5 });
     producer.log('x', 0, 'big');
     await expect(producer.flush()).rejects.toMatchObject({ status: 413 });
   });

@@ -30,7 +30,7 @@ describe('Producer wire encoding', () => {
   ];
 
   it('puts every kind of value on the wire in the domain encoding', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     values.forEach((v, i) => producer.log('v', i, v));
     await producer.flush();
 
@@ -55,7 +55,7 @@ describe('Producer wire encoding', () => {
   });
 
   it('copies arrays at log time: a model may reuse its state array', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     const state = [1, 2, 3];
     producer.log('state', 0, state);
     state[0] = 99;
@@ -80,7 +80,7 @@ describe('Producer wire encoding', () => {
       'u[3]',
       '$num',
     ];
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     names.forEach((name, i) => producer.log(name, i, i));
     await producer.flush();
     const body = h.batches()[0]?.text ?? '';

@@ -19,7 +19,7 @@ describe('Producer failure, completion and close', () => {
   ])('%i %s puts the producer in a failed state with a clear error', async (status, code) => {
     h.server.respond((_req, res) => sendError(res, status, code, 'server says no'));
     const reported: Error[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 10,
       onError: (e) => reported.push(e),
     });
@@ -50,7 +50,7 @@ describe('Producer failure, completion and close', () => {
   it('fails on a run that is not running (409 from the real contract)', async () => {
     h.ingest.addRun('done', 'completed');
     let reported: Error | undefined;
-    const producer = h.client.producer('done', {
+    const producer = h.producer('done', {
       minIntervalMs: 10,
       onError: (e) => (reported = e),
     });
@@ -60,7 +60,7 @@ describe('Producer failure, completion and close', () => {
   });
 
   it('fails on an unknown run (404 run_not_found)', async () => {
-    const producer = h.client.producer('nope', { minIntervalMs: 10 });
+    const producer = h.producer('nope', { minIntervalMs: 10 });
     producer.log('x', 0, 1);
     const err = (await producer.flush().catch((e: unknown) => e)) as RunstreamHttpError;
     expect(err.status).toBe(404);
@@ -77,7 +77,7 @@ describe('Producer failure, completion and close', () => {
   });
 
   it('throws TypeError for programmer mistakes in log()', () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     expect(() => producer.log('x', NaN, 1)).toThrow(TypeError);
     expect(() => producer.log('x', Infinity, 1)).toThrow(TypeError);
     expect(() => producer.log('x', '1' as unknown as number, 1)).toThrow(TypeError);
@@ -96,7 +96,7 @@ describe('Producer failure, completion and close', () => {
 
   it('complete() flushes, then completes the run', async () => {
     h.ingest.completeRoute = true;
-    const producer = h.client.producer('r1', { minIntervalMs: 20 });
+    const producer = h.producer('r1', { minIntervalMs: 20 });
     for (let k = 0; k < 30; k++) producer.log('x', k, k);
     await expect(producer.complete()).resolves.toEqual({ completed: true });
     const requests = h.server.requests;
@@ -111,7 +111,7 @@ describe('Producer failure, completion and close', () => {
   });
 
   it('complete() treats a missing complete route (404 not_found) as unsupported and closes', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     producer.log('x', 0, 1);
     await expect(producer.complete()).resolves.toEqual({ completed: false });
     expect(h.ingest.variable('r1', 'x')?.t).toEqual([0]);
@@ -119,7 +119,7 @@ describe('Producer failure, completion and close', () => {
   });
 
   it('complete() rejects when the run vanished (404 run_not_found is not the missing route)', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     producer.log('x', 0, 1);
     await producer.flush();
     h.server.respond((_req, res) =>
@@ -138,14 +138,14 @@ describe('Producer failure, completion and close', () => {
       }
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
+    const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     producer.log('x', 0, 1);
     await expect(producer.complete()).resolves.toEqual({ completed: true });
     expect(h.server.requests.filter((r) => r.path.endsWith('/complete'))).toHaveLength(2);
   });
 
   it('close() lets a pending flush finish, then discards what no flush covers', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 60 });
+    const producer = h.producer('r1', { minIntervalMs: 60 });
     producer.log('x', 0, 1);
     await producer.flush(); // the next request now waits 60 ms
     producer.log('x', 1, 1);
@@ -156,7 +156,7 @@ describe('Producer failure, completion and close', () => {
     expect(() => producer.log('x', 2, 1)).toThrow(ProducerClosedError);
     await expect(producer.flush()).rejects.toBeInstanceOf(ProducerClosedError);
 
-    const idle = h.client.producer('r1', { minIntervalMs: 2000 });
+    const idle = h.producer('r1', { minIntervalMs: 2000 });
     idle.log('y', 0, 1);
     await idle.flush();
     idle.log('y', 1, 1); // waits for the interval: close() drops it
@@ -168,10 +168,28 @@ describe('Producer failure, completion and close', () => {
     expect(h.ingest.variable('r1', 'y')?.t).toEqual([0]);
   });
 
+  it('close({ force: true }) gives up on an unreachable server at once', async () => {
+    h.server.respond(() => undefined); // never answers
+    const producer = h.producer('r1', { minIntervalMs: 10, requestTimeoutMs: 5000 });
+    for (let k = 0; k < 10; k++) producer.log('x', k, k);
+    const flushed = producer.flush();
+    const completed = producer.complete();
+    await waitFor(() => h.batches().length === 1); // in flight, unanswered
+    const started = Date.now();
+    await producer.close({ force: true });
+    expect(Date.now() - started).toBeLessThan(1000); // did not wait out the 5 s timeout
+    await expect(flushed).rejects.toBeInstanceOf(ProducerClosedError);
+    await expect(completed).rejects.toBeInstanceOf(ProducerClosedError);
+    expect(producer.stats).toMatchObject({ buffered: 0, discarded: 10, acknowledged: 0 });
+    expect(producer.error).toBeUndefined(); // closed, not failed
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.batches()).toHaveLength(1); // no retry after the abort
+  });
+
   it('holds no timer that keeps the process alive unless a flush is pending', async () => {
     // White-box on purpose: counting all active timers of the process also
     // counts the HTTP server's and fetch's, which come and go.
-    const producer = h.client.producer('r1', { minIntervalMs: 300 });
+    const producer = h.producer('r1', { minIntervalMs: 300 });
     const sleepTimer = (): NodeJS.Timeout | undefined =>
       (producer as unknown as { sleeping?: { timer: NodeJS.Timeout } }).sleeping?.timer;
     producer.log('x', 0, 1);

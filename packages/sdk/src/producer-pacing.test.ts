@@ -16,7 +16,7 @@ describe('Producer pacing and batching', () => {
   afterEach(() => h.close());
 
   it('sends at most once per interval, in order, and delivers every sample once', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: INTERVAL });
+    const producer = h.producer('r1', { minIntervalMs: INTERVAL });
     const started = performance.now();
     let i = 0;
     // Log from a timer for ~600 ms, two variables, like a paced model.
@@ -64,7 +64,7 @@ describe('Producer pacing and batching', () => {
   });
 
   it('flush() waits for the acknowledgement but never hurries the interval', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: INTERVAL });
+    const producer = h.producer('r1', { minIntervalMs: INTERVAL });
     for (let round = 0; round < 4; round++) {
       producer.log('x', round, round);
       await producer.flush();
@@ -78,7 +78,7 @@ describe('Producer pacing and batching', () => {
   });
 
   it('flush() also covers samples of other variables logged before it', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 30, maxBatchSamples: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 30, maxBatchSamples: 10 });
     for (let k = 0; k < 25; k++) producer.log('big', k, k);
     producer.log('late', 0, 'only one');
     const flushed = producer.flush();
@@ -99,7 +99,7 @@ describe('Producer pacing and batching', () => {
       if (failures-- > 0) return sendError(res, 500, 'internal', 'boom');
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: INTERVAL,
       retry: { baseMs: 1, capMs: 5 },
     });
@@ -113,7 +113,7 @@ describe('Producer pacing and batching', () => {
   });
 
   it('cuts batches at maxBatchSamples', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10, maxBatchSamples: 100 });
+    const producer = h.producer('r1', { minIntervalMs: 10, maxBatchSamples: 100 });
     for (let k = 0; k < 250; k++) producer.log('x', k, k);
     await producer.flush();
     const sizes = h
@@ -125,7 +125,7 @@ describe('Producer pacing and batching', () => {
   });
 
   it('stays quiet while idle and sends nothing for an empty flush', async () => {
-    const producer = h.client.producer('r1', { minIntervalMs: 10 });
+    const producer = h.producer('r1', { minIntervalMs: 10 });
     await producer.flush();
     await new Promise((r) => setTimeout(r, 50));
     expect(h.server.requests).toHaveLength(0);

@@ -32,7 +32,7 @@ describe('Producer retries', () => {
       h.ingest.handle(req, res);
     });
     const retries: number[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 20,
       retry: { baseMs: 1, capMs: 2 },
       onRetry: (_err, _attempt, delayMs) => retries.push(delayMs),
@@ -54,7 +54,7 @@ describe('Producer retries', () => {
       h.ingest.handle(req, res);
     });
     const delays: number[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 0,
       retry: { baseMs: 40, capMs: 1000, random: () => 0.999 },
       onRetry: (err, attempt, delayMs) => {
@@ -78,7 +78,7 @@ describe('Producer retries', () => {
       if (failures-- > 0) return sendError(res, 500, 'internal', 'boom');
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
+    const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     for (let k = 0; k < 10; k++) producer.log('x', k, k * 1.5);
     await producer.flush();
     expectIdenticalAttempts(3);
@@ -96,7 +96,7 @@ describe('Producer retries', () => {
       h.ingest.handle(req, res);
     });
     const errors: Error[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 10,
       retry: { baseMs: 5 },
       onRetry: (err) => errors.push(err),
@@ -121,7 +121,7 @@ describe('Producer retries', () => {
       }
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
+    const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     for (let k = 0; k < 5; k++) producer.log('x', k, k);
     await producer.flush();
     producer.log('x', 5, 5);
@@ -152,7 +152,7 @@ describe('Producer retries', () => {
       h.ingest.handle(req, res);
     });
     const errors: Error[] = [];
-    const producer = h.client.producer('r1', {
+    const producer = h.producer('r1', {
       minIntervalMs: 10,
       requestTimeoutMs: 150,
       retry: { baseMs: 5 },
@@ -184,7 +184,7 @@ describe('Producer retries', () => {
       }
       h.ingest.handle(req, res);
     });
-    const producer = h.client.producer('r1', { minIntervalMs: 10, retry: { baseMs: 1 } });
+    const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 1 } });
     producer.log('x', 0, 1);
     await producer.flush();
     expect(gaps(h.batches())[0]).toBeGreaterThanOrEqual(1000);

@@ -138,6 +138,8 @@ export class Producer {
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   private failure: Error | undefined;
   private closed = false;
+  /** Aborts the request in flight when the producer is closed with `force`. */
+  private readonly abort = new AbortController();
   private completing: Promise<CompleteResult> | undefined;
 
   private readonly onFull: BufferFullPolicy;
@@ -256,10 +258,23 @@ export class Producer {
    * A `flush()` or `complete()` already pending still finishes (the returned
    * promise waits for it); samples no pending call covers are discarded
    * (`stats.discarded`). To keep them, `await flush()` before closing.
+   *
+   * `force: true` does not wait: the request in flight is aborted, pending
+   * `flush()`/`complete()` reject with ProducerClosedError and everything
+   * unacknowledged is discarded — for shutting down while the server is
+   * unreachable (a pending flush would otherwise retry, and keep the process
+   * alive, until it is back).
    */
-  async close(): Promise<void> {
+  async close(options: { force?: boolean } = {}): Promise<void> {
     this.closed = true;
-    if (this.waiters.length === 0 && this.completing === undefined) this.interruptSleep();
+    if (options.force === true) {
+      const closedError = new ProducerClosedError(this.run);
+      for (const waiter of this.waiters.splice(0)) waiter.reject(closedError);
+      this.abort.abort(closedError);
+    }
+    if (options.force === true || (this.waiters.length === 0 && this.completing === undefined)) {
+      this.interruptSleep();
+    }
     if (this.completing !== undefined) await this.completing.catch(() => undefined);
     await this.loop;
     this.discardUnsent();
@@ -271,6 +286,7 @@ export class Producer {
     try {
       await flushed;
       await this.loop;
+      if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
       return { completed: await this.postComplete() };
     } finally {
       this.discardUnsent();
@@ -282,10 +298,15 @@ export class Producer {
     this.attempt = 0;
     for (;;) {
       await this.sleepUntil(this.nextAttemptAt);
+      if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
       try {
-        await this.client.completeRun(this.run, { timeoutMs: this.options.requestTimeoutMs });
+        await this.client.completeRun(this.run, {
+          timeoutMs: this.options.requestTimeoutMs,
+          signal: this.abort.signal,
+        });
         return true;
       } catch (err) {
+        if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
         this.paceFromNow();
         // `not_found` is the router's "no such route"; a missing run is `run_not_found`.
         if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found')
@@ -352,8 +373,10 @@ export class Producer {
     try {
       ack = await this.client.postSamples(this.run, batch.body, {
         timeoutMs: this.options.requestTimeoutMs,
+        signal: this.abort.signal,
       });
     } catch (err) {
+      if (this.abort.signal.aborted) return; // closed with force: nothing to retry or report
       this.paceFromNow();
       const error = err instanceof Error ? err : new Error(String(err));
       switch (verdictOf(error)) {

@@ -50,6 +50,14 @@ export interface HistoryOptions {
   pageSize?: number;
 }
 
+/** Per-call overrides of the low-level write calls. */
+export interface RequestControl {
+  /** Timeout of this attempt in ms (default: the client's). */
+  timeoutMs?: number;
+  /** Aborts the request; it then fails with RunstreamNetworkError. */
+  signal?: AbortSignal;
+}
+
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
@@ -169,20 +177,22 @@ export class RunstreamClient {
   async postSamples(
     run: string,
     body: SamplesRequestBody,
-    options: { timeoutMs?: number } = {},
+    options: RequestControl = {},
   ): Promise<SamplesAck> {
     const answer = await this.transport.request<SamplesAck>('POST', `${runPath(run)}/samples`, {
       body,
       timeoutMs: options.timeoutMs,
+      signal: options.signal,
       context: `run '${run}'`,
     });
     return answer.body;
   }
 
   /** Asks the server to complete a run (no more samples; history is merged). */
-  async completeRun(run: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  async completeRun(run: string, options: RequestControl = {}): Promise<void> {
     await this.transport.request<unknown>('POST', `${runPath(run)}/complete`, {
       timeoutMs: options.timeoutMs,
+      signal: options.signal,
       context: `run '${run}'`,
     });
   }

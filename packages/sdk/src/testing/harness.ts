@@ -1,3 +1,4 @@
+import type { Producer, ProducerOptions } from '../producer';
 import type { SamplesRequestBody } from '../samples-request';
 import { RunstreamClient } from '../runstream-client';
 import { FakeIngest } from './fake-ingest';
@@ -11,8 +12,11 @@ export interface Harness {
   server: ScriptedServer;
   ingest: FakeIngest;
   client: RunstreamClient;
+  /** `client.producer`, remembered so `close()` can stop it even if the test failed. */
+  producer: (run: string, options?: ProducerOptions) => Producer;
   /** The samples requests the server saw, in arrival order. */
   batches: () => Array<RecordedRequest & { json: SamplesRequestBody }>;
+  /** Force-closes every producer (a failed test may leave a flush retrying), then the server. */
   close: () => Promise<void>;
 }
 
@@ -22,15 +26,24 @@ export async function startHarness(): Promise<Harness> {
   ingest.addRun('r1');
   const server = await startScriptedServer(ingest.handle);
   const client = new RunstreamClient({ url: server.url, token: 'tok', env: {} });
+  const producers: Producer[] = [];
   return {
     server,
     ingest,
     client,
+    producer: (run, options) => {
+      const p = client.producer(run, options);
+      producers.push(p);
+      return p;
+    },
     batches: () =>
       server.requests.filter((r) => r.path.endsWith('/samples') && r.method === 'POST') as Array<
         RecordedRequest & { json: SamplesRequestBody }
       >,
-    close: () => server.close(),
+    close: async () => {
+      await Promise.all(producers.map((p) => p.close({ force: true })));
+      await server.close();
+    },
   };
 }
 
