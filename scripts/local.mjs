@@ -2,10 +2,11 @@
 // `npm run local`: the whole system on this machine, for a new user.
 // Starts a real redis-server (installing it with apt-get on Debian/Ubuntu as
 // root when it is missing), the ingest app and the demo model, prefixes their
-// logs, and stops everything on Ctrl-C. Development settings: auth is off
-// (RUNSTREAM_INSECURE_NO_AUTH=1), which the ingest app announces loudly.
+// logs, and stops everything on Ctrl-C. Auth stays on: a write and a read
+// token are made once and kept in .local/tokens.json (git-ignored).
 import { execSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,18 @@ function ensureRedis() {
     ].join('\n'),
   );
   process.exit(1);
+}
+
+/** The local tokens, made on the first run and reused so a browser keeps working. */
+function localTokens() {
+  const file = join(stateDir, 'tokens.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const tokens = {
+    write: `local-write-${randomBytes(18).toString('base64url')}`,
+    read: `local-read-${randomBytes(18).toString('base64url')}`,
+  };
+  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
 }
 
 function freePort() {
@@ -115,6 +128,9 @@ async function stop(code = 0) {
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
@@ -128,6 +144,7 @@ async function main() {
     }
   }
   mkdirSync(join(stateDir, 'redis'), { recursive: true });
+  const tokens = localTokens();
   const redisPort = Number(process.env.REDIS_PORT ?? (await freePort()));
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   // AOF with fsync every second: the durability floor DESIGN names. noeviction: never drop data.
@@ -162,24 +179,28 @@ async function main() {
     PORT: String(ingestPort),
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
-    RUNSTREAM_INSECURE_NO_AUTH: '1',
+    RUNSTREAM_WRITE_TOKENS: tokens.write,
+    RUNSTREAM_READ_TOKENS: tokens.read,
   });
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'ingest');
 
   const runId = process.env.DEMO_RUN_ID ?? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   start('demo', process.execPath, ['apps/demo/dist/main.js'], {
     RUNSTREAM_URL: baseUrl,
+    RUNSTREAM_TOKEN: tokens.write,
     DEMO_RUN_ID: runId,
   });
 
   console.log(
     [
       '',
-      '[local] Runstream is running (auth is OFF: development only).',
-      `[local]   API:      ${baseUrl}/v1/runs`,
+      '[local] Runstream is running.',
+      `[local]   Viewer:   ${baseUrl}/  (paste the read token)`,
+      `[local]   Read token:  ${tokens.read}`,
+      `[local]   Write token: ${tokens.write}   (both kept in .local/tokens.json)`,
       `[local]   Demo run: ${runId}`,
-      `[local]   Watch:    npm run watch -- ${runId} lorenz.x`,
-      `[local]   History:  curl '${baseUrl}/v1/runs/${runId}/variables/lorenz.x/samples?limit=5'`,
+      `[local]   Watch:    RUNSTREAM_TOKEN=${tokens.read} npm run watch -- ${runId} lorenz.x`,
+      `[local]   History:  curl -H 'authorization: Bearer ${tokens.read}' '${baseUrl}/v1/runs/${runId}/variables/lorenz.x/samples?limit=5'`,
       `[local]   Redis:    ${redisUrl}`,
       '[local] Ctrl-C stops everything.',
       '',

@@ -20,13 +20,17 @@ describe('findSeriesSpans', () => {
       },
     };
     const text = JSON.stringify(body, null, 2);
-    const expected = Object.fromEntries(Object.entries(body.variables).map(([k, s]) => [k, { t: s.t, v: s.v }]));
+    const expected = Object.fromEntries(
+      Object.entries(body.variables).map(([k, s]) => [k, { t: s.t, v: s.v }]),
+    );
     expect(spansOf(text)).toEqual(expected);
     expect(spansOf(JSON.stringify(body))).toEqual(expected);
   });
 
   it('keeps the last of duplicate keys, as JSON.parse does', () => {
-    expect(spansOf('{"variables":{"x":{"t":[1],"v":[1]},"x":{"t":[2],"v":[2]}}}')).toEqual({ x: { t: [2], v: [2] } });
+    expect(spansOf('{"variables":{"x":{"t":[1],"v":[1]},"x":{"t":[2],"v":[2]}}}')).toEqual({
+      x: { t: [2], v: [2] },
+    });
   });
 
   it('gives up on the row form and on a series without t or v', () => {

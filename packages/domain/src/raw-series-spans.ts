@@ -108,7 +108,11 @@ function skipValue(b: string, i: number): number {
  * expects it to return the index just past the value. Returns the index just
  * past the object.
  */
-function eachMember(b: string, i: number, onMember: (key: string, valueStart: number) => number): number {
+function eachMember(
+  b: string,
+  i: number,
+  onMember: (key: string, valueStart: number) => number,
+): number {
   i = skipWs(b, i);
   if (b.charCodeAt(i) !== OPEN_BRACE_CODE) throw new GiveUp();
   i = skipWs(b, i + 1);

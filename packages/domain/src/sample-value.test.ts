@@ -53,12 +53,34 @@ describe('normalizeWireValues', () => {
 
 describe('isWireValue', () => {
   const candidates: unknown[] = [
-    1, -0, 1e308, 'x', '', 'y'.repeat(65_537), true, null, undefined, {}, { $num: 'NaN' }, { $num: 'nan' },
-    { $num: 'NaN', extra: 1 }, { other: 'NaN' }, [], [1, 2], [1, { $num: '-0' }], [[1]], ['a'], [null],
-    new Array(65_537).fill(0), () => 1, Symbol('s'), 10n,
+    1,
+    -0,
+    1e308,
+    'x',
+    '',
+    'y'.repeat(65_537),
+    true,
+    null,
+    undefined,
+    {},
+    { $num: 'NaN' },
+    { $num: 'nan' },
+    { $num: 'NaN', extra: 1 },
+    { other: 'NaN' },
+    [],
+    [1, 2],
+    [1, { $num: '-0' }],
+    [[1]],
+    ['a'],
+    [null],
+    new Array(65_537).fill(0),
+    () => 1,
+    Symbol('s'),
+    10n,
   ];
 
   it('agrees with wireValueSchema on every candidate', () => {
-    for (const c of candidates) expect([c, isWireValue(c)]).toEqual([c, wireValueSchema.safeParse(c).success]);
+    for (const c of candidates)
+      expect([c, isWireValue(c)]).toEqual([c, wireValueSchema.safeParse(c).success]);
   });
 });

@@ -94,7 +94,10 @@ function isSpecialNumber(x: object): boolean {
 }
 
 function isWireNumber(x: unknown): boolean {
-  return typeof x === 'number' || (typeof x === 'object' && x !== null && !Array.isArray(x) && isSpecialNumber(x));
+  return (
+    typeof x === 'number' ||
+    (typeof x === 'object' && x !== null && !Array.isArray(x) && isSpecialNumber(x))
+  );
 }
 
 /**

@@ -88,9 +88,10 @@ interface FlushWaiter {
 
 /**
  * Batches `log()` calls of one run and sends them to the ingest server:
- * at most one request per `minIntervalMs`, one request in flight, batches in
- * order, retried with backoff until acknowledged. Build it with
- * `client.producer(run, options)`.
+ * one request in flight, at least `minIntervalMs` from the end of one
+ * request to the start of the next (so the server never sees two closer
+ * than that), batches in order, each retried with backoff until
+ * acknowledged. Build it with `client.producer(run, options)`.
  *
  * ```ts
  * const producer = client.producer(run.id, { onError: (e) => console.error(e) });

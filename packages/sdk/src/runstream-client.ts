@@ -139,8 +139,10 @@ export class RunstreamClient {
     variable: string,
     options: ReadHistoryOptions = {},
   ): Promise<HistoryPage> {
-    const answer = await this.transport.request<HistoryPage>('GET', samplesPath(run, variable), {
-      query: { fromSeq: options.fromSeq, limit: options.limit },
+    // The query form of the history route reaches every name, `.` and `..` included,
+    // which URL parsers fold away when they stand in a path.
+    const answer = await this.transport.request<HistoryPage>('GET', `${runPath(run)}/samples`, {
+      query: { variable: checkVariable(variable), fromSeq: options.fromSeq, limit: options.limit },
     });
     return answer.body;
   }
@@ -217,15 +219,9 @@ function runPath(run: string): string {
   return `/v1/runs/${run}`;
 }
 
-function samplesPath(run: string, variable: string): string {
+function checkVariable(variable: string): string {
   const problem = variableNameProblem(variable);
   if (problem !== undefined)
     throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
-  // URL parsers treat '.', '..' and their %2e spellings as dot segments and
-  // drop them, so such a variable cannot be named in a path at all: refuse
-  // clearly instead of reading another route.
-  if (variable === '.' || variable === '..') {
-    throw new TypeError(`variable ${JSON.stringify(variable)} cannot be addressed in a URL path`);
-  }
-  return `${runPath(run)}/variables/${encodeURIComponent(variable)}/samples`;
+  return variable;
 }

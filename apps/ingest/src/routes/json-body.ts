@@ -17,11 +17,15 @@ const STARTS_LIKE_OBJECT_OR_ARRAY = /^[\x20\x09\x0a\x0d]*[[{]/;
  * object or array is JSON here. A body of another type is refused (415) rather
  * than silently read as empty; an empty body is `{}` when `allowEmpty`.
  */
-export function jsonBody(limitBytes: number, options: { allowEmpty?: boolean } = {}): RequestHandler[] {
+export function jsonBody(
+  limitBytes: number,
+  options: { allowEmpty?: boolean } = {},
+): RequestHandler[] {
   const read = express.text({ limit: limitBytes, type: 'application/json' });
   const requireJson: RequestHandler = (req, _res, next) => {
     const length = req.headers['content-length'];
-    const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody && options.allowEmpty) {
       req.body = {};
       return next();
