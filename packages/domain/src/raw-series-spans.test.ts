@@ -4,7 +4,10 @@ const spansOf = (text: string): Record<string, { t: unknown; v: unknown }> | und
   const spans = findSeriesSpans(text);
   if (spans === undefined) return undefined;
   return Object.fromEntries(
-    [...spans].map(([name, s]) => [name, { t: JSON.parse(s.t), v: JSON.parse(s.v) }]),
+    [...spans].map(([name, s]) => [
+      name,
+      { t: JSON.parse(s.t) as unknown, v: JSON.parse(s.v) as unknown },
+    ]),
   );
 };
 

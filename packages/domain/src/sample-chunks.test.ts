@@ -8,7 +8,7 @@ const chunk = (first: number, n: number): SampleChunk => ({
 });
 
 async function* source(...chunks: SampleChunk[]): AsyncGenerator<SampleChunk> {
-  for (const c of chunks) yield c;
+  for (const c of chunks) yield await Promise.resolve(c);
 }
 
 async function all(gen: AsyncIterable<SampleChunk>): Promise<SampleChunk[]> {
@@ -34,7 +34,7 @@ describe('collectPage', () => {
     async function* counting(): AsyncGenerator<SampleChunk> {
       for (const c of [chunk(1, 3), chunk(4, 3), chunk(7, 3), chunk(10, 3)]) {
         pulled++;
-        yield c;
+        yield await Promise.resolve(c);
       }
     }
     const page = await collectPage(counting(), 2, 5);

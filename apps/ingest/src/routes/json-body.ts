@@ -8,7 +8,7 @@ export function rawBodyOf(req: Request): string | undefined {
   return rawBodies.get(req);
 }
 
-const STARTS_LIKE_OBJECT_OR_ARRAY = /^[\x20\x09\x0a\x0d]*[[{]/;
+const STARTS_LIKE_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
 
 /**
  * Parses an `application/json` body of at most `limitBytes` and keeps its text.
@@ -40,7 +40,7 @@ export function jsonBody(
     if (!STARTS_LIKE_OBJECT_OR_ARRAY.test(text))
       return next(new MalformedJsonError('request body must be a JSON object'));
     try {
-      req.body = JSON.parse(text);
+      req.body = JSON.parse(text) as unknown;
     } catch (err) {
       return next(
         new MalformedJsonError(
