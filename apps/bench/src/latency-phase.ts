@@ -1,13 +1,15 @@
 import type { LatencyProbe } from './latency-probe';
 import { assertAllAnswered, type LoadGenerator } from './load-generator';
 import { median, summarize, type Distribution } from './stats';
-import { fmtMs } from './format';
+import { LABEL_WIDTH, fmtMs } from './format';
 
 /** One server, a generator aimed at it and a subscriber to the stamped variable. */
 export interface LatencySubject {
   label: string;
   generator: LoadGenerator;
   probe: LatencyProbe;
+  /** As for throughput: after the warm-up and every round, outside the measured time. */
+  afterLoad?: (answered: number) => Promise<void>;
 }
 
 export interface LatencyRound {
@@ -81,7 +83,7 @@ export async function measureLatency(
       all.get(s.label)?.push(...latencies);
       lags.get(s.label)?.push(...lagMs);
       log(
-        `  round ${round}/${plan.rounds} ${s.label.padEnd(7)} p50 ${fmtMs(latencyMs.p50)}  p99 ${fmtMs(latencyMs.p99)}  ` +
+        `  round ${round}/${plan.rounds} ${s.label.padEnd(LABEL_WIDTH)} p50 ${fmtMs(latencyMs.p50)}  p99 ${fmtMs(latencyMs.p99)}  ` +
           `max ${fmtMs(latencyMs.max)}  (${received}/${sent} events)` +
           (behindMs > BEHIND_NOTE_MS
             ? `  fell behind: last answer ${Math.round(behindMs)} ms late`
@@ -125,6 +127,7 @@ async function runRound(
   );
   // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
   await s.probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
+  await s.afterLoad?.(result.ok);
   return {
     sent: result.ok,
     received: s.probe.count - before,

@@ -11,6 +11,27 @@ export const THROUGHPUT_TARGET_RATIO = 0.85;
 /** POST → subscriber, p99 (median over rounds), at half of ingest's maximum rate. */
 export const LATENCY_TARGET_P99_MS = 10;
 
+export interface ThroughputRatio {
+  /** Median samples/s of one over the other's. */
+  ratio: number;
+  /** Median of the per-round ratios (round i of each ran back to back). */
+  medianRoundRatio: number;
+}
+
+/** How `subject` compares with `baseline`, both measured in the same interleaved rounds. */
+export function throughputRatio(
+  subject: ThroughputFigures,
+  baseline: ThroughputFigures,
+): ThroughputRatio {
+  const perRound = subject.rounds.map(
+    (r, i) => r.samplesPerSecond / (baseline.rounds[i]?.samplesPerSecond ?? Number.NaN),
+  );
+  return {
+    ratio: subject.medianSamplesPerSecond / baseline.medianSamplesPerSecond,
+    medianRoundRatio: median(perRound),
+  };
+}
+
 /** Everything one run measured; written as latest.json. */
 export interface BenchResults {
   startedAt: string;
@@ -26,17 +47,24 @@ export interface BenchResults {
   };
   throughput: {
     bare: ThroughputFigures;
+    /** The bare server also storing each body's text with one RPUSH. */
+    bareRedis: ThroughputFigures;
     ingest: ThroughputFigures;
-    /** Median ingest over median bare. */
+    /** Median ingest over median bare: the figure the target is about. */
     ratio: number;
-    /** Median of the per-round ratios (each round's pair ran back to back). */
+    /** Median of the per-round ratios (each round's servers ran back to back). */
     medianRoundRatio: number;
     target: number;
     pass: boolean;
+    /** Ingest against bare + Redis, as `ratio` and `medianRoundRatio` (no target). */
+    toBareRedis: ThroughputRatio;
+    /** Bare + Redis against bare: what parsing-and-storing costs any design on this machine. */
+    bareRedisToBare: ThroughputRatio;
   };
   latency: {
     ratePerSecond: number;
     bare: LatencyFigures;
+    bareRedis: LatencyFigures;
     ingest: LatencyFigures;
     targetP99Ms: number;
     pass: boolean;
@@ -70,14 +98,18 @@ export function formatReport(r: BenchResults): string {
     '',
     `Throughput, closed loop, ${s.connections} keep-alive connections   samples/s    req/s   CPU, % of a core (median)`,
     tputRow('bare Express 5: express.json + 200', t.bare),
+    tputRow('bare + Redis: parse, RPUSH body text, 200', t.bareRedis),
     tputRow('ingest: auth, validate, Redis, emit', t.ingest),
-    `  ingest / ceiling: ${fmtPercent(t.ratio)} (median of per-round ratios ${fmtPercent(t.medianRoundRatio)}); ` +
+    `  ingest / bare:         ${fmtPercent(t.ratio)} (median of per-round ratios ${fmtPercent(t.medianRoundRatio)}); ` +
       `target ≥ ${fmtPercent(t.target)}: ${verdict(t.pass)}`,
+    `  ingest / bare + Redis: ${fmtPercent(t.toBareRedis.ratio)} (median of per-round ratios ${fmtPercent(t.toBareRedis.medianRoundRatio)})` +
+      `;  bare + Redis / bare: ${fmtPercent(t.bareRedisToBare.ratio)}`,
     '',
     `Latency POST → subscriber, open loop at ${fmtInt(l.ratePerSecond)} req/s (half of ingest's max)`,
     `  ${''.padEnd(40)} ${'median of rounds'.padStart(21)}   ${'all events pooled'.padStart(32)}`,
     `  ${''.padEnd(40)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}   ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}   received/sent`,
     latRow('bare socket.io: emit parsed body', l.bare),
+    latRow('bare + Redis: RPUSH, then emit', l.bareRedis),
     latRow('ingest', l.ingest),
     `  ingest p99 (median of rounds) ${fmtMs(l.ingest.medianRoundP99Ms).trim()}; target < ${l.targetP99Ms} ms: ${verdict(l.pass)}` +
       `   (pacer lag p99 ${fmtMs(l.ingest.pacerLagMs.p99).trim()}, not in the figures: each body is stamped when actually sent)`,

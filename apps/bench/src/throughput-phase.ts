@@ -1,6 +1,6 @@
 import type { CpuMeter } from './cpu-usage';
 import { assertAllAnswered, type LoadGenerator } from './load-generator';
-import { fmtInt } from './format';
+import { LABEL_WIDTH, fmtInt } from './format';
 import { median } from './stats';
 
 /** One server and the generator aimed at it. */
@@ -8,6 +8,12 @@ export interface ThroughputSubject {
   label: string;
   generator: LoadGenerator;
   cpu: CpuMeter;
+  /**
+   * Runs after the warm-up and after every round, outside the measured time,
+   * with how many requests were answered (e.g. to check and clear what the
+   * server stored). A rejection fails the benchmark.
+   */
+  afterLoad?: (answered: number) => Promise<void>;
 }
 
 export interface ThroughputRound {
@@ -33,7 +39,7 @@ export interface ThroughputPlan {
 }
 
 /**
- * Closed-loop throughput of each subject, rounds interleaved (A, B, A, B…) so
+ * Closed-loop throughput of each subject, rounds interleaved (A, B, C, A, B, C…) so
  * that a noisy spell on the machine hits every subject alike; each figure is
  * the median over rounds. A failed request fails the benchmark: a figure
  * that includes errors measures the wrong thing.
@@ -46,10 +52,11 @@ export async function measureThroughput(
   for (const s of subjects) {
     if (plan.warmupSeconds <= 0) continue;
     log(`  warm-up ${s.label} (${plan.warmupSeconds} s)`);
-    assertAllAnswered(
+    const warmup = assertAllAnswered(
       s.label,
       await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000),
     );
+    await s.afterLoad?.(warmup.ok);
   }
 
   const rounds = new Map<string, ThroughputRound[]>(subjects.map((s) => [s.label, []]));
@@ -61,6 +68,7 @@ export async function measureThroughput(
         await s.generator.closedLoop(plan.connections, plan.seconds * 1000),
       );
       const cpuPercent = s.cpu.stop();
+      await s.afterLoad?.(result.ok);
       const requestsPerSecond = (result.ok / result.elapsedMs) * 1000;
       const r: ThroughputRound = {
         round,
@@ -73,7 +81,7 @@ export async function measureThroughput(
         .map(([name, pct]) => `${name} ${pct}%`)
         .join(', ');
       log(
-        `  round ${round}/${plan.rounds} ${s.label.padEnd(7)} ${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ` +
+        `  round ${round}/${plan.rounds} ${s.label.padEnd(LABEL_WIDTH)} ${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ` +
           `${fmtInt(r.requestsPerSecond).padStart(7)} req/s   cpu: ${cpu}`,
       );
     }

@@ -6,7 +6,7 @@ import {
   type SamplesAck,
   type VariableStats,
 } from '@runstream/domain';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { UGLY_SAMPLE_VALUES, seqCoverageProblem } from '@runstream/testkit';
 import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 
 let h: IngestHarness;
@@ -166,23 +166,7 @@ describe('samples', () => {
 
   it('round-trips NaN, +/-Infinity, -0, 1e308, arrays, strings, booleans and null', async () => {
     await createRun('values');
-    const values: SampleValue[] = [
-      NaN,
-      Infinity,
-      -Infinity,
-      -0,
-      0,
-      1e308,
-      -1e-308,
-      [1, NaN, -0, Infinity],
-      [],
-      'NaN',
-      '',
-      'ünï',
-      true,
-      false,
-      null,
-    ];
+    const values = [...UGLY_SAMPLE_VALUES] as SampleValue[];
     await post('values', {
       variables: { v: { t: values.map((_, i) => i), v: values.map(encodeValue) } },
     });

@@ -1,6 +1,6 @@
 import type { SampleValue } from '@runstream/domain';
 import { RunstreamClient, Subscriber, type Producer } from '@runstream/sdk';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { UGLY_SAMPLE_VALUES, seqCoverageProblem } from '@runstream/testkit';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 
 // End to end through the SDK: Producer → ingest → Redis → room → Subscriber.
@@ -60,21 +60,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 20_000): Pr
 describe('SDK against the real ingest', () => {
   it('delivers NaN, ±Infinity, -0, 1e308, arrays, strings, booleans and null through producer, history and socket', async () => {
     const { run } = await writer.createRun({ id: 'e2e-values' });
-    const values: SampleValue[] = [
-      NaN,
-      Infinity,
-      -Infinity,
-      -0,
-      0,
-      1e308,
-      [1, NaN, -0],
-      [],
-      'NaN',
-      '',
-      true,
-      false,
-      null,
-    ];
+    const values = [...UGLY_SAMPLE_VALUES] as SampleValue[];
     const live = collector();
     subscriber().subscribe(run.id, 'v', live.onSamples);
     const p = producer(run.id);

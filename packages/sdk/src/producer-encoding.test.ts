@@ -1,3 +1,4 @@
+import { UGLY_SAMPLE_VALUES } from '@runstream/testkit';
 import { decodeValue, encodeValue, type SampleValue, type WireValue } from '@runstream/domain';
 import { startHarness, type Harness } from './testing/harness';
 
@@ -8,26 +9,7 @@ describe('Producer wire encoding', () => {
   });
   afterEach(() => h.close());
 
-  const values: SampleValue[] = [
-    NaN,
-    Infinity,
-    -Infinity,
-    -0,
-    0,
-    1e308,
-    -1e308,
-    5e-324,
-    Number.MAX_SAFE_INTEGER,
-    [1, NaN, -0, Infinity, -Infinity, 2.5],
-    [],
-    'NaN',
-    'Infinity',
-    '',
-    'ünïcødé ✓',
-    true,
-    false,
-    null,
-  ];
+  const values = [...UGLY_SAMPLE_VALUES] as SampleValue[];
 
   it('puts every kind of value on the wire in the domain encoding', async () => {
     const producer = h.producer('r1', { minIntervalMs: 10 });

@@ -1,3 +1,9 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export {
+  startS3Server,
+  S3RVER_CREDENTIALS,
+  type RunningS3Server,
+  type S3ServerOptions,
+} from './s3-server';

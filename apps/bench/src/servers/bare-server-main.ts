@@ -1,10 +1,17 @@
 /**
- * The ceiling: the least an HTTP ingest on this stack can do. Express 5 parses
- * the same JSON bodies with the same limit as ingest and answers 200 with a
- * small JSON; no auth, no validation, no Redis, no logging. Socket.IO is
- * attached as in ingest and emits a body's variables to rooms that have
- * subscribers (none during the throughput phase), which gives the latency
- * phase a baseline too. Run as a child process by the benchmark.
+ * The ceilings: the least an HTTP ingest on this stack can do. Run as a child
+ * process by the benchmark, in one of two modes:
+ *
+ * - bare: Express 5 parses the same JSON bodies with the same limit as ingest
+ *   and answers 200 with a small JSON; no auth, no validation, no Redis, no
+ *   logging.
+ * - bare + Redis (BARE_REDIS_URL set): reads the body as text, JSON.parses it
+ *   (as ingest does) and stores the raw text with one RPUSH, then answers: the
+ *   least any design that must both parse and store the bytes can do.
+ *
+ * Socket.IO is attached as in ingest and emits a body's variables to rooms that
+ * have subscribers (none during the throughput phase; in Redis mode once the
+ * body is stored, as ingest does), which gives the latency phase a baseline too.
  */
 import {
   roomOf,
@@ -13,22 +20,38 @@ import {
   type WireValue,
 } from '@runstream/domain';
 import express from 'express';
+import { Redis } from 'ioredis';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { z } from 'zod';
+
+/** The list the bare + Redis mode appends every body to, unless BARE_REDIS_KEY says otherwise. */
+export const DEFAULT_BARE_REDIS_KEY = 'bench:bare-redis:bodies';
 
 const bareConfigSchema = z.object({
   /** Same names as ingest's settings, so both children get one environment. */
   PORT: z.coerce.number().int().min(1).max(65535),
   HOST: z.string().default('127.0.0.1'),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024),
+  /** Set: bare + Redis mode, every body is RPUSHed there (give it a DB of its own, e.g. `/1`). */
+  BARE_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  BARE_REDIS_KEY: z.string().min(1).default(DEFAULT_BARE_REDIS_KEY),
 });
 type BareConfig = z.infer<typeof bareConfigSchema>;
+
+/** Where the bare + Redis mode stores bodies: one list, one RPUSH per request. */
+export interface BareBodyStore {
+  redis: Redis;
+  key: string;
+}
 
 const isRecord = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
-export function createBareServer(config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES'>): HttpServer {
+export function createBareServer(
+  config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES'>,
+  store?: BareBodyStore,
+): HttpServer {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -44,33 +67,63 @@ export function createBareServer(config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES
     });
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+  const emitToSubscribers = (run: string, body: unknown): void => {
+    const rooms = io.of('/').adapter.rooms;
+    if (rooms.size === 0 || !isRecord(body) || !isRecord(body.variables)) return;
+    for (const [variable, series] of Object.entries(body.variables)) {
+      const room = roomOf(run, variable);
+      if (!rooms.has(room) || !isRecord(series)) continue;
+      // Deliberately unvalidated: this is the floor that ingest's checks are measured against.
+      io.to(room).emit('samples', {
+        run,
+        variable,
+        first: 1,
+        t: series.t as number[],
+        v: series.v as WireValue[],
+      });
+    }
+  };
+
+  app.get('/healthz', async (_req, res) => {
+    // In Redis mode, ready only once Redis answers: the benchmark starts load on 200.
+    const ok = store === undefined || (await store.redis.ping().catch(() => '')) === 'PONG';
+    res.status(ok ? 200 : 503).json({ ok });
   });
-  app.post(
-    '/v1/runs/:run/samples',
-    express.json({ limit: config.INGEST_MAX_BODY_BYTES, strict: true, type: 'application/json' }),
-    (req, res) => {
-      const run = req.params.run;
-      const body: unknown = req.body;
-      const rooms = io.of('/').adapter.rooms;
-      if (rooms.size > 0 && isRecord(body) && isRecord(body.variables)) {
-        for (const [variable, series] of Object.entries(body.variables)) {
-          const room = roomOf(run, variable);
-          if (!rooms.has(room) || !isRecord(series)) continue;
-          // Deliberately unvalidated: this is the floor that ingest's checks are measured against.
-          io.to(room).emit('samples', {
-            run,
-            variable,
-            first: 1,
-            t: series.t as number[],
-            v: series.v as WireValue[],
-          });
+
+  if (store === undefined) {
+    app.post(
+      '/v1/runs/:run/samples',
+      express.json({ limit: config.INGEST_MAX_BODY_BYTES, strict: true, type: 'application/json' }),
+      (req, res) => {
+        emitToSubscribers(req.params.run, req.body);
+        res.json({ ok: true });
+      },
+    );
+  } else {
+    app.post(
+      '/v1/runs/:run/samples',
+      // As ingest reads it: body-parser decodes and limits the text, JSON.parse is separate.
+      express.text({ limit: config.INGEST_MAX_BODY_BYTES, type: 'application/json' }),
+      async (req, res) => {
+        const text: unknown = req.body;
+        if (typeof text !== 'string') {
+          res.status(415).json({ ok: false });
+          return;
         }
-      }
-      res.json({ ok: true });
-    },
-  );
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          res.status(400).json({ ok: false });
+          return;
+        }
+        // One round trip, the cheapest store there is: the raw bytes, appended.
+        await store.redis.rpush(store.key, text);
+        emitToSubscribers(req.params.run, body);
+        res.json({ ok: true });
+      },
+    );
+  }
   return server;
 }
 
@@ -81,10 +134,24 @@ if (require.main === module) {
     process.exit(1);
   }
   const config = parsed.data;
-  const server = createBareServer(config);
+  // The client options ingest's HotStore uses.
+  const redis =
+    config.BARE_REDIS_URL === undefined
+      ? undefined
+      : new Redis(config.BARE_REDIS_URL, { maxRetriesPerRequest: 3 });
+  const server = createBareServer(
+    config,
+    redis === undefined ? undefined : { redis, key: config.BARE_REDIS_KEY },
+  );
   server.listen(config.PORT, config.HOST);
   process.on('SIGTERM', () => {
     server.closeAllConnections();
-    server.close(() => process.exit(0));
+    server.close(() => {
+      if (redis === undefined) process.exit(0);
+      redis.quit().then(
+        () => process.exit(0),
+        () => process.exit(0),
+      );
+    });
   });
 }

@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import { startChildServer, type ChildServer } from '../child-server';
 
-/** Starts the bare Express ceiling (bare-server-main) in a child process. */
+/**
+ * Starts the bare Express ceiling (bare-server-main) in a child process; with
+ * `redis`, in its bare + Redis mode, which RPUSHes every body's text to `key`.
+ */
 export function startBareServer(options: {
   port: number;
   maxBodyBytes: number;
+  redis?: { url: string; key: string };
 }): Promise<ChildServer> {
   return startChildServer({
-    name: 'bare',
+    name: options.redis === undefined ? 'bare' : 'bare+redis',
     script: join(__dirname, 'bare-server-main.js'),
     env: {
       PATH: process.env.PATH,
@@ -15,6 +19,9 @@ export function startBareServer(options: {
       PORT: String(options.port),
       HOST: '127.0.0.1',
       INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
+      ...(options.redis !== undefined
+        ? { BARE_REDIS_URL: options.redis.url, BARE_REDIS_KEY: options.redis.key }
+        : {}),
     },
     port: options.port,
     readyPath: '/healthz',
