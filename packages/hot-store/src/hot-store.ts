@@ -4,12 +4,14 @@ import { BufferReader } from './buffer-reader';
 import { HotKeys } from './keys';
 import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 import { RunStore } from './run-store';
+import { TransferStore } from './transfer-store';
 
 /** All of Runstream's Redis access, behind one connection. */
 export class HotStore {
   readonly runs: RunStore;
   readonly writer: BatchWriter;
   readonly reader: BufferReader;
+  readonly transfers: TransferStore;
 
   constructor(
     readonly redis: RunstreamRedis,
@@ -18,6 +20,7 @@ export class HotStore {
     this.runs = new RunStore(redis, keys);
     this.writer = new BatchWriter(redis, keys);
     this.reader = new BufferReader(redis, keys);
+    this.transfers = new TransferStore(redis, keys);
   }
 
   static connect(url: string, options: RedisOptions = {}): HotStore {

@@ -8,8 +8,11 @@ import { encodeName } from '@runstream/domain';
  *   rs:{<run>}:vars                SET    the run's variable names, as given
  *   rs:{<run>}:acks                HASH   "<producer>#<batch mod 64>" → "<batch>|<ranges>|<names JSON>"
  *   rs:{<run>}:dirty               ZSET   variable name → bytes buffered since the last flush
+ *   rs:{<run>}:pending             SET    variable names that have transfer keys not yet uploaded
  *   rs:{<run>}:v:<name>:buf        LIST   chunks '{"s":<first seq>,"t":[...],"v":[...]}'
  *   rs:{<run>}:v:<name>:stats      HASH   count (= last seq), min, max, lastT, lastV
+ *   rs:{<run>}:v:<name>:xfers      ZSET   transfer key → first seq it holds
+ *   rs:{<run>}:v:<name>:xfer:<id>  LIST   a buffer renamed by a flush (tier 2), same chunks
  *
  * `<name>` is `encodeName(variable)`: it cannot hold `:`, `{`, `}` or `/`, so a
  * name can neither collide with another key nor move a key to another slot.
@@ -65,6 +68,19 @@ export class HotKeys {
 
   stats(run: string, variable: string): string {
     return `${this.run_(run)}:v:${this.encode(variable)}:stats`;
+  }
+
+  pending(run: string): string {
+    return `${this.run_(run)}:pending`;
+  }
+
+  transfers(run: string, variable: string): string {
+    return `${this.run_(run)}:v:${this.encode(variable)}:xfers`;
+  }
+
+  /** `id` must be unique per flush attempt: RENAME would silently overwrite an existing key. */
+  transfer(run: string, variable: string, id: string): string {
+    return `${this.run_(run)}:v:${this.encode(variable)}:xfer:${id}`;
   }
 }
 

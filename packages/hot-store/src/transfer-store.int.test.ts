@@ -1,0 +1,96 @@
+import { parseIngestBatch } from '@runstream/domain';
+import { startRedis, seqCoverageProblem, type RunningRedis } from '@runstream/testkit';
+import { HotStore } from './hot-store';
+import { readMemory } from './memory-gauge';
+
+let redis: RunningRedis;
+let store: HotStore;
+
+beforeAll(async () => {
+  redis = await startRedis({ maxmemory: '8mb' });
+  store = HotStore.connect(redis.url);
+});
+afterAll(async () => {
+  await store.close();
+  await redis.stop();
+});
+
+const write = (run: string, variable: string, n: number) =>
+  store.writer.write(
+    run,
+    parseIngestBatch({
+      variables: { [variable]: { t: Array.from({ length: n }, (_, i) => i), v: Array(n).fill(1) } },
+    }),
+  );
+
+async function seqsOf(chunks: AsyncIterable<{ first: number; t: number[] }>): Promise<number[]> {
+  const out: number[] = [];
+  for await (const c of chunks) c.t.forEach((_, i) => out.push(c.first + i));
+  return out;
+}
+
+describe('TransferStore', () => {
+  it('moves a buffer aside while writes go on into a fresh buffer, and drops it once uploaded', async () => {
+    await store.runs.create({ id: 't1' });
+    await write('t1', 'x', 5);
+    await write('t1', 'y', 1);
+    expect(await store.transfers.dirtyVariables('t1')).toEqual([
+      { variable: 'x', bytes: expect.any(Number) as number },
+      { variable: 'y', bytes: expect.any(Number) as number },
+    ]);
+
+    const transfer = await store.transfers.begin('t1', 'x');
+    expect(transfer).toMatchObject({ run: 't1', variable: 'x', first: 1 });
+    await write('t1', 'x', 3); // lands in a new buffer
+    expect(await store.transfers.pendingVariables('t1')).toEqual(['x']);
+    expect(await store.transfers.range(transfer!.key)).toEqual({ first: 1, last: 5 });
+    expect(await seqsOf(store.transfers.chunks(transfer!.key))).toEqual([1, 2, 3, 4, 5]);
+    expect(await seqsOf(store.reader.chunks('t1', 'x'))).toEqual([6, 7, 8]);
+    expect((await store.transfers.dirtyVariables('t1')).map((d) => d.variable).sort()).toEqual([
+      'x',
+      'y',
+    ]);
+
+    expect(await store.transfers.end(transfer!)).toBe(true);
+    expect(await store.transfers.end(transfer!)).toBe(false); // a second flush finishing the same one
+    expect(await store.transfers.pendingVariables('t1')).toEqual([]);
+    expect(await store.transfers.transfers('t1', 'x')).toEqual([]);
+  });
+
+  it('keeps several transfers of one variable in seq order and begins nothing on an empty buffer', async () => {
+    await store.runs.create({ id: 't2' });
+    await write('t2', 'x', 2);
+    const a = await store.transfers.begin('t2', 'x');
+    await write('t2', 'x', 2);
+    const b = await store.transfers.begin('t2', 'x');
+    expect(await store.transfers.begin('t2', 'x')).toBeUndefined();
+    const listed = await store.transfers.transfers('t2', 'x');
+    expect(listed.map((t) => t.key)).toEqual([a!.key, b!.key]);
+    const all: number[] = [];
+    for (const t of listed) all.push(...(await seqsOf(store.transfers.chunks(t.key))));
+    expect(seqCoverageProblem(all, 4)).toBeUndefined();
+  });
+
+  it('renames and deletes even when Redis is at maxmemory and refuses writes', async () => {
+    await store.runs.create({ id: 'full' });
+    const big = Array(20_000).fill(123456.789);
+    let refused = false;
+    for (let i = 0; i < 200 && !refused; i++) {
+      try {
+        await store.writer.write(
+          'full',
+          parseIngestBatch({ variables: { x: { t: big.map((_, j) => j), v: big } } }),
+        );
+      } catch (err) {
+        refused = (err as Error).name === 'HotStoreFullError';
+        if (!refused) throw err;
+      }
+    }
+    expect(refused).toBe(true);
+    expect((await readMemory(store.redis)).ratio).toBeGreaterThan(0.9);
+    const transfer = await store.transfers.begin('full', 'x');
+    expect(transfer).toBeDefined();
+    expect(await store.transfers.end(transfer!)).toBe(true);
+    expect((await readMemory(store.redis)).ratio).toBeLessThan(0.5);
+  });
+});
