@@ -11,7 +11,10 @@ module.exports = (dir) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
   },
   moduleNameMapper: {
-    '^@runstream/(domain|hot-store|cold-store|sdk|testkit)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit)$': path.join(
+      __dirname,
+      'packages/$1/src/index.ts',
+    ),
   },
   testTimeout: 60_000,
 });

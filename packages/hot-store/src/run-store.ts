@@ -33,6 +33,11 @@ export class RunStore {
     return h.id === undefined ? undefined : toRun(h);
   }
 
+  /** Every run id, oldest first (the flush walks them). */
+  async ids(): Promise<string[]> {
+    return this.redis.zrange(this.keys.runsIndex(), '0', '-1');
+  }
+
   /** Newest first. */
   async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
     const runs: Run[] = [];

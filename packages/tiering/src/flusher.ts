@@ -1,0 +1,122 @@
+import { readMemory, type HotStore, type Transfer } from '@runstream/hot-store';
+import type { SegmentSink } from './segment-sink';
+
+/** The steps of one transfer, where a crash test may stop the process. */
+export type FlushPoint = 'after-rename' | 'after-upload' | 'before-delete';
+
+export interface FlushOptions {
+  /** Stop moving buffers once used/limit is at or below this (e.g. 0.5). */
+  lowWater: number;
+  /** Memory limit when Redis has no maxmemory (bytes); 0 = none. */
+  budgetBytes: number;
+  /** Move every buffer regardless of memory (used before a merge). */
+  everything?: boolean;
+  /** Only this run's buffers (a merge flushes its own run). */
+  run?: string;
+  /** Fault injection for crash tests; never set in production. */
+  probe?: (point: FlushPoint, transfer: Transfer) => Promise<void> | void;
+}
+
+export interface FlushReport {
+  /** Transfers left by an earlier, interrupted flush and finished now. */
+  resumed: number;
+  /** Buffers moved to S3 by this flush. */
+  moved: number;
+  samples: number;
+  bytes: number;
+  /** Memory ratio when the flush started and ended. */
+  ratioBefore: number;
+  ratioAfter: number;
+  /** Why it stopped: under the low-water mark, nothing left, or all asked for was done. */
+  stoppedBecause: 'low-water' | 'nothing-left' | 'done';
+}
+
+/**
+ * Moves buffered samples from Redis to S3 segments without stopping writers:
+ * for each variable, RENAME its buffer to a fresh transfer key (writers start
+ * a new buffer), read it, upload it as a segment named by its seq range, then
+ * delete the transfer key. Transfers an earlier flush left behind are finished
+ * first. Each step is idempotent, so a flush may be killed anywhere or run
+ * twice at once and the data ends up in S3 exactly once.
+ */
+export class Flusher {
+  constructor(
+    private readonly hot: HotStore,
+    private readonly sink: SegmentSink,
+  ) {}
+
+  async flush(options: FlushOptions): Promise<FlushReport> {
+    const before = await readMemory(this.hot.redis, options.budgetBytes);
+    const report: FlushReport = {
+      resumed: 0,
+      moved: 0,
+      samples: 0,
+      bytes: 0,
+      ratioBefore: before.ratio,
+      ratioAfter: before.ratio,
+      stoppedBecause: 'done',
+    };
+    const runs = options.run !== undefined ? [options.run] : await this.hot.runs.ids();
+
+    for (const run of runs) {
+      for (const variable of await this.hot.transfers.pendingVariables(run)) {
+        for (const transfer of await this.hot.transfers.transfers(run, variable)) {
+          if (await this.finish(transfer, options, report)) report.resumed++;
+        }
+      }
+    }
+
+    for (;;) {
+      const memory = await readMemory(this.hot.redis, options.budgetBytes);
+      report.ratioAfter = memory.ratio;
+      if (!options.everything && memory.ratio <= options.lowWater) {
+        report.stoppedBecause = 'low-water';
+        return report;
+      }
+      const candidate = await this.largestDirty(runs);
+      if (candidate === undefined) {
+        report.stoppedBecause = 'nothing-left';
+        return report;
+      }
+      const transfer = await this.hot.transfers.begin(candidate.run, candidate.variable);
+      if (transfer === undefined) continue; // another flush took it
+      await options.probe?.('after-rename', transfer);
+      if (await this.finish(transfer, options, report)) report.moved++;
+    }
+  }
+
+  /** Uploads one transfer and deletes it; false when it had already gone. */
+  private async finish(
+    transfer: Transfer,
+    options: FlushOptions,
+    report: FlushReport,
+  ): Promise<boolean> {
+    const texts: string[] = [];
+    for await (const page of this.hot.transfers.chunkTexts(transfer.key)) texts.push(...page);
+    if (texts.length === 0) {
+      await this.hot.transfers.end(transfer); // finished by someone else: just tidy the index
+      return false;
+    }
+    const range = await this.hot.transfers.range(transfer.key);
+    if (range === undefined) return false;
+    await this.sink.putSegment(transfer.run, transfer.variable, texts, range.first, range.last);
+    await options.probe?.('after-upload', transfer);
+    await options.probe?.('before-delete', transfer);
+    await this.hot.transfers.end(transfer);
+    report.samples += range.last - range.first + 1;
+    for (const t of texts) report.bytes += t.length;
+    return true;
+  }
+
+  private async largestDirty(
+    runs: string[],
+  ): Promise<{ run: string; variable: string } | undefined> {
+    let best: { run: string; variable: string; bytes: number } | undefined;
+    for (const run of runs) {
+      const [top] = await this.hot.transfers.dirtyVariables(run);
+      if (top !== undefined && (best === undefined || top.bytes > best.bytes))
+        best = { run, ...top };
+    }
+    return best;
+  }
+}

@@ -1,0 +1,2 @@
+export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from './flusher';
+export type { SegmentSink } from './segment-sink';

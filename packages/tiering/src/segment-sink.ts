@@ -1,0 +1,14 @@
+/**
+ * Where a flush puts a transfer's chunks: one segment object named by its seq
+ * range, so uploading the same transfer twice rewrites the same object. The
+ * cold store implements it; the flusher knows nothing of S3.
+ */
+export interface SegmentSink {
+  putSegment(
+    run: string,
+    variable: string,
+    chunkTexts: string[],
+    firstSeq: number,
+    lastSeq: number,
+  ): Promise<void>;
+}
