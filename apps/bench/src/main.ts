@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: ingest throughput against a bare Express ceiling, and live
- * latency from POST to a subscriber, each next to a baseline measured in the
- * same run on the same machine. Servers run in child processes; the load
- * generator and the subscriber run here.
+ * `npm run bench`: ingest throughput against a bare Express ceiling and a bare
+ * server that also stores each body in Redis, and live latency from POST to a
+ * subscriber, each next to those baselines measured in the same run on the same
+ * machine. Servers run in child processes; the load generator and the
+ * subscriber run here.
  */
 import { freePort, startRedis } from '@runstream/testkit';
-import { readdirSync, readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_BATCH, BodyPool } from './bodies';
@@ -24,18 +26,21 @@ import {
   LATENCY_TARGET_P99_MS,
   THROUGHPUT_TARGET_RATIO,
   formatReport,
+  throughputRatio,
   writeResults,
   type BenchResults,
 } from './report';
 import { startBareServer } from './servers/bare-server';
 import { startIngestServer } from './servers/ingest-server';
-import { median } from './stats';
 import { measureThroughput } from './throughput-phase';
 
 const WRITE_TOKEN = 'bench-write-token-0123456789';
 const READ_TOKEN = 'bench-read-token-0123456789';
 /** Ingest's default INGEST_MAX_BODY_BYTES; the bare server gets the same limit. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Bare + Redis writes to a database of its own (ingest uses 0), under a key of its own. */
+const BARE_REDIS_DB = 1;
+const BARE_REDIS_KEY = 'bench:bare-redis:bodies';
 
 /** Stops what was started, newest first (servers before the Redis they use). */
 class Teardown {
@@ -69,8 +74,11 @@ async function main(teardown: Teardown): Promise<void> {
   };
 
   const profileDir = config.BENCH_PROFILE ? join(config.BENCH_RESULTS_DIR, 'profiles') : undefined;
+  // Up front (mkdir -p), so an unwritable results folder fails now rather than after the run.
+  for (const dir of [config.BENCH_RESULTS_DIR, profileDir])
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
 
-  log('starting redis-server, ingest and the bare server…');
+  log('starting redis-server, ingest and the two bare servers…');
   const redis = await startRedis();
   teardown.add('redis-server', () => redis.stop());
   const ingest = await startIngestServer({
@@ -84,6 +92,28 @@ async function main(teardown: Teardown): Promise<void> {
   teardown.add('ingest', () => stopLoudly(ingest));
   const bare = await startBareServer({ port: await freePort(), maxBodyBytes: MAX_BODY_BYTES });
   teardown.add('bare server', () => stopLoudly(bare));
+  const bareRedisUrl = new URL(redis.url);
+  bareRedisUrl.pathname = `/${BARE_REDIS_DB}`;
+  const bareRedis = await startBareServer({
+    port: await freePort(),
+    maxBodyBytes: MAX_BODY_BYTES,
+    redis: { url: bareRedisUrl.href, key: BARE_REDIS_KEY },
+  });
+  teardown.add('bare+redis server', () => stopLoudly(bareRedis));
+  // The bench's own connection to that database: checks and clears the list between loads.
+  const bareRedisClient = new Redis(bareRedisUrl.href, { maxRetriesPerRequest: 3 });
+  teardown.add('bare+redis client', () => bareRedisClient.quit());
+  /**
+   * After each warm-up and round of bare+redis: every answered request stored
+   * its body (else the figure is not what it claims), then DEL, so Redis holds
+   * at most one round of bodies.
+   */
+  const checkAndClearBareRedis = async (answered: number): Promise<void> => {
+    const stored = await bareRedisClient.llen(BARE_REDIS_KEY);
+    await bareRedisClient.del(BARE_REDIS_KEY);
+    if (stored !== answered)
+      throw new Error(`bare+redis: ${stored} bodies in Redis after ${answered} answered requests`);
+  };
 
   // One pool for the whole run: batch numbers never repeat, so ingest never dedups.
   const bodies = new BodyPool(BENCH_BATCH);
@@ -104,12 +134,22 @@ async function main(teardown: Teardown): Promise<void> {
   );
   const throughputRun = `${runId}-throughput`;
   await ingest.createRun(throughputRun);
-  const [bareTput, ingestTput] = await measureThroughput(
+  const [bareTput, bareRedisTput, ingestTput] = await measureThroughput(
     [
       {
         label: 'bare',
         generator: generator(bare, throughputRun),
         cpu: new CpuMeter({ bare: bare.pid, loadgen: process.pid }),
+      },
+      {
+        label: 'bare+redis',
+        generator: generator(bareRedis, throughputRun),
+        cpu: new CpuMeter({
+          bare: bareRedis.pid,
+          redis: redis.process.pid ?? -1,
+          loadgen: process.pid,
+        }),
+        afterLoad: checkAndClearBareRedis,
       },
       {
         label: 'ingest',
@@ -124,12 +164,9 @@ async function main(teardown: Teardown): Promise<void> {
     plan,
     log,
   );
-  if (bareTput === undefined || ingestTput === undefined)
+  if (bareTput === undefined || bareRedisTput === undefined || ingestTput === undefined)
     throw new Error('throughput phase returned no figures');
-  const roundRatios = ingestTput.rounds.map(
-    (r, i) => r.samplesPerSecond / (bareTput.rounds[i]?.samplesPerSecond ?? Number.NaN),
-  );
-  const ratio = ingestTput.medianSamplesPerSecond / bareTput.medianSamplesPerSecond;
+  const toBare = throughputRatio(ingestTput, bareTput);
 
   const ratePerSecond = ingestTput.medianRequestsPerSecond / 2;
   log(
@@ -140,17 +177,25 @@ async function main(teardown: Teardown): Promise<void> {
   const target = { run: latencyRun, variable: bodies.stampedVariable };
   const bareProbe = await LatencyProbe.subscribe(bare.baseUrl, READ_TOKEN, target);
   teardown.add('bare subscriber', () => Promise.resolve(bareProbe.close()));
+  const bareRedisProbe = await LatencyProbe.subscribe(bareRedis.baseUrl, READ_TOKEN, target);
+  teardown.add('bare+redis subscriber', () => Promise.resolve(bareRedisProbe.close()));
   const ingestProbe = await LatencyProbe.subscribe(ingest.baseUrl, READ_TOKEN, target);
   teardown.add('ingest subscriber', () => Promise.resolve(ingestProbe.close()));
-  const [bareLat, ingestLat] = await measureLatency(
+  const [bareLat, bareRedisLat, ingestLat] = await measureLatency(
     [
       { label: 'bare', generator: generator(bare, latencyRun), probe: bareProbe },
+      {
+        label: 'bare+redis',
+        generator: generator(bareRedis, latencyRun),
+        probe: bareRedisProbe,
+        afterLoad: checkAndClearBareRedis,
+      },
       { label: 'ingest', generator: generator(ingest, latencyRun), probe: ingestProbe },
     ],
     { ...plan, ratePerSecond },
     log,
   );
-  if (bareLat === undefined || ingestLat === undefined)
+  if (bareLat === undefined || bareRedisLat === undefined || ingestLat === undefined)
     throw new Error('latency phase returned no figures');
 
   const results: BenchResults = {
@@ -164,15 +209,19 @@ async function main(teardown: Teardown): Promise<void> {
     settings: { ...plan, batch: BENCH_BATCH, bodyBytes },
     throughput: {
       bare: bareTput,
+      bareRedis: bareRedisTput,
       ingest: ingestTput,
-      ratio,
-      medianRoundRatio: median(roundRatios),
+      ratio: toBare.ratio,
+      medianRoundRatio: toBare.medianRoundRatio,
       target: THROUGHPUT_TARGET_RATIO,
-      pass: ratio >= THROUGHPUT_TARGET_RATIO,
+      pass: toBare.ratio >= THROUGHPUT_TARGET_RATIO,
+      toBareRedis: throughputRatio(ingestTput, bareRedisTput),
+      bareRedisToBare: throughputRatio(bareRedisTput, bareTput),
     },
     latency: {
       ratePerSecond,
       bare: bareLat,
+      bareRedis: bareRedisLat,
       ingest: ingestLat,
       targetP99Ms: LATENCY_TARGET_P99_MS,
       pass: ingestLat.medianRoundP99Ms < LATENCY_TARGET_P99_MS,

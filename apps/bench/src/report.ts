@@ -98,7 +98,7 @@ export function formatReport(r: BenchResults): string {
     '',
     `Throughput, closed loop, ${s.connections} keep-alive connections   samples/s    req/s   CPU, % of a core (median)`,
     tputRow('bare Express 5: express.json + 200', t.bare),
-    tputRow('bare + Redis: parse, RPUSH body text, 200', t.bareRedis),
+    tputRow('bare + Redis: parse + RPUSH body, 200', t.bareRedis),
     tputRow('ingest: auth, validate, Redis, emit', t.ingest),
     `  ingest / bare:         ${fmtPercent(t.ratio)} (median of per-round ratios ${fmtPercent(t.medianRoundRatio)}); ` +
       `target ≥ ${fmtPercent(t.target)}: ${verdict(t.pass)}`,

@@ -25,9 +25,6 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 
-/** The list the bare + Redis mode appends every body to, unless BARE_REDIS_KEY says otherwise. */
-export const DEFAULT_BARE_REDIS_KEY = 'bench:bare-redis:bodies';
-
 const bareConfigSchema = z.object({
   /** Same names as ingest's settings, so both children get one environment. */
   PORT: z.coerce.number().int().min(1).max(65535),
@@ -35,7 +32,8 @@ const bareConfigSchema = z.object({
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024),
   /** Set: bare + Redis mode, every body is RPUSHed there (give it a DB of its own, e.g. `/1`). */
   BARE_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  BARE_REDIS_KEY: z.string().min(1).default(DEFAULT_BARE_REDIS_KEY),
+  /** The list every body is appended to. */
+  BARE_REDIS_KEY: z.string().min(1).default('bench:bare-redis:bodies'),
 });
 type BareConfig = z.infer<typeof bareConfigSchema>;
 

@@ -1,0 +1,62 @@
+import { freePort, startRedis, type RunningRedis } from '@runstream/testkit';
+import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createBareServer } from './bare-server-main';
+
+const KEY = 'bench:test:bodies';
+
+let redis: RunningRedis;
+let client: Redis;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(`${redis.url}/1`);
+  server = createBareServer({ INGEST_MAX_BODY_BYTES: 1024 }, { redis: client, key: KEY });
+  const port = await freePort();
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  baseUrl = `http://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await client.quit();
+  await redis.stop();
+});
+
+const post = (body: string): Promise<Response> =>
+  fetch(`${baseUrl}/v1/runs/r/samples`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+
+describe('bare server, Redis mode', () => {
+  it('is ready once Redis answers', async () => {
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('appends each body, byte for byte, to one list in its own database', async () => {
+    const a = '{"variables":{"x":{"t":[1],"v":[2]}}}';
+    const b = ' {"variables": {}}';
+    expect((await post(a)).status).toBe(200);
+    expect((await post(b)).status).toBe(200);
+    expect(await client.lrange(KEY, 0, -1)).toEqual([a, b]);
+    const db0 = new Redis(redis.url);
+    try {
+      expect(await db0.dbsize()).toBe(0);
+    } finally {
+      await db0.quit();
+    }
+  });
+
+  it('stores nothing it could not parse or that is over the limit', async () => {
+    await client.del(KEY);
+    expect((await post('{"variables":')).status).toBe(400);
+    expect((await post(`{"x":"${'a'.repeat(2048)}"}`)).status).toBe(413);
+    expect(await client.llen(KEY)).toBe(0);
+  });
+});
