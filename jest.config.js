@@ -9,4 +9,5 @@ const projects = ['packages', 'apps'].flatMap((group) =>
     .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js'))),
 );
 
-module.exports = { projects };
+// testTimeout is a global option: per-project values are ignored in projects mode.
+module.exports = { projects, testTimeout: 60_000 };

@@ -1,6 +1,7 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export { UGLY_SAMPLE_VALUES } from './ugly-values';
 export {
   startS3Server,
   S3RVER_CREDENTIALS,

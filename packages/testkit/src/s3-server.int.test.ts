@@ -8,7 +8,12 @@ interface Reply {
 }
 
 /** A bare HTTP call: s3rver serves anonymous requests, so no SDK is needed here. */
-function http(server: RunningS3Server, method: string, path: string, body?: string): Promise<Reply> {
+function http(
+  server: RunningS3Server,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port: server.port, method, path, agent: false },

@@ -1,0 +1,441 @@
+import type { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type DeleteObjectsCommandOutput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { SampleChunk } from '@runstream/domain';
+import {
+  ColdStoreError,
+  DeleteObjectsError,
+  ObjectMissingError,
+  SegmentFormatError,
+  type FailedDelete,
+} from './cold-store-errors';
+import {
+  DEFAULT_PART_SIZE_BYTES,
+  DEFAULT_UPLOAD_QUEUE_SIZE,
+  MIN_PART_SIZE_BYTES,
+  s3ClientOptions,
+  type ColdStoreConfig,
+} from './cold-store-config';
+import { ObjectKeys, parseSegmentKey } from './object-keys';
+import {
+  decodeSegmentLines,
+  encodeSegment,
+  encodeSegmentStream,
+  parseChunkText,
+  SEGMENT_CONTENT_TYPE,
+} from './segment-format';
+
+/** A segment object as listed: its key, the seqs it holds, its size in bytes. */
+export interface SegmentInfo {
+  key: string;
+  first: number;
+  last: number;
+  size: number;
+}
+
+/** An object as listed or headed. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+}
+
+/** S3 takes at most 1000 keys per DeleteObjects and lists at most 1000 per page. */
+export const S3_BATCH_LIMIT = 1000;
+
+/**
+ * Everything Runstream keeps in S3 goes through here: segments (one per
+ * flushed transfer key), merged objects (one per variable) and run
+ * manifests. Every failure to reach S3 is a `ColdStoreError` (the SDK's error
+ * as `cause`); a missing object is an `ObjectMissingError`; bad bytes are a
+ * `SegmentFormatError`.
+ *
+ * Writes are idempotent: an object's key follows from what it holds (the
+ * seq range, the variable), so a retried or duplicated job overwrites the
+ * same object with the same bytes. Nothing here relies on conditional
+ * writes or Delimiter listings (s3rver ignores or mishandles them).
+ */
+export class ColdStore {
+  readonly keys: ObjectKeys;
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly ownsClient: boolean;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  /**
+   * `client`: an S3Client to use instead of one built from `config` (with
+   * `s3ClientOptions(config)`), e.g. one shared with other code or carrying
+   * extra middleware; its owner closes it.
+   */
+  constructor(config: ColdStoreConfig, client?: S3Client) {
+    const partSize = config.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    if (partSize < MIN_PART_SIZE_BYTES)
+      throw new RangeError(`partSizeBytes must be at least ${MIN_PART_SIZE_BYTES} (S3's minimum)`);
+    this.partSize = partSize;
+    this.queueSize = config.uploadQueueSize ?? DEFAULT_UPLOAD_QUEUE_SIZE;
+    this.bucket = config.bucket;
+    this.keys = new ObjectKeys(config.keyPrefix ?? '');
+    this.ownsClient = client === undefined;
+    this.client = client ?? new S3Client(s3ClientOptions(config));
+  }
+
+  /** Closes the client's sockets (unless the client was passed in). */
+  close(): void {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  /** Readiness: the bucket answers to our credentials (HeadBucket). */
+  async ping(): Promise<void> {
+    await this.call('HeadBucket', undefined, () =>
+      this.client.send(new HeadBucketCommand({ Bucket: this.bucket })),
+    );
+  }
+
+  /** Creates the bucket when it does not exist (local runs and tests; production provisions it). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      if (httpStatusOf(err) !== 404) throw wrap('HeadBucket', undefined, err);
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // Another process created it meanwhile: that is what we wanted.
+      if (nameOf(err) === 'BucketAlreadyOwnedByYou') return;
+      throw wrap('CreateBucket', undefined, err);
+    }
+  }
+
+  /**
+   * Writes the segment holding seqs `firstSeq..lastSeq` of a variable, its
+   * lines the given chunk texts (the hot store's list entries, in order,
+   * covering exactly that range: the caller's contract). The key is named
+   * by the range, so a retry overwrites the same object.
+   */
+  async putSegment(
+    run: string,
+    variable: string,
+    chunkTexts: readonly string[],
+    firstSeq: number,
+    lastSeq: number,
+  ): Promise<SegmentInfo> {
+    if (chunkTexts.length === 0) throw new RangeError('a segment holds at least one chunk');
+    const key = this.keys.segment(run, variable, firstSeq, lastSeq);
+    const body = await encodeSegment(chunkTexts);
+    if (body.length <= this.partSize) {
+      await this.call('PutObject', key, () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.length,
+            ContentType: SEGMENT_CONTENT_TYPE,
+          }),
+        ),
+      );
+    } else {
+      await this.upload(key, body);
+    }
+    return { key, first: firstSeq, last: lastSeq, size: body.length };
+  }
+
+  /**
+   * A variable's segments, sorted by first seq. Keys under the prefix that
+   * are not segment keys are not ours (nothing of Runstream writes them) and
+   * are left out rather than failing every flush and merge of the variable.
+   */
+  async listSegments(run: string, variable: string): Promise<SegmentInfo[]> {
+    const segments: SegmentInfo[] = [];
+    for await (const object of this.listObjects(this.keys.segmentsPrefix(run, variable))) {
+      const span = parseSegmentKey(object.key);
+      if (span !== undefined) segments.push({ ...object, ...span });
+    }
+    return segments.sort((a, b) => a.first - b.first || a.last - b.last);
+  }
+
+  /**
+   * Every object under `prefix`, page by page (ListObjectsV2, 1000 a page,
+   * no Delimiter), in key order.
+   */
+  async *listObjects(prefix: string): AsyncGenerator<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            MaxKeys: S3_BATCH_LIMIT,
+            ...(token !== undefined ? { ContinuationToken: token } : {}),
+          }),
+        ),
+      );
+      for (const object of page.Contents ?? [])
+        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+      if (page.IsTruncated === true && page.NextContinuationToken === undefined)
+        throw new ColdStoreError(
+          `ListObjectsV2 ${prefix}: truncated page without a continuation token`,
+          'ListObjectsV2',
+          prefix,
+        );
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /**
+   * The chunks of a segment, streamed, checked against the seq range its key
+   * names (contiguous, exactly first..last): a segment that holds anything
+   * else is corrupt, and would otherwise lose or invent samples silently.
+   * `ObjectMissingError` when the segment is gone (merged meanwhile: skip it).
+   */
+  async *readSegment(key: string): AsyncGenerator<SampleChunk> {
+    const span = parseSegmentKey(key);
+    if (span === undefined) throw new RangeError(`not a segment key: ${key}`);
+    let next = span.first;
+    for await (const chunk of this.readObject(key)) {
+      if (chunk.first !== next || next + chunk.t.length - 1 > span.last)
+        throw new SegmentFormatError(
+          `${key}: chunk of seqs ${chunk.first}-${chunk.first + chunk.t.length - 1} where seq ${next} was due`,
+        );
+      next += chunk.t.length;
+      yield chunk;
+    }
+    if (next !== span.last + 1)
+      throw new SegmentFormatError(`${key}: ends at seq ${next - 1}, its key says ${span.last}`);
+  }
+
+  /** The chunks of any segment-format object (e.g. a merged one), streamed. */
+  async *readObject(key: string): AsyncGenerator<SampleChunk> {
+    let n = 0;
+    for await (const line of this.readObjectLines(key)) {
+      n++;
+      yield parseChunkText(line, `${key}: chunk ${n}`);
+    }
+  }
+
+  /**
+   * The lines (chunk texts) of a segment-format object, streamed and not
+   * parsed: a merge can copy them to the merged object without re-encoding.
+   */
+  async *readObjectLines(key: string): AsyncGenerator<string> {
+    const response = await this.call('GetObject', key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
+    if (response.Body === undefined)
+      throw new ColdStoreError(`GetObject ${key}: no body`, 'GetObject', key);
+    try {
+      yield* decodeSegmentLines(response.Body as Readable, { label: key });
+    } catch (err) {
+      if (err instanceof SegmentFormatError) throw err;
+      throw wrap('GetObject', key, err);
+    }
+  }
+
+  /**
+   * Writes a variable's merged object from chunk texts in seq order, streamed
+   * through gzip into a multipart upload: memory holds at most
+   * partSize × uploadQueueSize bytes, never the variable. An upload that
+   * fails is aborted and leaves no object (and no old object is replaced:
+   * S3 makes an object visible only when its upload completes). An error of
+   * `chunks` itself is rethrown as it is.
+   */
+  async putMerged(
+    run: string,
+    variable: string,
+    chunks: AsyncIterable<string>,
+  ): Promise<ObjectInfo> {
+    const key = this.keys.merged(run, variable);
+    // Mutated by the generator below; an object so TS does not narrow it to its initial value.
+    const source: { failed: boolean; error?: unknown } = { failed: false };
+    const watched = async function* (): AsyncGenerator<string> {
+      try {
+        yield* chunks;
+      } catch (error) {
+        source.failed = true;
+        source.error = error;
+        throw error;
+      }
+    };
+    const body = encodeSegmentStream(watched());
+    try {
+      await this.upload(key, body);
+    } catch (err) {
+      // The caller's own error, unchanged (whatever it is): it is not S3's.
+      if (source.failed) throw source.error;
+      throw err;
+    } finally {
+      // After a failed upload nobody reads on: closing the stream returns
+      // `chunks`' iterator, which may hold sockets of its own (segment reads).
+      body.destroy();
+    }
+    const info = await this.mergedInfo(run, variable);
+    if (info === undefined)
+      throw new ColdStoreError(`${key}: missing right after its upload`, 'HeadObject', key);
+    return info;
+  }
+
+  /** The merged object's key and size, or undefined when it does not exist (yet). */
+  async mergedInfo(run: string, variable: string): Promise<ObjectInfo | undefined> {
+    return this.head(this.keys.merged(run, variable));
+  }
+
+  /** An object's key and size (HeadObject), or undefined when it does not exist. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { key, size: head.ContentLength ?? 0 };
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw wrap('HeadObject', key, err);
+    }
+  }
+
+  /**
+   * Deletes objects, at most 1000 per DeleteObjects request. Deleting a
+   * missing key is not an error (S3 deletes are idempotent). Keys that S3
+   * refuses are reported per key inside a successful response; every batch
+   * is still tried, then a `DeleteObjectsError` lists all the refusals.
+   */
+  async deleteObjects(keys: readonly string[]): Promise<void> {
+    const failures: FailedDelete[] = [];
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += S3_BATCH_LIMIT) {
+      const batch = unique.slice(i, i + S3_BATCH_LIMIT);
+      const output = await this.call('DeleteObjects', batch[0], () =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+      failures.push(...failedDeletes(output));
+    }
+    if (failures.length > 0) throw new DeleteObjectsError(failures);
+  }
+
+  /** Writes `value` as a JSON object (manifests). */
+  async putJson(key: string, value: unknown): Promise<void> {
+    const body = JSON.stringify(value);
+    await this.call('PutObject', key, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+          ContentType: 'application/json',
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Reads a JSON object; undefined when it does not exist (a run without a
+   * manifest yet is normal). The caller validates the shape.
+   */
+  async getJson(key: string): Promise<unknown> {
+    let text: string;
+    try {
+      const response = await this.call('GetObject', key, () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      if (response.Body === undefined) return undefined;
+      text = await this.call('GetObject', key, () => response.Body!.transformToString('utf8'));
+    } catch (err) {
+      if (err instanceof ObjectMissingError) return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new SegmentFormatError(`${key}: not JSON`, { cause: err });
+    }
+  }
+
+  /** One (possibly multipart) upload; lib-storage does a single PutObject when it fits one part. */
+  private async upload(key: string, body: Buffer | Readable): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      // Abort the multipart upload on failure: no orphan parts to pay for.
+      leavePartsOnError: false,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: SEGMENT_CONTENT_TYPE },
+    });
+    await this.call('Upload', key, () => upload.done());
+  }
+
+  private async call<T>(
+    operation: string,
+    key: string | undefined,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw wrap(operation, key, err);
+    }
+  }
+}
+
+/** The per-key errors of a DeleteObjects response (a 200 can still refuse keys). */
+export function failedDeletes(output: Pick<DeleteObjectsCommandOutput, 'Errors'>): FailedDelete[] {
+  return (output.Errors ?? []).map((e) => ({
+    key: e.Key ?? '(no key)',
+    code: e.Code ?? 'Unknown',
+    message: e.Message ?? '',
+  }));
+}
+
+function wrap(operation: string, key: string | undefined, err: unknown): ColdStoreError {
+  if (err instanceof ColdStoreError) return err;
+  if (key !== undefined && isMissingObject(operation, err))
+    return new ObjectMissingError(operation, key, { cause: err });
+  const what = key === undefined ? operation : `${operation} ${key}`;
+  const reason = describeError(err);
+  return new ColdStoreError(`${what} failed: ${reason}`, operation, key, { cause: err });
+}
+
+/** NoSuchKey; or a bare 404 (a HEAD has no body to name the error) that is not NoSuchBucket. */
+function isMissingObject(operation: string, err: unknown): boolean {
+  const name = nameOf(err);
+  if (name === 'NoSuchKey') return true;
+  return (
+    (operation === 'GetObject' || operation === 'HeadObject') &&
+    httpStatusOf(err) === 404 &&
+    name !== 'NoSuchBucket'
+  );
+}
+
+// Duck-typed, not `instanceof Error`: errors made by Node's core (sockets,
+// zlib) belong to another realm under jest.
+function nameOf(err: unknown): string | undefined {
+  const name = (err as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function describeError(err: unknown): string {
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  if (typeof message !== 'string') return String(err);
+  const code = (err as { code?: unknown }).code;
+  return `${nameOf(err) ?? 'Error'}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`;
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  const meta = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
+  return meta?.httpStatusCode;
+}

@@ -1,0 +1,47 @@
+export {
+  ColdStore,
+  failedDeletes,
+  S3_BATCH_LIMIT,
+  type ObjectInfo,
+  type SegmentInfo,
+} from './cold-store';
+export {
+  ColdStoreError,
+  DeleteObjectsError,
+  ObjectMissingError,
+  SegmentFormatError,
+  type FailedDelete,
+} from './cold-store-errors';
+export {
+  coldStoreConfigFromEnv,
+  coldStoreEnvSchema,
+  coldStoreEnvShape,
+  parseColdStoreEnv,
+  s3ClientOptions,
+  DEFAULT_PART_SIZE_BYTES,
+  DEFAULT_UPLOAD_QUEUE_SIZE,
+  MIN_PART_SIZE_BYTES,
+  type ColdStoreConfig,
+  type ColdStoreEnv,
+} from './cold-store-config';
+export {
+  ObjectKeys,
+  parseSegmentKey,
+  keyPrefixProblem,
+  SEGMENT_SUFFIX,
+  type SeqSpan,
+} from './object-keys';
+export {
+  decodeSegment,
+  decodeSegmentLines,
+  encodeSegment,
+  encodeSegmentStream,
+  formatChunk,
+  parseChunkText,
+  toSegmentLine,
+  MAX_LINE_BYTES,
+  SEGMENT_CONTENT_TYPE,
+  SEGMENT_GZIP_LEVEL,
+  type DecodeOptions,
+  type EncodeOptions,
+} from './segment-format';
