@@ -135,17 +135,7 @@ export class ColdStore {
     const key = this.keys.segment(run, variable, firstSeq, lastSeq);
     const body = await encodeSegment(chunkTexts);
     if (body.length <= this.partSize) {
-      await this.call('PutObject', key, () =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: body.length,
-            ContentType: SEGMENT_CONTENT_TYPE,
-          }),
-        ),
-      );
+      await this.put(key, body, SEGMENT_CONTENT_TYPE);
     } else {
       await this.upload(key, body);
     }
@@ -329,15 +319,19 @@ export class ColdStore {
 
   /** Writes `value` as a JSON object (manifests). */
   async putJson(key: string, value: unknown): Promise<void> {
-    const body = JSON.stringify(value);
+    await this.put(key, Buffer.from(JSON.stringify(value)), 'application/json');
+  }
+
+  /** One PutObject of a body small enough for a single request. */
+  private async put(key: string, body: Buffer, contentType: string): Promise<void> {
     await this.call('PutObject', key, () =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: body,
-          ContentLength: Buffer.byteLength(body),
-          ContentType: 'application/json',
+          ContentLength: body.length,
+          ContentType: contentType,
         }),
       ),
     );
