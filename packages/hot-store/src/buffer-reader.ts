@@ -34,6 +34,13 @@ export class BufferReader {
     return h.count === undefined ? undefined : toStats(variable, h);
   }
 
+  /** The first seq in the variable's buffer, or undefined when it is empty. */
+  async headSeq(run: string, variable: string): Promise<number | undefined> {
+    const head = await this.redis.lindex(this.keys.buffer(run, variable), 0);
+    if (head === null) return undefined;
+    return Number(/^\{"s":(\d+)/.exec(head)?.[1]);
+  }
+
   /**
    * The variable's buffered chunks in seq order, from the first that holds
    * `fromSeq`, read a page of list entries at a time. Appends during the read

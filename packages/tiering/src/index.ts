@@ -1,2 +1,3 @@
 export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from './flusher';
 export type { SegmentSink } from './segment-sink';
+export { TieredHistory } from './tiered-history';
