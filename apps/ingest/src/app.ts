@@ -12,7 +12,8 @@ import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
 import { requestObserver } from './request-observer';
-import { healthRouter } from './routes/health';
+import { healthRouter, type ReadinessCheck } from './routes/health';
+import type { MemoryPressure } from '@runstream/tiering';
 import { runsRouter } from './routes/runs';
 import { samplesRouter } from './routes/samples';
 import { variablesRouter } from './routes/variables';
@@ -25,6 +26,10 @@ export interface IngestDeps {
   metrics: IngestMetrics;
   logger: Logger;
   config: { maxBodyBytes: number; snapshotChunkSamples: number };
+  /** Redis memory watch: requests flushes and refuses writes at the hard limit. */
+  pressure?: MemoryPressure;
+  /** Extra readiness checks beside Redis (e.g. the cold store). */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 export interface IngestApp {
@@ -57,10 +62,13 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   app.use(requestObserver(logger, metrics));
 
-  app.use(healthRouter({ hotStore, metrics }));
+  app.use(healthRouter({ hotStore, metrics, checks: deps.readiness }));
   const maxBodyBytes = config.maxBodyBytes;
   app.use('/v1', runsRouter({ hotStore, authorizer, maxBodyBytes }));
-  app.use('/v1', samplesRouter({ hotStore, authorizer, live, metrics, maxBodyBytes }));
+  app.use(
+    '/v1',
+    samplesRouter({ hotStore, authorizer, live, metrics, maxBodyBytes, pressure: deps.pressure }),
+  );
   app.use('/v1', variablesRouter({ hotStore, history, authorizer }));
   // The viewer page holds no data: it asks the API (with the user's token) for everything.
   app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));

@@ -1,13 +1,18 @@
 import { loadConfig } from './config';
 
+const S3 = { S3_BUCKET: 'runstream' };
+
 describe('loadConfig', () => {
   it('refuses to start without tokens unless the development flag is set', () => {
-    expect(() => loadConfig({})).toThrow(/RUNSTREAM_WRITE_TOKENS/);
-    expect(loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: '1' }).RUNSTREAM_INSECURE_NO_AUTH).toBe(true);
+    expect(() => loadConfig({ ...S3 })).toThrow(/RUNSTREAM_WRITE_TOKENS/);
+    expect(loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: '1' }).RUNSTREAM_INSECURE_NO_AUTH).toBe(
+      true,
+    );
   });
 
   it('parses token lists and defaults', () => {
     const c = loadConfig({
+      ...S3,
       RUNSTREAM_WRITE_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb',
       PORT: '9000',
     });
@@ -17,12 +22,21 @@ describe('loadConfig', () => {
   });
 
   it('names the variable that is wrong', () => {
-    expect(() => loadConfig({ RUNSTREAM_WRITE_TOKENS: 'short' })).toThrow(
+    expect(() => loadConfig({ ...S3, RUNSTREAM_WRITE_TOKENS: 'short' })).toThrow(
       /RUNSTREAM_WRITE_TOKENS: every token/,
     );
-    expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: 'yes' })).toThrow(
+    expect(() => loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: 'yes' })).toThrow(
       /RUNSTREAM_INSECURE_NO_AUTH/,
     );
-    expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: '1', PORT: 'http' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: '1', PORT: 'http' })).toThrow(
+      /PORT/,
+    );
+  });
+
+  it('needs a bucket and a flush threshold below the hard limit', () => {
+    expect(() => loadConfig({ RUNSTREAM_INSECURE_NO_AUTH: '1' })).toThrow(/S3_BUCKET/);
+    expect(() =>
+      loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: '1', FLUSH_THRESHOLD: '0.95' }),
+    ).toThrow(/FLUSH_THRESHOLD/);
   });
 });

@@ -1,3 +1,4 @@
+import { coldStoreEnvShape } from '@runstream/cold-store';
 import { z } from 'zod';
 
 const tokenList = z
@@ -48,6 +49,20 @@ export const ingestConfigSchema = z
       .default('info'),
     /** How long a graceful shutdown may take before the process exits anyway. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Redis memory (used / maxmemory) over which a flush to S3 is requested. */
+    FLUSH_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.7),
+    /** Redis memory at or over which writes get 503 + Retry-After until a flush frees memory. */
+    HARD_LIMIT: z.coerce.number().gt(0).lte(1).default(0.9),
+    /** The memory limit to measure against when Redis has no maxmemory (bytes; 0 = none). */
+    REDIS_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
+    /** At most one Redis memory reading per this many ms per ingest process. */
+    MEMORY_CHECK_MS: z.coerce.number().int().min(10).default(250),
+    /** The cold store (S3, MinIO or a local S3-protocol server) that history is read from. */
+    ...coldStoreEnvShape,
+  })
+  .refine((c) => c.FLUSH_THRESHOLD < c.HARD_LIMIT, {
+    message: 'FLUSH_THRESHOLD must be below HARD_LIMIT',
+    path: ['FLUSH_THRESHOLD'],
   })
   .refine(
     (c) =>

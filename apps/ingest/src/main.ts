@@ -1,4 +1,7 @@
-import { HotStore } from '@runstream/hot-store';
+import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
+import { HotStore, readMemory } from '@runstream/hot-store';
+import { Queues } from '@runstream/queues';
+import { MemoryPressure, TieredHistory } from '@runstream/tiering';
 import { pino } from 'pino';
 import { createApp } from './app';
 import { Authorizer } from './auth';
@@ -15,8 +18,33 @@ async function main(): Promise<void> {
   }
 
   const hotStore = HotStore.connect(config.REDIS_URL);
+  const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
+  const queues = new Queues({ url: config.REDIS_URL });
+  const pressure = new MemoryPressure(
+    () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
+    {
+      flushThreshold: config.FLUSH_THRESHOLD,
+      hardLimit: config.HARD_LIMIT,
+      minIntervalMs: config.MEMORY_CHECK_MS,
+    },
+    (ratio) =>
+      queues.add('flush', { reason: 'memory', requestedAt: Date.now() }).then(() => {
+        logger.debug({ ratio }, 'flush requested');
+      }),
+    // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
+    (err) => logger.warn({ err }, 'memory check or flush request failed'),
+  );
   const ingest = createApp({
     hotStore,
+    history: new TieredHistory(hotStore, coldStore),
+    pressure,
+    readiness: {
+      s3: () =>
+        coldStore.ping().then(
+          () => true,
+          () => false,
+        ),
+    },
     authorizer: new Authorizer({
       writeTokens: config.RUNSTREAM_WRITE_TOKENS,
       readTokens: config.RUNSTREAM_READ_TOKENS,
@@ -48,7 +76,9 @@ async function main(): Promise<void> {
     force.unref();
     ingest
       .close()
+      .then(() => queues.close())
       .then(() => hotStore.close())
+      .then(() => coldStore.close())
       .then(() => {
         logger.info('stopped');
         process.exit(0);

@@ -1,3 +1,4 @@
 export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from './flusher';
 export type { SegmentSink } from './segment-sink';
 export { TieredHistory } from './tiered-history';
+export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';

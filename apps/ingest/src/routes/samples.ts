@@ -1,4 +1,5 @@
-import { parseIngestBatch, type SamplesAck } from '@runstream/domain';
+import { ServiceUnavailableError, parseIngestBatch, type SamplesAck } from '@runstream/domain';
+import type { MemoryPressure } from '@runstream/tiering';
 import type { HotStore } from '@runstream/hot-store';
 import { Router } from 'express';
 import type { Authorizer } from '../auth';
@@ -18,8 +19,10 @@ export function samplesRouter(deps: {
   live: LivePublisher;
   metrics: IngestMetrics;
   maxBodyBytes: number;
+  /** Back-pressure: when Redis is at the hard limit, refuse before writing. */
+  pressure?: MemoryPressure;
 }): Router {
-  const { hotStore, authorizer, live, metrics } = deps;
+  const { hotStore, authorizer, live, metrics, pressure } = deps;
   const router = Router();
 
   router.post(
@@ -29,6 +32,14 @@ export function samplesRouter(deps: {
     async (req, res) => {
       const run = runParam(req.params.run);
       const batch = parseIngestBatch(req.body, rawBodyOf(req));
+      pressure?.noteWrite();
+      if (pressure?.overHardLimit) {
+        metrics.batches.inc({ outcome: 'refused_full' });
+        throw new ServiceUnavailableError(
+          'Redis is nearly full while data moves to S3; retry shortly',
+          1,
+        );
+      }
       const result = await hotStore.writer.write(run, batch);
       if (result.duplicate) {
         metrics.batches.inc({ outcome: 'duplicate' });

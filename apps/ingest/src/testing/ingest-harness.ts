@@ -1,4 +1,5 @@
 import { HotStore } from '@runstream/hot-store';
+import type { MemoryPressure } from '@runstream/tiering';
 import { startRedis, type RunningRedis } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -24,9 +25,18 @@ export interface IngestHarness {
 
 /** A real redis-server and a listening ingest app on free loopback ports. */
 export async function startIngest(
-  options: { maxBodyBytes?: number; snapshotChunkSamples?: number } = {},
+  options: {
+    maxBodyBytes?: number;
+    snapshotChunkSamples?: number;
+    /** Redis maxmemory, e.g. '16mb' (default: none). */
+    maxmemory?: string;
+    /** Builds the memory watch from the app's hot store (back-pressure tests). */
+    pressure?: (hotStore: HotStore) => MemoryPressure;
+  } = {},
 ): Promise<IngestHarness> {
-  const redis = await startRedis();
+  const redis = await startRedis(
+    options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
+  );
   const hotStore = HotStore.connect(redis.url);
   const ingest = createApp({
     hotStore,
@@ -37,6 +47,7 @@ export async function startIngest(
     }),
     metrics: new IngestMetrics({ defaultMetrics: false }),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.pressure ? { pressure: options.pressure(hotStore) } : {}),
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       snapshotChunkSamples: options.snapshotChunkSamples ?? 1000,

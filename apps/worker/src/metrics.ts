@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The worker app's Prometheus metrics, on a registry of its own (tests build many apps). */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+
+  /**
+   * Flushes by why they ran (memory, drain, forced) and how they ended: the
+   * Flusher's stop reason (low-water, nothing-left, done) or `failed`.
+   * Watchdog drains count here too, with reason `drain`.
+   */
+  readonly flushes = new Counter({
+    name: 'runstream_worker_flushes_total',
+    help: 'Flushes run by this process, by reason and outcome.',
+    labelNames: ['reason', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly samplesMoved = new Counter({
+    name: 'runstream_worker_flush_samples_moved_total',
+    help: 'Samples uploaded to S3 segments by flushes (resumed transfers included).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bytesMoved = new Counter({
+    name: 'runstream_worker_flush_bytes_moved_total',
+    help: 'Chunk bytes (as stored in Redis) uploaded to S3 segments by flushes.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly transfersResumed = new Counter({
+    name: 'runstream_worker_flush_transfers_resumed_total',
+    help: 'Transfer keys left by an interrupted flush and finished by a later one.',
+    registers: [this.registry],
+  });
+
+  readonly flushDuration = new Histogram({
+    name: 'runstream_worker_flush_duration_seconds',
+    help: 'Flush duration, by reason and outcome.',
+    labelNames: ['reason', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly jobs = new Counter({
+    name: 'runstream_worker_jobs_total',
+    help: 'BullMQ jobs finished by this process, by queue and outcome (completed, failed).',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly memoryRatio = new Gauge({
+    name: 'runstream_worker_redis_memory_ratio',
+    help: 'Redis used/limit at the drain watchdog’s last reading (0 when there is no limit).',
+    registers: [this.registry],
+  });
+
+  /** none: under the threshold; request: a flush job was asked for; refused: Redis OOM refused it. */
+  readonly drainChecks = new Counter({
+    name: 'runstream_worker_drain_checks_total',
+    help: 'Drain watchdog checks, by what they did (none, request, refused, drain, error).',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}
