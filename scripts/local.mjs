@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run local`: the whole system on this machine, for a new user.
 // Starts a real redis-server (installing it with apt-get on Debian/Ubuntu as
-// root when it is missing), the ingest app and the demo model, prefixes their
+// root when it is missing), a local S3-protocol server (s3rver, from npm), the
+// ingest app, the worker (flushes Redis to S3) and the demo model, prefixes their
 // logs, and stops everything on Ctrl-C. Auth stays on: a write and a read
 // token are made once and kept in .local/tokens.json (git-ignored).
 import { execSync, spawn, spawnSync } from 'node:child_process';
@@ -135,7 +136,7 @@ process.on('SIGTERM', () => void stop(0));
 
 async function main() {
   ensureRedis();
-  for (const app of ['ingest', 'demo']) {
+  for (const app of ['ingest', 'worker', 'demo']) {
     if (!existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
       console.error(
         `[local] apps/${app} is not built: run \`npm run local\` (it builds first) or \`npm run build\``,
@@ -174,11 +175,44 @@ async function main() {
     'redis',
   );
 
+  // s3rver keeps objects in .local/s3; its listings need OpenSSL's legacy provider on Node 20.
+  mkdirSync(join(stateDir, 's3'), { recursive: true });
+  const s3Port = Number(process.env.S3_PORT ?? (await freePort()));
+  const s3 = {
+    S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
+    S3_BUCKET: 'runstream',
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+  };
+  start(
+    's3',
+    process.execPath,
+    [
+      'packages/testkit/bin/s3rver.cjs',
+      '--port',
+      String(s3Port),
+      '--directory',
+      join(stateDir, 's3'),
+      '--bucket',
+      'runstream',
+    ],
+    { NODE_OPTIONS: '--openssl-legacy-provider' },
+  );
+  await waitFor(async () => (await fetch(s3.S3_ENDPOINT)).status < 500, 's3rver');
+
   const baseUrl = `http://127.0.0.1:${ingestPort}`;
+  start('worker', process.execPath, ['apps/worker/dist/main.js'], {
+    PORT: String(Number(process.env.WORKER_PORT ?? 8081)),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    ...s3,
+  });
   start('ingest', process.execPath, ['apps/ingest/dist/main.js'], {
     PORT: String(ingestPort),
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
+    ...s3,
     RUNSTREAM_WRITE_TOKENS: tokens.write,
     RUNSTREAM_READ_TOKENS: tokens.read,
   });
@@ -201,7 +235,7 @@ async function main() {
       `[local]   Demo run: ${runId}`,
       `[local]   Watch:    RUNSTREAM_TOKEN=${tokens.read} npm run watch -- ${runId} lorenz.x`,
       `[local]   History:  curl -H 'authorization: Bearer ${tokens.read}' '${baseUrl}/v1/runs/${runId}/variables/lorenz.x/samples?limit=5'`,
-      `[local]   Redis:    ${redisUrl}`,
+      `[local]   Redis:    ${redisUrl}   S3: ${s3.S3_ENDPOINT} (bucket runstream, data in .local/s3)`,
       '[local] Ctrl-C stops everything.',
       '',
     ].join('\n'),
