@@ -58,6 +58,15 @@ const workerEnvSchema = z
     REDIS_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
     /** How often the drain watchdog reads Redis memory (INFO memory). */
     DRAIN_CHECK_MS: z.coerce.number().int().min(10).default(1000),
+    /**
+     * How long a job stays claimed by a worker that stopped renewing its lock
+     * (renewed every half of it while the worker lives). A crashed worker's
+     * flush is taken over by another after at most JOB_LOCK_MS plus two
+     * JOB_STALLED_CHECK_MS.
+     */
+    JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** How often this process looks for jobs whose worker died (BullMQ stalled check). */
+    JOB_STALLED_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
     /** Port of /healthz, /readyz and /metrics. */
     PORT: z.coerce.number().int().min(0).max(65535).default(8081),
     /** Interface to listen on. */

@@ -18,6 +18,15 @@ export interface DrainWatchdogDeps {
   drain: () => Promise<unknown>;
   /** Adds a normal flush job (deduplicated by the catalog). */
   requestFlush: () => Promise<void>;
+  /**
+   * Called once when memory reaches the hard limit, and `resumeQueues` once
+   * when it is back under it: this process's BullMQ workers stop fetching
+   * meanwhile. At maxmemory every fetch is an OOM refusal, and BullMQ 6
+   * retries a refused fetch at once, without a delay: a busy loop of failing
+   * scripts against a Redis that is trying to recover.
+   */
+  pauseQueues?: () => Promise<void>;
+  resumeQueues?: () => Promise<void>;
   logger: Logger;
   metrics: WorkerMetrics;
 }
@@ -49,25 +58,38 @@ export class DrainWatchdog {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<DrainAction> | undefined;
   private running = false;
+  private queuesPaused = false;
 
   constructor(
     private readonly deps: DrainWatchdogDeps,
     private readonly options: DrainWatchdogOptions,
   ) {}
 
-  /** Checks now, then every `intervalMs` after the previous check ended. */
-  start(): void {
-    if (this.running) return;
+  /**
+   * Checks now, then every `intervalMs` after the previous check ended.
+   * Resolves when the first check is done (a drain included), so a caller
+   * can drain a full Redis before its workers start fetching.
+   */
+  start(): Promise<DrainAction> {
+    if (this.running) return Promise.resolve('busy');
     this.running = true;
-    this.tick();
+    return this.tick();
   }
 
-  /** Stops the checks and waits for one in progress (its drain flush included). */
+  /**
+   * Stops the checks and waits for one in progress (its drain flush
+   * included). Queues it paused stay paused: the process is stopping.
+   */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.current;
+  }
+
+  /** True while this watchdog holds the queues paused (memory at the hard limit). */
+  get pausedQueues(): boolean {
+    return this.queuesPaused;
   }
 
   /** One check (also used by tests); `busy` if one is still running. Never rejects. */
@@ -87,13 +109,15 @@ export class DrainWatchdog {
     return current;
   }
 
-  private tick(): void {
-    void this.check().finally(() => {
+  private tick(): Promise<DrainAction> {
+    const checked = this.check();
+    void checked.finally(() => {
       if (!this.running) return;
-      this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+      this.timer = setTimeout(() => void this.tick(), this.options.intervalMs);
       // The workers keep the process alive; this timer alone should not.
       this.timer.unref();
     });
+    return checked;
   }
 
   private async checkOnce(): Promise<DrainAction> {
@@ -106,8 +130,10 @@ export class DrainWatchdog {
       return 'error';
     }
     this.deps.metrics.memoryRatio.set(reading.ratio);
+    const full = reading.ratio >= this.options.hardLimit;
+    await this.setQueuesPaused(full);
 
-    if (reading.ratio >= this.options.hardLimit) {
+    if (full) {
       logger.warn(
         { ratio: reading.ratio, usedBytes: reading.usedBytes, limitBytes: reading.limitBytes },
         'drain watchdog: Redis at the hard limit, flushing here without the queue',
@@ -136,5 +162,22 @@ export class DrainWatchdog {
       }
     }
     return 'none';
+  }
+
+  private async setQueuesPaused(paused: boolean): Promise<void> {
+    if (paused === this.queuesPaused) return;
+    const change = paused ? this.deps.pauseQueues : this.deps.resumeQueues;
+    try {
+      await change?.();
+      this.queuesPaused = paused;
+      this.deps.logger.info(
+        paused
+          ? 'drain watchdog: queues paused while Redis is at the hard limit'
+          : 'drain watchdog: queues resumed',
+      );
+    } catch (err) {
+      // Not fatal: the flush goes on; the next check tries the change again.
+      this.deps.logger.warn({ err, paused }, 'drain watchdog: cannot pause/resume the queues');
+    }
   }
 }

@@ -14,7 +14,9 @@ export function flushProcessor(runner: FlushRunner): JobProcessor {
   return async (job: Job) => {
     const parsed = queueCatalog.flush.payload.safeParse(job.data);
     if (!parsed.success)
-      throw new UnrecoverableError(`flush job ${job.id ?? '?'}: bad payload: ${parsed.error.message}`);
+      throw new UnrecoverableError(
+        `flush job ${job.id ?? '?'}: bad payload: ${parsed.error.message}`,
+      );
     return runner.run(parsed.data.reason, {
       jobId: job.id,
       attempt: job.attemptsMade + 1,

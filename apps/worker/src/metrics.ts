@@ -51,6 +51,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly queueErrors = new Counter({
+    name: 'runstream_worker_queue_errors_total',
+    help: 'Errors BullMQ reported and retried by itself (OOM refusals, lost connections…), by queue.',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   readonly memoryRatio = new Gauge({
     name: 'runstream_worker_redis_memory_ratio',
     help: 'Redis used/limit at the drain watchdog’s last reading (0 when there is no limit).',

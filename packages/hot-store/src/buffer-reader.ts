@@ -34,6 +34,11 @@ export class BufferReader {
     return h.count === undefined ? undefined : toStats(variable, h);
   }
 
+  /** The last seq given to the variable so far (0 when it has none). */
+  async count(run: string, variable: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.stats(run, variable), 'count')) ?? 0);
+  }
+
   /** The first seq in the variable's buffer, or undefined when it is empty. */
   async headSeq(run: string, variable: string): Promise<number | undefined> {
     const head = await this.redis.lindex(this.keys.buffer(run, variable), 0);

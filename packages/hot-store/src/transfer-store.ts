@@ -46,6 +46,12 @@ export class TransferStore {
     return out;
   }
 
+  /** The variable of `run` with the most bytes buffered, if any. */
+  async largestDirty(run: string): Promise<{ variable: string; bytes: number } | undefined> {
+    const [variable, bytes] = await this.redis.zrevrange(this.keys.dirty(run), 0, 0, 'WITHSCORES');
+    return variable === undefined ? undefined : { variable, bytes: Number(bytes) };
+  }
+
   /** Renames the buffer to a new transfer key; undefined when there was nothing to move. */
   async begin(run: string, variable: string): Promise<Transfer | undefined> {
     const key = this.keys.transfer(

@@ -66,6 +66,9 @@ export class Flusher {
       }
     }
 
+    // `everything` moves what is buffered when the flush starts, once: writers
+    // that never stop must not keep a flush running forever.
+    const todo = options.everything ? await this.allDirty(runs) : undefined;
     for (;;) {
       const memory = await readMemory(this.hot.redis, options.budgetBytes);
       report.ratioAfter = memory.ratio;
@@ -73,9 +76,9 @@ export class Flusher {
         report.stoppedBecause = 'low-water';
         return report;
       }
-      const candidate = await this.largestDirty(runs);
+      const candidate = todo !== undefined ? todo.shift() : await this.largestDirty(runs);
       if (candidate === undefined) {
-        report.stoppedBecause = 'nothing-left';
+        report.stoppedBecause = todo !== undefined ? 'done' : 'nothing-left';
         return report;
       }
       const transfer = await this.hot.transfers.begin(candidate.run, candidate.variable);
@@ -113,10 +116,19 @@ export class Flusher {
   ): Promise<{ run: string; variable: string } | undefined> {
     let best: { run: string; variable: string; bytes: number } | undefined;
     for (const run of runs) {
-      const [top] = await this.hot.transfers.dirtyVariables(run);
+      const top = await this.hot.transfers.largestDirty(run);
       if (top !== undefined && (best === undefined || top.bytes > best.bytes))
         best = { run, ...top };
     }
     return best;
+  }
+
+  private async allDirty(runs: string[]): Promise<{ run: string; variable: string }[]> {
+    const all: { run: string; variable: string }[] = [];
+    for (const run of runs) {
+      for (const d of await this.hot.transfers.dirtyVariables(run))
+        all.push({ run, variable: d.variable });
+    }
+    return all;
   }
 }

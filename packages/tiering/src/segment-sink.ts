@@ -10,5 +10,5 @@ export interface SegmentSink {
     chunkTexts: string[],
     firstSeq: number,
     lastSeq: number,
-  ): Promise<void>;
+  ): Promise<unknown>;
 }

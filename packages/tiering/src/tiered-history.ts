@@ -1,22 +1,24 @@
 import type { ColdStore } from '@runstream/cold-store';
 import { ObjectMissingError } from '@runstream/cold-store';
 import { lastSeqOf, trimChunk, type SampleChunk } from '@runstream/domain';
-import type { HotStore } from '@runstream/hot-store';
+import type { HotStore, Transfer } from '@runstream/hot-store';
 
 /**
  * One variable's history across the tiers, in seq order, each seq once:
  * Redis buffer (1), transfer keys (2), segment objects (3). The merged
  * object (4) joins with the run-completion issue.
  *
- * Data only moves down (1 → 2 → 3), and seqs grow with time. So it asks Redis
- * first what it still holds (the lowest seq there is the "Redis floor"):
- * everything below the floor is in S3 at that moment and stays there. It
- * streams [next, floor) from the segments, then asks Redis again; once next
- * reaches the floor it reads the transfer keys and the buffer. Whenever a
- * piece is not where it was a moment ago (a buffer renamed mid-read, a
- * transfer deleted after its upload, a segment listed but gone), it starts
- * over from the next seq it owes: the piece has moved down, to a tier it
- * asks again. Chunks are streamed as they are read; nothing is held whole.
+ * Data only moves down (1 → 2 → 3), and seqs grow with time. It reads the
+ * variable's count first: every seq up to it exists somewhere, and the read
+ * ends past it. Then it asks Redis, newest tier first, what it still holds
+ * (the lowest seq there is the "Redis floor"): everything below the floor is
+ * in S3 at that moment and stays there. It streams [next, floor) from the
+ * segments, then asks Redis again; once next reaches the floor it reads the
+ * transfer keys and the buffer. Whenever a piece is not where it was a moment
+ * ago (a buffer renamed mid-read, a transfer deleted after its upload, a
+ * segment listed but gone), it looks again from the next seq it owes: the
+ * piece has moved down, to a tier it asks again. Chunks are streamed as they
+ * are read; nothing is held whole.
  */
 export class TieredHistory {
   constructor(
@@ -25,57 +27,58 @@ export class TieredHistory {
   ) {}
 
   async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
+    // Every seq up to `target` exists in some tier now; the read ends past it.
+    const target = await this.hot.reader.count(run, variable);
     let next = fromSeq;
-    for (let attempt = 0; ; attempt++) {
-      const transfers = await this.hot.transfers.transfers(run, variable);
+    for (let stalls = 0; next <= target;) {
+      // Newest tier first: a buffer renamed after this look is in the transfers looked at next.
       const head = await this.hot.reader.headSeq(run, variable);
+      const transfers = await this.hot.transfers.transfers(run, variable);
       const floor = Math.min(transfers[0]?.first ?? Infinity, head ?? Infinity);
+      const before = next;
 
       if (next < floor) {
-        const before = next;
         for await (const chunk of this.fromSegments(run, variable, next, floor)) {
           yield chunk;
           next = lastSeqOf(chunk) + 1;
         }
-        if (next === before && floor === Infinity) return; // nothing anywhere from `next` on
-        if (next === before && attempt > 50) {
-          throw new Error(`history of ${run}/${variable} is missing seq ${next} in every tier`);
-        }
-        continue;
+      } else {
+        next = yield* this.fromRedis(run, variable, transfers, next);
       }
 
-      let moved = false;
-      for (const transfer of transfers) {
-        for await (const raw of this.hot.transfers.chunks(transfer.key, next)) {
-          const chunk = trimChunk(raw, next);
-          if (chunk === undefined) continue;
-          if (chunk.first !== next) {
-            moved = true;
-            break;
-          }
-          yield chunk;
-          next = lastSeqOf(chunk) + 1;
+      if (next === before) {
+        // Nothing where it was a moment ago: it is moving down. Look again, not forever.
+        if (++stalls > 100) {
+          throw new Error(`history of ${run}/${variable} is missing seq ${next} in every tier`);
         }
-        if (moved) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, stalls * 2)));
+      } else {
+        stalls = 0;
       }
-      if (moved) continue;
-      for await (const raw of this.hot.reader.chunks(run, variable, next)) {
+    }
+  }
+
+  /** Transfer keys, then the buffer, from `next`; returns the next seq owed. */
+  private async *fromRedis(
+    run: string,
+    variable: string,
+    transfers: Transfer[],
+    next: number,
+  ): AsyncGenerator<SampleChunk, number> {
+    const sources = [
+      ...transfers.map((t) => this.hot.transfers.chunks(t.key, next)),
+      this.hot.reader.chunks(run, variable, next),
+    ];
+    for (const source of sources) {
+      for await (const raw of source) {
         const chunk = trimChunk(raw, next);
         if (chunk === undefined) continue;
-        if (chunk.first !== next) {
-          moved = true;
-          break;
-        }
+        if (chunk.first !== next) return next; // a piece moved down meanwhile
         yield chunk;
         next = lastSeqOf(chunk) + 1;
       }
-      if (moved) continue;
-      // The buffer was read to its end in one piece: the history is complete up to now,
-      // unless what we expected in Redis had moved before we read it (then ask again).
-      if ((head === undefined || next > head) && next >= floor) return;
-      if (attempt > 50)
-        throw new Error(`history of ${run}/${variable} did not settle at seq ${next}`);
     }
+    return next;
   }
 
   /** Segments covering [next, below), in order; stops at a gap or a vanished segment. */

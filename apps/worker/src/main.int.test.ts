@@ -1,0 +1,46 @@
+import { startBackends, waitFor, type Backends } from './testing/worker-harness';
+import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
+
+// main.ts as a real process: it refuses bad config naming the variable, and
+// stops cleanly on SIGTERM.
+
+let b: Backends;
+let child: WorkerProcess | undefined;
+
+beforeAll(async () => {
+  await buildWorker();
+  b = await startBackends();
+});
+afterEach(async () => {
+  await child?.kill();
+  child = undefined;
+});
+afterAll(async () => {
+  await b?.stop();
+});
+
+describe('node dist/main.js', () => {
+  it('exits 1 naming the variable when the config is bad', async () => {
+    child = spawnWorker({ ...b.env, WORKER_QUEUES: 'flush,nope' });
+    expect(await child.exited).toEqual({ code: 1, signal: null });
+    expect(child.output()).toMatch(/WORKER_QUEUES: unknown queue\(s\) 'nope'/);
+  });
+
+  it('serves /healthz and /readyz, and exits 0 on SIGTERM', async () => {
+    child = spawnWorker({ ...b.env, REDIS_MEMORY_BUDGET_BYTES: String(2 ** 30) });
+    const started = await waitFor('the worker to start', () => {
+      const line = child!
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"worker started"'));
+      return line === undefined ? undefined : (JSON.parse(line) as { port: number });
+    });
+    const ready = await fetch(`http://127.0.0.1:${started.port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, s3: true } });
+
+    child.child.kill('SIGTERM');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.output()).toContain('"stopped"');
+  });
+});

@@ -1,0 +1,262 @@
+import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
+import { HotStore, readMemory } from '@runstream/hot-store';
+import { QUEUE_PREFIX, Queues, queueCatalog, type QueueName } from '@runstream/queues';
+import { Flusher } from '@runstream/tiering';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { writeSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { WorkerConfig } from './config';
+import { crashProbe } from './crash-probe';
+import { DrainWatchdog } from './drain-watchdog';
+import { flushProcessor } from './flush-processor';
+import { FlushRunner } from './flush-runner';
+import { LogThrottle } from './log-throttle';
+import { createHealthServer, withTimeout } from './health-server';
+import { WorkerMetrics } from './metrics';
+import { ProcessorRegistry } from './processors';
+
+/** At most one 'worker error' line per queue this often; the rest are counted. */
+const ERROR_LOG_INTERVAL_MS = 5_000;
+
+export interface WorkerAppDeps {
+  config: WorkerConfig;
+  logger: Logger;
+  /** Defaults to a fresh registry with Node's default metrics. */
+  metrics?: WorkerMetrics;
+}
+
+export interface WorkerApp {
+  readonly hotStore: HotStore;
+  readonly coldStore: ColdStore;
+  readonly queues: Queues;
+  readonly flushRunner: FlushRunner;
+  /** One BullMQ worker per queue this process serves. */
+  readonly workers: ReadonlyMap<QueueName, Worker>;
+  /** Only in a process that serves the flush queue. */
+  readonly watchdog: DrainWatchdog | undefined;
+  readonly server: Server;
+  readonly metrics: WorkerMetrics;
+  /**
+   * Listens on PORT/HOST, runs the watchdog's first check (draining a full
+   * Redis before anything else), then starts the workers.
+   */
+  start(): Promise<void>;
+  /** Where /healthz, /readyz and /metrics answer, once started. */
+  address(): AddressInfo;
+  /**
+   * Stops the watchdog (waiting for its flush), closes every worker (waiting
+   * for its active jobs), then the stores and the HTTP server. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the worker from its config without starting anything: the stores,
+ * the flusher, one BullMQ worker per chosen queue (not yet fetching jobs),
+ * the drain watchdog (not yet checking) and the health server (not yet
+ * listening). Refuses a chosen queue that has no processor.
+ */
+export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
+  const { config, logger } = deps;
+  const metrics = deps.metrics ?? new WorkerMetrics();
+
+  const hotStore = HotStore.connect(config.REDIS_URL);
+  const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
+  const queues = new Queues({ url: config.REDIS_URL });
+  // An adapter, not the cold store itself: tiering's SegmentSink.putSegment
+  // returns Promise<void> and ColdStore's returns Promise<SegmentInfo>, which
+  // TypeScript does not accept in its place.
+  const flusher = new Flusher(hotStore, {
+    putSegment: async (run, variable, chunkTexts, firstSeq, lastSeq) => {
+      await coldStore.putSegment(run, variable, chunkTexts, firstSeq, lastSeq);
+    },
+  });
+
+  const crashAt = config.RUNSTREAM_TEST_CRASH_AT;
+  const probe =
+    crashAt === undefined
+      ? undefined
+      : crashProbe(crashAt, (transferKey) => {
+          // Synchronous: pino writes asynchronously and SIGKILL comes next.
+          writeSync(
+            2,
+            `RUNSTREAM_TEST_CRASH_AT=${crashAt}: SIGKILL at ${crashAt} of transfer ${transferKey}\n`,
+          );
+        });
+  const flushRunner = new FlushRunner(
+    flusher,
+    {
+      lowWater: config.FLUSH_LOW_WATER,
+      budgetBytes: config.REDIS_MEMORY_BUDGET_BYTES,
+      ...(probe !== undefined ? { probe } : {}),
+    },
+    logger,
+    metrics,
+  );
+
+  const processors = new ProcessorRegistry().register('flush', flushProcessor(flushRunner));
+  try {
+    processors.assertProcessors(config.WORKER_QUEUES);
+  } catch (err) {
+    hotStore.redis.disconnect();
+    coldStore.close();
+    throw err;
+  }
+
+  // A Record over every queue name: a queue added to the catalog does not
+  // compile here until it has a concurrency setting.
+  const concurrency: Record<QueueName, number> = { flush: config.FLUSH_CONCURRENCY };
+  const workers = new Map<QueueName, Worker>();
+  for (const queue of config.WORKER_QUEUES) {
+    const worker = new Worker(queueCatalog[queue].name, processors.get(queue), {
+      // null: a blocking fetch must wait out a Redis outage rather than fail (BullMQ's rule).
+      connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+      prefix: QUEUE_PREFIX,
+      concurrency: concurrency[queue],
+      autorun: false,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.JOB_STALLED_CHECK_MS,
+    });
+    worker.on('completed', () => metrics.jobs.inc({ queue, outcome: 'completed' }));
+    worker.on('failed', (job, err) => {
+      metrics.jobs.inc({ queue, outcome: 'failed' });
+      const attempts = job?.opts.attempts ?? 1;
+      const retried =
+        !(err instanceof UnrecoverableError) && (job?.attemptsMade ?? attempts) < attempts;
+      logger.warn(
+        { queue, jobId: job?.id, attemptsMade: job?.attemptsMade, attempts, err },
+        retried ? 'job failed; will retry' : 'job failed',
+      );
+    });
+    // Without a listener an 'error' event would crash the process. These are
+    // errors BullMQ retries by itself (OOM refusals, READONLY after a
+    // failover…), some in a tight loop: counted each, logged a few at a time.
+    const errorLog = new LogThrottle(ERROR_LOG_INTERVAL_MS);
+    worker.on('error', (err) => {
+      metrics.queueErrors.inc({ queue });
+      const held = errorLog.admit();
+      if (held !== undefined) logger.error({ queue, err, suppressed: held }, 'worker error');
+    });
+    workers.set(queue, worker);
+  }
+
+  const watchdog = workers.has('flush')
+    ? new DrainWatchdog(
+        {
+          readMemory: () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
+          drain: () => flushRunner.run('drain'),
+          requestFlush: () => queues.add('flush', { reason: 'memory', requestedAt: Date.now() }),
+          // Only fetching stops: jobs already running go on (pause(true) does not
+          // wait for them). A worker paused before its first run() is started by
+          // resume() (BullMQ runs a paused worker that is not running on resume).
+          pauseQueues: async () => {
+            await Promise.all([...workers.values()].map((w) => w.pause(true)));
+          },
+          resumeQueues: async () => {
+            await Promise.all([...workers.values()].map((w) => w.resume()));
+          },
+          logger,
+          metrics,
+        },
+        {
+          intervalMs: config.DRAIN_CHECK_MS,
+          flushThreshold: config.FLUSH_THRESHOLD,
+          hardLimit: config.HARD_LIMIT,
+        },
+      )
+    : undefined;
+
+  const server = createHealthServer({
+    checks: {
+      redis: () => hotStore.ping(1000),
+      s3: () =>
+        withTimeout(
+          coldStore.ping().then(() => true),
+          2000,
+        ),
+    },
+    metrics,
+  });
+
+  const loops: Promise<void>[] = [];
+  let started = false;
+  let closing: Promise<void> | undefined;
+
+  const start = async (): Promise<void> => {
+    if (started) return;
+    started = true;
+    // Health first: a long drain at boot must not look like a dead process.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await warnWithoutMemoryLimit();
+    // The watchdog's first check comes before the workers: a Redis that is
+    // full now is drained before they fetch (every fetch would be refused).
+    await watchdog?.start();
+    if (closing !== undefined) return; // stopped while draining: start nothing more
+    for (const [queue, worker] of workers) {
+      // Held by the watchdog (still at the hard limit): its resume starts them.
+      if (watchdog?.pausedQueues === true) continue;
+      loops.push(
+        worker.run().catch((err: unknown) => logger.error({ queue, err }, 'worker stopped')),
+      );
+    }
+  };
+
+  /** With no limit the memory ratio is 0: no flush would ever move anything. */
+  const warnWithoutMemoryLimit = async (): Promise<void> => {
+    try {
+      const memory = await readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES);
+      if (memory.limitBytes === 0)
+        logger.warn(
+          'Redis has no maxmemory and REDIS_MEMORY_BUDGET_BYTES is 0: flushes will move nothing; set one of them',
+        );
+    } catch (err) {
+      logger.warn({ err }, 'cannot read Redis memory at start');
+    }
+  };
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await watchdog?.stop();
+      // Worker.close() waits for the jobs it is running to finish.
+      await Promise.all([...workers.values()].map((w) => w.close()));
+      await Promise.all(loops);
+      await queues.close();
+      await hotStore.close();
+      coldStore.close();
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      }
+    })();
+    return closing;
+  };
+
+  return {
+    hotStore,
+    coldStore,
+    queues,
+    flushRunner,
+    workers,
+    watchdog,
+    server,
+    metrics,
+    start,
+    close,
+    address: () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string')
+        throw new Error('the worker app is not listening');
+      return address;
+    },
+  };
+}
