@@ -4,6 +4,7 @@ import { startRedis, type RunningRedis } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type IngestApp } from '../app';
+import type { HistorySource } from '../history-source';
 import { Authorizer } from '../auth';
 import { IngestMetrics } from '../metrics';
 
@@ -32,6 +33,8 @@ export async function startIngest(
     maxmemory?: string;
     /** Builds the memory watch from the app's hot store (back-pressure tests). */
     pressure?: (hotStore: HotStore) => MemoryPressure;
+    /** Builds the history source (default: the Redis buffer alone). */
+    history?: (hotStore: HotStore) => HistorySource;
   } = {},
 ): Promise<IngestHarness> {
   const redis = await startRedis(
@@ -48,6 +51,7 @@ export async function startIngest(
     metrics: new IngestMetrics({ defaultMetrics: false }),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.pressure ? { pressure: options.pressure(hotStore) } : {}),
+    ...(options.history ? { history: options.history(hotStore) } : {}),
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       snapshotChunkSamples: options.snapshotChunkSamples ?? 1000,
