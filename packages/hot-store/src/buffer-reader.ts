@@ -1,12 +1,7 @@
 import type { SampleChunk, VariableStats, WireValue } from '@runstream/domain';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
-
-interface StoredChunk {
-  s: number;
-  t: number[];
-  v: WireValue[];
-}
+import { chunkRange, parseStoredChunk } from './stored-chunk';
 
 /** Reads what the hot store holds of a run's variables: their stats and buffered chunks. */
 export class BufferReader {
@@ -43,7 +38,7 @@ export class BufferReader {
   async headSeq(run: string, variable: string): Promise<number | undefined> {
     const head = await this.redis.lindex(this.keys.buffer(run, variable), 0);
     if (head === null) return undefined;
-    return Number(/^\{"s":(\d+)/.exec(head)?.[1]);
+    return chunkRange(head).first;
   }
 
   /**
@@ -56,9 +51,9 @@ export class BufferReader {
     for (let start = 0; ; start += this.pageSize) {
       const page = await this.redis.lrange(key, start, start + this.pageSize - 1);
       for (const text of page) {
-        const stored = JSON.parse(text) as StoredChunk;
-        if (stored.s + stored.t.length <= fromSeq) continue;
-        yield { first: stored.s, t: stored.t, v: stored.v };
+        const chunk = parseStoredChunk(text);
+        if (chunk.first + chunk.t.length <= fromSeq) continue;
+        yield chunk;
       }
       if (page.length < this.pageSize) return;
     }

@@ -4,5 +4,6 @@ export { RunStore } from './run-store';
 export { BatchWriter, HotStoreFullError, type WriteResult } from './batch-writer';
 export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
-export { TransferStore, chunkRange, type Transfer } from './transfer-store';
+export { TransferStore, type Transfer } from './transfer-store';
+export { chunkRange, parseStoredChunk } from './stored-chunk';
 export { readMemory, type MemoryReading } from './memory-gauge';

@@ -1,7 +1,8 @@
-import type { SampleChunk, WireValue } from '@runstream/domain';
+import type { SampleChunk } from '@runstream/domain';
 import { randomBytes } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
+import { chunkRange, parseStoredChunk } from './stored-chunk';
 
 /** A buffer renamed by a flush, waiting for its segment upload (tier 2). */
 export interface Transfer {
@@ -10,18 +11,6 @@ export interface Transfer {
   key: string;
   /** The first seq it holds. */
   first: number;
-}
-
-interface StoredChunk {
-  s: number;
-  t: number[];
-  v: WireValue[];
-}
-
-/** The first and last seq of a chunk text, reading only what is needed. */
-export function chunkRange(text: string): { first: number; last: number } {
-  const c = JSON.parse(text) as StoredChunk;
-  return { first: c.s, last: c.s + c.t.length - 1 };
 }
 
 /**
@@ -109,9 +98,9 @@ export class TransferStore {
   async *chunks(key: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
     for await (const page of this.chunkTexts(key)) {
       for (const text of page) {
-        const c = JSON.parse(text) as StoredChunk;
-        if (c.s + c.t.length <= fromSeq) continue;
-        yield { first: c.s, t: c.t, v: c.v };
+        const chunk = parseStoredChunk(text);
+        if (chunk.first + chunk.t.length <= fromSeq) continue;
+        yield chunk;
       }
     }
   }
