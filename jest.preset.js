@@ -15,6 +15,8 @@ module.exports = (dir) => ({
       __dirname,
       'packages/$1/src/index.ts',
     ),
+    // Apps used by other apps' end-to-end tests (ingest's tests start a real worker).
+    '^@runstream/(worker)$': path.join(__dirname, 'apps/$1/src/index.ts'),
   },
   testTimeout: 60_000,
 });

@@ -13,13 +13,17 @@ import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
 import { requestObserver } from './request-observer';
 import { healthRouter, type ReadinessCheck } from './routes/health';
-import type { MemoryPressure } from '@runstream/tiering';
-import { runsRouter } from './routes/runs';
+import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
+import { runsRouter, type RunJobs } from './routes/runs';
 import { samplesRouter } from './routes/samples';
 import { variablesRouter } from './routes/variables';
 
 export interface IngestDeps {
   hotStore: HotStore;
+  /** Runs and variables: Redis, then S3 manifests. Defaults to Redis alone. */
+  catalog?: RunCatalog;
+  /** The queues a run's life adds jobs to (observe at creation, merge at completion). */
+  jobs: RunJobs;
   /** Defaults to the hot store's buffer. */
   history?: HistorySource;
   authorizer: Authorizer;
@@ -44,6 +48,7 @@ export interface IngestApp {
 export function createApp(deps: IngestDeps): IngestApp {
   const { hotStore, authorizer, metrics, logger, config } = deps;
   const history = deps.history ?? hotStore.reader;
+  const catalog = deps.catalog ?? new RunCatalog(hotStore);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -52,7 +57,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6 });
   const live = new LivePublisher(io, { skipEmptyRooms: true });
   attachLiveSubscriptions(io, {
-    hotStore,
+    catalog,
     history,
     authorizer,
     metrics,
@@ -64,12 +69,20 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   app.use(healthRouter({ hotStore, metrics, checks: deps.readiness }));
   const maxBodyBytes = config.maxBodyBytes;
-  app.use('/v1', runsRouter({ hotStore, authorizer, maxBodyBytes }));
+  app.use('/v1', runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, maxBodyBytes }));
   app.use(
     '/v1',
-    samplesRouter({ hotStore, authorizer, live, metrics, maxBodyBytes, pressure: deps.pressure }),
+    samplesRouter({
+      hotStore,
+      catalog,
+      authorizer,
+      live,
+      metrics,
+      maxBodyBytes,
+      pressure: deps.pressure,
+    }),
   );
-  app.use('/v1', variablesRouter({ hotStore, history, authorizer }));
+  app.use('/v1', variablesRouter({ catalog, history, authorizer }));
   // The viewer page holds no data: it asks the API (with the user's token) for everything.
   app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));
   app.use(notFound);

@@ -1,7 +1,7 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
 import { HotStore, readMemory } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
-import { MemoryPressure, TieredHistory } from '@runstream/tiering';
+import { MemoryPressure, RunCatalog, TieredHistory } from '@runstream/tiering';
 import { pino } from 'pino';
 import { createApp } from './app';
 import { Authorizer } from './auth';
@@ -34,9 +34,12 @@ async function main(): Promise<void> {
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
+  const catalog = new RunCatalog(hotStore, coldStore);
   const ingest = createApp({
     hotStore,
-    history: new TieredHistory(hotStore, coldStore),
+    catalog,
+    jobs: queues,
+    history: new TieredHistory(hotStore, coldStore, catalog),
     pressure,
     readiness: {
       s3: () =>

@@ -7,8 +7,15 @@ describe('loadConfig', () => {
     const c = loadConfig(s3);
     expect(c).toMatchObject({
       REDIS_URL: 'redis://127.0.0.1:6379',
-      WORKER_QUEUES: ['flush'],
+      WORKER_QUEUES: ['flush', 'merge', 'observe'],
       FLUSH_CONCURRENCY: 1,
+      MERGE_CONCURRENCY: 1,
+      MERGE_VARIABLE_CONCURRENCY: 4,
+      MERGE_QUIESCENCE_MS: 1000,
+      OBSERVE_CONCURRENCY: 10,
+      OBSERVER_INTERVAL_MS: 60_000,
+      OBSERVER_REPEATS: 5,
+      OBSERVER_DELAY_STRATEGY: 'constant',
       FLUSH_LOW_WATER: 0.5,
       FLUSH_THRESHOLD: 0.7,
       HARD_LIMIT: 0.9,
@@ -29,12 +36,29 @@ describe('loadConfig', () => {
 
   it('reads a queue list, and an empty one as every queue', () => {
     expect(loadConfig({ ...s3, WORKER_QUEUES: ' flush , flush' }).WORKER_QUEUES).toEqual(['flush']);
-    expect(loadConfig({ ...s3, WORKER_QUEUES: '' }).WORKER_QUEUES).toEqual(['flush']);
+    expect(loadConfig({ ...s3, WORKER_QUEUES: 'observe,merge' }).WORKER_QUEUES).toEqual([
+      'observe',
+      'merge',
+    ]);
+    expect(loadConfig({ ...s3, WORKER_QUEUES: '' }).WORKER_QUEUES).toEqual([
+      'flush',
+      'merge',
+      'observe',
+    ]);
+  });
+
+  it('refuses an unknown observer delay strategy', () => {
+    expect(loadConfig({ ...s3, OBSERVER_DELAY_STRATEGY: 'divided' }).OBSERVER_DELAY_STRATEGY).toBe(
+      'divided',
+    );
+    expect(() => loadConfig({ ...s3, OBSERVER_DELAY_STRATEGY: 'linear' })).toThrow(
+      /OBSERVER_DELAY_STRATEGY/,
+    );
   });
 
   it('refuses a queue the catalog does not have', () => {
     expect(() => loadConfig({ ...s3, WORKER_QUEUES: 'flush,mergee' })).toThrow(
-      /WORKER_QUEUES: unknown queue\(s\) 'mergee'; the catalog has flush/,
+      /WORKER_QUEUES: unknown queue\(s\) 'mergee'; the catalog has flush, merge, observe/,
     );
   });
 

@@ -1,9 +1,19 @@
 import { coldStoreEnvSchema } from '@runstream/cold-store';
 import { QUEUE_NAMES, isQueueName, type QueueName } from '@runstream/queues';
 import { z } from 'zod';
+import { OBSERVER_DELAY_STRATEGIES } from './observer-delay';
 
-/** The Flusher's fault-injection points (FlushPoint in @runstream/tiering). */
-export const CRASH_POINTS = ['after-rename', 'after-upload', 'before-delete'] as const;
+/**
+ * Fault-injection points: the Flusher's (FlushPoint in @runstream/tiering)
+ * and the Merger's (MergePoint), the latter prefixed `merge-`.
+ */
+export const CRASH_POINTS = [
+  'after-rename',
+  'after-upload',
+  'before-delete',
+  'merge-mid-upload',
+  'merge-after-upload',
+] as const;
 
 const queueList = z
   .string()
@@ -45,6 +55,20 @@ const workerEnvSchema = z
      * more than 1 mostly helps when S3 uploads are slow.
      */
     FLUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /** Merge jobs (whole runs) one process runs at once. */
+    MERGE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /** Variables one merge job merges at once (each streams S3 → S3). */
+    MERGE_VARIABLE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** A run's sample count must stay unchanged this long before its merge starts. */
+    MERGE_QUIESCENCE_MS: z.coerce.number().int().min(0).default(1000),
+    /** Observe jobs one process runs at once (each is a few Redis reads). */
+    OBSERVE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+    /** The observer's base delay between looks at a running run. */
+    OBSERVER_INTERVAL_MS: z.coerce.number().int().min(10).default(60_000),
+    /** Unchanged looks after which a running run is completed as idle. */
+    OBSERVER_REPEATS: z.coerce.number().int().min(1).max(100).default(5),
+    /** constant: every delay is the interval; divided: interval / k; exponential: interval / 2^(k-1). */
+    OBSERVER_DELAY_STRATEGY: z.enum(OBSERVER_DELAY_STRATEGIES).default('constant'),
     /** A flush stops moving buffers once Redis used/limit is at or below this. */
     FLUSH_LOW_WATER: ratio.lt(1).default(0.5),
     /** Over this used/limit the drain watchdog asks for a flush job (ingest uses the same name). */
@@ -82,8 +106,8 @@ const workerEnvSchema = z
      */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     /**
-     * Tests only: SIGKILL this process at that step of its first transfer, to
-     * prove a flush killed anywhere loses nothing. Logged loudly at start.
+     * Tests only: SIGKILL this process at that step of its first transfer (or
+     * merge), to prove a job killed anywhere loses nothing. Logged loudly at start.
      */
     RUNSTREAM_TEST_CRASH_AT: z
       .enum(['', ...CRASH_POINTS])

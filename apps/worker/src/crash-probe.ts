@@ -1,23 +1,22 @@
-import type { FlushOptions, FlushPoint } from '@runstream/tiering';
-
 /**
- * Fault injection for crash tests (RUNSTREAM_TEST_CRASH_AT): a Flusher probe
- * that kills this process with SIGKILL — no handler, no cleanup, as an OOM
- * kill or a power cut would — the first time a transfer reaches `point`.
- * Never set in production.
+ * Fault injection for crash tests (RUNSTREAM_TEST_CRASH_AT): a probe that
+ * kills this process with SIGKILL — no handler, no cleanup, as an OOM kill or
+ * a power cut would — the first time a job reaches `point`. The flush and the
+ * merge call it with their step and what they were working on. Never set in
+ * production.
  */
 export function crashProbe(
-  point: FlushPoint,
-  beforeKill: (transferKey: string) => void,
+  point: string,
+  beforeKill: (where: string) => void,
   kill: () => void = () => process.kill(process.pid, 'SIGKILL'),
-): NonNullable<FlushOptions['probe']> {
+): (reached: string, where: string) => Promise<void> | undefined {
   let fired = false;
-  return (reached, transfer) => {
-    if (reached !== point || fired) return;
+  return (reached, where) => {
+    if (reached !== point || fired) return undefined;
     fired = true;
-    beforeKill(transfer.key);
+    beforeKill(where);
     kill();
-    // SIGKILL may land a moment after kill() returns: the flush must not take
+    // SIGKILL may land a moment after kill() returns: the job must not take
     // one more step meanwhile, so its promise never settles.
     return new Promise<void>(() => undefined);
   };

@@ -44,6 +44,28 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly mergeDuration = new Histogram({
+    name: 'runstream_worker_merge_duration_seconds',
+    help: 'Merge job duration, by outcome (merged, already-completed, unknown-run).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
+  readonly samplesMerged = new Counter({
+    name: 'runstream_worker_merge_samples_total',
+    help: 'Samples written into merged objects.',
+    registers: [this.registry],
+  });
+
+  /** changed/unchanged: rescheduled; idle: completed the run; gone/completing/completed: ended. */
+  readonly observerLooks = new Counter({
+    name: 'runstream_worker_observer_looks_total',
+    help: 'Looks of the idle-run observer at a run, by what they found.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly jobs = new Counter({
     name: 'runstream_worker_jobs_total',
     help: 'BullMQ jobs finished by this process, by queue and outcome (completed, failed).',

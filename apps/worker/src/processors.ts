@@ -1,8 +1,11 @@
 import type { QueueName } from '@runstream/queues';
 import type { Job } from 'bullmq';
 
-/** Handles one job of a queue; what it returns is stored as the job's result. */
-export type JobProcessor = (job: Job) => Promise<unknown>;
+/**
+ * Handles one job of a queue; what it returns is stored as the job's result.
+ * `token` is the job's lock token (a job that reschedules itself needs it).
+ */
+export type JobProcessor = (job: Job, token?: string) => Promise<unknown>;
 
 /** A queue this process was asked to serve has no processor. */
 export class MissingProcessorError extends Error {

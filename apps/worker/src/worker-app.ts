@@ -1,7 +1,7 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
 import { HotStore, readMemory } from '@runstream/hot-store';
 import { QUEUE_PREFIX, Queues, queueCatalog, type QueueName } from '@runstream/queues';
-import { Flusher } from '@runstream/tiering';
+import { Flusher, Merger } from '@runstream/tiering';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { writeSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -11,6 +11,8 @@ import type { WorkerConfig } from './config';
 import { crashProbe } from './crash-probe';
 import { DrainWatchdog } from './drain-watchdog';
 import { flushProcessor } from './flush-processor';
+import { mergeProcessor } from './merge-processor';
+import { observeProcessor } from './observe-processor';
 import { FlushRunner } from './flush-runner';
 import { LogThrottle } from './log-throttle';
 import { createHealthServer, withTimeout } from './health-server';
@@ -78,25 +80,56 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const probe =
     crashAt === undefined
       ? undefined
-      : crashProbe(crashAt, (transferKey) => {
+      : crashProbe(crashAt, (where) => {
           // Synchronous: pino writes asynchronously and SIGKILL comes next.
-          writeSync(
-            2,
-            `RUNSTREAM_TEST_CRASH_AT=${crashAt}: SIGKILL at ${crashAt} of transfer ${transferKey}\n`,
-          );
+          writeSync(2, `RUNSTREAM_TEST_CRASH_AT=${crashAt}: SIGKILL at ${crashAt} of ${where}\n`);
         });
   const flushRunner = new FlushRunner(
     flusher,
     {
       lowWater: config.FLUSH_LOW_WATER,
       budgetBytes: config.REDIS_MEMORY_BUDGET_BYTES,
-      ...(probe !== undefined ? { probe } : {}),
+      ...(probe !== undefined
+        ? { probe: (point, transfer) => probe(point, `transfer ${transfer.key}`) }
+        : {}),
     },
     logger,
     metrics,
   );
+  const merger = new Merger(hotStore, coldStore, flusher);
 
-  const processors = new ProcessorRegistry().register('flush', flushProcessor(flushRunner));
+  const processors = new ProcessorRegistry()
+    .register('flush', flushProcessor(flushRunner))
+    .register(
+      'merge',
+      mergeProcessor(
+        merger,
+        queues,
+        {
+          quiescenceMs: config.MERGE_QUIESCENCE_MS,
+          concurrency: config.MERGE_VARIABLE_CONCURRENCY,
+          ...(probe !== undefined
+            ? { probe: (point, variable) => probe(`merge-${point}`, `variable ${variable}`) }
+            : {}),
+        },
+        logger,
+        metrics,
+      ),
+    )
+    .register(
+      'observe',
+      observeProcessor(
+        hotStore,
+        queues,
+        {
+          intervalMs: config.OBSERVER_INTERVAL_MS,
+          repeats: config.OBSERVER_REPEATS,
+          strategy: config.OBSERVER_DELAY_STRATEGY,
+        },
+        logger,
+        metrics,
+      ),
+    );
   try {
     processors.assertProcessors(config.WORKER_QUEUES);
   } catch (err) {
@@ -107,7 +140,11 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   // A Record over every queue name: a queue added to the catalog does not
   // compile here until it has a concurrency setting.
-  const concurrency: Record<QueueName, number> = { flush: config.FLUSH_CONCURRENCY };
+  const concurrency: Record<QueueName, number> = {
+    flush: config.FLUSH_CONCURRENCY,
+    merge: config.MERGE_CONCURRENCY,
+    observe: config.OBSERVE_CONCURRENCY,
+  };
   const workers = new Map<QueueName, Worker>();
   for (const queue of config.WORKER_QUEUES) {
     const worker = new Worker(queueCatalog[queue].name, processors.get(queue), {

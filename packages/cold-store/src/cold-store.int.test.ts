@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readdirSync } from 'node:fs';
-import { decodeValue, encodeValue, type SampleChunk, type SampleValue } from '@runstream/domain';
+import {
+  decodeValue,
+  encodeValue,
+  type RunManifest,
+  type SampleChunk,
+  type SampleValue,
+} from '@runstream/domain';
 import {
   seqCoverageProblem,
   startS3Server,
@@ -289,7 +295,7 @@ describe('ColdStore against s3rver', () => {
         { step: 'initialize' },
       );
       const watched = new ColdStore(config(s3), client);
-      const info = await watched.putMerged(run, 'big', source());
+      const info = await watched.putMerged(run, 'big', source(), per * chunkCount);
       client.destroy();
       expect(pulled).toBe(chunkCount);
       expect(info.key).toBe(store.keys.merged(run, 'big'));
@@ -300,6 +306,8 @@ describe('ColdStore against s3rver', () => {
       // Streamed: the first part went out before the source was read to its end.
       expect(pulledAtFirstPart).toBeLessThan(chunkCount);
       expect(await store.mergedInfo(run, 'big')).toEqual(info);
+      // Its metadata names the last seq, so a merge can tell what it covers without reading it.
+      expect(info.lastSeq).toBe(per * chunkCount);
 
       const read = createHash('sha256');
       let lines = 0;
@@ -324,11 +332,11 @@ describe('ColdStore against s3rver', () => {
       yield* asyncOf(chunkTexts(1, 30));
       throw new Error('hot store read failed');
     }
-    await expect(store.putMerged(run, 'x', failing())).rejects.toThrow('hot store read failed');
+    await expect(store.putMerged(run, 'x', failing(), 30)).rejects.toThrow('hot store read failed');
     expect(await store.mergedInfo(run, 'x')).toBeUndefined();
 
-    const good = await store.putMerged(run, 'x', asyncOf(chunkTexts(1, 30)));
-    await expect(store.putMerged(run, 'x', failing())).rejects.toThrow('hot store read failed');
+    const good = await store.putMerged(run, 'x', asyncOf(chunkTexts(1, 30)), 30);
+    await expect(store.putMerged(run, 'x', failing(), 30)).rejects.toThrow('hot store read failed');
     expect(await store.mergedInfo(run, 'x')).toEqual(good);
     expect(seqsOf(await collect(store.readObject(good.key)))).toHaveLength(30);
   });
@@ -339,6 +347,44 @@ describe('ColdStore against s3rver', () => {
     const manifest = { run: 'r-json', variables: { x: { count: 3 }, '../y': { count: 1 } } };
     await store.putJson(key, manifest);
     expect(await store.getJson(key)).toEqual(manifest);
+  });
+
+  it('writes, reads and lists run manifests; refuses one of the wrong shape', async () => {
+    const manifest: RunManifest = {
+      version: 1,
+      run: {
+        id: 'r-manifest',
+        status: 'completed',
+        reason: 'idle',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        completedAt: '2026-01-01T01:00:00.000Z',
+        samples: 4,
+        meta: { model: 'm' },
+      },
+      variables: [
+        {
+          name: '../x',
+          count: 3,
+          min: -1,
+          max: 2,
+          lastT: 3,
+          lastV: { $num: 'NaN' },
+          object: 'k',
+          bytes: 10,
+        },
+        { name: 'y', count: 1, object: 'k2', bytes: 5 },
+      ],
+      writtenAt: '2026-01-01T01:00:00.000Z',
+    };
+    expect(await store.getManifest('r-manifest')).toBeUndefined();
+    await store.putManifest(manifest);
+    await store.putManifest({ ...manifest, run: { ...manifest.run, id: '..' } });
+    expect(await store.getManifest('r-manifest')).toEqual(manifest);
+    const runs: string[] = [];
+    for await (const run of store.manifestRuns()) runs.push(run);
+    expect(runs).toEqual(expect.arrayContaining(['r-manifest', '..']));
+    await store.putJson(store.keys.manifest('r-bad'), { version: 2 });
+    await expect(store.getManifest('r-bad')).rejects.toThrow(SegmentFormatError);
   });
 
   it(
@@ -353,7 +399,7 @@ describe('ColdStore against s3rver', () => {
           ['putSegment', store.putSegment(run, 'x', chunkTexts(10, 12), 10, 12)],
           ['listSegments', store.listSegments(run, 'x')],
           ['readSegment', collect(store.readSegment(before.key))],
-          ['putMerged', store.putMerged(run, 'x', asyncOf(chunkTexts(1, 9)))],
+          ['putMerged', store.putMerged(run, 'x', asyncOf(chunkTexts(1, 9)), 9)],
           ['mergedInfo', store.mergedInfo(run, 'x')],
           ['deleteObjects', store.deleteObjects([before.key])],
           ['getJson', store.getJson(store.keys.manifest(run))],

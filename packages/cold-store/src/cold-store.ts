@@ -11,7 +11,7 @@ import {
   type DeleteObjectsCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { SampleChunk } from '@runstream/domain';
+import { runManifestSchema, type RunManifest, type SampleChunk } from '@runstream/domain';
 import {
   ColdStoreError,
   DeleteObjectsError,
@@ -47,7 +47,12 @@ export interface SegmentInfo {
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** A merged object's last seq (it holds 1..lastSeq), from its metadata when headed. */
+  lastSeq?: number;
 }
+
+/** Object metadata naming the last seq a merged object holds. */
+const LAST_SEQ_META = 'last-seq';
 
 /** S3 takes at most 1000 keys per DeleteObjects and lists at most 1000 per page. */
 export const S3_BATCH_LIMIT = 1000;
@@ -246,6 +251,7 @@ export class ColdStore {
     run: string,
     variable: string,
     chunks: AsyncIterable<string>,
+    lastSeq: number,
   ): Promise<ObjectInfo> {
     const key = this.keys.merged(run, variable);
     // Mutated by the generator below; an object so TS does not narrow it to its initial value.
@@ -261,7 +267,7 @@ export class ColdStore {
     };
     const body = encodeSegmentStream(watched());
     try {
-      await this.upload(key, body);
+      await this.upload(key, body, { [LAST_SEQ_META]: String(lastSeq) });
     } catch (err) {
       // The caller's own error, unchanged (whatever it is): it is not S3's.
       if (source.failed) throw source.error;
@@ -286,7 +292,12 @@ export class ColdStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { key, size: head.ContentLength ?? 0 };
+      const lastSeq = Number(head.Metadata?.[LAST_SEQ_META] ?? NaN);
+      return {
+        key,
+        size: head.ContentLength ?? 0,
+        ...(Number.isSafeInteger(lastSeq) ? { lastSeq } : {}),
+      };
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
       throw wrap('HeadObject', key, err);
@@ -315,6 +326,30 @@ export class ColdStore {
       failures.push(...failedDeletes(output));
     }
     if (failures.length > 0) throw new DeleteObjectsError(failures);
+  }
+
+  /** Writes a completed run's manifest (its key follows from the run). */
+  async putManifest(manifest: RunManifest): Promise<void> {
+    await this.putJson(this.keys.manifest(manifest.run.id), manifest);
+  }
+
+  /** A run's manifest, or undefined when the run has none (not completed, or unknown). */
+  async getManifest(run: string): Promise<RunManifest | undefined> {
+    const key = this.keys.manifest(run);
+    const json = await this.getJson(key);
+    if (json === undefined) return undefined;
+    const parsed = runManifestSchema.safeParse(json);
+    if (!parsed.success)
+      throw new SegmentFormatError(`${key}: not a run manifest: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  /** The ids of every run that has a manifest, page by page. */
+  async *manifestRuns(): AsyncGenerator<string> {
+    for await (const object of this.listObjects(this.keys.manifestsPrefix())) {
+      const run = this.keys.runOfManifest(object.key);
+      if (run !== undefined) yield run;
+    }
   }
 
   /** Writes `value` as a JSON object (manifests). */
@@ -361,14 +396,24 @@ export class ColdStore {
   }
 
   /** One (possibly multipart) upload; lib-storage does a single PutObject when it fits one part. */
-  private async upload(key: string, body: Buffer | Readable): Promise<void> {
+  private async upload(
+    key: string,
+    body: Buffer | Readable,
+    metadata?: Record<string, string>,
+  ): Promise<void> {
     const upload = new Upload({
       client: this.client,
       partSize: this.partSize,
       queueSize: this.queueSize,
       // Abort the multipart upload on failure: no orphan parts to pay for.
       leavePartsOnError: false,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: SEGMENT_CONTENT_TYPE },
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: SEGMENT_CONTENT_TYPE,
+        ...(metadata !== undefined ? { Metadata: metadata } : {}),
+      },
     });
     await this.call('Upload', key, () => upload.done());
   }

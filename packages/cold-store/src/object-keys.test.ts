@@ -28,7 +28,7 @@ const TRICKY = [
 
 describe('ObjectKeys', () => {
   it('lays out manifest, segments and merged objects under the run', () => {
-    expect(keys.manifest('r1')).toBe('runs/r1/manifest.json');
+    expect(keys.manifest('r1')).toBe('manifests/r1.json');
     expect(keys.segment('r1', 'x', 1, 42)).toBe(
       'runs/r1/vars/x/segments/0000000000000001-0000000000000042.ndjson.gz',
     );
@@ -37,9 +37,19 @@ describe('ObjectKeys', () => {
     expect(keys.runPrefix('r1')).toBe('runs/r1/');
   });
 
+  it('reads the run id back from a manifest key, and nothing from other keys', () => {
+    for (const run of ['r1', '.', '..', 'a.b_c-d', 'x'.repeat(128)]) {
+      expect(keys.runOfManifest(keys.manifest(run))).toBe(run);
+    }
+    expect(keys.runOfManifest(keys.merged('r1', 'x'))).toBeUndefined();
+    expect(keys.runOfManifest('manifests/a/b.json')).toBeUndefined();
+    expect(keys.runOfManifest('manifests/r1.txt')).toBeUndefined();
+    expect(new ObjectKeys('p/').runOfManifest('manifests/r1.json')).toBeUndefined();
+  });
+
   it('puts an optional prefix before every key', () => {
     const prefixed = new ObjectKeys('rs/prod/');
-    expect(prefixed.manifest('r1')).toBe('rs/prod/runs/r1/manifest.json');
+    expect(prefixed.manifest('r1')).toBe('rs/prod/manifests/r1.json');
     expect(prefixed.merged('r1', 'x')).toBe('rs/prod/runs/r1/vars/x/merged.ndjson.gz');
     expect(() => new ObjectKeys('no-slash')).toThrow(RangeError);
     expect(() => new ObjectKeys('../')).toThrow(RangeError);

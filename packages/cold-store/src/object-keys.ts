@@ -4,7 +4,7 @@ import { encodeName, RUN_ID_PATTERN, variableNameProblem } from '@runstream/doma
 /**
  * Every S3 object key Runstream uses is built here, and only here.
  *
- *   <prefix>runs/<run>/manifest.json                                    JSON    the run's manifest
+ *   <prefix>manifests/<run>.json                                        JSON    a completed run's manifest
  *   <prefix>runs/<run>/vars/<name>/segments/<first>-<last>.ndjson.gz    segment one flushed transfer key: seqs first..last
  *   <prefix>runs/<run>/vars/<name>/merged.ndjson.gz                     merged  the variable's history, written by the merge job
  *
@@ -26,6 +26,9 @@ import { encodeName, RUN_ID_PATTERN, variableNameProblem } from '@runstream/doma
  *   160 encoded characters, `~`, and 32 hex digits of the SHA-256 of the
  *   name. `~` never appears in an encoding, so a long form can never equal
  *   a short one; the manifest (and Redis) keep the names themselves.
+ * - Manifests sit apart from the runs' data so that one listing of
+ *   `manifests/` finds every completed run (Delimiter listings cannot be
+ *   relied on: s3rver mishandles them).
  * - `<first>`, `<last>`: the segment's first and last seq, 16 digits, zero
  *   padded (every safe integer fits), so keys list in seq order and a
  *   retried upload of the same transfer key overwrites the same object.
@@ -44,8 +47,21 @@ export class ObjectKeys {
     return `${this.prefix}runs/${runToken(run)}/`;
   }
 
+  /** The listing prefix of every manifest: one object per completed run. */
+  manifestsPrefix(): string {
+    return `${this.prefix}manifests/`;
+  }
+
   manifest(run: string): string {
-    return `${this.runPrefix(run)}manifest.json`;
+    return `${this.manifestsPrefix()}${runToken(run)}${MANIFEST_SUFFIX}`;
+  }
+
+  /** The run id of a manifest key (from a listing), or undefined for any other key. */
+  runOfManifest(key: string): string | undefined {
+    const prefix = this.manifestsPrefix();
+    if (!key.startsWith(prefix) || !key.endsWith(MANIFEST_SUFFIX)) return undefined;
+    const run = key.slice(prefix.length, -MANIFEST_SUFFIX.length).replaceAll('%2E', '.');
+    return RUN_ID_PATTERN.test(run) ? run : undefined;
   }
 
   /** Everything of one variable lies under this prefix (and nothing of another). */
@@ -76,6 +92,7 @@ export interface SeqSpan {
 
 /** Both segments and merged objects are gzip'd NDJSON. */
 export const SEGMENT_SUFFIX = '.ndjson.gz';
+const MANIFEST_SUFFIX = '.json';
 
 const SEQ_DIGITS = 16;
 const SEGMENT_FILE = /(?:^|\/)segments\/(\d{16})-(\d{16})\.ndjson\.gz$/;

@@ -7,3 +7,4 @@ export * from './http-api';
 export * from './socket-events';
 export * from './sample-chunks';
 export * from './raw-series-spans';
+export * from './run-manifest';

@@ -12,6 +12,8 @@ export interface Run {
   createdAt: string;
   completedAt?: string;
   reason?: CompletionReason;
+  /** Samples written to the run so far, over all its variables. */
+  samples: number;
   meta: RunMeta;
 }
 

@@ -1,4 +1,4 @@
-import type { CreateRunBody, Run, RunMeta, RunStatus } from '@runstream/domain';
+import type { CompletionReason, CreateRunBody, Run, RunMeta, RunStatus } from '@runstream/domain';
 import { randomUUID } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
@@ -31,6 +31,26 @@ export class RunStore {
   async get(id: string): Promise<Run | undefined> {
     const h = await this.redis.hgetall(this.keys.run(id));
     return h.id === undefined ? undefined : toRun(h);
+  }
+
+  /**
+   * Starts completing a run (idempotent): `completing` from `running`, any
+   * later status unchanged. Undefined when Redis does not know the run.
+   */
+  async beginCompletion(id: string, reason: CompletionReason): Promise<RunStatus | undefined> {
+    const status = await this.redis.rsBeginCompletion(this.keys.run(id), reason);
+    return status === null ? undefined : (status as RunStatus);
+  }
+
+  /** Marks a completing run completed (idempotent; never creates the record). */
+  async endCompletion(id: string, now = new Date()): Promise<RunStatus | undefined> {
+    const status = await this.redis.rsEndCompletion(this.keys.run(id), now.toISOString());
+    return status === null ? undefined : (status as RunStatus);
+  }
+
+  /** Samples written to the run so far (0 for a run Redis does not know). */
+  async sampleCount(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.run(id), 'samples')) ?? 0);
   }
 
   /** Every run id, oldest first (the flush walks them). */
@@ -68,6 +88,7 @@ function toRun(h: Record<string, string>): Run {
     createdAt: h.createdAt ?? '',
     ...(h.completedAt ? { completedAt: h.completedAt } : {}),
     ...(h.reason ? { reason: h.reason as Run['reason'] } : {}),
+    samples: Number(h.samples ?? 0),
     meta: h.meta ? (JSON.parse(h.meta) as RunMeta) : {},
   };
 }

@@ -18,24 +18,60 @@ export const flushPayloadSchema = z.strictObject({
 });
 export type FlushPayload = z.infer<typeof flushPayloadSchema>;
 
+/** Why a run is completed: its producer asked, or the observer saw it idle. */
+export const completionReasonSchema = z.enum(['requested', 'idle']);
+export type CompletionReason = z.infer<typeof completionReasonSchema>;
+
+// Run ids are `[A-Za-z0-9._-]{1,128}` (domain); repeated here so the queues
+// package stays free of the domain's HTTP types.
+const runIdField = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/);
+
+export const mergePayloadSchema = z.strictObject({
+  run: runIdField,
+  reason: completionReasonSchema,
+  requestedAt: z.number().int().min(0),
+});
+export type MergePayload = z.infer<typeof mergePayloadSchema>;
+
+export const observePayloadSchema = z.strictObject({
+  run: runIdField,
+  /** The run's sample count at the last look; -1 before the first look. */
+  lastCount: z.number().int().min(-1),
+  /** Consecutive looks that saw the count unchanged. */
+  unchanged: z.number().int().min(0),
+});
+export type ObservePayload = z.infer<typeof observePayloadSchema>;
+
+/** The one observe job of a run (a prefix: run ids may be all digits, which BullMQ refuses). */
+export function observerJobId(run: string): string {
+  return `observe-${run}`;
+}
+
 interface QueueDefinition<S extends z.ZodType> {
   name: string;
   payload: S;
   jobOptions: JobsOptions;
   /**
-   * Jobs of this queue share one deduplication id: at most one active and one
-   * waiting at a time. A request that arrives while one runs becomes exactly
-   * one follow-up (BullMQ's keepLastIfActive), never a dropped trigger.
+   * Jobs whose payloads give the same id are deduplicated by BullMQ: while
+   * one with that id is waiting or active, another add is ignored — or, with
+   * `keepLastIfActive`, kept as the single follow-up of an active one.
+   * Ids may not contain ':' nor be all digits (BullMQ).
    */
-  deduplicationId?: string;
+  deduplication?: { id: (payload: z.infer<S>) => string; keepLastIfActive: boolean };
+  /**
+   * A fixed job id per payload: the job itself is the one instance (the
+   * observer reschedules the same job rather than adding new ones).
+   */
+  jobId?: (payload: z.infer<S>) => string;
 }
 
-/**
- * The catalog of queues, shared by every app: names, payload schemas and
- * default options. merge and observe join in the run-completion issue.
- */
+function define<S extends z.ZodType>(def: QueueDefinition<S>): QueueDefinition<S> {
+  return def;
+}
+
+/** The catalog of queues, shared by every app: names, payload schemas and default options. */
 export const queueCatalog = {
-  flush: {
+  flush: define({
     name: 'flush',
     payload: flushPayloadSchema,
     jobOptions: {
@@ -45,9 +81,35 @@ export const queueCatalog = {
       removeOnComplete: { count: 100 },
       removeOnFail: { count: 500 },
     },
-    deduplicationId: 'flush',
-  },
-} as const satisfies Record<string, QueueDefinition<z.ZodType>>;
+    // A trigger during an active flush gives exactly one follow-up flush.
+    deduplication: { id: () => 'flush', keepLastIfActive: true },
+  }),
+  merge: define({
+    name: 'merge',
+    payload: mergePayloadSchema,
+    jobOptions: {
+      attempts: 20,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+    },
+    // One merge per run at a time; completing twice is one merge (the job is
+    // idempotent, so a second one after it finished would be harmless too).
+    deduplication: { id: (p) => `merge-${p.run}`, keepLastIfActive: false },
+  }),
+  observe: define({
+    name: 'observe',
+    payload: observePayloadSchema,
+    jobOptions: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    },
+    // One observer per run: the job moves itself back to delayed between looks.
+    jobId: (p) => observerJobId(p.run),
+  }),
+} as const;
 
 export type QueueName = keyof typeof queueCatalog;
 export const QUEUE_NAMES = Object.keys(queueCatalog) as QueueName[];

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { QUEUE_PREFIX, queueCatalog, type PayloadOf, type QueueName } from './queue-catalog';
 
 /** Adds jobs to the catalog's queues with their default options and deduplication. */
@@ -16,16 +16,32 @@ export class Queues {
     return q;
   }
 
+  /** Every queue of the catalog (the dashboard shows them all). */
+  all(): Queue[] {
+    return (Object.keys(queueCatalog) as QueueName[]).map((n) => this.queue(n));
+  }
+
   /** Validates the payload against the catalog and adds the job. */
-  async add<N extends QueueName>(name: N, payload: PayloadOf<N>): Promise<void> {
+  async add<N extends QueueName>(
+    name: N,
+    payload: PayloadOf<N>,
+    extra: Pick<JobsOptions, 'delay'> = {},
+  ): Promise<void> {
     const def = queueCatalog[name];
-    const data: unknown = def.payload.parse(payload);
-    await this.queue(name).add(def.name, data, {
-      ...def.jobOptions,
-      ...('deduplicationId' in def
-        ? { deduplication: { id: def.deduplicationId, keepLastIfActive: true } }
-        : {}),
-    });
+    // The schema is the catalog's own, so parse returns PayloadOf<N>.
+    const data = def.payload.parse(payload) as PayloadOf<N>;
+    const options: JobsOptions = { ...def.jobOptions, ...extra };
+    if ('deduplication' in def) {
+      const dedup = def.deduplication as {
+        id: (p: PayloadOf<N>) => string;
+        keepLastIfActive: boolean;
+      };
+      options.deduplication = dedup.keepLastIfActive
+        ? { id: dedup.id(data), keepLastIfActive: true }
+        : { id: dedup.id(data) };
+    }
+    if ('jobId' in def) options.jobId = (def.jobId as (p: PayloadOf<N>) => string)(data);
+    await this.queue(name).add(def.name, data, options);
   }
 
   async close(): Promise<void> {

@@ -2,3 +2,6 @@ export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from '.
 export type { SegmentSink } from './segment-sink';
 export { TieredHistory } from './tiered-history';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
+export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
+export { RunCatalog } from './run-catalog';
+export { mapWithConcurrency } from './bounded-concurrency';

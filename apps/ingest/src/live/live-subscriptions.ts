@@ -9,7 +9,7 @@ import {
   type SubscribeAck,
   type UnsubscribeAck,
 } from '@runstream/domain';
-import type { HotStore } from '@runstream/hot-store';
+import type { RunCatalog } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
 import type { HistorySource } from '../history-source';
@@ -18,7 +18,7 @@ import { validate } from '../routes/validate';
 import type { LiveServer, LiveSocket } from './live-server';
 
 export interface LiveSubscriptionDeps {
-  hotStore: HotStore;
+  catalog: RunCatalog;
   history: HistorySource;
   authorizer: Authorizer;
   metrics: IngestMetrics;
@@ -93,7 +93,7 @@ async function subscribe(
   deps: LiveSubscriptionDeps,
 ): Promise<SubscribeAck> {
   const { run, variable, fromSeq = 1 } = validate(subscribeRequestSchema, req, 'subscribe');
-  const exists = (await deps.hotStore.runs.get(run)) !== undefined;
+  const exists = (await deps.catalog.run(run)) !== undefined;
   if (!exists)
     return { ok: false, error: { code: 'run_not_found', message: `run '${run}' does not exist` } };
 

@@ -1,5 +1,11 @@
-import { ServiceUnavailableError, parseIngestBatch, type SamplesAck } from '@runstream/domain';
-import type { MemoryPressure } from '@runstream/tiering';
+import {
+  RunNotFoundError,
+  RunNotRunningError,
+  ServiceUnavailableError,
+  parseIngestBatch,
+  type SamplesAck,
+} from '@runstream/domain';
+import type { MemoryPressure, RunCatalog } from '@runstream/tiering';
 import type { HotStore } from '@runstream/hot-store';
 import { Router } from 'express';
 import type { Authorizer } from '../auth';
@@ -15,6 +21,7 @@ import { runParam } from './validate';
  */
 export function samplesRouter(deps: {
   hotStore: HotStore;
+  catalog: RunCatalog;
   authorizer: Authorizer;
   live: LivePublisher;
   metrics: IngestMetrics;
@@ -40,7 +47,14 @@ export function samplesRouter(deps: {
           1,
         );
       }
-      const result = await hotStore.writer.write(run, batch);
+      const result = await hotStore.writer.write(run, batch).catch(async (err: unknown) => {
+        // Off the hot path: only a refused write asks S3 whether the run was completed.
+        if (err instanceof RunNotFoundError) {
+          const archived = await deps.catalog.run(run);
+          if (archived !== undefined) throw new RunNotRunningError(run, archived.status);
+        }
+        throw err;
+      });
       if (result.duplicate) {
         metrics.batches.inc({ outcome: 'duplicate' });
       } else {

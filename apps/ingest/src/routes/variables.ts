@@ -5,7 +5,7 @@ import {
   historyQuerySchema,
   type HistoryPage,
 } from '@runstream/domain';
-import type { HotStore } from '@runstream/hot-store';
+import type { RunCatalog } from '@runstream/tiering';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Authorizer } from '../auth';
 import type { HistorySource } from '../history-source';
@@ -13,21 +13,22 @@ import { requireScope } from './require-scope';
 import { runParam, validate, variableParam } from './validate';
 
 export function variablesRouter(deps: {
-  hotStore: HotStore;
+  catalog: RunCatalog;
   history: HistorySource;
   authorizer: Authorizer;
 }): Router {
-  const { hotStore, history, authorizer } = deps;
+  const { catalog, history, authorizer } = deps;
   const router = Router();
 
   async function requireRun(id: string): Promise<void> {
-    if ((await hotStore.runs.get(id)) === undefined) throw new RunNotFoundError(id);
+    if ((await catalog.run(id)) === undefined) throw new RunNotFoundError(id);
   }
 
   router.get('/runs/:run/variables', requireScope(authorizer, 'read'), async (req, res) => {
     const run = runParam(req.params.run);
-    await requireRun(run);
-    res.json({ run, variables: await hotStore.reader.variables(run) });
+    const variables = await catalog.variables(run);
+    if (variables === undefined) throw new RunNotFoundError(run);
+    res.json({ run, variables });
   });
 
   // Two addresses for one read: the path form reads well; the query form reaches
@@ -39,7 +40,7 @@ export function variablesRouter(deps: {
       const variable = variableParam(variableOf(req));
       const { fromSeq, limit } = validate(historyQuerySchema, omitVariable(req.query), 'query');
       await requireRun(run);
-      if ((await hotStore.reader.stats(run, variable)) === undefined)
+      if ((await catalog.variable(run, variable)) === undefined)
         throw new NotFoundError(`run '${run}' has no variable '${variable}'`, 'variable_not_found');
       const page = await collectPage(history.chunks(run, variable, fromSeq), fromSeq, limit);
       const body: HistoryPage = { run, variable, ...page };

@@ -1,5 +1,6 @@
 import { HotStore } from '@runstream/hot-store';
-import type { MemoryPressure } from '@runstream/tiering';
+import { Queues } from '@runstream/queues';
+import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
 import { startRedis, type RunningRedis } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -16,6 +17,8 @@ export interface IngestHarness {
   hotStore: HotStore;
   ingest: IngestApp;
   baseUrl: string;
+  /** The queues the app adds observe and merge jobs to (served only if a test starts a worker). */
+  queues: Queues;
   /** fetch against the running app with the write token unless `token` is given (null: none). */
   request(
     path: string,
@@ -35,14 +38,19 @@ export async function startIngest(
     pressure?: (hotStore: HotStore) => MemoryPressure;
     /** Builds the history source (default: the Redis buffer alone). */
     history?: (hotStore: HotStore) => HistorySource;
+    /** Builds the runs catalog (default: Redis alone). */
+    catalog?: (hotStore: HotStore) => RunCatalog;
   } = {},
 ): Promise<IngestHarness> {
   const redis = await startRedis(
     options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
   );
   const hotStore = HotStore.connect(redis.url);
+  const queues = new Queues({ url: redis.url });
   const ingest = createApp({
     hotStore,
+    catalog: options.catalog?.(hotStore) ?? new RunCatalog(hotStore),
+    jobs: queues,
     authorizer: new Authorizer({
       writeTokens: [WRITE_TOKEN],
       readTokens: [READ_TOKEN],
@@ -66,6 +74,7 @@ export async function startIngest(
     hotStore,
     ingest,
     baseUrl,
+    queues,
     request: (path, init = {}) => {
       const { token = WRITE_TOKEN, json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -81,6 +90,7 @@ export async function startIngest(
     },
     stop: async () => {
       await ingest.close();
+      await queues.close();
       await hotStore.close();
       await redis.stop();
     },

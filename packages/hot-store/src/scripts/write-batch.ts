@@ -44,6 +44,7 @@ end
 
 local n = (#KEYS - 4) / 2
 local ranges = {}
+local total = 0
 for i = 1, n do
   local buf = KEYS[3 + 2 * i]
   local stats = KEYS[4 + 2 * i]
@@ -51,6 +52,7 @@ for i = 1, n do
   local count = tonumber(ARGV[a + 1])
   local last = redis.call('HINCRBY', stats, 'count', count)
   local first = last - count + 1
+  total = total + count
   local chunk = '{"s":' .. string.format('%d', first) .. ',"t":' .. ARGV[a + 2] .. ',"v":' .. ARGV[a + 3] .. '}'
   redis.call('RPUSH', buf, chunk)
 
@@ -69,6 +71,9 @@ for i = 1, n do
   redis.call('ZINCRBY', KEYS[4], #chunk, ARGV[a])
   ranges[i] = string.format('%d', first) .. ',' .. string.format('%d', last)
 end
+
+-- The run's own count: the observer and the merge's quiescence check watch it.
+redis.call('HINCRBY', KEYS[1], 'samples', total)
 
 local rangesText = table.concat(ranges, ';')
 if ackField ~= '' then

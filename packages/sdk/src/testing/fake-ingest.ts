@@ -35,7 +35,7 @@ export class FakeIngest {
 
   addRun(id: string, status: Run['status'] = 'running'): void {
     this.runs.set(id, {
-      run: { id, status, createdAt: new Date(0).toISOString(), meta: {} },
+      run: { id, status, createdAt: new Date(0).toISOString(), samples: 0, meta: {} },
       variables: new Map(),
     });
   }

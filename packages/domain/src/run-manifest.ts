@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { Run } from './run';
+import type { VariableStats } from './http-api';
+import type { WireValue } from './sample-value';
+
+/**
+ * What a completed run leaves in S3 beside its merged objects: the run's
+ * record and every variable's stats and seq range. Once Redis has forgotten
+ * the run, this is the source of truth for it (runs list, variables, history
+ * bounds). Written by the merge job after every merged object, never
+ * changed afterwards.
+ */
+export interface RunManifest {
+  version: 1;
+  run: Run;
+  variables: ManifestVariable[];
+  /** ISO-8601, when the merge wrote it. */
+  writtenAt: string;
+}
+
+export interface ManifestVariable extends VariableStats {
+  /** The merged object holds exactly seqs 1..count. */
+  object: string;
+  /** The merged object's size in bytes. */
+  bytes: number;
+}
+
+const finite = z.number().refine(Number.isFinite);
+// lastV is a wire value (JSON, with {"$num": ...} tags): kept as it was written.
+const wireValue = z.custom<WireValue>(() => true);
+
+export const runManifestSchema = z.object({
+  version: z.literal(1),
+  run: z.object({
+    id: z.string(),
+    status: z.enum(['running', 'completing', 'completed']),
+    createdAt: z.string(),
+    completedAt: z.string().optional(),
+    reason: z.enum(['requested', 'idle']).optional(),
+    samples: z.number().int().min(0),
+    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
+  variables: z.array(
+    z.object({
+      name: z.string(),
+      count: z.number().int().min(0),
+      min: finite.optional(),
+      max: finite.optional(),
+      lastT: z.number().optional(),
+      lastV: wireValue.optional(),
+      object: z.string(),
+      bytes: z.number().int().min(0),
+    }),
+  ),
+  writtenAt: z.string(),
+}) satisfies z.ZodType<RunManifest>;

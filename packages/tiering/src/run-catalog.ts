@@ -1,0 +1,93 @@
+import type { ColdStore } from '@runstream/cold-store';
+import type {
+  ManifestVariable,
+  Run,
+  RunManifest,
+  RunStatus,
+  VariableStats,
+} from '@runstream/domain';
+import type { HotStore } from '@runstream/hot-store';
+
+/**
+ * What the system knows of runs and their variables: Redis first, then the
+ * manifests in S3. A completed run that Redis has lost (FLUSHALL, a new
+ * Redis) is still listed and served from its manifest, the source of truth
+ * once the run is completed. Manifests never change once written, so they
+ * are cached. Without a cold store it is Redis alone (tests of the live path).
+ */
+export class RunCatalog {
+  private readonly manifests = new Map<string, RunManifest>();
+
+  constructor(
+    private readonly hot: HotStore,
+    private readonly cold?: ColdStore,
+    private readonly cacheSize = 1000,
+  ) {}
+
+  async run(id: string): Promise<Run | undefined> {
+    return (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run;
+  }
+
+  /**
+   * Newest first: Redis's runs, then completed runs only S3 still knows
+   * (one listing of the manifests, and a read of each one not cached).
+   */
+  async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
+    const runs = await this.hot.runs.list(options);
+    const cold = this.cold;
+    if (cold === undefined) return runs;
+    if (runs.length >= options.limit || (options.status ?? 'completed') !== 'completed')
+      return runs;
+    const known = new Set(await this.hot.runs.ids());
+    const fromS3: Run[] = [];
+    for await (const id of cold.manifestRuns()) {
+      if (known.has(id)) continue;
+      const manifest = await this.manifest(id);
+      if (manifest !== undefined) fromS3.push(manifest.run);
+    }
+    return [...runs, ...fromS3]
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, options.limit);
+  }
+
+  /** The run's variables, or undefined for a run neither Redis nor S3 knows. */
+  async variables(id: string): Promise<VariableStats[] | undefined> {
+    if ((await this.hot.runs.get(id)) !== undefined) return this.hot.reader.variables(id);
+    const manifest = await this.manifest(id);
+    return manifest?.variables.map(statsOf);
+  }
+
+  /** One variable's stats, or undefined when the run (or the variable) is unknown. */
+  async variable(run: string, name: string): Promise<VariableStats | undefined> {
+    const stats = await this.hot.reader.stats(run, name);
+    if (stats !== undefined || (await this.hot.runs.get(run)) !== undefined) return stats;
+    const manifest = await this.manifest(run);
+    const found = manifest?.variables.find((v) => v.name === name);
+    return found === undefined ? undefined : statsOf(found);
+  }
+
+  /** The variable's last seq: every seq up to it exists in some tier. */
+  async count(run: string, variable: string): Promise<number> {
+    const count = await this.hot.reader.count(run, variable);
+    if (count > 0 || (await this.hot.runs.get(run)) !== undefined) return count;
+    const manifest = await this.manifest(run);
+    return manifest?.variables.find((v) => v.name === variable)?.count ?? 0;
+  }
+
+  /** A completed run's manifest (cached), or undefined. */
+  async manifest(id: string): Promise<RunManifest | undefined> {
+    const cached = this.manifests.get(id);
+    if (cached !== undefined || this.cold === undefined) return cached;
+    const manifest = await this.cold.getManifest(id);
+    if (manifest !== undefined) {
+      if (this.manifests.size >= this.cacheSize) this.manifests.clear();
+      this.manifests.set(id, manifest);
+    }
+    return manifest;
+  }
+}
+
+function statsOf(variable: ManifestVariable): VariableStats {
+  const { object: _object, bytes: _bytes, ...stats } = variable;
+  return stats;
+}
