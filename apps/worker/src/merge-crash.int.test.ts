@@ -1,0 +1,122 @@
+import { Queues } from '@runstream/queues';
+import { Flusher } from '@runstream/tiering';
+import {
+  FLUSH_EVERYTHING,
+  historyProblem,
+  startBackends,
+  startWorker,
+  waitFor,
+  writeSamples,
+  type Backends,
+  type TestWorker,
+} from './testing/worker-harness';
+import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
+
+// A merge killed (SIGKILL, no clean-up) in a real process — halfway through
+// streaming a merged object, or right after one is uploaded and before the
+// segments it covers are deleted — is finished by the next worker: each
+// variable ends as one merged object holding exactly 1..N, no segment left,
+// a manifest that agrees, the run completed.
+
+let b: Backends;
+let queues: Queues;
+let child: WorkerProcess | undefined;
+let recovery: TestWorker | undefined;
+
+beforeAll(async () => {
+  await buildWorker();
+  b = await startBackends();
+  queues = new Queues({ url: b.redis.url });
+});
+afterEach(async () => {
+  await child?.kill();
+  child = undefined;
+  await recovery?.app.close();
+  recovery = undefined;
+});
+afterAll(async () => {
+  await queues?.close();
+  await b?.stop();
+});
+
+const variables = ['a', 'b', 'c d'];
+const fastTakeover = { JOB_LOCK_MS: '1500', JOB_STALLED_CHECK_MS: '300' };
+const quick = { MERGE_QUIESCENCE_MS: '100', MERGE_VARIABLE_CONCURRENCY: '1' };
+
+describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
+  'a worker process killed at %s',
+  (point) => {
+    it('leaves the old state intact; the next worker completes the run exactly', async () => {
+      const run = `crash-${point}`;
+      await b.hot.runs.create({ id: run });
+      const flusher = new Flusher(b.hot, b.cold);
+      for (let f = 0; f < 4; f++) {
+        await writeSamples(b.hot, run, variables, 5, 100, f * 500);
+        await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true });
+      }
+      await writeSamples(b.hot, run, variables, 2, 100, 2000); // 1..2200, the last 200 in Redis
+      const n = 2200;
+
+      child = spawnWorker({
+        ...b.env,
+        ...FLUSH_EVERYTHING,
+        ...fastTakeover,
+        ...quick,
+        WORKER_QUEUES: 'merge',
+        RUNSTREAM_TEST_CRASH_AT: point,
+        LOG_LEVEL: 'warn',
+      });
+      await queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() });
+      expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(child.output()).toContain(`SIGKILL at ${point}`);
+
+      // Killed mid-way: the run is completing (no more samples), nothing is lost.
+      expect((await b.hot.runs.get(run))?.status).toBe('completing');
+      expect(await b.cold.getManifest(run)).toBeUndefined();
+      const merged = await Promise.all(variables.map((v) => b.cold.mergedInfo(run, v)));
+      if (point === 'merge-mid-upload') {
+        expect(merged.every((m) => m === undefined)).toBe(true); // no half object visible
+      } else {
+        // One variable merged, its segments not yet deleted.
+        expect(merged.filter((m) => m !== undefined)).toHaveLength(1);
+        const done = variables[merged.findIndex((m) => m !== undefined)]!;
+        expect((await b.cold.listSegments(run, done)).length).toBeGreaterThan(0);
+      }
+      for (const v of variables) expect(await historyProblem(b, run, v, n)).toBeUndefined();
+
+      recovery = await startWorker(b.env, { ...FLUSH_EVERYTHING, ...fastTakeover, ...quick });
+      await waitFor(
+        'the run to be completed',
+        async () => ((await b.hot.runs.get(run))?.status === 'completed' ? true : undefined),
+        30_000,
+      );
+
+      const manifest = await b.cold.getManifest(run);
+      expect(manifest?.run).toMatchObject({
+        status: 'completed',
+        reason: 'requested',
+        samples: 3 * n,
+      });
+      for (const v of variables) {
+        expect(await b.cold.listSegments(run, v)).toEqual([]);
+        const info = await b.cold.mergedInfo(run, v);
+        expect(info?.lastSeq).toBe(n);
+        expect(manifest?.variables.find((m) => m.name === v)).toMatchObject({
+          count: n,
+          object: info?.key,
+          bytes: info?.size,
+        });
+        // The merged object alone holds exactly 1..N with the right values.
+        let next = 1;
+        for await (const chunk of b.cold.readObject(info!.key)) {
+          expect(chunk.first).toBe(next);
+          next += chunk.t.length;
+        }
+        expect(next).toBe(n + 1);
+        expect(await historyProblem(b, run, v, n)).toBeUndefined();
+      }
+      const mergeDone = recovery.lines.filter((l) => l.msg === 'merge done');
+      expect(mergeDone.length).toBeGreaterThanOrEqual(1);
+    });
+  },
+);

@@ -1,0 +1,132 @@
+import { observerJobId, Queues } from '@runstream/queues';
+import {
+  FLUSH_EVERYTHING,
+  historyProblem,
+  startBackends,
+  startWorker,
+  waitFor,
+  writeSamples,
+  type Backends,
+  type TestWorker,
+} from './testing/worker-harness';
+
+// The idle-run observer against a real worker: it completes (and merges) a
+// run whose producer stopped, and leaves alone one that writes slowly but
+// more often than its observation window.
+
+let b: Backends;
+let queues: Queues;
+let worker: TestWorker | undefined;
+
+beforeAll(async () => {
+  b = await startBackends();
+  queues = new Queues({ url: b.redis.url });
+});
+afterEach(async () => {
+  await worker?.app.close();
+  worker = undefined;
+});
+afterAll(async () => {
+  await queues?.close();
+  await b?.stop();
+});
+
+/** What ingest does at run creation. */
+async function createObservedRun(run: string): Promise<void> {
+  await b.hot.runs.create({ id: run });
+  await queues.add('observe', { run, lastCount: -1, unchanged: 0 });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe.each([
+  // window = the sum of the delays of 3 unchanged looks
+  { strategy: 'constant', interval: 250, window: 750 },
+  { strategy: 'exponential', interval: 400, window: 400 + 200 + 100 },
+])('the observer ($strategy delays, window $window ms)', ({ strategy, interval, window }) => {
+  const settings = {
+    ...FLUSH_EVERYTHING,
+    OBSERVER_INTERVAL_MS: String(interval),
+    OBSERVER_REPEATS: '3',
+    OBSERVER_DELAY_STRATEGY: strategy,
+    MERGE_QUIESCENCE_MS: '50',
+  };
+
+  it('completes a run whose producer stopped, as idle, and merges it', async () => {
+    const run = `idle-${strategy}`;
+    worker = await startWorker(b.env, settings);
+    await createObservedRun(run);
+    await queues.add('observe', { run, lastCount: -1, unchanged: 0 }); // twice: still one observer
+    await writeSamples(b.hot, run, ['x', 'y'], 3, 100);
+    const stoppedAt = Date.now();
+
+    await waitFor(
+      'the run to be completed',
+      async () => ((await b.hot.runs.get(run))?.status === 'completed' ? true : undefined),
+      15_000,
+    );
+    // Not before a whole window of silence.
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(window);
+    expect(await b.hot.runs.get(run)).toMatchObject({ status: 'completed', reason: 'idle' });
+    const manifest = await b.cold.getManifest(run);
+    expect(manifest?.run.reason).toBe('idle');
+    for (const v of ['x', 'y']) {
+      expect((await b.cold.mergedInfo(run, v))?.lastSeq).toBe(300);
+      expect(await historyProblem(b, run, v, 300)).toBeUndefined();
+    }
+    // No observer is left behind for the completed run.
+    await waitFor('the observer to end', async () =>
+      (await queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
+    );
+    const idleLooks = worker.lines.filter((l) => l.msg === 'run idle: completing it');
+    expect(idleLooks).toHaveLength(1);
+  });
+
+  it('does not complete a run that writes once per interval just under its window', async () => {
+    const run = `slow-${strategy}`;
+    worker = await startWorker(b.env, settings);
+    await createObservedRun(run);
+    let written = 0;
+    const until = Date.now() + 4 * window;
+    while (Date.now() < until) {
+      await writeSamples(b.hot, run, ['x'], 1, 10, written);
+      written += 10;
+      await sleep(window - 150);
+      expect((await b.hot.runs.get(run))?.status).toBe('running');
+    }
+    // The observer is still there, delayed until its next look.
+    expect(await queues.queue('observe').getJobState(observerJobId(run))).toBe('delayed');
+    expect(await b.hot.runs.get(run)).toMatchObject({ status: 'running', samples: written });
+
+    // Once it stops, it is completed after a window of silence.
+    await waitFor(
+      'the run to be completed',
+      async () => ((await b.hot.runs.get(run))?.status === 'completed' ? true : undefined),
+      15_000,
+    );
+    expect(await historyProblem(b, run, 'x', written)).toBeUndefined();
+  });
+});
+
+describe('the observer of a run completed on request', () => {
+  it('ends at its next look, and asks again for a merge a completing run lost', async () => {
+    const run = 'requested-then-observed';
+    worker = await startWorker(b.env, {
+      ...FLUSH_EVERYTHING,
+      OBSERVER_INTERVAL_MS: '200',
+      MERGE_QUIESCENCE_MS: '50',
+      // Only the observer runs: the merge queue has no worker yet.
+      WORKER_QUEUES: 'observe',
+    });
+    await createObservedRun(run);
+    await writeSamples(b.hot, run, ['x'], 2, 10);
+    // Completing without a merge job: as if ingest's add had failed.
+    await b.hot.runs.beginCompletion(run, 'requested');
+    await waitFor('a merge job', async () =>
+      (await queues.queue('merge').getJobCounts('waiting')).waiting === 1 ? true : undefined,
+    );
+    await waitFor('the observer to end', async () =>
+      (await queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
+    );
+  });
+});
