@@ -98,7 +98,10 @@ describe('Producer failure, completion and close', () => {
     h.ingest.completeRoute = true;
     const producer = h.producer('r1', { minIntervalMs: 20 });
     for (let k = 0; k < 30; k++) producer.log('x', k, k);
-    await expect(producer.complete()).resolves.toEqual({ completed: true });
+    await expect(producer.complete()).resolves.toMatchObject({
+      completed: true,
+      run: { id: 'r1', status: 'completing' },
+    });
     const requests = h.server.requests;
     expect(requests.at(-1)?.path).toBe('/v1/runs/r1/complete');
     expect(h.ingest.variable('r1', 'x')?.t).toHaveLength(30);
@@ -107,7 +110,10 @@ describe('Producer failure, completion and close', () => {
     const [last, previous] = [requests.at(-1), requests.at(-2)];
     expect((last?.at ?? 0) - (previous?.at ?? 0)).toBeGreaterThanOrEqual(20);
     expect(() => producer.log('x', 31, 1)).toThrow(ProducerClosedError);
-    await expect(producer.complete()).resolves.toEqual({ completed: true }); // same promise
+    await expect(producer.complete()).resolves.toMatchObject({
+      completed: true,
+      run: { id: 'r1', status: 'completing' },
+    }); // same promise
   });
 
   it('complete() treats a missing complete route (404 not_found) as unsupported and closes', async () => {
@@ -140,7 +146,10 @@ describe('Producer failure, completion and close', () => {
     });
     const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     producer.log('x', 0, 1);
-    await expect(producer.complete()).resolves.toEqual({ completed: true });
+    await expect(producer.complete()).resolves.toMatchObject({
+      completed: true,
+      run: { id: 'r1', status: 'completing' },
+    });
     expect(h.server.requests.filter((r) => r.path.endsWith('/complete'))).toHaveLength(2);
   });
 

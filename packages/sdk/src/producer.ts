@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { RUN_ID_PATTERN, type SampleValue, type SamplesAck } from '@runstream/domain';
+import { RUN_ID_PATTERN, type Run, type SampleValue, type SamplesAck } from '@runstream/domain';
 import {
   BufferFullError,
   ProducerClosedError,
@@ -288,30 +288,30 @@ export class Producer {
       await flushed;
       await this.loop;
       if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
-      return { completed: await this.postComplete() };
+      const run = await this.postComplete();
+      return run === undefined ? { completed: false } : { completed: true, run };
     } finally {
       this.discardUnsent();
     }
   }
 
-  /** POST /complete, paced and retried like a batch. False: the route does not exist yet. */
-  private async postComplete(): Promise<boolean> {
+  /** POST /complete, paced and retried like a batch. Undefined: the route does not exist yet. */
+  private async postComplete(): Promise<Run | undefined> {
     this.attempt = 0;
     for (;;) {
       await this.sleepUntil(this.nextAttemptAt);
       if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
       try {
-        await this.client.completeRun(this.run, {
+        return await this.client.completeRun(this.run, {
           timeoutMs: this.options.requestTimeoutMs,
           signal: this.abort.signal,
         });
-        return true;
       } catch (err) {
         if (this.abort.signal.aborted) throw new ProducerClosedError(this.run);
         this.paceFromNow();
         // `not_found` is the router's "no such route"; a missing run is `run_not_found`.
         if (err instanceof RunstreamHttpError && err.status === 404 && err.code === 'not_found')
-          return false;
+          return undefined;
         if (verdictOf(err) !== 'retry') throw err;
         this.scheduleRetry(err as Error);
       }
@@ -508,6 +508,11 @@ export class Producer {
 export interface CompleteResult {
   /** False when the server has no complete route yet: the run will end as idle. */
   completed: boolean;
+  /**
+   * The run as the server answered: `completing` while its merge is to come
+   * or running, `completed` after. Absent when `completed` is false.
+   */
+  run?: Run;
 }
 
 function verdictOf(error: unknown): StatusVerdict {

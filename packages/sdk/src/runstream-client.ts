@@ -190,13 +190,18 @@ export class RunstreamClient {
     return answer.body;
   }
 
-  /** Asks the server to complete a run (no more samples; history is merged). */
-  async completeRun(run: string, options: RequestControl = {}): Promise<void> {
-    await this.transport.request<unknown>('POST', `${runPath(run)}/complete`, {
+  /**
+   * Asks the server to complete a run: no more samples; its history is merged
+   * into one object per variable. Idempotent. The run comes back `completing`
+   * (merge to come) or `completed`.
+   */
+  async completeRun(run: string, options: RequestControl = {}): Promise<Run> {
+    const answer = await this.transport.request<{ run: Run }>('POST', `${runPath(run)}/complete`, {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       context: `run '${run}'`,
     });
+    return answer.body.run;
   }
 
   /** A Producer that batches `log()` calls into this run. See `ProducerOptions`. */
