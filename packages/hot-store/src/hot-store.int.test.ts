@@ -80,6 +80,36 @@ describe('HotStore', () => {
     expect(await store.redis.exists(store.keys.buffer('nope', 'x'))).toBe(0);
   });
 
+  it('completes a run in two steps, idempotently, and forgets it only when completed and empty', async () => {
+    const run = 'lifecycle';
+    await store.runs.create({ id: run });
+    await store.writer.write(run, parseIngestBatch({ variables: { x: { t: [1, 2], v: [1, 2] } } }));
+    expect(await store.runs.sampleCount(run)).toBe(2);
+    expect(await store.runs.forget(run)).toBe(false); // running
+
+    expect(await store.runs.beginCompletion(run, 'idle')).toBe('completing');
+    expect(await store.runs.beginCompletion(run, 'requested')).toBe('completing');
+    expect(await store.runs.get(run)).toMatchObject({ status: 'completing', reason: 'idle' });
+    await expect(
+      store.writer.write(run, parseIngestBatch({ variables: { x: { t: [3], v: [3] } } })),
+    ).rejects.toThrow(RunNotRunningError);
+
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect(await store.runs.endCompletion(run, at)).toBe('completed');
+    expect(await store.runs.endCompletion(run, new Date())).toBe('completed');
+    expect(await store.runs.get(run)).toMatchObject({ completedAt: at.toISOString(), samples: 2 });
+    expect(await store.runs.forget(run)).toBe(false); // its buffer still holds samples
+
+    await store.redis.del(store.keys.buffer(run, 'x'));
+    expect(await store.runs.forget(run)).toBe(true);
+    expect(await store.redis.keys(`rs:{${run}}*`)).toEqual([]);
+    expect(await store.runs.ids()).not.toContain(run);
+    // Nothing is created for a run Redis does not know.
+    expect(await store.runs.beginCompletion(run, 'requested')).toBeUndefined();
+    expect(await store.runs.endCompletion(run)).toBeUndefined();
+    expect(await store.redis.exists(store.keys.run(run))).toBe(0);
+  });
+
   it('keeps 8 concurrent writers dense: every variable is exactly 1..N', async () => {
     await store.runs.create({ id: 'r-conc' });
     const variables = ['a', 'b', 'c'];

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CREATE_RUN_LUA } from './scripts/create-run';
-import { BEGIN_COMPLETION_LUA, END_COMPLETION_LUA } from './scripts/run-status';
+import { BEGIN_COMPLETION_LUA, END_COMPLETION_LUA, FORGET_RUN_LUA } from './scripts/run-status';
 import { BEGIN_TRANSFER_LUA, END_TRANSFER_LUA } from './scripts/transfer';
 import { WRITE_BATCH_LUA } from './scripts/write-batch';
 
@@ -10,6 +10,7 @@ export interface RunstreamCommands {
   rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
   rsBeginCompletion(runKey: string, reason: string): Promise<string | null>;
   rsEndCompletion(runKey: string, completedAt: string): Promise<string | null>;
+  rsForgetRun(numKeys: number, keys: string[]): Promise<number | null>;
   rsBeginTransfer(
     buffer: string,
     transfer: string,
@@ -33,6 +34,7 @@ export function withRunstreamCommands(redis: Redis): RunstreamRedis {
   redis.defineCommand('rsCreateRun', { lua: CREATE_RUN_LUA, numberOfKeys: 1 });
   redis.defineCommand('rsBeginCompletion', { lua: BEGIN_COMPLETION_LUA, numberOfKeys: 1 });
   redis.defineCommand('rsEndCompletion', { lua: END_COMPLETION_LUA, numberOfKeys: 1 });
+  redis.defineCommand('rsForgetRun', { lua: FORGET_RUN_LUA });
   redis.defineCommand('rsBeginTransfer', { lua: BEGIN_TRANSFER_LUA, numberOfKeys: 5 });
   redis.defineCommand('rsEndTransfer', { lua: END_TRANSFER_LUA, numberOfKeys: 3 });
   return redis as RunstreamRedis;

@@ -48,6 +48,33 @@ export class RunStore {
     return status === null ? undefined : (status as RunStatus);
   }
 
+  /**
+   * Deletes every key of a completed run whose samples have all left Redis,
+   * and drops it from the runs index. True when it was forgotten (or was
+   * already), false when it is not completed yet or still holds samples.
+   */
+  async forget(id: string): Promise<boolean> {
+    const names = await this.redis.smembers(this.keys.variables(id));
+    const keys = [
+      this.keys.run(id),
+      this.keys.pending(id),
+      this.keys.dirty(id),
+      this.keys.variables(id),
+      this.keys.acks(id),
+      ...names.flatMap((n) => [
+        this.keys.buffer(id, n),
+        this.keys.stats(id, n),
+        this.keys.transfers(id, n),
+      ]),
+    ];
+    const forgotten = await this.redis.rsForgetRun(keys.length, keys);
+    if (forgotten === 0) return false;
+    // The index lives in another slot: removed after the record (a run listed
+    // without its record is skipped by list()).
+    await this.redis.zrem(this.keys.runsIndex(), id);
+    return true;
+  }
+
   /** Samples written to the run so far (0 for a run Redis does not know). */
   async sampleCount(id: string): Promise<number> {
     return Number((await this.redis.hget(this.keys.run(id), 'samples')) ?? 0);

@@ -1,5 +1,5 @@
 import { ColdStore } from '@runstream/cold-store';
-import { parseIngestBatch, RunNotRunningError } from '@runstream/domain';
+import { parseIngestBatch, RunNotFoundError } from '@runstream/domain';
 import { HotStore } from '@runstream/hot-store';
 import {
   seqCoverageProblem,
@@ -115,10 +115,13 @@ describe('Merger', () => {
       expect(await hot.reader.headSeq(run, name)).toBeUndefined();
       expect(await historyProblem(history, run, name, 680)).toBeUndefined();
     }
-    expect((await hot.runs.get(run))?.status).toBe('completed');
+    // Completed, Redis forgets the run: not a key of it is left; S3 is its record now.
+    expect(await hot.redis.keys(`rs:{${run}}*`)).toEqual([]);
+    expect(await hot.runs.ids()).not.toContain(run);
+    expect(await new RunCatalog(hot, cold).run(run)).toMatchObject({ status: 'completed' });
     await expect(
       hot.writer.write(run, parseIngestBatch({ variables: { v0: { t: [1], v: [1] } } })),
-    ).rejects.toThrow(RunNotRunningError);
+    ).rejects.toThrow(RunNotFoundError);
 
     // Twice: the same end state, nothing written again.
     expect(await merger.merge(run, options)).toMatchObject({ outcome: 'already-completed' });

@@ -47,7 +47,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Completes a run: waits until its count is quiet, flushes what Redis still
  * holds of it, folds each variable's segments (and an older merged object)
  * into one merged object, deletes the segments that object covers, writes
- * the run's manifest, and only then marks the run completed.
+ * the run's manifest, and only then marks the run completed — and forgets
+ * it in Redis: the manifest is its record from then on.
  *
  * Every step is idempotent and ordered so that a crash anywhere, or two
  * merges at once, leave the same end state: the merged object replaces the
@@ -76,9 +77,12 @@ export class Merger {
     // one already completing or completed stays as it is.
     const status = await this.hot.runs.beginCompletion(run, options.reason);
     if (status === undefined || status === 'completed') {
-      // Redis may have forgotten a completed run: its manifest is then the record.
+      // A completed run is forgotten by Redis: its manifest is then the record.
       const manifest = await this.cold.getManifest(run);
-      if (manifest !== undefined) return { ...report, outcome: 'already-completed' };
+      if (manifest !== undefined) {
+        if (status === 'completed') await this.hot.runs.forget(run); // a merge cut off before it
+        return { ...report, outcome: 'already-completed' };
+      }
       if (status === undefined) return { ...report, outcome: 'unknown-run' };
     }
 
@@ -107,6 +111,9 @@ export class Merger {
     };
     await this.cold.putManifest(manifest);
     await this.hot.runs.endCompletion(run, now);
+    // From here S3 is the run's record: Redis keeps only runs that can change.
+    if (!(await this.hot.runs.forget(run)))
+      throw new Error(`run '${run}' completed but still holds samples in Redis`);
     return report;
   }
 
