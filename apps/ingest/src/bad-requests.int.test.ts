@@ -359,6 +359,48 @@ const cases: Case[] = [
     code: 'unauthorized',
   },
   { name: 'unknown route', method: 'GET', path: '/v1/nothing', status: 404, code: 'not_found' },
+  {
+    name: 'complete with a read token',
+    path: '/v1/runs/open/complete',
+    token: READ_TOKEN,
+    status: 403,
+    code: 'forbidden',
+  },
+  {
+    name: 'complete without token',
+    path: '/v1/runs/open/complete',
+    token: null,
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'complete an unknown run',
+    path: '/v1/runs/nope/complete',
+    status: 404,
+    code: 'run_not_found',
+    says: /nope/,
+  },
+  {
+    name: 'complete a bad run id',
+    path: '/v1/runs/bad%20id/complete',
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'complete with an unknown option',
+    path: '/v1/runs/open/complete',
+    ...samples({ force: true }),
+    status: 400,
+    code: 'invalid_request',
+    says: /force/,
+  },
+  {
+    name: 'complete with malformed JSON',
+    path: '/v1/runs/open/complete',
+    body: '{"force":',
+    status: 400,
+    code: 'malformed_json',
+  },
 ];
 
 describe('bad requests get a 4xx JSON error and change nothing', () => {

@@ -21,7 +21,7 @@ export class RunCatalog {
   constructor(
     private readonly hot: HotStore,
     private readonly cold?: ColdStore,
-    private readonly cacheSize = 1000,
+    private readonly cacheSize = 10_000,
   ) {}
 
   async run(id: string): Promise<Run | undefined> {

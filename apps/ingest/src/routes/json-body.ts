@@ -37,6 +37,11 @@ export function jsonBody(
   const parse: RequestHandler = (req, _res, next) => {
     const text: unknown = req.body;
     if (typeof text !== 'string') return next();
+    // A JSON content type with nothing behind it (curl -X POST -H 'content-type: …').
+    if (options.allowEmpty && text.trim() === '') {
+      req.body = {};
+      return next();
+    }
     if (!STARTS_LIKE_OBJECT_OR_ARRAY.test(text))
       return next(new MalformedJsonError('request body must be a JSON object'));
     try {
