@@ -2,9 +2,10 @@
 // `npm run local`: the whole system on this machine, for a new user.
 // Starts a real redis-server (installing it with apt-get on Debian/Ubuntu as
 // root when it is missing), a local S3-protocol server (s3rver, from npm), the
-// ingest app, the worker (flushes Redis to S3) and the demo model, prefixes their
-// logs, and stops everything on Ctrl-C. Auth stays on: a write and a read
-// token are made once and kept in .local/tokens.json (git-ignored).
+// ingest app, the worker (flushes Redis to S3), the queue dashboard and the demo
+// model, prefixes their logs, and stops everything on Ctrl-C. Auth stays on: a
+// write and a read token are made once and kept in .local/tokens.json, the
+// dashboard's user and password in .local/dashboard.json (both git-ignored).
 import { execSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = join(root, '.local');
 const ingestPort = Number(process.env.PORT ?? 8080);
+const dashboardPort = Number(process.env.DASHBOARD_PORT ?? 8082);
 const children = [];
 
 function has(cmd) {
@@ -59,6 +61,18 @@ function localTokens() {
   return tokens;
 }
 
+/** The dashboard's HTTP Basic user and password, made once like the tokens. */
+function localDashboardCredentials() {
+  const file = join(stateDir, 'dashboard.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const credentials = {
+    user: 'runstream',
+    password: `local-${randomBytes(18).toString('base64url')}`,
+  };
+  writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+  return credentials;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -76,7 +90,7 @@ function start(name, command, args, env = {}) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = `[${name}]`.padEnd(9);
+  const prefix = `[${name}]`.padEnd(11);
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream.on('data', (d) => {
@@ -136,7 +150,7 @@ process.on('SIGTERM', () => void stop(0));
 
 async function main() {
   ensureRedis();
-  for (const app of ['ingest', 'worker', 'demo']) {
+  for (const app of ['ingest', 'worker', 'dashboard', 'demo']) {
     if (!existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
       console.error(
         `[local] apps/${app} is not built: run \`npm run local\` (it builds first) or \`npm run build\``,
@@ -146,6 +160,7 @@ async function main() {
   }
   mkdirSync(join(stateDir, 'redis'), { recursive: true });
   const tokens = localTokens();
+  const dashboardCredentials = localDashboardCredentials();
   const redisPort = Number(process.env.REDIS_PORT ?? (await freePort()));
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   // AOF with fsync every second: the durability floor DESIGN names. noeviction: never drop data.
@@ -208,6 +223,14 @@ async function main() {
     REDIS_URL: redisUrl,
     ...s3,
   });
+  const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
+  start('dashboard', process.execPath, ['apps/dashboard/dist/main.js'], {
+    PORT: String(dashboardPort),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    DASHBOARD_USER: dashboardCredentials.user,
+    DASHBOARD_PASSWORD: dashboardCredentials.password,
+  });
   start('ingest', process.execPath, ['apps/ingest/dist/main.js'], {
     PORT: String(ingestPort),
     HOST: '127.0.0.1',
@@ -217,6 +240,7 @@ async function main() {
     RUNSTREAM_READ_TOKENS: tokens.read,
   });
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 'ingest');
+  await waitFor(async () => (await fetch(`${dashboardUrl}/readyz`)).ok, 'dashboard');
 
   const runId = process.env.DEMO_RUN_ID ?? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   start('demo', process.execPath, ['apps/demo/dist/main.js'], {
@@ -235,6 +259,7 @@ async function main() {
       `[local]   Demo run: ${runId}`,
       `[local]   Watch:    RUNSTREAM_TOKEN=${tokens.read} npm run watch -- ${runId} lorenz.x`,
       `[local]   History:  curl -H 'authorization: Bearer ${tokens.read}' '${baseUrl}/v1/runs/${runId}/variables/lorenz.x/samples?limit=5'`,
+      `[local]   Queues:   ${dashboardUrl}/  (user ${dashboardCredentials.user}, password ${dashboardCredentials.password}; kept in .local/dashboard.json)`,
       `[local]   Redis:    ${redisUrl}   S3: ${s3.S3_ENDPOINT} (bucket runstream, data in .local/s3)`,
       '[local] Ctrl-C stops everything.',
       '',

@@ -29,7 +29,7 @@ interface BatchTemplate {
 }
 
 /** Small, seedable PRNG (mulberry32): the same bodies every run, no dependency. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

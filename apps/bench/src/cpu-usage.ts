@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /**
  * Linux reports process CPU time in clock ticks; USER_HZ is 100 on every
@@ -52,4 +52,34 @@ export class CpuMeter {
     }
     return out;
   }
+}
+
+/** The parent pid in a /proc/<pid>/stat line (the name in parentheses may hold spaces). */
+export function parentPidOf(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
+/** A child of `parent` whose command line matches, from /proc; undefined without /proc. */
+export function findChildPid(
+  parent: number,
+  matches: (args: string[]) => boolean,
+): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    try {
+      if (parentPidOf(readFileSync(`/proc/${entry}/stat`, 'utf8')) !== parent) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (matches(args)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }

@@ -3,22 +3,27 @@
  * server that also stores each body in Redis, and live latency from POST to a
  * subscriber, each next to those baselines measured in the same run on the same
  * machine. Servers run in child processes; the load generator and the
- * subscriber run here.
+ * subscriber run here. Then the tiers: flush throughput (Redis → S3 segments)
+ * against raw PutObject of the same objects, and a 5 M-sample history read
+ * across Redis and the segments against raw GetObject of them, both in this
+ * process against a real redis-server and s3rver. BENCH_PHASES picks phases.
  */
-import { freePort, startRedis } from '@runstream/testkit';
+import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_BATCH, BodyPool } from './bodies';
 import type { ChildServer } from './child-server';
-import { loadBenchConfig } from './config';
+import { loadBenchConfig, type BenchConfig } from './config';
 import {
   formatCpuProfileSummary,
   summarizeCpuProfile,
   type CpuProfile,
 } from './cpu-profile-summary';
 import { CpuMeter } from './cpu-usage';
+import { measureFlush, type Profiler } from './flush-phase';
+import { profileInProcess } from './in-process-profile';
 import { measureLatency } from './latency-phase';
 import { LatencyProbe } from './latency-probe';
 import { LoadGenerator } from './load-generator';
@@ -32,7 +37,9 @@ import {
 } from './report';
 import { startBareServer } from './servers/bare-server';
 import { startIngestServer } from './servers/ingest-server';
+import { buildSnapshotHistory, measureSnapshot } from './snapshot-phase';
 import { measureThroughput } from './throughput-phase';
+import { TieringStores } from './tiering-stores';
 
 const WRITE_TOKEN = 'bench-write-token-0123456789';
 const READ_TOKEN = 'bench-read-token-0123456789';
@@ -66,7 +73,8 @@ async function main(teardown: Teardown): Promise<void> {
   const log = (line: string): void => console.log(line);
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const plan = {
+  const phases = config.BENCH_PHASES;
+  const plan: IngestPlan = {
     rounds: config.BENCH_ROUNDS,
     seconds: config.BENCH_SECONDS,
     warmupSeconds: config.BENCH_WARMUP_SECONDS,
@@ -77,13 +85,129 @@ async function main(teardown: Teardown): Promise<void> {
   // Up front (mkdir -p), so an unwritable results folder fails now rather than after the run.
   for (const dir of [config.BENCH_RESULTS_DIR, profileDir])
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  /** Printed after the table: CPU profile summaries (BENCH_PROFILE). */
+  const afterReport: string[] = [];
+  const profile: Profiler | undefined =
+    profileDir === undefined
+      ? undefined
+      : async (name, fn) => {
+          const { result, file, summary } = await profileInProcess(profileDir, name, fn);
+          afterReport.push(
+            `\nbench process CPU profile (one unmeasured ${name} pass): ${file}`,
+            formatCpuProfileSummary(summary),
+          );
+          return result;
+        };
 
-  log('starting redis-server, ingest and the two bare servers…');
+  const ingestPhases =
+    phases.includes('throughput') || phases.includes('latency')
+      ? await runIngestPhases(config, plan, profileDir, teardown, log)
+      : undefined;
+  if (ingestPhases?.profileSummary !== undefined) afterReport.unshift(ingestPhases.profileSummary);
+
+  let flush: BenchResults['flush'];
+  if (phases.includes('flush')) {
+    const p = {
+      rounds: config.BENCH_ROUNDS,
+      variables: config.BENCH_FLUSH_VARIABLES,
+      samplesPerVariable: config.BENCH_FLUSH_SAMPLES,
+      batchSamples: config.BENCH_TIERING_BATCH,
+    };
+    log(
+      `\nflush: starting redis-server and s3rver; ${p.variables} variables × ${p.samplesPerVariable} samples a round, ` +
+        `1 warm-up + ${p.rounds} rounds`,
+    );
+    const stores = await TieringStores.start();
+    teardown.add('flush phase stores', () => stores.stop());
+    flush = await measureFlush(stores, p, log, profile);
+    await stores.stop();
+  }
+
+  let snapshot: BenchResults['snapshot'];
+  if (phases.includes('snapshot')) {
+    const p = {
+      rounds: config.BENCH_ROUNDS,
+      samples: config.BENCH_SNAPSHOT_SAMPLES,
+      segments: config.BENCH_SNAPSHOT_SEGMENTS,
+      batchSamples: config.BENCH_TIERING_BATCH,
+    };
+    log(
+      `\nsnapshot: starting redis-server and s3rver; building ${p.samples} samples over ${p.segments} segments + Redis`,
+    );
+    const stores = await TieringStores.start();
+    teardown.add('snapshot phase stores', () => stores.stop());
+    const layout = await buildSnapshotHistory(stores, p, log);
+    log(
+      `  built in ${layout.buildSeconds.toFixed(1)} s (writes ${layout.writeSeconds.toFixed(1)} s, ` +
+        `flushes ${layout.flushSeconds.toFixed(1)} s); reading it: 1 warm-up + ${p.rounds} rounds`,
+    );
+    snapshot = await measureSnapshot(stores, p, layout, log, profile);
+    await stores.stop();
+  }
+
+  const results: BenchResults = {
+    startedAt,
+    durationSeconds: (performance.now() - started) / 1000,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+    },
+    phases,
+    settings: {
+      ...plan,
+      batch: BENCH_BATCH,
+      bodyBytes: Buffer.byteLength(new BodyPool(BENCH_BATCH, { size: 1 }).next()),
+    },
+    ...(ingestPhases?.throughput !== undefined ? { throughput: ingestPhases.throughput } : {}),
+    ...(ingestPhases?.latency !== undefined ? { latency: ingestPhases.latency } : {}),
+    ...(flush !== undefined ? { flush } : {}),
+    ...(snapshot !== undefined ? { snapshot } : {}),
+  };
+  const path = join(config.BENCH_RESULTS_DIR, 'latest.json');
+  writeResults(path, results);
+  log(formatReport(results));
+  log(`figures written to ${path}`);
+  for (const line of afterReport) log(line);
+}
+
+interface IngestPlan {
+  rounds: number;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+}
+
+/**
+ * Throughput (and latency, when asked) against ingest and the two bare
+ * servers. With a profile folder, stops ingest at the end to get its CPU
+ * profile and returns its summary.
+ */
+async function runIngestPhases(
+  config: BenchConfig,
+  plan: IngestPlan,
+  profileDir: string | undefined,
+  outer: Teardown,
+  log: (line: string) => void,
+): Promise<{
+  throughput: BenchResults['throughput'];
+  latency: BenchResults['latency'];
+  profileSummary?: string;
+}> {
+  // Its own teardown, run when these phases end, so the servers are gone during
+  // the tier phases; the outer one runs it if a phase fails.
+  const teardown = new Teardown();
+  outer.add('ingest phases', () => teardown.run());
+  log('starting redis-server, s3rver, ingest and the two bare servers…');
   const redis = await startRedis();
   teardown.add('redis-server', () => redis.stop());
+  // Ingest needs a cold store to start (history reads, readiness); nothing here flushes to it.
+  const s3 = await startS3Server({ bucket: 'rs-bench-ingest' });
+  teardown.add('s3rver', () => s3.dispose());
   const ingest = await startIngestServer({
     port: await freePort(),
     redisUrl: redis.url,
+    s3,
     writeToken: WRITE_TOKEN,
     readToken: READ_TOKEN,
     maxBodyBytes: MAX_BODY_BYTES,
@@ -117,7 +241,6 @@ async function main(teardown: Teardown): Promise<void> {
 
   // One pool for the whole run: batch numbers never repeat, so ingest never dedups.
   const bodies = new BodyPool(BENCH_BATCH);
-  const bodyBytes = Buffer.byteLength(bodies.next());
   const runId = `bench-${Date.now()}`;
   const generator = (server: ChildServer, run: string): LoadGenerator => {
     const g = new LoadGenerator(
@@ -168,82 +291,78 @@ async function main(teardown: Teardown): Promise<void> {
     throw new Error('throughput phase returned no figures');
   const toBare = throughputRatio(ingestTput, bareTput);
 
-  const ratePerSecond = ingestTput.medianRequestsPerSecond / 2;
-  log(
-    `\nlatency: open loop at ${Math.round(ratePerSecond)} req/s, ${plan.rounds} rounds × ${plan.seconds} s`,
-  );
-  const latencyRun = `${runId}-latency`;
-  await ingest.createRun(latencyRun);
-  const target = { run: latencyRun, variable: bodies.stampedVariable };
-  const bareProbe = await LatencyProbe.subscribe(bare.baseUrl, READ_TOKEN, target);
-  teardown.add('bare subscriber', () => Promise.resolve(bareProbe.close()));
-  const bareRedisProbe = await LatencyProbe.subscribe(bareRedis.baseUrl, READ_TOKEN, target);
-  teardown.add('bare+redis subscriber', () => Promise.resolve(bareRedisProbe.close()));
-  const ingestProbe = await LatencyProbe.subscribe(ingest.baseUrl, READ_TOKEN, target);
-  teardown.add('ingest subscriber', () => Promise.resolve(ingestProbe.close()));
-  const [bareLat, bareRedisLat, ingestLat] = await measureLatency(
-    [
-      { label: 'bare', generator: generator(bare, latencyRun), probe: bareProbe },
-      {
-        label: 'bare+redis',
-        generator: generator(bareRedis, latencyRun),
-        probe: bareRedisProbe,
-        afterLoad: checkAndClearBareRedis,
-      },
-      { label: 'ingest', generator: generator(ingest, latencyRun), probe: ingestProbe },
-    ],
-    { ...plan, ratePerSecond },
-    log,
-  );
-  if (bareLat === undefined || bareRedisLat === undefined || ingestLat === undefined)
-    throw new Error('latency phase returned no figures');
+  const throughput: BenchResults['throughput'] = {
+    bare: bareTput,
+    bareRedis: bareRedisTput,
+    ingest: ingestTput,
+    ratio: toBare.ratio,
+    medianRoundRatio: toBare.medianRoundRatio,
+    target: THROUGHPUT_TARGET_RATIO,
+    pass: toBare.ratio >= THROUGHPUT_TARGET_RATIO,
+    toBareRedis: throughputRatio(ingestTput, bareRedisTput),
+    bareRedisToBare: throughputRatio(bareRedisTput, bareTput),
+  };
 
-  const results: BenchResults = {
-    startedAt,
-    durationSeconds: (performance.now() - started) / 1000,
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-      node: process.version,
-    },
-    settings: { ...plan, batch: BENCH_BATCH, bodyBytes },
-    throughput: {
-      bare: bareTput,
-      bareRedis: bareRedisTput,
-      ingest: ingestTput,
-      ratio: toBare.ratio,
-      medianRoundRatio: toBare.medianRoundRatio,
-      target: THROUGHPUT_TARGET_RATIO,
-      pass: toBare.ratio >= THROUGHPUT_TARGET_RATIO,
-      toBareRedis: throughputRatio(ingestTput, bareRedisTput),
-      bareRedisToBare: throughputRatio(bareRedisTput, bareTput),
-    },
-    latency: {
+  let latency: BenchResults['latency'];
+  if (config.BENCH_PHASES.includes('latency')) {
+    const ratePerSecond = ingestTput.medianRequestsPerSecond / 2;
+    log(
+      `\nlatency: open loop at ${Math.round(ratePerSecond)} req/s, ${plan.rounds} rounds × ${plan.seconds} s`,
+    );
+    const latencyRun = `${runId}-latency`;
+    await ingest.createRun(latencyRun);
+    const target = { run: latencyRun, variable: bodies.stampedVariable };
+    const bareProbe = await LatencyProbe.subscribe(bare.baseUrl, READ_TOKEN, target);
+    teardown.add('bare subscriber', () => Promise.resolve(bareProbe.close()));
+    const bareRedisProbe = await LatencyProbe.subscribe(bareRedis.baseUrl, READ_TOKEN, target);
+    teardown.add('bare+redis subscriber', () => Promise.resolve(bareRedisProbe.close()));
+    const ingestProbe = await LatencyProbe.subscribe(ingest.baseUrl, READ_TOKEN, target);
+    teardown.add('ingest subscriber', () => Promise.resolve(ingestProbe.close()));
+    const [bareLat, bareRedisLat, ingestLat] = await measureLatency(
+      [
+        { label: 'bare', generator: generator(bare, latencyRun), probe: bareProbe },
+        {
+          label: 'bare+redis',
+          generator: generator(bareRedis, latencyRun),
+          probe: bareRedisProbe,
+          afterLoad: checkAndClearBareRedis,
+        },
+        { label: 'ingest', generator: generator(ingest, latencyRun), probe: ingestProbe },
+      ],
+      { ...plan, ratePerSecond },
+      log,
+    );
+    if (bareLat === undefined || bareRedisLat === undefined || ingestLat === undefined)
+      throw new Error('latency phase returned no figures');
+    latency = {
       ratePerSecond,
       bare: bareLat,
       bareRedis: bareRedisLat,
       ingest: ingestLat,
       targetP99Ms: LATENCY_TARGET_P99_MS,
       pass: ingestLat.medianRoundP99Ms < LATENCY_TARGET_P99_MS,
-    },
-  };
-  const path = join(config.BENCH_RESULTS_DIR, 'latest.json');
-  writeResults(path, results);
-  log(formatReport(results));
-  log(`figures written to ${path}`);
-
-  if (profileDir !== undefined) {
-    // The profile is written when the process exits: stop it now rather than in the teardown.
-    await stopLoudly(ingest);
-    const file = readdirSync(profileDir).find(
-      (f) => f.includes(`.${ingest.pid}.`) && f.endsWith('.cpuprofile'),
-    );
-    if (file === undefined)
-      throw new Error(`no CPU profile of ingest (pid ${ingest.pid}) in ${profileDir}`);
-    const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-    log(`\ningest CPU profile (whole run, both phases): ${join(profileDir, file)}`);
-    log(formatCpuProfileSummary(summarizeCpuProfile(profile)));
+    };
   }
+
+  if (profileDir === undefined) {
+    await teardown.run();
+    return { throughput, latency };
+  }
+  // The profile is written when the process exits: stop it now rather than in the teardown.
+  await stopLoudly(ingest);
+  const file = readdirSync(profileDir).find(
+    (f) => f.includes(`.${ingest.pid}.`) && f.endsWith('.cpuprofile'),
+  );
+  if (file === undefined)
+    throw new Error(`no CPU profile of ingest (pid ${ingest.pid}) in ${profileDir}`);
+  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+  const summary = formatCpuProfileSummary(summarizeCpuProfile(profile));
+  await teardown.run();
+  return {
+    throughput,
+    latency,
+    profileSummary: `\ningest CPU profile (throughput and latency phases): ${join(profileDir, file)}\n${summary}`,
+  };
 }
 
 /** A server that exits non-zero on SIGTERM is worth knowing about (e.g. a failed graceful close). */

@@ -1,7 +1,10 @@
+import type { FlushResults } from './flush-phase';
 import type { LatencyFigures } from './latency-phase';
 import { formatReport, throughputRatio, type BenchResults } from './report';
+import type { SnapshotResults } from './snapshot-phase';
 import { summarize } from './stats';
 import type { ThroughputFigures } from './throughput-phase';
+import { MB, rateFigures, rateRatio, type SnapshotSubject, type Timing } from './tiering-figures';
 
 const tput = (
   label: string,
@@ -55,6 +58,7 @@ describe('formatReport', () => {
       startedAt: '2026-01-01T00:00:00.000Z',
       durationSeconds: 100,
       machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
+      phases: ['throughput', 'latency'],
       settings: {
         rounds: 1,
         seconds: 4,
@@ -88,5 +92,137 @@ describe('formatReport', () => {
     expect(table).toMatch(/ingest \/ bare: +50\.0 % .*target ≥ 85\.0 %: FAIL/);
     expect(table).toMatch(/ingest \/ bare \+ Redis: 75\.0 % .*bare \+ Redis \/ bare: 66\.7 %/);
     expect(table).toMatch(/bare \+ Redis: RPUSH, then emit/);
+  });
+});
+
+describe('formatReport with the tier phases only', () => {
+  const volume = { samples: 2_000_000, textBytes: 77_200_000, storedBytes: 26_000_000, objects: 8 };
+  const timing = (seconds: number, firstMs?: number): Timing => ({
+    seconds,
+    cpuPercent: { bench: 90, redis: 2, s3rver: 5 },
+    ...(firstMs !== undefined ? { firstMs } : {}),
+  });
+  const flushTimings = [timing(4)];
+  const rawPut = [timing(0.25)];
+  const rawGzipPut = [timing(3.2)];
+  const flush: FlushResults = {
+    plan: { rounds: 1, variables: 8, samplesPerVariable: 250_000, batchSamples: 1000 },
+    volume,
+    rounds: [
+      {
+        round: 1,
+        writeSeconds: 2,
+        flush: { ...timing(4), sinkSeconds: 3.6, uploadSeconds: 0.2 },
+        rawPut: timing(0.25),
+        rawGzipPut: timing(3.2),
+      },
+    ],
+    flush: rateFigures('flush', flushTimings, volume),
+    rawPut: rateFigures('raw', rawPut, volume),
+    rawGzipPut: rateFigures('gzip', rawGzipPut, volume),
+    toRawPut: rateRatio(flushTimings, rawPut),
+    toRawGzipPut: rateRatio(flushTimings, rawGzipPut),
+    target: 0.8,
+    pass: false,
+    breakdown: { totalSeconds: 4, uploadSeconds: 0.2, gzipSeconds: 3.4, restSeconds: 0.4 },
+    writeSamplesPerSecond: 1_000_000,
+  };
+  const snapVolume = { samples: 5_000_000, textBytes: 200 * MB, storedBytes: 64 * MB, objects: 55 };
+  const timings: Record<SnapshotSubject, Timing> = {
+    tiered: timing(4, 40),
+    rawGet: timing(1, 5),
+    rawGunzip: timing(2, 6),
+    rawParse: timing(4, 8),
+  };
+  const of = (s: SnapshotSubject): Timing[] => [timings[s]];
+  const snapshot: SnapshotResults = {
+    plan: { rounds: 1, samples: 5_000_000, segments: 55, batchSamples: 1000 },
+    layout: {
+      run: 'r',
+      variable: 'plant.flow',
+      samples: 5_000_000,
+      segments: 55,
+      samplesPerSegment: 90_090,
+      inRedis: 45_050,
+      chunks: 5_000,
+      segmentBytes: 62_600_000,
+      segmentTextBytes: 198_200_000,
+      redisTextBytes: 1_800_000,
+      buildSeconds: 16,
+      writeSeconds: 5,
+      flushSeconds: 9,
+    },
+    volume: snapVolume,
+    rounds: [
+      {
+        round: 1,
+        timings,
+        tieredRequests: { listMs: 9, lists: 1, getObjectMs: 150, getObjects: 55 },
+      },
+    ],
+    figures: {
+      tiered: rateFigures('t', of('tiered'), snapVolume),
+      rawGet: rateFigures('g', of('rawGet'), snapVolume),
+      rawGunzip: rateFigures('z', of('rawGunzip'), snapVolume),
+      rawParse: rateFigures('p', of('rawParse'), snapVolume),
+    },
+    tieredRequests: { listMs: 9, lists: 1, getObjectMs: 150, getObjects: 55 },
+    toRawGet: rateRatio(of('tiered'), of('rawGet')),
+    toRawGunzip: rateRatio(of('tiered'), of('rawGunzip')),
+    toRawParse: rateRatio(of('tiered'), of('rawParse')),
+    target: 0.8,
+    pass: false,
+    firstChunkTargetMs: 100,
+    firstChunkPass: true,
+  };
+  const results: BenchResults = {
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationSeconds: 120,
+    machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
+    phases: ['flush', 'snapshot'],
+    settings: {
+      rounds: 1,
+      seconds: 4,
+      warmupSeconds: 2,
+      connections: 16,
+      batch: { variables: 10, samplesPerVariable: 100 },
+      bodyBytes: 38_696,
+    },
+    flush,
+    snapshot,
+  };
+  const table = formatReport(results);
+
+  it('leaves out the phases that did not run', () => {
+    expect(table).toMatch(/phases: flush, snapshot; 1 rounds each/);
+    expect(table).not.toMatch(/Throughput|Latency/);
+  });
+
+  it('shows the flush with units, both baselines and the ratio against raw PutObject', () => {
+    expect(table).toMatch(
+      /2,000,000 samples, 77\.2 MB of chunk text → 8 segments, 26\.0 MB gzip'd/,
+    );
+    // 77.2 MB in 4 s; 26 MB in 4 s.
+    expect(table).toMatch(
+      /Flusher\.flush.* 4\.000 s +500,000 +19\.3 +6\.5 +bench 90%, redis 2%, s3rver 5%/,
+    );
+    expect(table).toMatch(
+      /raw PutObject of the same gzip bodies +0\.250 s +8,000,000 +308\.8 +104\.0/,
+    );
+    expect(table).toMatch(/flush \/ raw PutObject: +6\.3 % .*target ≥ 80\.0 %: FAIL/);
+    expect(table).toMatch(/flush \/ gzip \+ PutObject: +80\.0 %/);
+    expect(table).toMatch(
+      /upload requests 0\.200 s \(5\.0 %\), gzip in putSegment 3\.400 s \(85\.0 %\)/,
+    );
+  });
+
+  it('shows the snapshot read with first-chunk times and the three ratios', () => {
+    expect(table).toMatch(/5,000,000 samples of one variable, 55 segments × 90,090/);
+    expect(table).toMatch(/TieredHistory\.chunks +4\.000 s +1,250,000 +50\.0 +16\.0 +40\.00 ms/);
+    expect(table).toMatch(/tiered \/ raw GetObject: +25\.0 % .*target ≥ 80\.0 %: FAIL/);
+    expect(table).toMatch(/tiered \/ raw GetObject \+ gunzip: +50\.0 %/);
+    expect(table).toMatch(/tiered \/ raw \+ gunzip \+ JSON\.parse: 100\.0 %/);
+    expect(table).toMatch(/1 ListObjectsV2 9\.00 ms, 55 GetObject 150\.00 ms/);
+    expect(table).toMatch(/first chunk 40\.00 ms \(median\); target < 100 ms: PASS/);
   });
 });

@@ -1,10 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BatchShape } from './bodies';
+import type { BenchPhase } from './config';
+import type { FlushResults } from './flush-phase';
 import { fmtInt, fmtMs, fmtPercent } from './format';
 import type { LatencyFigures } from './latency-phase';
+import type { SnapshotResults } from './snapshot-phase';
 import { median } from './stats';
 import type { ThroughputFigures } from './throughput-phase';
+import { MB, SNAPSHOT_LABELS, SNAPSHOT_SUBJECTS, type RateFigures } from './tiering-figures';
 
 /** Ingest should keep at least this share of the bare Express ceiling. */
 export const THROUGHPUT_TARGET_RATIO = 0.85;
@@ -37,6 +41,9 @@ export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
   machine: { cpus: number; cpuModel: string; node: string };
+  /** The phases this run ran (BENCH_PHASES); the sections of the others are absent. */
+  phases: BenchPhase[];
+  /** Rounds apply to every phase; the rest to throughput and latency. */
   settings: {
     rounds: number;
     seconds: number;
@@ -45,7 +52,7 @@ export interface BenchResults {
     batch: BatchShape;
     bodyBytes: number;
   };
-  throughput: {
+  throughput?: {
     bare: ThroughputFigures;
     /** The bare server also storing each body's text with one RPUSH. */
     bareRedis: ThroughputFigures;
@@ -61,7 +68,7 @@ export interface BenchResults {
     /** Bare + Redis against bare: what parsing-and-storing costs any design on this machine. */
     bareRedisToBare: ThroughputRatio;
   };
-  latency: {
+  latency?: {
     ratePerSecond: number;
     bare: LatencyFigures;
     bareRedis: LatencyFigures;
@@ -69,13 +76,35 @@ export interface BenchResults {
     targetP99Ms: number;
     pass: boolean;
   };
+  /** Redis → S3 flush throughput against raw PutObject of the same objects. */
+  flush?: FlushResults;
+  /** A 5 M-sample history read across the tiers against raw GetObject of the same objects. */
+  snapshot?: SnapshotResults;
 }
 
-/** The summary table printed at the end of a run. */
+/** The summary table printed at the end of a run: the sections of the phases that ran. */
 export function formatReport(r: BenchResults): string {
   const s = r.settings;
-  const t = r.throughput;
-  const l = r.latency;
+  return [
+    '',
+    `Runstream bench, ${r.startedAt}: ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}`,
+    `phases: ${r.phases.join(', ')}; ${s.rounds} rounds each, medians over rounds`,
+    ...(r.throughput !== undefined ? formatThroughput(r.throughput, s) : []),
+    ...(r.latency !== undefined ? formatLatency(r.latency) : []),
+    ...(r.flush !== undefined ? formatFlush(r.flush) : []),
+    ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
+    '',
+    `${r.durationSeconds.toFixed(0)} s in all.`,
+    '',
+  ].join('\n');
+}
+
+const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+
+function formatThroughput(
+  t: NonNullable<BenchResults['throughput']>,
+  s: BenchResults['settings'],
+): string[] {
   const cpu = (f: ThroughputFigures): string =>
     Object.keys(f.rounds[0]?.cpuPercent ?? {})
       .map(
@@ -85,17 +114,10 @@ export function formatReport(r: BenchResults): string {
       .join(', ');
   const tputRow = (name: string, f: ThroughputFigures): string =>
     `  ${name.padEnd(40)} ${fmtInt(f.medianSamplesPerSecond).padStart(12)} ${fmtInt(f.medianRequestsPerSecond).padStart(8)}   ${cpu(f)}`;
-  const latRow = (name: string, f: LatencyFigures): string =>
-    `  ${name.padEnd(40)} ${fmtMs(f.medianRoundP50Ms)} ${fmtMs(f.medianRoundP99Ms)}   ` +
-    `${fmtMs(f.overallMs.p50)} ${fmtMs(f.overallMs.p99)} ${fmtMs(f.overallMs.max)}   ${f.received}/${f.sent}`;
-  const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
-
   return [
     '',
-    `Runstream bench, ${r.startedAt}: ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}`,
     `batches of ${s.batch.variables} variables × ${s.batch.samplesPerVariable} samples (${fmtInt(s.bodyBytes)} bytes), ` +
       `${s.rounds} rounds × ${s.seconds} s after ${s.warmupSeconds} s warm-up, medians over rounds`,
-    '',
     `Throughput, closed loop, ${s.connections} keep-alive connections   samples/s    req/s   CPU, % of a core (median)`,
     tputRow('bare Express 5: express.json + 200', t.bare),
     tputRow('bare + Redis: parse + RPUSH body, 200', t.bareRedis),
@@ -104,6 +126,14 @@ export function formatReport(r: BenchResults): string {
       `target ≥ ${fmtPercent(t.target)}: ${verdict(t.pass)}`,
     `  ingest / bare + Redis: ${fmtPercent(t.toBareRedis.ratio)} (median of per-round ratios ${fmtPercent(t.toBareRedis.medianRoundRatio)})` +
       `;  bare + Redis / bare: ${fmtPercent(t.bareRedisToBare.ratio)}`,
+  ];
+}
+
+function formatLatency(l: NonNullable<BenchResults['latency']>): string[] {
+  const latRow = (name: string, f: LatencyFigures): string =>
+    `  ${name.padEnd(40)} ${fmtMs(f.medianRoundP50Ms)} ${fmtMs(f.medianRoundP99Ms)}   ` +
+    `${fmtMs(f.overallMs.p50)} ${fmtMs(f.overallMs.p99)} ${fmtMs(f.overallMs.max)}   ${f.received}/${f.sent}`;
+  return [
     '',
     `Latency POST → subscriber, open loop at ${fmtInt(l.ratePerSecond)} req/s (half of ingest's max)`,
     `  ${''.padEnd(40)} ${'median of rounds'.padStart(21)}   ${'all events pooled'.padStart(32)}`,
@@ -113,10 +143,83 @@ export function formatReport(r: BenchResults): string {
     latRow('ingest', l.ingest),
     `  ingest p99 (median of rounds) ${fmtMs(l.ingest.medianRoundP99Ms).trim()}; target < ${l.targetP99Ms} ms: ${verdict(l.pass)}` +
       `   (pacer lag p99 ${fmtMs(l.ingest.pacerLagMs.p99).trim()}, not in the figures: each body is stamped when actually sent)`,
+  ];
+}
+
+/** `12.3 MB` (MB = 10^6 bytes). */
+export const fmtMB = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
+
+/** A figure's CPU, median per process: `bench 98%, redis 12%, s3rver 40%`. */
+function fmtCpu(f: RateFigures): string {
+  return Object.entries(f.cpuPercent)
+    .map(([name, pct]) => `${name} ${Math.round(pct)}%`)
+    .join(', ');
+}
+
+/** One row of a rate table: seconds, samples/s, text and stored MB/s, CPU. */
+function rateRow(name: string, f: RateFigures, first = false): string {
+  return (
+    `  ${name.padEnd(40)} ${f.medianSeconds.toFixed(3).padStart(8)} s ${fmtInt(f.samplesPerSecond).padStart(12)} ` +
+    `${f.textMBps.toFixed(1).padStart(8)} ${f.storedMBps.toFixed(1).padStart(8)}` +
+    (first
+      ? ` ${(f.medianFirstMs === undefined ? '' : fmtMs(f.medianFirstMs)).padStart(10)}`
+      : '') +
+    `   ${fmtCpu(f)}`
+  );
+}
+
+function rateHeader(first = false): string {
+  return (
+    `  ${''.padEnd(40)} ${'time'.padStart(10)} ${'samples/s'.padStart(12)} ${'text MB/s'.padStart(8)} ${'gz MB/s'.padStart(8)}` +
+    (first ? ` ${'first'.padStart(10)}` : '') +
+    '   CPU, % of a core (median)'
+  );
+}
+
+export function formatFlush(f: FlushResults): string[] {
+  const p = f.plan;
+  const b = f.breakdown;
+  const share = (x: number): string => fmtPercent(b.totalSeconds > 0 ? x / b.totalSeconds : 0);
+  return [
     '',
-    `${r.durationSeconds.toFixed(0)} s in all.`,
+    `Flush Redis → S3: ${p.variables} variables × ${fmtInt(p.samplesPerVariable)} samples in chunks of ${fmtInt(p.batchSamples)}, ` +
+      `fresh run per round: ${fmtInt(f.volume.samples)} samples, ${fmtMB(f.volume.textBytes)} of chunk text → ` +
+      `${f.volume.objects} segments, ${fmtMB(f.volume.storedBytes)} gzip'd (MB = 10^6 bytes)`,
+    rateHeader(),
+    rateRow('Flusher.flush({ everything: true })', f.flush),
+    rateRow('raw PutObject of the same gzip bodies', f.rawPut),
+    rateRow('gzip (segment level) + PutObject, same text', f.rawGzipPut),
+    `  flush / raw PutObject:      ${fmtPercent(f.toRawPut.ratio)} (median of per-round ratios ${fmtPercent(f.toRawPut.medianRoundRatio)}); ` +
+      `target ≥ ${fmtPercent(f.target)}: ${verdict(f.pass)}`,
+    `  flush / gzip + PutObject:   ${fmtPercent(f.toRawGzipPut.ratio)} (median of per-round ratios ${fmtPercent(f.toRawGzipPut.medianRoundRatio)})`,
+    `  inside the flush (medians): upload requests ${b.uploadSeconds.toFixed(3)} s (${share(b.uploadSeconds)}), ` +
+      `gzip in putSegment ${b.gzipSeconds.toFixed(3)} s (${share(b.gzipSeconds)}), ` +
+      `Redis rename/read/delete and the rest ${b.restSeconds.toFixed(3)} s (${share(b.restSeconds)}) of ${b.totalSeconds.toFixed(3)} s`,
+    `  (filling Redis through BatchWriter, not timed above: ${fmtInt(f.writeSamplesPerSecond)} samples/s)`,
+  ];
+}
+
+export function formatSnapshot(r: SnapshotResults): string[] {
+  const l = r.layout;
+  const labels = SNAPSHOT_LABELS;
+  const first = r.figures.tiered.medianFirstMs;
+  return [
     '',
-  ].join('\n');
+    `Snapshot read: ${fmtInt(l.samples)} samples of one variable, ${l.segments} segments × ${fmtInt(l.samplesPerSegment)} ` +
+      `(${fmtMB(l.segmentBytes)} gzip'd, ${fmtMB(l.segmentTextBytes)} text) + ${fmtInt(l.inRedis)} in the Redis buffer ` +
+      `(${fmtMB(l.redisTextBytes)}), chunks of ${fmtInt(r.plan.batchSamples)}; built in ${l.buildSeconds.toFixed(1)} s`,
+    rateHeader(true),
+    ...SNAPSHOT_SUBJECTS.map((s) => rateRow(labels[s], r.figures[s], true)),
+    `  tiered / raw GetObject:            ${fmtPercent(r.toRawGet.ratio)} (median of per-round ratios ${fmtPercent(r.toRawGet.medianRoundRatio)}); ` +
+      `target ≥ ${fmtPercent(r.target)}: ${verdict(r.pass)}`,
+    `  tiered / raw GetObject + gunzip:   ${fmtPercent(r.toRawGunzip.ratio)} (median of per-round ratios ${fmtPercent(r.toRawGunzip.medianRoundRatio)})`,
+    `  tiered / raw + gunzip + JSON.parse: ${fmtPercent(r.toRawParse.ratio)} (median of per-round ratios ${fmtPercent(r.toRawParse.medianRoundRatio)})`,
+    `  inside the tiered read (medians): ${r.tieredRequests.lists} ListObjectsV2 ${fmtMs(r.tieredRequests.listMs).trim()}, ` +
+      `${r.tieredRequests.getObjects} GetObject ${fmtMs(r.tieredRequests.getObjectMs).trim()} until their headers; ` +
+      `the rest is reading, gunzip, parsing and Redis`,
+    `  first chunk ${first === undefined ? 'n/a' : fmtMs(first).trim()} (median); target < ${r.firstChunkTargetMs} ms: ${verdict(r.firstChunkPass)}` +
+      `   (every read checked: exactly seq 1..${fmtInt(l.samples)})`,
+  ];
 }
 
 export function writeResults(path: string, results: BenchResults): void {

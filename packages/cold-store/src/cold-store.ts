@@ -31,6 +31,7 @@ import {
   decodeSegmentLines,
   encodeSegment,
   encodeSegmentStream,
+  MERGED_GZIP_LEVEL,
   parseChunkText,
   SEGMENT_CONTENT_TYPE,
 } from './segment-format';
@@ -265,7 +266,7 @@ export class ColdStore {
         throw error;
       }
     };
-    const body = encodeSegmentStream(watched());
+    const body = encodeSegmentStream(watched(), { level: MERGED_GZIP_LEVEL });
     try {
       await this.upload(key, body, { [LAST_SEQ_META]: String(lastSeq) });
     } catch (err) {

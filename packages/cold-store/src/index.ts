@@ -42,6 +42,7 @@ export {
   MAX_LINE_BYTES,
   SEGMENT_CONTENT_TYPE,
   SEGMENT_GZIP_LEVEL,
+  MERGED_GZIP_LEVEL,
   type DecodeOptions,
   type EncodeOptions,
 } from './segment-format';

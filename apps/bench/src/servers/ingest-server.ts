@@ -6,6 +6,13 @@ export interface IngestServerOptions {
   writeToken: string;
   readToken: string;
   maxBodyBytes: number;
+  /** The cold store (ingest reads history from it, and its readiness checks it): s3rver's. */
+  s3: {
+    endpoint: string;
+    bucket: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   /** When set, the process writes a V8 CPU profile there on exit. */
   cpuProfileDir?: string;
 }
@@ -18,7 +25,8 @@ export interface IngestServer extends ChildServer {
 /**
  * Starts the real ingest app, its built `main.js`, configured from the
  * environment exactly as in production: bearer tokens, pino at info, default
- * Prometheus metrics. Only the ports and the Redis URL are the benchmark's.
+ * Prometheus metrics. Only the ports, the Redis URL and the S3 server are the
+ * benchmark's.
  */
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   const child = await startChildServer({
@@ -35,6 +43,12 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       RUNSTREAM_READ_TOKENS: options.readToken,
       INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
       LOG_LEVEL: 'info',
+      S3_ENDPOINT: options.s3.endpoint,
+      S3_BUCKET: options.s3.bucket,
+      S3_REGION: options.s3.region,
+      S3_ACCESS_KEY_ID: options.s3.credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: options.s3.credentials.secretAccessKey,
+      S3_FORCE_PATH_STYLE: '1',
     },
     port: options.port,
     readyPath: '/readyz',

@@ -1,0 +1,317 @@
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, type InputType, type ZlibOptions } from 'node:zlib';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  SEGMENT_CONTENT_TYPE,
+  SEGMENT_GZIP_LEVEL,
+  type ColdStore,
+  type SegmentInfo,
+} from '@runstream/cold-store';
+import { Flusher, type FlushReport, type SegmentSink } from '@runstream/tiering';
+import { variableNames } from './bodies';
+import { CpuMeter } from './cpu-usage';
+import { LABEL_WIDTH, fmtInt } from './format';
+import { median } from './stats';
+import { SeriesWriter } from './tiering-data';
+import {
+  MB,
+  rateFigures,
+  rateRatio,
+  type RateFigures,
+  type RateRatio,
+  type Timing,
+  type Volume,
+} from './tiering-figures';
+import type { TieringStores } from './tiering-stores';
+
+const gzipAsync = promisify<InputType, ZlibOptions, Buffer>(gzip);
+
+/** The flush should move data at no less than this share of raw PutObject of the same objects. */
+export const FLUSH_TARGET_RATIO = 0.8;
+
+/** S3 commands an upload may consist of (a body over the part size goes multipart). */
+const UPLOAD_COMMANDS = [
+  'PutObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+];
+
+export interface FlushPlan {
+  rounds: number;
+  variables: number;
+  samplesPerVariable: number;
+  /** Samples per variable per write (per stored chunk). */
+  batchSamples: number;
+}
+
+export interface FlushRound {
+  round: number;
+  /** Writing the samples through BatchWriter before the flush; in no figure. */
+  writeSeconds: number;
+  flush: Timing & {
+    /** Inside the flush: in ColdStore.putSegment (gzip + upload). */
+    sinkSeconds: number;
+    /** Inside the flush: in S3 upload requests. */
+    uploadSeconds: number;
+  };
+  rawPut: Timing;
+  rawGzipPut: Timing;
+}
+
+export interface FlushResults {
+  plan: FlushPlan;
+  /** What every round moved: FlushReport.samples and .bytes, the gzip'd objects. */
+  volume: Volume;
+  rounds: FlushRound[];
+  flush: RateFigures;
+  /** PutObject of the same gzip'd bodies, one after another, with the same client. */
+  rawPut: RateFigures;
+  /** gzip (one zlib call, SEGMENT_GZIP_LEVEL) of the same segment text, then PutObject. */
+  rawGzipPut: RateFigures;
+  toRawPut: RateRatio;
+  toRawGzipPut: RateRatio;
+  target: number;
+  pass: boolean;
+  /** Medians over rounds of where the flush's time went, in seconds. */
+  breakdown: {
+    totalSeconds: number;
+    uploadSeconds: number;
+    gzipSeconds: number;
+    restSeconds: number;
+  };
+  /** Median samples/s of the BatchWriter writes that filled Redis (not a target). */
+  writeSamplesPerSecond: number;
+}
+
+/** Runs `fn` under a CPU profiler (BENCH_PROFILE), or just runs it. */
+export type Profiler = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Passes the segments to the cold store, timing how long they spend there. */
+class TimedSink implements SegmentSink {
+  seconds = 0;
+  constructor(private readonly cold: ColdStore) {}
+  async putSegment(
+    run: string,
+    variable: string,
+    chunkTexts: string[],
+    firstSeq: number,
+    lastSeq: number,
+  ): Promise<SegmentInfo> {
+    const started = performance.now();
+    try {
+      return await this.cold.putSegment(run, variable, chunkTexts, firstSeq, lastSeq);
+    } finally {
+      this.seconds += (performance.now() - started) / 1000;
+    }
+  }
+}
+
+/**
+ * Flush throughput. Each round: a fresh run; `variables` × `samplesPerVariable`
+ * samples written through BatchWriter (ingest's write path); then, timed,
+ * `new Flusher(hot, cold).flush({ lowWater: 0, budgetBytes: 0, everything: true })`
+ * — every buffer renamed, read, gzip'd, uploaded as one segment and deleted.
+ * The baselines move the very objects the flush stored (fetched back after
+ * it, checked byte-identical round to round) to the same s3rver with the same
+ * client, one after another as the flush does: raw PutObject of the gzip'd
+ * bodies, and gzip + PutObject of their text. Round 0 is an unmeasured
+ * warm-up; later rounds alternate which goes first.
+ */
+export async function measureFlush(
+  stores: TieringStores,
+  plan: FlushPlan,
+  log: (line: string) => void,
+  profile?: Profiler,
+): Promise<FlushResults> {
+  const { hot, cold } = stores;
+  const names = variableNames({ variables: plan.variables, samplesPerVariable: 0 });
+  const prefix = `bench-flush-${Date.now().toString(36)}`;
+  const cpu = new CpuMeter(stores.pids());
+  const timed = async (
+    fn: () => Promise<void>,
+  ): Promise<{ seconds: number; cpuPercent: Record<string, number> }> => {
+    cpu.start();
+    const started = performance.now();
+    await fn();
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, cpuPercent: cpu.stop() };
+  };
+
+  /** Writes a fresh run's samples; returns it and how long the writes took. */
+  const fill = async (round: number | string): Promise<{ run: string; writeSeconds: number }> => {
+    const run = `${prefix}-${round}`;
+    await hot.runs.create({ id: run });
+    const writer = new SeriesWriter(hot, run, names, { batchSamples: plan.batchSamples });
+    const started = performance.now();
+    await writer.write(plan.samplesPerVariable);
+    return { run, writeSeconds: (performance.now() - started) / 1000 };
+  };
+
+  const flushNow = async (): Promise<{ report: FlushReport; sink: TimedSink }> => {
+    const sink = new TimedSink(cold);
+    const report = await new Flusher(hot, sink).flush({
+      lowWater: 0,
+      budgetBytes: 0,
+      everything: true,
+    });
+    return { report, sink };
+  };
+
+  let reference: { bodies: Buffer[]; texts: Buffer[] } | undefined;
+  let volume: Volume | undefined;
+  const rounds: FlushRound[] = [];
+  for (let round = 0; round <= plan.rounds; round++) {
+    const { run, writeSeconds } = await fill(`r${round}`);
+    const baselines = async (): Promise<{ rawPut: Timing; rawGzipPut: Timing }> => {
+      const { bodies, texts } = reference as { bodies: Buffer[]; texts: Buffer[] };
+      const rawPut = await timed(() => putAll(stores, `bench-raw/${run}`, bodies));
+      const rawGzipPut = await timed(() => gzipAndPutAll(stores, `bench-raw-gzip/${run}`, texts));
+      return { rawPut, rawGzipPut };
+    };
+
+    // Round 0 (warm-up) has no reference bodies yet; odd rounds flush first, even rounds last.
+    const baselinesFirst = reference !== undefined && round % 2 === 0;
+    const early = baselinesFirst ? await baselines() : undefined;
+
+    stores.timer.reset();
+    let outcome: { report: FlushReport; sink: TimedSink } | undefined;
+    const flushTiming = await timed(async () => {
+      outcome = await flushNow();
+    });
+    if (outcome === undefined) throw new Error('flush did not run');
+    const { report, sink } = outcome;
+    const uploadSeconds = UPLOAD_COMMANDS.reduce((s, c) => s + stores.timer.seconds(c), 0);
+    const expected = plan.variables * plan.samplesPerVariable;
+    if (report.moved !== plan.variables || report.samples !== expected)
+      throw new Error(
+        `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; ` +
+          `expected ${plan.variables}, ${expected} (${report.stoppedBecause})`,
+      );
+
+    // The objects the flush stored, in a fixed order: the baselines' input.
+    const segments = (await Promise.all(names.map((n) => cold.listSegments(run, n)))).flat();
+    const bodies = await getAll(stores, segments);
+    if (reference !== undefined && !sameBuffers(reference.bodies, bodies))
+      throw new Error(`round ${round}: the flush stored other bytes than in the round before`);
+    const texts = reference?.texts ?? bodies.map((b) => gunzipSync(b));
+    reference = { bodies, texts };
+    const thisVolume: Volume = {
+      samples: report.samples,
+      textBytes: report.bytes,
+      storedBytes: bodies.reduce((n, b) => n + b.length, 0),
+      objects: bodies.length,
+    };
+    volume ??= thisVolume;
+
+    const late = baselinesFirst ? undefined : await baselines();
+    const { rawPut, rawGzipPut } = (early ?? late) as { rawPut: Timing; rawGzipPut: Timing };
+    await cold.deleteObjects([
+      ...segments.map((s) => s.key),
+      ...bodies.map((_, i) => rawKey(`bench-raw/${run}`, i)),
+      ...bodies.map((_, i) => rawKey(`bench-raw-gzip/${run}`, i)),
+    ]);
+
+    const r: FlushRound = {
+      round,
+      writeSeconds,
+      flush: { ...flushTiming, sinkSeconds: sink.seconds, uploadSeconds },
+      rawPut,
+      rawGzipPut,
+    };
+    const mbps = (t: Timing): string =>
+      `${(thisVolume.storedBytes / MB / t.seconds).toFixed(1).padStart(6)} MB/s gz`;
+    log(
+      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} ` +
+        `${'flush'.padEnd(LABEL_WIDTH)} ${(thisVolume.textBytes / MB / r.flush.seconds).toFixed(1).padStart(6)} MB/s text ` +
+        `${mbps(r.flush)} ${fmtInt(thisVolume.samples / r.flush.seconds).padStart(11)} samples/s | ` +
+        `raw PUT ${mbps(rawPut)} | gzip+PUT ${mbps(rawGzipPut)} | ` +
+        `in flush: upload ${r.flush.uploadSeconds.toFixed(2)} s, gzip ${(r.flush.sinkSeconds - r.flush.uploadSeconds).toFixed(2)} s, ` +
+        `rest ${(r.flush.seconds - r.flush.sinkSeconds).toFixed(2)} s of ${r.flush.seconds.toFixed(2)} s`,
+    );
+    if (round > 0) rounds.push(r);
+  }
+
+  if (profile !== undefined) {
+    await fill('profiled');
+    await profile('flush', flushNow);
+  }
+
+  if (volume === undefined) throw new Error('no flush rounds ran');
+  const flushTimings = rounds.map((r) => r.flush);
+  const rawPut = rounds.map((r) => r.rawPut);
+  const rawGzipPut = rounds.map((r) => r.rawGzipPut);
+  const toRawPut = rateRatio(flushTimings, rawPut);
+  const uploadSeconds = median(rounds.map((r) => r.flush.uploadSeconds));
+  return {
+    plan,
+    volume,
+    rounds,
+    flush: rateFigures('flush', flushTimings, volume),
+    rawPut: rateFigures('raw PutObject', rawPut, volume),
+    rawGzipPut: rateFigures('gzip + PutObject', rawGzipPut, volume),
+    toRawPut,
+    toRawGzipPut: rateRatio(flushTimings, rawGzipPut),
+    target: FLUSH_TARGET_RATIO,
+    pass: toRawPut.ratio >= FLUSH_TARGET_RATIO,
+    breakdown: {
+      totalSeconds: median(flushTimings.map((t) => t.seconds)),
+      uploadSeconds,
+      gzipSeconds: median(rounds.map((r) => r.flush.sinkSeconds - r.flush.uploadSeconds)),
+      restSeconds: median(rounds.map((r) => r.flush.seconds - r.flush.sinkSeconds)),
+    },
+    writeSamplesPerSecond: median(rounds.map((r) => volume.samples / r.writeSeconds)),
+  };
+}
+
+function rawKey(prefix: string, i: number): string {
+  return `${prefix}/${String(i).padStart(4, '0')}.ndjson.gz`;
+}
+
+/** PutObject of each body, one after another, as ColdStore.putSegment sends one. */
+async function putAll(stores: TieringStores, prefix: string, bodies: Buffer[]): Promise<void> {
+  for (const [i, body] of bodies.entries()) await put(stores, rawKey(prefix, i), body);
+}
+
+/** gzip (SEGMENT_GZIP_LEVEL, one call on the thread pool) then PutObject, one object after another. */
+async function gzipAndPutAll(
+  stores: TieringStores,
+  prefix: string,
+  texts: Buffer[],
+): Promise<void> {
+  for (const [i, text] of texts.entries()) {
+    const body = await gzipAsync(text, { level: SEGMENT_GZIP_LEVEL });
+    await put(stores, rawKey(prefix, i), body);
+  }
+}
+
+async function put(stores: TieringStores, key: string, body: Buffer): Promise<void> {
+  await stores.s3Client.send(
+    new PutObjectCommand({
+      Bucket: stores.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: SEGMENT_CONTENT_TYPE,
+    }),
+  );
+}
+
+/** The stored bytes of each object, in order (untimed: the baselines' input). */
+async function getAll(stores: TieringStores, segments: SegmentInfo[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const s of segments) {
+    const response = await stores.s3Client.send(
+      new GetObjectCommand({ Bucket: stores.bucket, Key: s.key }),
+    );
+    if (response.Body === undefined) throw new Error(`${s.key}: no body`);
+    const body = Buffer.from(await response.Body.transformToByteArray());
+    if (body.length !== s.size) throw new Error(`${s.key}: ${body.length} bytes, listed ${s.size}`);
+    out.push(body);
+  }
+  return out;
+}
+
+function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.equals(b[i] as Buffer));
+}

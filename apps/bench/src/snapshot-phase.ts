@@ -1,0 +1,332 @@
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { SegmentInfo } from '@runstream/cold-store';
+import { Flusher, TieredHistory } from '@runstream/tiering';
+import { lines } from './byte-lines';
+import { CpuMeter } from './cpu-usage';
+import type { Profiler } from './flush-phase';
+import { LABEL_WIDTH, fmtInt, fmtMs } from './format';
+import { median } from './stats';
+import { SeriesWriter } from './tiering-data';
+import {
+  MB,
+  SNAPSHOT_LABELS,
+  SNAPSHOT_SUBJECTS,
+  SeqTally,
+  type SnapshotSubject,
+  rateFigures,
+  rateRatio,
+  type RateFigures,
+  type RateRatio,
+  type Timing,
+  type Volume,
+} from './tiering-figures';
+import type { TieringStores } from './tiering-stores';
+
+/** The tiered read should stream at no less than this share of raw GetObject of the same objects. */
+export const SNAPSHOT_TARGET_RATIO = 0.8;
+/** …and hand out its first chunk within this many ms. */
+export const SNAPSHOT_FIRST_CHUNK_TARGET_MS = 100;
+
+const VARIABLE = 'plant.flow';
+
+export interface SnapshotPlan {
+  rounds: number;
+  samples: number;
+  segments: number;
+  /** Samples per write (per stored chunk). */
+  batchSamples: number;
+}
+
+/** How the history was laid out over the tiers. */
+export interface SnapshotLayout {
+  run: string;
+  variable: string;
+  samples: number;
+  segments: number;
+  samplesPerSegment: number;
+  /** The last samples, left in the Redis buffer. */
+  inRedis: number;
+  chunks: number;
+  /** Gzip'd segment bytes in S3. */
+  segmentBytes: number;
+  /** Uncompressed NDJSON of the segments. */
+  segmentTextBytes: number;
+  /** Chunk text in the Redis buffer. */
+  redisTextBytes: number;
+  buildSeconds: number;
+  writeSeconds: number;
+  flushSeconds: number;
+}
+
+/** S3 requests inside one TieredHistory read, until their responses' headers. */
+export interface ReadRequests {
+  listMs: number;
+  lists: number;
+  getObjectMs: number;
+  getObjects: number;
+}
+
+export interface SnapshotRound {
+  round: number;
+  timings: Record<SnapshotSubject, Timing>;
+  tieredRequests: ReadRequests;
+}
+
+export interface SnapshotResults {
+  plan: SnapshotPlan;
+  layout: SnapshotLayout;
+  volume: Volume;
+  rounds: SnapshotRound[];
+  figures: Record<SnapshotSubject, RateFigures>;
+  /** Medians over rounds of the S3 requests inside the tiered read. */
+  tieredRequests: ReadRequests;
+  /** TieredHistory against each baseline. */
+  toRawGet: RateRatio;
+  toRawGunzip: RateRatio;
+  toRawParse: RateRatio;
+  target: number;
+  pass: boolean;
+  firstChunkTargetMs: number;
+  firstChunkPass: boolean;
+}
+
+/**
+ * Builds one variable of `samples` samples over `segments` segments and the
+ * Redis buffer: write about samples / (segments + ½) samples through
+ * BatchWriter, flush the run (one segment), repeat; the rest stays buffered.
+ */
+export async function buildSnapshotHistory(
+  stores: TieringStores,
+  plan: SnapshotPlan,
+  log: (line: string) => void,
+): Promise<SnapshotLayout> {
+  const { hot, cold } = stores;
+  const samplesPerSegment = Math.floor(plan.samples / (plan.segments + 0.5));
+  if (samplesPerSegment < 1)
+    throw new Error(`${plan.samples} samples cannot fill ${plan.segments} segments`);
+  const inRedis = plan.samples - samplesPerSegment * plan.segments;
+  const run = `bench-snapshot-${Date.now().toString(36)}`;
+  await hot.runs.create({ id: run });
+  const writer = new SeriesWriter(hot, run, [VARIABLE], { batchSamples: plan.batchSamples });
+  const flusher = new Flusher(hot, stores.cold);
+  const started = performance.now();
+  let writeSeconds = 0;
+  let flushSeconds = 0;
+  let lastLog = started;
+  for (let s = 1; s <= plan.segments; s++) {
+    const w = performance.now();
+    await writer.write(samplesPerSegment);
+    const f = performance.now();
+    const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
+    const end = performance.now();
+    writeSeconds += (f - w) / 1000;
+    flushSeconds += (end - f) / 1000;
+    if (report.moved !== 1 || report.samples !== samplesPerSegment)
+      throw new Error(`flush ${s} moved ${report.moved} buffers, ${report.samples} samples`);
+    if (end - lastLog > 5_000 || s === plan.segments) {
+      lastLog = end;
+      log(`  built ${s}/${plan.segments} segments (${fmtInt(writer.written)} samples)`);
+    }
+  }
+  const w = performance.now();
+  await writer.write(inRedis);
+  writeSeconds += (performance.now() - w) / 1000;
+
+  const count = await hot.reader.count(run, VARIABLE);
+  const segments = await cold.listSegments(run, VARIABLE);
+  if (count !== plan.samples || segments.length !== plan.segments)
+    throw new Error(
+      `built ${count} samples over ${segments.length} segments; wanted ${plan.samples} over ${plan.segments}`,
+    );
+  const redisTexts = await hot.redis.lrange(hot.keys.buffer(run, VARIABLE), 0, -1);
+  let segmentTextBytes = 0;
+  for (const segment of segments) segmentTextBytes += await gunzippedSize(stores, segment);
+  return {
+    run,
+    variable: VARIABLE,
+    samples: plan.samples,
+    segments: segments.length,
+    samplesPerSegment,
+    inRedis,
+    chunks: Math.ceil(samplesPerSegment / plan.batchSamples) * plan.segments + redisTexts.length,
+    segmentBytes: segments.reduce((n, s) => n + s.size, 0),
+    segmentTextBytes,
+    redisTextBytes: redisTexts.reduce((n, t) => n + Buffer.byteLength(t), 0),
+    buildSeconds: (performance.now() - started) / 1000,
+    writeSeconds,
+    flushSeconds,
+  };
+}
+
+/**
+ * Reads the history back, timed, several rounds: `new TieredHistory(hot,
+ * cold).chunks(run, variable, 1)` to its first chunk and to its end, each
+ * time checked to be exactly seq 1..N; against the same segment objects read
+ * raw with the same client, one after another (bodies read fully; + gunzip;
+ * + gunzip, split and JSON.parse of every line), each followed by one LRANGE
+ * of the Redis buffer (+ JSON.parse for the last). One unmeasured warm-up
+ * pass of each, then rounds whose order rotates.
+ */
+export async function measureSnapshot(
+  stores: TieringStores,
+  plan: SnapshotPlan,
+  layout: SnapshotLayout,
+  log: (line: string) => void,
+  profile?: Profiler,
+): Promise<SnapshotResults> {
+  const { hot, cold } = stores;
+  const segments = await cold.listSegments(layout.run, layout.variable);
+  const bufferKey = hot.keys.buffer(layout.run, layout.variable);
+  const cpu = new CpuMeter(stores.pids());
+
+  let requests: ReadRequests | undefined;
+  const readTiered = async (): Promise<Timing> => {
+    stores.timer.reset();
+    const tally = new SeqTally();
+    let firstMs: number | undefined;
+    const started = performance.now();
+    for await (const chunk of new TieredHistory(hot, cold).chunks(layout.run, layout.variable, 1)) {
+      firstMs ??= performance.now() - started;
+      tally.add(chunk.first, chunk.t.length);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    requests = {
+      listMs: stores.timer.seconds('ListObjectsV2') * 1000,
+      lists: stores.timer.count('ListObjectsV2'),
+      getObjectMs: stores.timer.seconds('GetObject') * 1000,
+      getObjects: stores.timer.count('GetObject'),
+    };
+    const problem = tally.check(layout.samples);
+    if (problem !== undefined) throw new Error(`TieredHistory: ${problem}`);
+    return { seconds, cpuPercent: {}, ...(firstMs !== undefined ? { firstMs } : {}) };
+  };
+
+  const readRaw = async (mode: 'bytes' | 'gunzip' | 'parse'): Promise<Timing> => {
+    const tally = new SeqTally();
+    let firstMs: number | undefined;
+    const started = performance.now();
+    const first = (): void => {
+      firstMs ??= performance.now() - started;
+    };
+    for (const segment of segments) {
+      const response = await stores.s3Client.send(
+        new GetObjectCommand({ Bucket: stores.bucket, Key: segment.key }),
+      );
+      const body = response.Body as Readable | undefined;
+      if (body === undefined) throw new Error(`${segment.key}: no body`);
+      if (mode === 'bytes') {
+        for await (const _ of body as AsyncIterable<Buffer>) first();
+      } else {
+        const gunzip = body.pipe(createGunzip());
+        body.once('error', (err) => gunzip.destroy(err));
+        if (mode === 'gunzip') {
+          for await (const _ of gunzip as AsyncIterable<Buffer>) first();
+        } else {
+          for await (const line of lines(gunzip as AsyncIterable<Buffer>)) {
+            const chunk = JSON.parse(line) as { s: number; t: unknown[] };
+            first();
+            tally.add(chunk.s, chunk.t.length);
+          }
+        }
+      }
+    }
+    const texts = await hot.redis.lrange(bufferKey, 0, -1);
+    if (mode === 'parse') {
+      for (const text of texts) {
+        const chunk = JSON.parse(text) as { s: number; t: unknown[] };
+        tally.add(chunk.s, chunk.t.length);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (mode === 'parse') {
+      const problem = tally.check(layout.samples);
+      if (problem !== undefined) throw new Error(`raw read: ${problem}`);
+    }
+    return { seconds, cpuPercent: {}, ...(firstMs !== undefined ? { firstMs } : {}) };
+  };
+
+  const run = async (subject: SnapshotSubject): Promise<Timing> => {
+    cpu.start();
+    const timing =
+      subject === 'tiered'
+        ? await readTiered()
+        : await readRaw(
+            subject === 'rawGet' ? 'bytes' : subject === 'rawGunzip' ? 'gunzip' : 'parse',
+          );
+    return { ...timing, cpuPercent: cpu.stop() };
+  };
+
+  const volume: Volume = {
+    samples: layout.samples,
+    textBytes: layout.segmentTextBytes + layout.redisTextBytes,
+    storedBytes: layout.segmentBytes + layout.redisTextBytes,
+    objects: layout.segments,
+  };
+  const describe = (subject: SnapshotSubject, t: Timing): string =>
+    `${subject.padEnd(LABEL_WIDTH)} ${t.seconds.toFixed(3)} s ` +
+    `${fmtInt(volume.samples / t.seconds).padStart(11)} samples/s ` +
+    `${(volume.textBytes / MB / t.seconds).toFixed(0).padStart(4)} MB/s text, first ${fmtMs(t.firstMs ?? Number.NaN).trim()}`;
+
+  for (const subject of SNAPSHOT_SUBJECTS)
+    log(`  warm-up  ${describe(subject, await run(subject))}`);
+
+  const rounds: SnapshotRound[] = [];
+  for (let round = 1; round <= plan.rounds; round++) {
+    const timings: Partial<Record<SnapshotSubject, Timing>> = {};
+    let tieredRequests: ReadRequests | undefined;
+    const order = SNAPSHOT_SUBJECTS.map(
+      (_, i) => SNAPSHOT_SUBJECTS[(i + round - 1) % SNAPSHOT_SUBJECTS.length] as SnapshotSubject,
+    );
+    for (const subject of order) {
+      const t = await run(subject);
+      timings[subject] = t;
+      if (subject === 'tiered') tieredRequests = requests;
+      log(`  round ${round}/${plan.rounds} ${describe(subject, t)}`);
+    }
+    if (tieredRequests === undefined) throw new Error('the tiered read did not run');
+    rounds.push({ round, timings: timings as Record<SnapshotSubject, Timing>, tieredRequests });
+  }
+
+  if (profile !== undefined) await profile('snapshot', readTiered);
+
+  const of = (subject: SnapshotSubject): Timing[] => rounds.map((r) => r.timings[subject]);
+  const figures = Object.fromEntries(
+    SNAPSHOT_SUBJECTS.map((s) => [s, rateFigures(SNAPSHOT_LABELS[s], of(s), volume)]),
+  ) as Record<SnapshotSubject, RateFigures>;
+  const toRawGet = rateRatio(of('tiered'), of('rawGet'));
+  const firstChunkMs = figures.tiered.medianFirstMs ?? Number.POSITIVE_INFINITY;
+  return {
+    plan,
+    layout,
+    volume,
+    rounds,
+    figures,
+    tieredRequests: {
+      listMs: median(rounds.map((r) => r.tieredRequests.listMs)),
+      lists: median(rounds.map((r) => r.tieredRequests.lists)),
+      getObjectMs: median(rounds.map((r) => r.tieredRequests.getObjectMs)),
+      getObjects: median(rounds.map((r) => r.tieredRequests.getObjects)),
+    },
+    toRawGet,
+    toRawGunzip: rateRatio(of('tiered'), of('rawGunzip')),
+    toRawParse: rateRatio(of('tiered'), of('rawParse')),
+    target: SNAPSHOT_TARGET_RATIO,
+    pass: toRawGet.ratio >= SNAPSHOT_TARGET_RATIO,
+    firstChunkTargetMs: SNAPSHOT_FIRST_CHUNK_TARGET_MS,
+    firstChunkPass: firstChunkMs < SNAPSHOT_FIRST_CHUNK_TARGET_MS,
+  };
+}
+
+/** The uncompressed size of a segment (untimed: the volume the figures are quoted for). */
+async function gunzippedSize(stores: TieringStores, segment: SegmentInfo): Promise<number> {
+  const response = await stores.s3Client.send(
+    new GetObjectCommand({ Bucket: stores.bucket, Key: segment.key }),
+  );
+  const body = response.Body as Readable | undefined;
+  if (body === undefined) throw new Error(`${segment.key}: no body`);
+  let n = 0;
+  for await (const block of body.pipe(createGunzip()) as AsyncIterable<Buffer>) n += block.length;
+  return n;
+}

@@ -1,0 +1,39 @@
+import { SampleSeries, batchSizes } from './tiering-data';
+
+describe('SampleSeries', () => {
+  it('is deterministic: the same index and seed give the same samples', () => {
+    expect(new SampleSeries(2).next(500)).toEqual(new SampleSeries(2).next(500));
+    expect(new SampleSeries(2).next(50)).not.toEqual(new SampleSeries(3).next(50));
+  });
+
+  it('continues where the last batch ended', () => {
+    const whole = new SampleSeries(0).next(300);
+    const split = new SampleSeries(0);
+    const parts = [split.next(100), split.next(200)];
+    expect(parts.flatMap((p) => p.t)).toEqual(whole.t);
+    expect(parts.flatMap((p) => p.v)).toEqual(whole.v);
+  });
+
+  it('has increasing t, full-precision doubles and tagged NaNs, as model output does', () => {
+    const { t, v } = new SampleSeries(1).next(20_000);
+    for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1] as number);
+    const nans = v.filter((x) => typeof x === 'object' && x !== null && '$num' in x);
+    expect(nans.length).toBeGreaterThan(20_000 / 300);
+    expect(nans.length).toBeLessThan(20_000 / 75);
+    const numbers = v.filter((x): x is number => typeof x === 'number');
+    const digits = numbers.map((x) => JSON.stringify(x).replace(/[^0-9]/g, '').length);
+    expect(digits.reduce((a, b) => a + b, 0) / digits.length).toBeGreaterThan(12);
+  });
+});
+
+describe('batchSizes', () => {
+  it('splits a total into batches, the last one smaller', () => {
+    expect(batchSizes(2500, 1000)).toEqual([1000, 1000, 500]);
+    expect(batchSizes(2000, 1000)).toEqual([1000, 1000]);
+    expect(batchSizes(0, 1000)).toEqual([]);
+  });
+
+  it('refuses a batch under 1', () => {
+    expect(() => batchSizes(10, 0)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,106 @@
+import { encodeNumber, parseIngestBatch, type WireValue } from '@runstream/domain';
+import type { HotStore } from '@runstream/hot-store';
+import { prng } from './bodies';
+
+/** About one value in this many is NaN: model output has them, and they travel tagged. */
+const NAN_ONE_IN = 150;
+/** Model time step; accumulated by addition, as a solver does, so t has untidy decimals. */
+const DT = 0.001;
+
+/**
+ * One variable of model output for the flush and snapshot phases, continued
+ * batch after batch: t accumulated by DT, v a noisy sine with full, varied
+ * mantissas and exponents, about one NaN in 150. Deterministic: the same
+ * name index and seed give the same values, so every round moves the same bytes.
+ */
+export class SampleSeries {
+  private time = 0;
+  private readonly random: () => number;
+  private readonly amplitude: number;
+  private readonly frequency: number;
+  private readonly phase: number;
+
+  constructor(index: number, seed = 0x7e57) {
+    this.random = prng(seed + index * 7919);
+    this.amplitude = 10 ** ((index % 5) - 2);
+    this.frequency = 0.5 + index;
+    this.phase = this.random() * 2 * Math.PI;
+  }
+
+  /** The next `count` samples. */
+  next(count: number): { t: number[]; v: WireValue[] } {
+    const t: number[] = new Array<number>(count);
+    const v: WireValue[] = new Array<WireValue>(count);
+    for (let j = 0; j < count; j++) {
+      t[j] = this.time;
+      const noise = (this.random() - 0.5) * this.amplitude * 0.02;
+      const value =
+        this.random() * NAN_ONE_IN < 1
+          ? NaN
+          : this.amplitude * Math.sin(2 * Math.PI * this.frequency * this.time + this.phase) +
+            noise;
+      v[j] = encodeNumber(value);
+      this.time += DT;
+    }
+    return { t, v };
+  }
+}
+
+/** Splits `total` into batch sizes of at most `batch` (the last one may be smaller). */
+export function batchSizes(total: number, batch: number): number[] {
+  if (!(batch >= 1)) throw new RangeError(`batch must be at least 1, got ${batch}`);
+  const sizes: number[] = [];
+  for (let left = total; left > 0; left -= batch) sizes.push(Math.min(batch, left));
+  return sizes;
+}
+
+export interface SeriesWriterOptions {
+  /** Samples per variable per write (one stored chunk per variable per write). */
+  batchSamples: number;
+  /** Writes in flight at once on the one connection (they are applied in the order sent). */
+  inFlight?: number;
+  seed?: number;
+}
+
+/**
+ * Writes model output for some variables of a run through the real write
+ * path, as ingest does: each batch's body text goes through
+ * `parseIngestBatch(body, text)` and `BatchWriter.write` (the Lua script that
+ * gives seqs and appends one chunk per variable). Every batch carries every
+ * variable. Writes are pipelined on the store's one connection, so they land
+ * in the order sent and seqs follow t.
+ */
+export class SeriesWriter {
+  private readonly series: { name: string; data: SampleSeries }[];
+  private readonly inFlight: number;
+  written = 0;
+
+  constructor(
+    private readonly hot: HotStore,
+    private readonly run: string,
+    names: readonly string[],
+    private readonly options: SeriesWriterOptions,
+  ) {
+    this.series = names.map((name, i) => ({ name, data: new SampleSeries(i, options.seed) }));
+    this.inFlight = options.inFlight ?? 4;
+  }
+
+  /** Writes the next `count` samples of every variable; resolves once Redis has them all. */
+  async write(count: number): Promise<void> {
+    const pending = new Set<Promise<void>>();
+    for (const size of batchSizes(count, this.options.batchSamples)) {
+      const variables: Record<string, { t: number[]; v: WireValue[] }> = {};
+      for (const s of this.series) variables[s.name] = s.data.next(size);
+      const body = { variables };
+      const text = JSON.stringify(body);
+      const batch = parseIngestBatch(JSON.parse(text) as unknown, text);
+      const write: Promise<void> = this.hot.writer.write(this.run, batch).then(() => {
+        pending.delete(write);
+      });
+      pending.add(write);
+      if (pending.size >= this.inFlight) await Promise.race(pending);
+      this.written += size;
+    }
+    await Promise.all(pending);
+  }
+}

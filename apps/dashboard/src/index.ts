@@ -1,0 +1,7 @@
+export {
+  createDashboardApp,
+  AUTH_REALM,
+  type DashboardApp,
+  type DashboardDeps,
+} from './dashboard-app';
+export { loadConfig, authFromConfig, type DashboardConfig, type DashboardAuth } from './config';
