@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 /** The parts of a bench run, in the order they run. */
-export const BENCH_PHASES = ['throughput', 'latency', 'flush', 'snapshot'] as const;
+export const BENCH_PHASES = [
+  'throughput',
+  'latency',
+  'flush',
+  'snapshot',
+  'merge',
+  'jobs',
+] as const;
 export type BenchPhase = (typeof BENCH_PHASES)[number];
 
 /**
@@ -41,8 +48,26 @@ const flag = z
   .default('')
   .transform((v) => v === '1' || v === 'true');
 
+/**
+ * What `BENCH_SMOKE=1` sets, unless the environment sets it too: every phase
+ * in a few seconds, to check that the bench still runs, not to quote figures.
+ */
+export const SMOKE_SETTINGS: Readonly<Record<string, string>> = {
+  BENCH_ROUNDS: '1',
+  BENCH_SECONDS: '1',
+  BENCH_WARMUP_SECONDS: '1',
+  BENCH_FLUSH_SAMPLES: '10000',
+  BENCH_SNAPSHOT_SAMPLES: '100000',
+  BENCH_SNAPSHOT_SEGMENTS: '5',
+  BENCH_MERGE_SAMPLES: '100000',
+  BENCH_MERGE_SEGMENTS: '10',
+  BENCH_JOBS_MERGE_SAMPLES: '5000',
+  BENCH_JOBS_OBSERVE_RUNS: '20',
+  BENCH_JOBS_OBSERVE_LOOKS: '50',
+};
+
 /** Every setting of the benchmark, read from the environment once, at start. */
-export const benchConfigSchema = z.object({
+const benchEnvSchema = z.object({
   /** Measured rounds per server and phase; figures are medians over them. */
   BENCH_ROUNDS: z.coerce.number().int().min(1).max(100).default(5),
   /** Length of one measured round, in seconds. */
@@ -57,6 +82,8 @@ export const benchConfigSchema = z.object({
    * flush and read of the bench process itself under the inspector's profiler.
    */
   BENCH_PROFILE: flag,
+  /** Small sizes and one round for every phase, unless set otherwise: see SMOKE_SETTINGS. */
+  BENCH_SMOKE: flag,
   /** Which phases run (comma list, in any order; they run in their fixed order): see BENCH_PHASES. */
   BENCH_PHASES: phases,
   /** Flush phase: variables written per round, each its own buffer and segment. */
@@ -72,6 +99,24 @@ export const benchConfigSchema = z.object({
    * per stored chunk (a producer logging at 1 kHz sends 1000 a second).
    */
   BENCH_TIERING_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Merge phase: samples of the one variable merged (built once, copied to a fresh run per round). */
+  BENCH_MERGE_SAMPLES: z.coerce.number().int().min(1).max(100_000_000).default(5_000_000),
+  /** Merge phase: segments (flushes) those samples are spread over; nothing stays in Redis. */
+  BENCH_MERGE_SEGMENTS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Jobs phase, flush job: variables buffered when it runs. */
+  BENCH_JOBS_FLUSH_VARIABLES: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Jobs phase, flush job: samples per variable buffered when it runs. */
+  BENCH_JOBS_FLUSH_SAMPLES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  /** Jobs phase, merge job: variables of the run merged. */
+  BENCH_JOBS_MERGE_VARIABLES: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Jobs phase, merge job: samples per variable of the run merged. */
+  BENCH_JOBS_MERGE_SAMPLES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  /** Jobs phase, merge job: segments per variable (flushes before the merge). */
+  BENCH_JOBS_MERGE_SEGMENTS: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Jobs phase, observe looks: running runs the one observe worker cycles through. */
+  BENCH_JOBS_OBSERVE_RUNS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Jobs phase, observe looks: looks timed per round (after one look at every run as warm-up). */
+  BENCH_JOBS_OBSERVE_LOOKS: z.coerce.number().int().min(2).max(100_000).default(200),
   /** Where latest.json (and profiles) go. */
   BENCH_RESULTS_DIR: z
     .string()
@@ -79,14 +124,54 @@ export const benchConfigSchema = z.object({
     .default(join(__dirname, '..', 'results')),
 });
 
+/** How many looks one observe job may take before its run would be completed as idle. */
+export const OBSERVE_LOOKS_PER_RUN = 100;
+
+export const benchConfigSchema = benchEnvSchema.superRefine((c, ctx) => {
+  if (c.BENCH_MERGE_SAMPLES < c.BENCH_MERGE_SEGMENTS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BENCH_MERGE_SAMPLES'],
+      message: `must be at least BENCH_MERGE_SEGMENTS (${c.BENCH_MERGE_SEGMENTS})`,
+    });
+  if (c.BENCH_JOBS_MERGE_SAMPLES < c.BENCH_JOBS_MERGE_SEGMENTS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BENCH_JOBS_MERGE_SAMPLES'],
+      message: `must be at least BENCH_JOBS_MERGE_SEGMENTS (${c.BENCH_JOBS_MERGE_SEGMENTS})`,
+    });
+  // Every run's first look is the warm-up; a run's observer ends (idle) after its
+  // OBSERVE_LOOKS_PER_RUN-th look, so the runs must have looks enough to spare.
+  const looks = c.BENCH_JOBS_OBSERVE_RUNS + (c.BENCH_ROUNDS + 1) * c.BENCH_JOBS_OBSERVE_LOOKS;
+  if (looks > c.BENCH_JOBS_OBSERVE_RUNS * (OBSERVE_LOOKS_PER_RUN - 10))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BENCH_JOBS_OBSERVE_RUNS'],
+      message: `too few runs for ${looks} looks (each run's observer takes at most ${OBSERVE_LOOKS_PER_RUN - 10} here)`,
+    });
+});
+
 export type BenchConfig = z.infer<typeof benchConfigSchema>;
 
-/** Parses the environment; a bad value fails fast naming the variable. */
+/**
+ * Parses the environment; a bad value fails fast naming the variable. With
+ * `BENCH_SMOKE=1`, SMOKE_SETTINGS fill in what the environment leaves unset.
+ */
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
-  const parsed = benchConfigSchema.safeParse(env);
+  const smoke = env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
+  // An invalid BENCH_SMOKE value is reported by the schema below.
+  const parsed = benchConfigSchema.safeParse(smoke ? withSmokeSettings(env) : env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid bench configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** `env` with SMOKE_SETTINGS under it: a value the environment sets (non-empty) wins. */
+export function withSmokeSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...SMOKE_SETTINGS };
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && value !== '') out[name] = value;
+  return out;
 }

@@ -6,7 +6,10 @@
  * subscriber run here. Then the tiers: flush throughput (Redis → S3 segments)
  * against raw PutObject of the same objects, and a 5 M-sample history read
  * across Redis and the segments against raw GetObject of them, both in this
- * process against a real redis-server and s3rver. BENCH_PHASES picks phases.
+ * process against a real redis-server and s3rver. Then a 5 M-sample merge of
+ * 50 segments into one object against a raw S3 → S3 copy of the same bytes,
+ * and the job times of the three queues (flush, merge, observe) that the
+ * README's capacity formula takes. BENCH_PHASES picks phases.
  */
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';
@@ -24,9 +27,11 @@ import {
 import { CpuMeter } from './cpu-usage';
 import { measureFlush, type Profiler } from './flush-phase';
 import { profileInProcess } from './in-process-profile';
+import { measureJobs } from './jobs-phase';
 import { measureLatency } from './latency-phase';
 import { LatencyProbe } from './latency-probe';
 import { LoadGenerator } from './load-generator';
+import { buildMergeHistory, measureMerge } from './merge-phase';
 import {
   LATENCY_TARGET_P99_MS,
   THROUGHPUT_TARGET_RATIO,
@@ -145,6 +150,54 @@ async function main(teardown: Teardown): Promise<void> {
     await stores.stop();
   }
 
+  let merge: BenchResults['merge'];
+  if (phases.includes('merge')) {
+    const p = {
+      rounds: config.BENCH_ROUNDS,
+      samples: config.BENCH_MERGE_SAMPLES,
+      segments: config.BENCH_MERGE_SEGMENTS,
+      batchSamples: config.BENCH_TIERING_BATCH,
+    };
+    log(
+      `\nmerge: starting redis-server and s3rver; building ${p.samples} samples in ${p.segments} segments, nothing in Redis`,
+    );
+    const stores = await TieringStores.start();
+    teardown.add('merge phase stores', () => stores.stop());
+    const layout = await buildMergeHistory(stores, p, log);
+    log(
+      `  built in ${layout.buildSeconds.toFixed(1)} s (writes ${layout.writeSeconds.toFixed(1)} s, ` +
+        `flushes ${layout.flushSeconds.toFixed(1)} s); merging a fresh copy of it: 1 warm-up + ${p.rounds} rounds`,
+    );
+    merge = await measureMerge(stores, p, layout, log, profile);
+    await stores.stop();
+  }
+
+  let jobs: BenchResults['jobs'];
+  if (phases.includes('jobs')) {
+    const p = {
+      rounds: config.BENCH_ROUNDS,
+      batchSamples: config.BENCH_TIERING_BATCH,
+      flush: {
+        variables: config.BENCH_JOBS_FLUSH_VARIABLES,
+        samplesPerVariable: config.BENCH_JOBS_FLUSH_SAMPLES,
+      },
+      merge: {
+        variables: config.BENCH_JOBS_MERGE_VARIABLES,
+        samplesPerVariable: config.BENCH_JOBS_MERGE_SAMPLES,
+        segments: config.BENCH_JOBS_MERGE_SEGMENTS,
+      },
+      observe: {
+        runs: config.BENCH_JOBS_OBSERVE_RUNS,
+        looksPerRound: config.BENCH_JOBS_OBSERVE_LOOKS,
+      },
+    };
+    log(`\njobs: starting redis-server and s3rver; 1 warm-up + ${p.rounds} rounds of each job`);
+    const stores = await TieringStores.start();
+    teardown.add('jobs phase stores', () => stores.stop());
+    jobs = await measureJobs(stores, p, log);
+    await stores.stop();
+  }
+
   const results: BenchResults = {
     startedAt,
     durationSeconds: (performance.now() - started) / 1000,
@@ -163,6 +216,8 @@ async function main(teardown: Teardown): Promise<void> {
     ...(ingestPhases?.latency !== undefined ? { latency: ingestPhases.latency } : {}),
     ...(flush !== undefined ? { flush } : {}),
     ...(snapshot !== undefined ? { snapshot } : {}),
+    ...(merge !== undefined ? { merge } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
   };
   const path = join(config.BENCH_RESULTS_DIR, 'latest.json');
   writeResults(path, results);

@@ -1,10 +1,20 @@
 import type { FlushResults } from './flush-phase';
+import { jobFigure, withWait } from './job-figures';
+import type { JobsResults } from './jobs-phase';
 import type { LatencyFigures } from './latency-phase';
+import type { MergeResults } from './merge-phase';
 import { formatReport, throughputRatio, type BenchResults } from './report';
 import type { SnapshotResults } from './snapshot-phase';
 import { summarize } from './stats';
 import type { ThroughputFigures } from './throughput-phase';
-import { MB, rateFigures, rateRatio, type SnapshotSubject, type Timing } from './tiering-figures';
+import {
+  MB,
+  rateFigures,
+  rateRatio,
+  timeRatio,
+  type SnapshotSubject,
+  type Timing,
+} from './tiering-figures';
 
 const tput = (
   label: string,
@@ -224,5 +234,135 @@ describe('formatReport with the tier phases only', () => {
     expect(table).toMatch(/tiered \/ raw \+ gunzip \+ JSON\.parse: 100\.0 %/);
     expect(table).toMatch(/1 ListObjectsV2 9\.00 ms, 55 GetObject 150\.00 ms/);
     expect(table).toMatch(/first chunk 40\.00 ms \(median\); target < 100 ms: PASS/);
+  });
+});
+
+describe('formatReport with the merge and jobs phases', () => {
+  const timing = (seconds: number): Timing => ({ seconds, cpuPercent: { bench: 95, s3rver: 10 } });
+  const layout = {
+    run: 'bench-merge-x',
+    variables: ['plant.flow'],
+    samplesPerVariable: 5_000_000,
+    segments: 50,
+    inRedis: 0,
+    chunks: 5000,
+    segmentBytes: 72_000_000,
+    segmentTextBytes: 200_000_000,
+    redisTextBytes: 0,
+    buildSeconds: 12,
+    writeSeconds: 5,
+    flushSeconds: 4,
+  };
+  const volume = {
+    samples: 5_000_000,
+    textBytes: 200_000_000,
+    storedBytes: 72_000_000,
+    objects: 50,
+  };
+  const mergeT = [timing(10)];
+  const concatT = [timing(2)];
+  const copyT = [timing(2.5)];
+  const merge: MergeResults = {
+    plan: { rounds: 1, samples: 5_000_000, segments: 50, batchSamples: 1000 },
+    layout,
+    volume,
+    rounds: [
+      {
+        round: 1,
+        merge: mergeT[0]!,
+        requests: { getObjects: 50, getObjectMs: 800, uploadRequests: 11, uploadMs: 1700 },
+        rawConcat: concatT[0]!,
+        rawCopy: copyT[0]!,
+        mergedBytes: 63_000_000,
+        check: 'full read',
+      },
+    ],
+    merge: rateFigures('merge', mergeT, volume),
+    rawConcat: rateFigures('concat', concatT, volume),
+    rawCopy: rateFigures('copy', copyT, volume),
+    toRawConcat: timeRatio(mergeT, concatT),
+    toRawCopy: timeRatio(mergeT, copyT),
+    target: 2,
+    pass: false,
+    requests: { getObjects: 50, getObjectMs: 800, uploadRequests: 11, uploadMs: 1700 },
+    mergedBytes: 63_000_000,
+    sizeRatio: 63 / 72,
+    lastReport: {
+      outcome: 'merged',
+      variables: 1,
+      samples: 5_000_000,
+      segments: 50,
+      bytes: 63_000_000,
+      quietWaitMs: 0,
+    },
+  };
+  const mergeJob = jobFigure('merge', '20 variables × 50,000 samples', [2000, 2200, 1800]);
+  const jobs: JobsResults = {
+    plan: {
+      rounds: 3,
+      batchSamples: 1000,
+      flush: { variables: 8, samplesPerVariable: 10_000 },
+      merge: { variables: 20, samplesPerVariable: 50_000, segments: 5 },
+      observe: { runs: 100, looksPerRound: 200 },
+    },
+    figures: [
+      jobFigure('flush', '8 variables × 10,000 samples', [150, 160, 140]),
+      mergeJob,
+      withWait(mergeJob, 'merge', 1000, '+ 1,000 ms'),
+      jobFigure('observe', 'one look', [1.1, 1.0, 1.2]),
+    ],
+    flush: { textBytes: 3_100_000, storedBytes: 1_200_000, segments: 8 },
+    merge: { layout: { ...layout, variables: [], segments: 5 }, mergedBytes: 12_000_000 },
+    observe: {
+      intervalMs: 10,
+      rounds: [{ looks: 200, medianMs: 1.1, looksPerSecond: 880 }],
+      medianLooksPerSecond: 880,
+      outcomes: { changed: 100, unchanged: 720 },
+      failedJobs: 0,
+    },
+  };
+  const table = formatReport({
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationSeconds: 200,
+    machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
+    phases: ['merge', 'jobs'],
+    settings: {
+      rounds: 1,
+      seconds: 4,
+      warmupSeconds: 2,
+      connections: 16,
+      batch: { variables: 10, samplesPerVariable: 100 },
+      bodyBytes: 38_696,
+    },
+    merge,
+    jobs,
+  });
+
+  it('shows the merge against both raw copies, as time ratios with the target', () => {
+    expect(table).toMatch(
+      /5,000,000 samples of one variable in 50 segments \(72\.0 MB gzip'd, 200\.0 MB text\)/,
+    );
+    // 5 M samples in 10 s; 200 MB text and 72 MB gz in 10 s.
+    expect(table).toMatch(
+      /Merger\.merge .* 10\.000 s +500,000 +20\.0 +7\.2 +bench 95%, s3rver 10%/,
+    );
+    expect(table).toMatch(/raw GET each → one multipart upload +2\.000 s +2,500,000/);
+    expect(table).toMatch(/merge \/ raw multipart copy, time: 5\.00× .*target ≤ 2\.00×: FAIL/);
+    expect(table).toMatch(/merge \/ raw GET \+ PUT each, time: 4\.00×/);
+    expect(table).toMatch(
+      /merged object 63\.0 MB \(the segments' gzip members, joined\) vs the segments' 72\.0 MB: 87\.5 %/,
+    );
+    expect(table).toMatch(/read in full, exactly seqs 1\.\.5,000,000/);
+  });
+
+  it('shows the job times as a table with jobs per minute', () => {
+    expect(table).toMatch(/\| flush +\| 8 variables × 10,000 samples +\| +150 \| +400 \|/);
+    expect(table).toMatch(/\| merge +\| 20 variables × 50,000 samples +\| +2,000 \| +30 \|/);
+    expect(table).toMatch(/\| merge \(computed: \+ 1,000 ms\) +\| .* +3,000 \| +20 \|/);
+    expect(table).toMatch(/\| observe +\| one look +\| +1\.10 \| +54,545 \|/);
+    expect(table).toMatch(/interval 10 ms; looks by outcome: changed 100, unchanged 720/);
+    expect(table).toMatch(
+      /880 looks\/s = 52,800 looks\/min, a mean look of 1\.14 ms \(median look 1\.10 ms\)/,
+    );
   });
 });

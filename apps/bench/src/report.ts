@@ -4,7 +4,10 @@ import type { BatchShape } from './bodies';
 import type { BenchPhase } from './config';
 import type { FlushResults } from './flush-phase';
 import { fmtInt, fmtMs, fmtPercent } from './format';
+import { formatJobsTable, fmtJobMs } from './job-figures';
+import type { JobsResults } from './jobs-phase';
 import type { LatencyFigures } from './latency-phase';
+import type { MergeResults } from './merge-phase';
 import type { SnapshotResults } from './snapshot-phase';
 import { median } from './stats';
 import type { ThroughputFigures } from './throughput-phase';
@@ -80,6 +83,10 @@ export interface BenchResults {
   flush?: FlushResults;
   /** A 5 M-sample history read across the tiers against raw GetObject of the same objects. */
   snapshot?: SnapshotResults;
+  /** One variable's segments merged into one object against a raw S3 → S3 copy of the same bytes. */
+  merge?: MergeResults;
+  /** Job times of the flush, merge and observe queues (README: capacity). */
+  jobs?: JobsResults;
 }
 
 /** The summary table printed at the end of a run: the sections of the phases that ran. */
@@ -93,6 +100,8 @@ export function formatReport(r: BenchResults): string {
     ...(r.latency !== undefined ? formatLatency(r.latency) : []),
     ...(r.flush !== undefined ? formatFlush(r.flush) : []),
     ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
+    ...(r.merge !== undefined ? formatMerge(r.merge) : []),
+    ...(r.jobs !== undefined ? formatJobs(r.jobs) : []),
     '',
     `${r.durationSeconds.toFixed(0)} s in all.`,
     '',
@@ -219,6 +228,52 @@ export function formatSnapshot(r: SnapshotResults): string[] {
       `the rest is reading, gunzip, parsing and Redis`,
     `  first chunk ${first === undefined ? 'n/a' : fmtMs(first).trim()} (median); target < ${r.firstChunkTargetMs} ms: ${verdict(r.firstChunkPass)}` +
       `   (every read checked: exactly seq 1..${fmtInt(l.samples)})`,
+  ];
+}
+
+/** `2.41×`: a time ratio. */
+export const fmtTimes = (ratio: number): string => `${ratio.toFixed(2)}×`;
+
+export function formatMerge(r: MergeResults): string[] {
+  const l = r.layout;
+  const q = r.requests;
+  return [
+    '',
+    `Merge S3 segments → one merged object: ${fmtInt(l.samplesPerVariable)} samples of one variable in ${l.segments} segments ` +
+      `(${fmtMB(l.segmentBytes)} gzip'd, ${fmtMB(l.segmentTextBytes)} text), chunks of ${fmtInt(r.plan.batchSamples)}; ` +
+      `built once in ${l.buildSeconds.toFixed(1)} s, copied to a fresh run per round (not timed)`,
+    rateHeader(),
+    rateRow('Merger.merge (quiescence 0, concurrency 4)', r.merge),
+    rateRow('raw GET each → one multipart upload', r.rawConcat),
+    rateRow('raw GET + PUT each, one after another', r.rawCopy),
+    `  merge / raw multipart copy, time: ${fmtTimes(r.toRawConcat.ratio)} (median of per-round ratios ${fmtTimes(r.toRawConcat.medianRoundRatio)}); ` +
+      `target ≤ ${fmtTimes(r.target)}: ${verdict(r.pass)}`,
+    `  merge / raw GET + PUT each, time: ${fmtTimes(r.toRawCopy.ratio)} (median of per-round ratios ${fmtTimes(r.toRawCopy.medianRoundRatio)})`,
+    `  merged object ${fmtMB(r.mergedBytes)} (the segments' gzip members, joined) vs the segments' ${fmtMB(l.segmentBytes)}: ` +
+      `${fmtPercent(r.sizeRatio)}; text ${fmtMB(l.segmentTextBytes)}`,
+    `  inside the merge (medians): ${q.getObjects} GetObject ${fmtMs(q.getObjectMs).trim()} until their headers; ` +
+      `${q.uploadRequests} upload requests ${fmtMs(q.uploadMs).trim()} summed (they overlap the reading)`,
+    `  checked: round 1's merged object read in full, exactly seqs 1..${fmtInt(l.samplesPerVariable)}; every round: ` +
+      `last-seq metadata ${fmtInt(l.samplesPerVariable)}, chunks from seq 1, no segment left, manifest count, Redis forgot the run`,
+  ];
+}
+
+export function formatJobs(r: JobsResults): string[] {
+  const o = r.observe;
+  const outcomes = Object.entries(o.outcomes)
+    .map(([k, n]) => `${k} ${fmtInt(n)}`)
+    .join(', ');
+  return [
+    '',
+    `Job times (README: jobs per minute = concurrency × 60 000 / job time in ms), medians of ${r.plan.rounds} rounds after a warm-up:`,
+    ...formatJobsTable(r.figures),
+    `  flush: Flusher.flush({ everything: true }) of a fresh run's buffers; merge: Merger.merge of a fresh copy ` +
+      `(quiescence 0, 4 variables at once), merged ${fmtMB(r.merge.mergedBytes)}; observe: the worker app's BullMQ ` +
+      `worker, concurrency 1, a look timed from one job's start to the next's, interval ${o.intervalMs} ms; ` +
+      `looks by outcome: ${outcomes}`,
+    `  observe throughput of that worker (median of rounds): ${o.medianLooksPerSecond.toFixed(0)} looks/s = ` +
+      `${fmtInt(o.medianLooksPerSecond * 60)} looks/min, a mean look of ${fmtJobMs(1000 / o.medianLooksPerSecond)} ms ` +
+      `(median look ${fmtJobMs(median(o.rounds.map((x) => x.medianMs)))} ms)`,
   ];
 }
 

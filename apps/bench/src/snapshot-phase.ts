@@ -1,14 +1,13 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { SegmentInfo } from '@runstream/cold-store';
-import { Flusher, TieredHistory } from '@runstream/tiering';
+import { TieredHistory } from '@runstream/tiering';
 import { lines } from './byte-lines';
 import { CpuMeter } from './cpu-usage';
 import type { Profiler } from './flush-phase';
 import { LABEL_WIDTH, fmtInt, fmtMs } from './format';
 import { median } from './stats';
-import { SeriesWriter } from './tiering-data';
+import { buildHistory } from './segmented-history';
 import {
   MB,
   SNAPSHOT_LABELS,
@@ -102,61 +101,34 @@ export async function buildSnapshotHistory(
   plan: SnapshotPlan,
   log: (line: string) => void,
 ): Promise<SnapshotLayout> {
-  const { hot, cold } = stores;
   const samplesPerSegment = Math.floor(plan.samples / (plan.segments + 0.5));
   if (samplesPerSegment < 1)
     throw new Error(`${plan.samples} samples cannot fill ${plan.segments} segments`);
-  const inRedis = plan.samples - samplesPerSegment * plan.segments;
-  const run = `bench-snapshot-${Date.now().toString(36)}`;
-  await hot.runs.create({ id: run });
-  const writer = new SeriesWriter(hot, run, [VARIABLE], { batchSamples: plan.batchSamples });
-  const flusher = new Flusher(hot, stores.cold);
-  const started = performance.now();
-  let writeSeconds = 0;
-  let flushSeconds = 0;
-  let lastLog = started;
-  for (let s = 1; s <= plan.segments; s++) {
-    const w = performance.now();
-    await writer.write(samplesPerSegment);
-    const f = performance.now();
-    const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
-    const end = performance.now();
-    writeSeconds += (f - w) / 1000;
-    flushSeconds += (end - f) / 1000;
-    if (report.moved !== 1 || report.samples !== samplesPerSegment)
-      throw new Error(`flush ${s} moved ${report.moved} buffers, ${report.samples} samples`);
-    if (end - lastLog > 5_000 || s === plan.segments) {
-      lastLog = end;
-      log(`  built ${s}/${plan.segments} segments (${fmtInt(writer.written)} samples)`);
-    }
-  }
-  const w = performance.now();
-  await writer.write(inRedis);
-  writeSeconds += (performance.now() - w) / 1000;
-
-  const count = await hot.reader.count(run, VARIABLE);
-  const segments = await cold.listSegments(run, VARIABLE);
-  if (count !== plan.samples || segments.length !== plan.segments)
-    throw new Error(
-      `built ${count} samples over ${segments.length} segments; wanted ${plan.samples} over ${plan.segments}`,
-    );
-  const redisTexts = await hot.redis.lrange(hot.keys.buffer(run, VARIABLE), 0, -1);
-  let segmentTextBytes = 0;
-  for (const segment of segments) segmentTextBytes += await gunzippedSize(stores, segment);
+  const l = await buildHistory(
+    stores,
+    {
+      runPrefix: 'bench-snapshot',
+      variables: [VARIABLE],
+      segmentSamples: new Array<number>(plan.segments).fill(samplesPerSegment),
+      inRedis: plan.samples - samplesPerSegment * plan.segments,
+      batchSamples: plan.batchSamples,
+    },
+    log,
+  );
   return {
-    run,
+    run: l.run,
     variable: VARIABLE,
-    samples: plan.samples,
-    segments: segments.length,
+    samples: l.samplesPerVariable,
+    segments: l.segments,
     samplesPerSegment,
-    inRedis,
-    chunks: Math.ceil(samplesPerSegment / plan.batchSamples) * plan.segments + redisTexts.length,
-    segmentBytes: segments.reduce((n, s) => n + s.size, 0),
-    segmentTextBytes,
-    redisTextBytes: redisTexts.reduce((n, t) => n + Buffer.byteLength(t), 0),
-    buildSeconds: (performance.now() - started) / 1000,
-    writeSeconds,
-    flushSeconds,
+    inRedis: l.inRedis,
+    chunks: l.chunks,
+    segmentBytes: l.segmentBytes,
+    segmentTextBytes: l.segmentTextBytes,
+    redisTextBytes: l.redisTextBytes,
+    buildSeconds: l.buildSeconds,
+    writeSeconds: l.writeSeconds,
+    flushSeconds: l.flushSeconds,
   };
 }
 
@@ -317,16 +289,4 @@ export async function measureSnapshot(
     firstChunkTargetMs: SNAPSHOT_FIRST_CHUNK_TARGET_MS,
     firstChunkPass: firstChunkMs < SNAPSHOT_FIRST_CHUNK_TARGET_MS,
   };
-}
-
-/** The uncompressed size of a segment (untimed: the volume the figures are quoted for). */
-async function gunzippedSize(stores: TieringStores, segment: SegmentInfo): Promise<number> {
-  const response = await stores.s3Client.send(
-    new GetObjectCommand({ Bucket: stores.bucket, Key: segment.key }),
-  );
-  const body = response.Body as Readable | undefined;
-  if (body === undefined) throw new Error(`${segment.key}: no body`);
-  let n = 0;
-  for await (const block of body.pipe(createGunzip()) as AsyncIterable<Buffer>) n += block.length;
-  return n;
 }

@@ -1,4 +1,4 @@
-import { SampleSeries, batchSizes } from './tiering-data';
+import { SampleSeries, batchSizes, evenSplit } from './tiering-data';
 
 describe('SampleSeries', () => {
   it('is deterministic: the same index and seed give the same samples', () => {
@@ -35,5 +35,20 @@ describe('batchSizes', () => {
 
   it('refuses a batch under 1', () => {
     expect(() => batchSizes(10, 0)).toThrow(RangeError);
+  });
+});
+
+describe('evenSplit', () => {
+  it('splits a total into parts differing by at most one, the larger first', () => {
+    expect(evenSplit(5_000_000, 50)).toEqual(new Array<number>(50).fill(100_000));
+    expect(evenSplit(10, 3)).toEqual([4, 3, 3]);
+    expect(evenSplit(11, 3)).toEqual([4, 4, 3]);
+    expect(evenSplit(3, 3)).toEqual([1, 1, 1]);
+  });
+
+  it('refuses fewer samples than parts, and parts that are not whole and positive', () => {
+    expect(() => evenSplit(2, 3)).toThrow(/2 samples cannot fill 3 parts/);
+    expect(() => evenSplit(10, 0)).toThrow(RangeError);
+    expect(() => evenSplit(10, 1.5)).toThrow(RangeError);
   });
 });

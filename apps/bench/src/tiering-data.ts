@@ -104,3 +104,17 @@ export class SeriesWriter {
     await Promise.all(pending);
   }
 }
+
+/**
+ * Splits `total` into `parts` sizes that differ by at most one, the larger
+ * ones first (5,000,000 into 50: 50 × 100,000). Every part gets at least one.
+ */
+export function evenSplit(total: number, parts: number): number[] {
+  if (!Number.isInteger(parts) || parts < 1)
+    throw new RangeError(`parts must be a whole number ≥ 1, got ${parts}`);
+  if (!Number.isInteger(total) || total < parts)
+    throw new RangeError(`${total} samples cannot fill ${parts} parts`);
+  const base = Math.floor(total / parts);
+  const larger = total - base * parts;
+  return Array.from({ length: parts }, (_, i) => (i < larger ? base + 1 : base));
+}

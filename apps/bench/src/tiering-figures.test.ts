@@ -1,4 +1,4 @@
-import { MB, SeqTally, rateFigures, rateRatio, type Timing } from './tiering-figures';
+import { MB, SeqTally, rateFigures, rateRatio, timeRatio, type Timing } from './tiering-figures';
 
 const t = (seconds: number, extra: Partial<Timing> = {}): Timing => ({
   seconds,
@@ -83,5 +83,23 @@ describe('SeqTally', () => {
     const tally = new SeqTally(10);
     tally.add(10, 5);
     expect(tally.check(14)).toBeUndefined();
+  });
+});
+
+describe('timeRatio', () => {
+  it('compares times of the same data: median over median, and the median per-round ratio', () => {
+    // Per round: 2/1, 3/3, 4/1.
+    const r = timeRatio([t(2), t(3), t(4)], [t(1), t(3), t(1)]);
+    expect(r.ratio).toBeCloseTo(3 / 1);
+    expect(r.medianRoundRatio).toBeCloseTo(2);
+  });
+
+  it('is the inverse of rateRatio for one round', () => {
+    expect(timeRatio([t(5)], [t(2)]).ratio).toBeCloseTo(1 / rateRatio([t(5)], [t(2)]).ratio);
+  });
+
+  it('needs the same rounds on both sides', () => {
+    expect(() => timeRatio([t(1)], [t(1), t(2)])).toThrow(RangeError);
+    expect(() => timeRatio([], [])).toThrow(RangeError);
   });
 });

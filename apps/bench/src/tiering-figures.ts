@@ -108,6 +108,26 @@ export function rateRatio(subject: readonly Timing[], baseline: readonly Timing[
   };
 }
 
+/** How much longer a subject took than a baseline that moved the same bytes (1.0: as long). */
+export interface TimeRatio {
+  /** Median time of the subject over the baseline's median time. */
+  ratio: number;
+  /** Median of the per-round time ratios (each round's passes ran back to back). */
+  medianRoundRatio: number;
+}
+
+/** `subject`'s time over `baseline`'s, round i of one against round i of the other. */
+export function timeRatio(subject: readonly Timing[], baseline: readonly Timing[]): TimeRatio {
+  if (subject.length === 0 || subject.length !== baseline.length)
+    throw new RangeError(
+      `need the same number of rounds, got ${subject.length} and ${baseline.length}`,
+    );
+  return {
+    ratio: median(subject.map((t) => t.seconds)) / median(baseline.map((t) => t.seconds)),
+    medianRoundRatio: median(subject.map((s, i) => s.seconds / (baseline[i] as Timing).seconds)),
+  };
+}
+
 /** The first seq, count and last seq of chunks as they stream by; where they stop being 1, 2, 3… */
 export class SeqTally {
   next: number;

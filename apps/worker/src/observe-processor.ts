@@ -10,6 +10,11 @@ export interface ObserveSettings {
   intervalMs: number;
   repeats: number;
   strategy: ObserverDelayStrategy;
+  /**
+   * True while ingest refuses writes (Redis at HARD_LIMIT): a producer held
+   * back by 503s is not idle, so no run is completed as idle then.
+   */
+  writesRefused: () => Promise<boolean>;
 }
 
 export type ObserveOutcome = 'idle' | 'gone' | 'completing' | 'completed';
@@ -39,7 +44,7 @@ export function observeProcessor(
     const { run, lastCount } = parsed.data;
 
     const record = await hot.runs.get(run);
-    const outcome = async (o: ObserveOutcome): Promise<ObserveOutcome> => {
+    const outcome = (o: ObserveOutcome): ObserveOutcome => {
       metrics.observerLooks.inc({ outcome: o });
       return o;
     };
@@ -56,7 +61,8 @@ export function observeProcessor(
     }
 
     const count = await hot.runs.sampleCount(run);
-    const unchanged = count === lastCount ? parsed.data.unchanged + 1 : 0;
+    let unchanged = count === lastCount ? parsed.data.unchanged + 1 : 0;
+    if (unchanged >= settings.repeats && (await settings.writesRefused())) unchanged = 0;
     if (unchanged >= settings.repeats) {
       await hot.runs.beginCompletion(run, 'idle');
       await queues.add('merge', { run, reason: 'idle', requestedAt: Date.now() });

@@ -1,6 +1,12 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
 import { HotStore, readMemory } from '@runstream/hot-store';
-import { QUEUE_PREFIX, Queues, queueCatalog, type QueueName } from '@runstream/queues';
+import {
+  QUEUE_PREFIX,
+  Queues,
+  backoffStrategy,
+  queueCatalog,
+  type QueueName,
+} from '@runstream/queues';
 import { Flusher, Merger } from '@runstream/tiering';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { writeSync } from 'node:fs';
@@ -125,6 +131,9 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
           intervalMs: config.OBSERVER_INTERVAL_MS,
           repeats: config.OBSERVER_REPEATS,
           strategy: config.OBSERVER_DELAY_STRATEGY,
+          writesRefused: async () =>
+            (await readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES)).ratio >=
+            config.HARD_LIMIT,
         },
         logger,
         metrics,
@@ -155,6 +164,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       autorun: false,
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: config.JOB_STALLED_CHECK_MS,
+      settings: { backoffStrategy },
     });
     worker.on('completed', () => metrics.jobs.inc({ queue, outcome: 'completed' }));
     worker.on('failed', (job, err) => {

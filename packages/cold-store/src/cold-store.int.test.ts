@@ -17,6 +17,7 @@ import {
 import { ColdStore } from './cold-store';
 import { MIN_PART_SIZE_BYTES, s3ClientOptions, type ColdStoreConfig } from './cold-store-config';
 import { ColdStoreError, ObjectMissingError, SegmentFormatError } from './cold-store-errors';
+import { encodeSegment } from './segment-format';
 
 // The root jest config runs packages as projects, where the preset's
 // testTimeout does not apply (jest's 5 s default does): slow tests say theirs.
@@ -109,6 +110,19 @@ async function inParallel<T>(
       while (next < items.length) await work(items[next++] as T);
     }),
   );
+}
+
+/** Chunk texts as gzip members of up to `per` lines each, as a merge hands them to putMerged. */
+async function* gzipMembers(texts: AsyncIterable<string>, per = 50): AsyncGenerator<Uint8Array> {
+  let batch: string[] = [];
+  for await (const text of texts) {
+    batch.push(text);
+    if (batch.length === per) {
+      yield await encodeSegment(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield await encodeSegment(batch);
 }
 
 describe('ColdStore against s3rver', () => {
@@ -295,7 +309,7 @@ describe('ColdStore against s3rver', () => {
         { step: 'initialize' },
       );
       const watched = new ColdStore(config(s3), client);
-      const info = await watched.putMerged(run, 'big', source(), per * chunkCount);
+      const info = await watched.putMerged(run, 'big', gzipMembers(source()), per * chunkCount);
       client.destroy();
       expect(pulled).toBe(chunkCount);
       expect(info.key).toBe(store.keys.merged(run, 'big'));
@@ -332,11 +346,15 @@ describe('ColdStore against s3rver', () => {
       yield* asyncOf(chunkTexts(1, 30));
       throw new Error('hot store read failed');
     }
-    await expect(store.putMerged(run, 'x', failing(), 30)).rejects.toThrow('hot store read failed');
+    await expect(store.putMerged(run, 'x', gzipMembers(failing()), 30)).rejects.toThrow(
+      'hot store read failed',
+    );
     expect(await store.mergedInfo(run, 'x')).toBeUndefined();
 
-    const good = await store.putMerged(run, 'x', asyncOf(chunkTexts(1, 30)), 30);
-    await expect(store.putMerged(run, 'x', failing(), 30)).rejects.toThrow('hot store read failed');
+    const good = await store.putMerged(run, 'x', gzipMembers(asyncOf(chunkTexts(1, 30))), 30);
+    await expect(store.putMerged(run, 'x', gzipMembers(failing()), 30)).rejects.toThrow(
+      'hot store read failed',
+    );
     expect(await store.mergedInfo(run, 'x')).toEqual(good);
     expect(seqsOf(await collect(store.readObject(good.key)))).toHaveLength(30);
   });
@@ -399,7 +417,7 @@ describe('ColdStore against s3rver', () => {
           ['putSegment', store.putSegment(run, 'x', chunkTexts(10, 12), 10, 12)],
           ['listSegments', store.listSegments(run, 'x')],
           ['readSegment', collect(store.readSegment(before.key))],
-          ['putMerged', store.putMerged(run, 'x', asyncOf(chunkTexts(1, 9)), 9)],
+          ['putMerged', store.putMerged(run, 'x', gzipMembers(asyncOf(chunkTexts(1, 9))), 9)],
           ['mergedInfo', store.mergedInfo(run, 'x')],
           ['deleteObjects', store.deleteObjects([before.key])],
           ['getJson', store.getJson(store.keys.manifest(run))],

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectsCommand,
@@ -30,8 +30,6 @@ import { ObjectKeys, parseSegmentKey } from './object-keys';
 import {
   decodeSegmentLines,
   encodeSegment,
-  encodeSegmentStream,
-  MERGED_GZIP_LEVEL,
   parseChunkText,
   SEGMENT_CONTENT_TYPE,
 } from './segment-format';
@@ -241,32 +239,36 @@ export class ColdStore {
   }
 
   /**
-   * Writes a variable's merged object from chunk texts in seq order, streamed
-   * through gzip into a multipart upload: memory holds at most
-   * partSize × uploadQueueSize bytes, never the variable. An upload that
-   * fails is aborted and leaves no object (and no old object is replaced:
-   * S3 makes an object visible only when its upload completes). An error of
-   * `chunks` itself is rethrown as it is.
+   * Writes a variable's merged object from gzip members in seq order — whole
+   * segment objects as they are stored, or `encodeSegment` output — uploaded
+   * as they come through a multipart upload: memory holds at most
+   * partSize × uploadQueueSize bytes, never the variable. The object is their
+   * concatenation, a multi-member gzip file that gunzip, zcat, Python's gzip
+   * and pandas read as one NDJSON stream; nothing is decompressed and
+   * compressed again on the way. An upload that fails is aborted and leaves
+   * no object (and no old object is replaced: S3 makes an object visible only
+   * when its upload completes). An error of `members` itself is rethrown as
+   * it is. `lastSeq` goes into the object's metadata.
    */
   async putMerged(
     run: string,
     variable: string,
-    chunks: AsyncIterable<string>,
+    members: AsyncIterable<Uint8Array>,
     lastSeq: number,
   ): Promise<ObjectInfo> {
     const key = this.keys.merged(run, variable);
     // Mutated by the generator below; an object so TS does not narrow it to its initial value.
     const source: { failed: boolean; error?: unknown } = { failed: false };
-    const watched = async function* (): AsyncGenerator<string> {
+    const watched = async function* (): AsyncGenerator<Uint8Array> {
       try {
-        yield* chunks;
+        yield* members;
       } catch (error) {
         source.failed = true;
         source.error = error;
         throw error;
       }
     };
-    const body = encodeSegmentStream(watched(), { level: MERGED_GZIP_LEVEL });
+    const body = Readable.from(watched(), { objectMode: false });
     try {
       await this.upload(key, body, { [LAST_SEQ_META]: String(lastSeq) });
     } catch (err) {
@@ -275,13 +277,27 @@ export class ColdStore {
       throw err;
     } finally {
       // After a failed upload nobody reads on: closing the stream returns
-      // `chunks`' iterator, which may hold sockets of its own (segment reads).
+      // `members`' iterator, which may hold sockets of its own (segment reads).
       body.destroy();
     }
     const info = await this.mergedInfo(run, variable);
     if (info === undefined)
       throw new ColdStoreError(`${key}: missing right after its upload`, 'HeadObject', key);
     return info;
+  }
+
+  /** An object's stored bytes (gzip, as written), streamed: a merge copies segments with it. */
+  async *readObjectBytes(key: string): AsyncGenerator<Uint8Array> {
+    const response = await this.call('GetObject', key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
+    if (response.Body === undefined)
+      throw new ColdStoreError(`GetObject ${key}: no body`, 'GetObject', key);
+    try {
+      for await (const part of response.Body as Readable) yield part as Uint8Array;
+    } catch (err) {
+      throw wrap('GetObject', key, err);
+    }
   }
 
   /** The merged object's key and size, or undefined when it does not exist (yet). */

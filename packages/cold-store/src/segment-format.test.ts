@@ -7,7 +7,6 @@ import {
   decodeSegment,
   decodeSegmentLines,
   encodeSegment,
-  encodeSegmentStream,
   formatChunk,
   parseChunkText,
   toSegmentLine,
@@ -30,12 +29,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
-}
-
-async function bytesOf(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
 }
 
 /** Yields `buf` in pieces of the given sizes, cycling: odd splits across gzip and UTF-8 boundaries. */
@@ -124,28 +117,6 @@ describe('segment format', () => {
     expect(chunks).toHaveLength(300);
     expect(chunks[299]!.first).toBe(898);
     expect(chunks[150]!.v[0]).toBe(`é${'温'.repeat(150 % 7)}`);
-  });
-
-  it('streams the encoding from an async source, same content as the buffer encoding', async () => {
-    async function* source(): AsyncGenerator<string> {
-      for (const t of TEXTS) {
-        await Promise.resolve();
-        yield t;
-      }
-    }
-    const streamed = await bytesOf(encodeSegmentStream(source()));
-    expect(await collect(decodeSegmentLines(Readable.from([streamed])))).toEqual(
-      await collect(decodeSegmentLines(Readable.from([await encodeSegment(TEXTS)]))),
-    );
-  });
-
-  it('errors the encoding stream when its source fails', async () => {
-    async function* failing(): AsyncGenerator<string> {
-      yield TEXTS[0]!;
-      await Promise.resolve();
-      throw new Error('redis went away');
-    }
-    await expect(bytesOf(encodeSegmentStream(failing()))).rejects.toThrow('redis went away');
   });
 
   it('tolerates CRLF, blank lines, a missing final newline and concatenated gzip members', async () => {

@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createGunzip, createGzip, gzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gzip, type ZlibOptions } from 'node:zlib';
 import type { SampleChunk, WireValue } from '@runstream/domain';
 import { SegmentFormatError } from './cold-store-errors';
 
@@ -34,17 +34,12 @@ export const SEGMENT_CONTENT_TYPE = 'application/gzip';
 /**
  * Compression of segments: level 1. A flush is how Redis gets out of memory
  * pressure, and gzip is most of its cost: on benchmark data level 1 flushed
- * 2.3× faster than level 6 for 13 % more bytes — and segments live only
- * until their run's merge.
+ * 2.3× faster than level 6 for 13 % more bytes. A merged object is its
+ * segments' gzip members joined as they are (see ColdStore.putMerged), so it
+ * keeps this level too: merging 6.5× faster than re-compressing at level 6,
+ * for 14 % more bytes.
  */
 export const SEGMENT_GZIP_LEVEL = 1;
-
-/**
- * Compression of merged objects, kept for good: level 6 (zlib's default),
- * within 1 % of level 9's size at a tenth of its CPU on sample data; the
- * merge job runs off every hot path.
- */
-export const MERGED_GZIP_LEVEL = 6;
 
 /**
  * Longest line the decoder accepts. A longer one means a corrupt object (or
@@ -112,35 +107,6 @@ export async function encodeSegment(
   let text = '';
   for (const chunkText of chunkTexts) text += toSegmentLine(chunkText) + '\n';
   return gzipAsync(text, zlibOptions(options));
-}
-
-/**
- * The gzip'd segment holding `chunkTexts`, as a stream that pulls texts only
- * as fast as it is read: memory stays bounded however long the source is
- * (used for merged objects). An error of the source errors the stream.
- */
-export function encodeSegmentStream(
-  chunkTexts: Iterable<string> | AsyncIterable<string>,
-  options: EncodeOptions = {},
-): Readable {
-  const gz = createGzip(zlibOptions(options));
-  // The error reaches the reader through `gz`, which pipeline destroys with it.
-  return pipeline(Readable.from(batchLines(chunkTexts)), gz, () => undefined);
-}
-
-/** Joins lines into ~64 KiB writes: one gzip write per small chunk costs more than the gzip. */
-async function* batchLines(
-  chunkTexts: Iterable<string> | AsyncIterable<string>,
-): AsyncGenerator<string> {
-  let batch = '';
-  for await (const chunkText of chunkTexts) {
-    batch += toSegmentLine(chunkText) + '\n';
-    if (batch.length >= 64 * 1024) {
-      yield batch;
-      batch = '';
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 export interface DecodeOptions {

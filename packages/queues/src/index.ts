@@ -3,6 +3,8 @@ export {
   QUEUE_NAMES,
   queueCatalog,
   isQueueName,
+  backoffStrategy,
+  RETRY_POLICIES,
   observerJobId,
   flushPayloadSchema,
   flushReasonSchema,

@@ -1,4 +1,4 @@
-import type { JobsOptions } from 'bullmq';
+import type { BackoffStrategy, JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
 /**
@@ -47,6 +47,25 @@ export function observerJobId(run: string): string {
   return `observe-${run}`;
 }
 
+/**
+ * Retry delays of failed jobs: exponential from `baseMs`, never longer than
+ * `capMs`. The cap matters: a job failed during an S3 outage holds its queue's
+ * deduplication id while it waits to retry, and requests meanwhile are
+ * dropped, so after the outage it must run again soon, not hours later.
+ */
+export const RETRY_POLICIES = {
+  'flush-retry': { baseMs: 1000, capMs: 5000 },
+  'merge-retry': { baseMs: 2000, capMs: 60_000 },
+} as const;
+
+/** Every worker's backoff strategy for the catalog's own backoff types (BullMQ's run themselves). */
+export const backoffStrategy: BackoffStrategy = (attemptsMade, type) => {
+  const policy = RETRY_POLICIES[type as keyof typeof RETRY_POLICIES] as
+    { baseMs: number; capMs: number } | undefined;
+  if (policy === undefined) throw new Error(`unknown backoff type '${String(type)}'`);
+  return Math.min(policy.baseMs * 2 ** Math.max(0, attemptsMade - 1), policy.capMs);
+};
+
 interface QueueDefinition<S extends z.ZodType> {
   name: string;
   payload: S;
@@ -75,8 +94,9 @@ export const queueCatalog = {
     name: 'flush',
     payload: flushPayloadSchema,
     jobOptions: {
+      // ~1.5 min of retries, then the next trigger (memory still high) adds a new job.
       attempts: 20,
-      backoff: { type: 'exponential', delay: 1000 },
+      backoff: { type: 'flush-retry' },
       // Lock-like jobs must not linger: a stored job would keep its id taken.
       removeOnComplete: { count: 100 },
       removeOnFail: { count: 500 },
@@ -88,8 +108,9 @@ export const queueCatalog = {
     name: 'merge',
     payload: mergePayloadSchema,
     jobOptions: {
+      // ~17 min of retries; completing the run again (or its observer) asks anew.
       attempts: 20,
-      backoff: { type: 'exponential', delay: 2000 },
+      backoff: { type: 'merge-retry' },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 1000 },
     },

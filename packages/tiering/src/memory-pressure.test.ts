@@ -68,4 +68,84 @@ describe('MemoryPressure', () => {
     expect(errors.map((e) => (e as Error).message)).toEqual(['OOM command not allowed', 'down']);
     expect(p.overHardLimit).toBe(true);
   });
+
+  it('refuses a write only on a fresh reading: an old one over the limit is read again first', async () => {
+    let now = 0;
+    let ratio = 0.95;
+    let reads = 0;
+    const p = new MemoryPressure(
+      () => {
+        reads++;
+        return Promise.resolve(reading(ratio));
+      },
+      { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 250 },
+      () => Promise.resolve(),
+      (err) => {
+        throw err;
+      },
+      () => now,
+    );
+    expect(await p.admitsWrite()).toBe(true); // no reading yet: nothing to refuse on
+    await tick();
+    expect(reads).toBe(1);
+    now = 100;
+    expect(await p.admitsWrite()).toBe(false); // a fresh reading over the limit
+    expect(reads).toBe(1);
+
+    // A quiet spell; a flush frees memory meanwhile. The next write is not refused on the old reading.
+    now = 5_000;
+    ratio = 0.3;
+    expect(await p.admitsWrite()).toBe(true);
+    expect(reads).toBe(2);
+    // Admitted writes never wait for a reading.
+    now = 10_000;
+    ratio = 0.95;
+    let settled = false;
+    const admitted = p.admitsWrite().then((ok) => (settled = ok));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    await admitted;
+  });
+
+  it('counts the bytes it admits between readings, in flight ones included, and refuses before the limit', async () => {
+    let used = 50;
+    let resolveRead: (() => void) | undefined;
+    let slowRead = false;
+    const p = new MemoryPressure(
+      () =>
+        slowRead
+          ? new Promise((resolve) => {
+              resolveRead = () => resolve({ usedBytes: used, limitBytes: 100, ratio: used / 100 });
+            })
+          : Promise.resolve({ usedBytes: used, limitBytes: 100, ratio: used / 100 }),
+      { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 60_000 },
+      () => Promise.resolve(),
+      (err) => {
+        throw err;
+      },
+    );
+    await p.check(); // 50 of 100
+    expect(await p.admitsWrite(20)).toBe(true); // 70
+    expect(await p.admitsWrite(15)).toBe(true); // 85
+    expect(p.projectedRatio()).toBeCloseTo(0.85);
+    expect(await p.admitsWrite(5)).toBe(false); // would reach 90: refused, not counted
+    expect(p.projectedRatio()).toBeCloseTo(0.85);
+
+    // A reading taken while the 15 are still being written may miss them: they stay counted.
+    p.writeEnded(20);
+    used = 70;
+    slowRead = true;
+    const reading = p.check();
+    expect(await p.admitsWrite(3)).toBe(true); // admitted during the reading: counted after it
+    resolveRead?.();
+    await reading;
+    expect(p.projectedRatio()).toBeCloseTo((70 + 15 + 3) / 100);
+    p.writeEnded(15);
+    p.writeEnded(3);
+    slowRead = false;
+    used = 88;
+    await p.check();
+    expect(p.projectedRatio()).toBeCloseTo(0.88);
+  });
 });

@@ -13,14 +13,26 @@ export interface MemoryPressureOptions {
  * Ingest's view of Redis memory, kept off the request path: a write only
  * notes that it happened; at most every `minIntervalMs` a reading is taken in
  * the background (INFO memory). Over the flush threshold it asks for a flush
- * (the queue's deduplication turns repeats into one follow-up); at the hard
- * limit `overHardLimit` turns true and ingest answers 503 until a later
- * reading says otherwise.
+ * (the queue's deduplication turns repeats into one follow-up).
+ *
+ * Between readings it counts the bytes of the writes it admitted: a write is
+ * refused (503) when the last reading plus those bytes plus its own would
+ * reach the hard limit, so memory stays under it even when writes come
+ * faster than readings. A refusal is only ever based on a reading at most
+ * `minIntervalMs` old: with an older one it waits for a fresh reading first,
+ * so a write after a quiet spell (a producer waiting out Retry-After, or
+ * writing once a second) is not refused on memory a flush has freed since.
+ * Admitted writes never wait.
  */
 export class MemoryPressure {
   private lastCheckAt = -Infinity;
-  private checking = false;
+  private checking: Promise<void> | undefined;
   private reading: MemoryReading | undefined;
+  private readAt = -Infinity;
+  /** Bytes of admitted writes: in all, still being written, and those the last reading may miss. */
+  private admittedBytes = 0;
+  private inFlightBytes = 0;
+  private bytesSinceReading = 0;
 
   constructor(
     private readonly read: () => Promise<MemoryReading>,
@@ -33,31 +45,78 @@ export class MemoryPressure {
   /** Called for every write attempt, refused ones included (they must see memory fall). */
   noteWrite(): void {
     const now = this.now();
-    if (this.checking || now - this.lastCheckAt < this.options.minIntervalMs) return;
-    this.checking = true;
+    if (this.checking !== undefined || now - this.lastCheckAt < this.options.minIntervalMs) return;
     this.lastCheckAt = now;
-    setImmediate(() => void this.check());
+    this.checking = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.read_());
   }
 
+  /**
+   * Notes a write of about `bytes` (its body) and says whether it may go
+   * ahead: false (answer 503) when memory, as last read plus the writes
+   * admitted since plus this one, would reach the hard limit — judged on a
+   * reading no older than `minIntervalMs`.
+   */
+  async admitsWrite(bytes = 0): Promise<boolean> {
+    this.noteWrite();
+    if (this.wouldReachHardLimit(bytes)) {
+      if (this.now() - this.readAt > this.options.minIntervalMs) await this.check();
+      if (this.wouldReachHardLimit(bytes)) return false;
+    }
+    this.admittedBytes += bytes;
+    this.inFlightBytes += bytes;
+    this.bytesSinceReading += bytes;
+    return true;
+  }
+
+  /** An admitted write of `bytes` has ended (written or failed): a later reading includes it. */
+  writeEnded(bytes = 0): void {
+    this.inFlightBytes -= bytes;
+  }
+
+  /** The last reading alone is at or over the hard limit. */
   get overHardLimit(): boolean {
     return this.reading !== undefined && this.reading.ratio >= this.options.hardLimit;
+  }
+
+  /**
+   * Memory as the last reading saw it plus the writes admitted since plus
+   * `bytes`, over the limit; 0 without a reading or a limit.
+   */
+  projectedRatio(bytes = 0): number {
+    const r = this.reading;
+    if (r === undefined || r.limitBytes === 0) return 0;
+    return (r.usedBytes + this.bytesSinceReading + bytes) / r.limitBytes;
+  }
+
+  private wouldReachHardLimit(bytes: number): boolean {
+    return this.projectedRatio(bytes) >= this.options.hardLimit;
   }
 
   get lastReading(): MemoryReading | undefined {
     return this.reading;
   }
 
-  /** Takes a reading now and acts on it (also used at start-up and by tests). */
-  async check(): Promise<void> {
-    this.checking = true;
+  /** Takes a reading now (or joins the one under way) and acts on it; also used at start-up. */
+  check(): Promise<void> {
+    this.lastCheckAt = this.now();
+    this.checking ??= this.read_();
+    return this.checking;
+  }
+
+  private async read_(): Promise<void> {
+    // Writes ended by now are in the reading; those still in flight and those
+    // admitted from now on may not be.
+    const endedBefore = this.admittedBytes - this.inFlightBytes;
     try {
       this.reading = await this.read();
+      this.readAt = this.now();
+      this.bytesSinceReading = this.admittedBytes - endedBefore;
       if (this.reading.ratio >= this.options.flushThreshold)
         await this.requestFlush(this.reading.ratio);
     } catch (err) {
       this.onError(err);
     } finally {
-      this.checking = false;
+      this.checking = undefined;
     }
   }
 }

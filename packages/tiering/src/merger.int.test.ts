@@ -1,5 +1,5 @@
-import { ColdStore } from '@runstream/cold-store';
-import { parseIngestBatch, RunNotFoundError } from '@runstream/domain';
+import { ColdStore, formatChunk } from '@runstream/cold-store';
+import { parseIngestBatch, RunNotFoundError, type WireValue } from '@runstream/domain';
 import { HotStore } from '@runstream/hot-store';
 import {
   seqCoverageProblem,
@@ -168,6 +168,33 @@ describe('Merger', () => {
       expect(await cold.listSegments(run, name)).toEqual([]);
       expect(await historyProblem(history, run, name, 400)).toBeUndefined();
     }
+  });
+
+  it('trims segments that overlap what is merged already (a flush retried with other bounds)', async () => {
+    const run = 'merge-overlap';
+    await hot.runs.create({ id: run });
+    await write(run, ['x'], 2, 10); // 1..20
+    await flusher.flush(everything);
+    await write(run, ['x'], 1, 10); // 21..30
+    await flusher.flush(everything);
+    // A segment 15..25 beside 1..20 and 21..30, holding the same samples.
+    const t = Array.from({ length: 11 }, (_, i) => 14 + i);
+    const v = t.map((x): WireValue => (x % 97 === 0 ? { $num: 'NaN' } : x * 2));
+    await cold.putSegment(run, 'x', [formatChunk({ first: 15, t, v })], 15, 25);
+    expect((await cold.listSegments(run, 'x')).map((s) => [s.first, s.last])).toEqual([
+      [1, 20],
+      [15, 25],
+      [21, 30],
+    ]);
+    await merger.merge(run, options);
+    expect(await cold.listSegments(run, 'x')).toEqual([]);
+    let next = 1;
+    for await (const chunk of cold.readObject(cold.keys.merged(run, 'x'))) {
+      expect(chunk.first).toBe(next);
+      next += chunk.t.length;
+    }
+    expect(next).toBe(31);
+    expect(await historyProblem(new TieredHistory(hot, cold), run, 'x', 30)).toBeUndefined();
   });
 
   it('fails without replacing anything when S3 lacks seqs the run has', async () => {

@@ -1,8 +1,9 @@
 import {
+  encodeSegment,
+  formatChunk,
   type ColdStore,
   type ObjectInfo,
   type SegmentInfo,
-  formatChunk,
 } from '@runstream/cold-store';
 import {
   trimChunk,
@@ -170,7 +171,7 @@ export class Merger {
       merged = await this.cold.putMerged(
         run,
         name,
-        this.mergedLines(run, name, count, merged, segments, options),
+        this.mergedMembers(run, name, count, merged, segments, options),
         count,
       );
       await options.probe?.('after-upload', name);
@@ -184,25 +185,26 @@ export class Merger {
   }
 
   /**
-   * The lines of the new merged object: the old merged object, then the
-   * segments, in seq order, each seq once. Whole objects are copied line by
-   * line without parsing (their seq ranges are known from the metadata and
-   * the keys); only an object that overlaps what was already written is parsed
-   * and trimmed. A gap, or an end short of `count`, fails the merge (the
-   * upload is aborted, nothing is replaced or deleted).
+   * The gzip members of the new merged object: the old merged object, then
+   * the segments, in seq order, each seq once. Whole objects are copied as
+   * the bytes they are stored as — no gunzip, no parse, no gzip (their seq
+   * ranges are known from the metadata and the keys); only an object that
+   * overlaps what was already written is decoded, trimmed and encoded again.
+   * A gap, or an end short of `count`, fails the merge (the upload is
+   * aborted, nothing is replaced or deleted).
    */
-  private async *mergedLines(
+  private async *mergedMembers(
     run: string,
     variable: string,
     count: number,
     merged: ObjectInfo | undefined,
     segments: SegmentInfo[],
     options: MergeOptions,
-  ): AsyncGenerator<string> {
+  ): AsyncGenerator<Uint8Array> {
     let next = 1;
     if (merged !== undefined) {
       if (merged.lastSeq !== undefined) {
-        yield* this.cold.readObjectLines(merged.key);
+        yield* this.cold.readObjectBytes(merged.key);
         next = merged.lastSeq + 1;
       } else {
         next = yield* this.trimmed(merged.key, next);
@@ -215,7 +217,7 @@ export class Merger {
       if (segment.first > next)
         throw new Error(`${run}/${variable}: seqs ${next}..${segment.first - 1} are in no segment`);
       if (segment.first === next) {
-        yield* this.cold.readObjectLines(segment.key);
+        yield* this.cold.readObjectBytes(segment.key);
         next = segment.last + 1;
       } else {
         next = yield* this.trimmed(segment.key, next);
@@ -225,15 +227,18 @@ export class Merger {
       throw new Error(`${run}/${variable}: S3 holds seqs 1..${next - 1}, the run has ${count}`);
   }
 
-  /** An object's chunks from `next` on, re-encoded; returns the next seq owed. */
-  private async *trimmed(key: string, next: number): AsyncGenerator<string, number> {
+  /** An object's chunks from `next` on, as one new gzip member; returns the next seq owed. */
+  private async *trimmed(key: string, next: number): AsyncGenerator<Uint8Array, number> {
+    const texts: string[] = [];
     for await (const raw of this.cold.readObject(key)) {
       const chunk = trimChunk(raw, next);
       if (chunk === undefined) continue;
       if (chunk.first !== next) throw new Error(`${key}: seq ${next} missing`);
-      yield formatChunk(chunk);
+      texts.push(formatChunk(chunk));
       next = chunk.first + chunk.t.length;
+      if (texts.length >= 256) yield await encodeSegment(texts.splice(0));
     }
+    if (texts.length > 0) yield await encodeSegment(texts);
     return next;
   }
 }

@@ -8,6 +8,8 @@ import {
   type RunningRedis,
   type RunningS3Server,
 } from '@runstream/testkit';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Flusher } from './flusher';
 import { TieredHistory } from './tiered-history';
 
@@ -68,6 +70,49 @@ async function read(run: string, variable: string, fromSeq = 1): Promise<number[
 
 const everything = { lowWater: 0, budgetBytes: 0, everything: true };
 
+/**
+ * An HTTP proxy in front of s3rver that notes every object downloaded
+ * through it (a GET of a key: path-style `/bucket/key`; listings are GETs of
+ * `/bucket` alone): what a reader really fetched, whatever code fetched it.
+ */
+async function downloadCounter(
+  target: RunningS3Server,
+): Promise<{ endpoint: string; downloads: string[]; close(): Promise<void> }> {
+  const downloads: string[] = [];
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://proxy').pathname;
+    if (req.method === 'GET' && path.split('/').filter((p) => p !== '').length > 1)
+      downloads.push(decodeURIComponent(path.split('/').slice(2).join('/')));
+    // Headers unchanged (Host included): the request's signature still holds.
+    const upstream = request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    downloads,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe('TieredHistory', () => {
   it('reads segments, a leftover transfer and the buffer as one exact 1..N', async () => {
     await hot.runs.create({ id: 'h1' });
@@ -118,5 +163,66 @@ describe('TieredHistory', () => {
     const chunks: SampleChunk[] = [];
     for await (const c of history.chunks('h3', 'none')) chunks.push(c);
     expect(chunks).toEqual([]);
+  });
+
+  it('skips the segments below fromSeq without downloading them', async () => {
+    await hot.runs.create({ id: 'h4' });
+    for (let i = 0; i < 4; i++) {
+      await write('h4', 'z', 10, 100, i * 1000); // 1..1000, 1001..2000, …
+      await flusher.flush({ ...everything, run: 'h4' }); // → one segment each
+    }
+    await write('h4', 'z', 5, 100, 4000); // 4001..4500 stay in Redis
+    const segments = await cold.listSegments('h4', 'z');
+    expect(segments.map((s) => [s.first, s.last])).toEqual([
+      [1, 1000],
+      [1001, 2000],
+      [2001, 3000],
+      [3001, 4000],
+    ]);
+
+    const proxy = await downloadCounter(s3);
+    const counted = new ColdStore({
+      bucket: s3.bucket,
+      region: s3.region,
+      endpoint: proxy.endpoint,
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
+    const reader = new TieredHistory(hot, counted);
+    const readFrom = async (fromSeq: number): Promise<{ seqs: number[]; downloads: string[] }> => {
+      proxy.downloads.length = 0;
+      const seqs: number[] = [];
+      for await (const c of reader.chunks('h4', 'z', fromSeq)) {
+        c.t.forEach((t, i) => {
+          expect([t, c.v[i]]).toEqual([c.first + i - 1, (c.first + i - 1) * 2]);
+          seqs.push(c.first + i);
+        });
+      }
+      return { seqs, downloads: [...proxy.downloads] };
+    };
+    const from = (first: number): number[] =>
+      Array.from({ length: 4500 - first + 1 }, (_, i) => first + i);
+    try {
+      // From the middle of the last segment: that segment alone is downloaded.
+      expect(await readFrom(3500)).toEqual({ seqs: from(3500), downloads: [segments[3]!.key] });
+      // From its first seq, and from the one before it (the previous segment's last).
+      expect(await readFrom(3001)).toEqual({ seqs: from(3001), downloads: [segments[3]!.key] });
+      expect(await readFrom(3000)).toEqual({
+        seqs: from(3000),
+        downloads: [segments[2]!.key, segments[3]!.key],
+      });
+      // From the second segment: every segment but the first.
+      expect(await readFrom(1500)).toEqual({
+        seqs: from(1500),
+        downloads: segments.slice(1).map((s) => s.key),
+      });
+      // From the buffer: nothing from S3 at all.
+      expect(await readFrom(4200)).toEqual({ seqs: from(4200), downloads: [] });
+      // The counter does see everything: a read from 1 downloads all four.
+      expect((await readFrom(1)).downloads).toEqual(segments.map((s) => s.key));
+    } finally {
+      counted.close();
+      await proxy.close();
+    }
   });
 });

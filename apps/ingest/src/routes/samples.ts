@@ -16,6 +16,14 @@ import { requireScope } from './require-scope';
 import { runParam } from './validate';
 
 /**
+ * What a write adds to Redis memory, per byte of its body: the stored chunks
+ * are slices of the body, and Redis's allocator rounds each string up to a
+ * size class (at most 25 % over). An overestimate errs on the safe side: the
+ * back-pressure refuses a little early rather than let memory pass HARD_LIMIT.
+ */
+const REDIS_BYTES_PER_BODY_BYTE = 1.25;
+
+/**
  * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
  * one emit per variable, respond. Nothing else happens here.
  */
@@ -39,22 +47,25 @@ export function samplesRouter(deps: {
     async (req, res) => {
       const run = runParam(req.params.run);
       const batch = parseIngestBatch(req.body, rawBodyOf(req));
-      pressure?.noteWrite();
-      if (pressure?.overHardLimit) {
+      const bytes = REDIS_BYTES_PER_BODY_BYTE * (rawBodyOf(req)?.length ?? 0);
+      if (pressure !== undefined && !(await pressure.admitsWrite(bytes))) {
         metrics.batches.inc({ outcome: 'refused_full' });
         throw new ServiceUnavailableError(
           'Redis is nearly full while data moves to S3; retry shortly',
           1,
         );
       }
-      const result = await hotStore.writer.write(run, batch).catch(async (err: unknown) => {
-        // Off the hot path: only a refused write asks S3 whether the run was completed.
-        if (err instanceof RunNotFoundError) {
-          const archived = await deps.catalog.run(run);
-          if (archived !== undefined) throw new RunNotRunningError(run, archived.status);
-        }
-        throw err;
-      });
+      const result = await hotStore.writer
+        .write(run, batch)
+        .catch(async (err: unknown) => {
+          // Off the hot path: only a refused write asks S3 whether the run was completed.
+          if (err instanceof RunNotFoundError) {
+            const archived = await deps.catalog.run(run);
+            if (archived !== undefined) throw new RunNotRunningError(run, archived.status);
+          }
+          throw err;
+        })
+        .finally(() => pressure?.writeEnded(bytes));
       if (result.duplicate) {
         metrics.batches.inc({ outcome: 'duplicate' });
       } else {

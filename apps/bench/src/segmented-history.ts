@@ -1,0 +1,223 @@
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import type { SegmentInfo } from '@runstream/cold-store';
+import { Flusher, mapWithConcurrency } from '@runstream/tiering';
+import { fmtInt } from './format';
+import { SeriesWriter } from './tiering-data';
+import type { TieringStores } from './tiering-stores';
+
+/**
+ * Histories for the tier phases (snapshot, merge, jobs), laid out over S3
+ * segments and the Redis buffer through the real write and flush paths.
+ */
+export interface HistoryPlan {
+  /** The run is `<runPrefix>-<base-36 time>`. */
+  runPrefix: string;
+  variables: readonly string[];
+  /** Samples per variable of each segment, in seq order: one write + one flush each. */
+  segmentSamples: readonly number[];
+  /** Samples per variable written after the last flush, left in the Redis buffer. */
+  inRedis: number;
+  /** Samples per variable per write (per stored chunk). */
+  batchSamples: number;
+}
+
+/** How a history was laid out over the tiers. */
+export interface HistoryLayout {
+  run: string;
+  variables: string[];
+  /** Every variable holds seqs 1..this. */
+  samplesPerVariable: number;
+  /** Segments per variable. */
+  segments: number;
+  /** Samples per variable in the Redis buffer. */
+  inRedis: number;
+  /** Stored chunks per variable, over the segments and the buffer. */
+  chunks: number;
+  /** Gzip'd segment bytes in S3, every variable. */
+  segmentBytes: number;
+  /** Uncompressed NDJSON of the segments, every variable. */
+  segmentTextBytes: number;
+  /** Chunk text in the Redis buffers, every variable. */
+  redisTextBytes: number;
+  buildSeconds: number;
+  writeSeconds: number;
+  flushSeconds: number;
+}
+
+/**
+ * Builds a fresh run: for each entry of `segmentSamples`, write that many
+ * samples of every variable through BatchWriter (SeriesWriter), then flush
+ * the run (one segment per variable); then write `inRedis` more, left
+ * buffered. Checked at the end: every variable counts exactly its samples
+ * and has exactly its segments.
+ */
+export async function buildHistory(
+  stores: TieringStores,
+  plan: HistoryPlan,
+  log: (line: string) => void,
+): Promise<HistoryLayout> {
+  const { hot, cold } = stores;
+  const names = [...plan.variables];
+  const run = `${plan.runPrefix}-${Date.now().toString(36)}`;
+  await hot.runs.create({ id: run });
+  const writer = new SeriesWriter(hot, run, names, { batchSamples: plan.batchSamples });
+  const flusher = new Flusher(hot, cold);
+  const segments = plan.segmentSamples.length;
+  const started = performance.now();
+  let writeSeconds = 0;
+  let flushSeconds = 0;
+  let lastLog = started;
+  for (const [i, size] of plan.segmentSamples.entries()) {
+    const w = performance.now();
+    await writer.write(size);
+    const f = performance.now();
+    const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
+    const end = performance.now();
+    writeSeconds += (f - w) / 1000;
+    flushSeconds += (end - f) / 1000;
+    if (report.moved !== names.length || report.samples !== size * names.length)
+      throw new Error(
+        `flush ${i + 1} moved ${report.moved} buffers, ${report.samples} samples; ` +
+          `expected ${names.length}, ${size * names.length}`,
+      );
+    if (end - lastLog > 5_000 || i === segments - 1) {
+      lastLog = end;
+      log(
+        `  built ${i + 1}/${segments} segments per variable (${fmtInt(writer.written)} samples × ${names.length})`,
+      );
+    }
+  }
+  if (plan.inRedis > 0) {
+    const w = performance.now();
+    await writer.write(plan.inRedis);
+    writeSeconds += (performance.now() - w) / 1000;
+  }
+
+  const samplesPerVariable = plan.segmentSamples.reduce((a, b) => a + b, 0) + plan.inRedis;
+  let segmentBytes = 0;
+  let segmentTextBytes = 0;
+  let redisTextBytes = 0;
+  let redisChunks = 0;
+  for (const name of names) {
+    const count = await hot.reader.count(run, name);
+    const listed = await cold.listSegments(run, name);
+    if (count !== samplesPerVariable || listed.length !== segments)
+      throw new Error(
+        `${name}: built ${count} samples over ${listed.length} segments; ` +
+          `wanted ${samplesPerVariable} over ${segments}`,
+      );
+    const redisTexts = await hot.redis.lrange(hot.keys.buffer(run, name), 0, -1);
+    redisChunks = redisTexts.length;
+    redisTextBytes += redisTexts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+    segmentBytes += listed.reduce((n, s) => n + s.size, 0);
+    for (const segment of listed) segmentTextBytes += await gunzippedSize(stores, segment);
+  }
+  const segmentChunks = plan.segmentSamples.reduce(
+    (n, size) => n + Math.ceil(size / plan.batchSamples),
+    0,
+  );
+  return {
+    run,
+    variables: names,
+    samplesPerVariable,
+    segments,
+    inRedis: plan.inRedis,
+    chunks: segmentChunks + redisChunks,
+    segmentBytes,
+    segmentTextBytes,
+    redisTextBytes,
+    buildSeconds: (performance.now() - started) / 1000,
+    writeSeconds,
+    flushSeconds,
+  };
+}
+
+/**
+ * Makes run `to` a copy of a built history whose samples have all been
+ * flushed (`layout.inRedis` 0): what the Merger finds of a run that is ready
+ * to merge, for runs that a merge consumes (it deletes the segments and
+ * forgets the run in Redis), so each timed merge gets its own.
+ *
+ * S3: each segment object copied server-side (CopyObject) to the same key
+ * under `to`. Redis: the run created with RunStore.create, then — bench
+ * only, through HotKeys rather than a public store method — the three things
+ * the write path leaves behind once every buffer has been flushed, copied
+ * field for field from the built run: the run's `samples` count, its
+ * variable set and each variable's stats hash (count = last seq, min, max,
+ * last t and v). The Merger merges what `hot.reader.variables(run)` lists,
+ * up to each stats count, from `cold.listSegments`. Writing a batch instead
+ * would give new seqs, so the segments' ranges would no longer be the run's.
+ */
+export async function cloneFlushedHistory(
+  stores: TieringStores,
+  layout: HistoryLayout,
+  to: string,
+): Promise<void> {
+  if (layout.inRedis !== 0)
+    throw new Error(`${layout.run} still holds samples in Redis: only flushed histories clone`);
+  const { hot, cold } = stores;
+  const from = layout.run;
+
+  const copies = (
+    await Promise.all(
+      layout.variables.map(async (name) =>
+        (await cold.listSegments(from, name)).map((s) => ({
+          source: s,
+          target: cold.keys.segment(to, name, s.first, s.last),
+        })),
+      ),
+    )
+  ).flat();
+  await mapWithConcurrency(copies, 8, async ({ source, target }) => {
+    await stores.s3Client.send(
+      new CopyObjectCommand({
+        Bucket: stores.bucket,
+        Key: target,
+        CopySource: copySource(stores.bucket, source.key),
+      }),
+    );
+  });
+
+  await hot.runs.create({ id: to });
+  const samples = await hot.redis.hget(hot.keys.run(from), 'samples');
+  const read = hot.redis.pipeline();
+  for (const name of layout.variables) read.hgetall(hot.keys.stats(from, name));
+  const stats = ((await read.exec()) ?? []).map(([err, h], i) => {
+    if (err) throw err;
+    const hash = h as Record<string, string>;
+    if (hash.count === undefined) throw new Error(`${from}: no stats for variable ${i}`);
+    return hash;
+  });
+  const write = hot.redis.multi();
+  write.hset(hot.keys.run(to), 'samples', samples ?? '0');
+  write.sadd(hot.keys.variables(to), ...layout.variables);
+  layout.variables.forEach((name, i) => write.hset(hot.keys.stats(to, name), stats[i] ?? {}));
+  for (const [err] of (await write.exec()) ?? []) if (err) throw err;
+
+  for (const name of layout.variables) {
+    const [a, b] = await Promise.all([cold.listSegments(from, name), cold.listSegments(to, name)]);
+    const same =
+      a.length === b.length &&
+      a.every((s, i) => s.first === b[i]?.first && s.last === b[i]?.last && s.size === b[i]?.size);
+    if (!same) throw new Error(`${to}/${name}: the copied segments differ from ${from}'s`);
+  }
+}
+
+/** CopyObject's `x-amz-copy-source`: bucket/key, each key part URL-encoded (keys hold `%XX`). */
+export function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The uncompressed size of a segment (untimed: the volume the figures are quoted for). */
+async function gunzippedSize(stores: TieringStores, segment: SegmentInfo): Promise<number> {
+  const response = await stores.s3Client.send(
+    new GetObjectCommand({ Bucket: stores.bucket, Key: segment.key }),
+  );
+  const body = response.Body as Readable | undefined;
+  if (body === undefined) throw new Error(`${segment.key}: no body`);
+  let n = 0;
+  for await (const block of body.pipe(createGunzip()) as AsyncIterable<Buffer>) n += block.length;
+  return n;
+}

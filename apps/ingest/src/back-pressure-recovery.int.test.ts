@@ -1,0 +1,61 @@
+import { readMemory } from '@runstream/hot-store';
+import { Flusher } from '@runstream/tiering';
+import { startIngest, type IngestHarness } from './testing/ingest-harness';
+import { MemoryWatch, waitFor } from './testing/tiered-system';
+
+// Once memory has fallen under HARD_LIMIT, writes must be taken again. The
+// memory watch reads Redis only when a write comes in, so after a quiet spell
+// (a producer waiting out Retry-After, or simply sending once a second, the
+// SDK's default pace) its last reading is from before the spell.
+
+let h: IngestHarness;
+const watch = new MemoryWatch({ flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 });
+
+beforeAll(async () => {
+  h = await startIngest({
+    maxmemory: '16mb',
+    maxBodyBytes: 4 * 1024 * 1024,
+    pressure: watch.pressure,
+  });
+});
+afterAll(async () => {
+  await watch.close();
+  await h.stop();
+});
+
+const body = (b: number) => ({
+  producer: 'p',
+  batch: b,
+  variables: {
+    x: { t: Array.from({ length: 5000 }, (_, i) => i), v: Array(5000).fill(123456.789) },
+  },
+});
+
+describe('back-pressure after memory has fallen', () => {
+  it('takes the first write after a flush freed Redis, rather than refusing it on the reading from before', async () => {
+    expect((await h.request('/v1/runs', { json: { id: 'recover' } })).status).toBe(201);
+    let b = 0;
+    for (; b < 400 && watch.refusals.length === 0; b++) {
+      const res = await h.request('/v1/runs/recover/samples', { json: body(b) });
+      expect([200, 503]).toContain(res.status);
+      await new Promise((r) => setImmediate(r)); // let the background reading run
+    }
+    expect(watch.refusals.length).toBe(1); // at the hard limit now, by ingest's reading
+
+    // A flush frees Redis (into a sink of its own: only the memory matters here).
+    const segments: string[][] = [];
+    await new Flusher(h.hotStore, {
+      putSegment: (_run, _variable, texts) => Promise.resolve(segments.push(texts)),
+    }).flush({ lowWater: 0, budgetBytes: 0, everything: true });
+    expect(segments.length).toBeGreaterThan(0);
+    expect((await readMemory(h.hotStore.redis)).ratio).toBeLessThan(0.5);
+
+    // Redis has room: the next write is taken. (Today ingest refuses it: it is judged on
+    // the reading taken before the flush; the reading it starts comes too late for it.)
+    const readings = watch.readings.length;
+    const next = await h.request('/v1/runs/recover/samples', { json: body(b) });
+    await waitFor('a fresh reading', () => (watch.readings.length > readings ? true : undefined));
+    const after = await h.request('/v1/runs/recover/samples', { json: body(b + 1) });
+    expect({ next: next.status, after: after.status }).toEqual({ next: 200, after: 200 });
+  });
+});

@@ -1,0 +1,269 @@
+import type { ColdStore } from '@runstream/cold-store';
+import type { HistoryPage, Run } from '@runstream/domain';
+import { RunstreamClient, Subscriber } from '@runstream/sdk';
+import { RunCatalog, TieredHistory } from '@runstream/tiering';
+import { seqCoverageProblem, startS3Server, type RunningS3Server } from '@runstream/testkit';
+import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { coldStoreOn, startWorker, type InProcessWorker } from './testing/tiered-system';
+
+// Run completion end to end: the real ingest app and a real worker (flush,
+// merge and observe queues) on one redis-server and one s3rver.
+
+let s3: RunningS3Server;
+let cold: ColdStore;
+let h: IngestHarness;
+let worker: InProcessWorker;
+let writer: RunstreamClient;
+let reader: RunstreamClient;
+const subscribers: Subscriber[] = [];
+
+beforeAll(async () => {
+  s3 = await startS3Server();
+  cold = coldStoreOn(s3);
+  h = await startIngest({
+    snapshotChunkSamples: 500,
+    catalog: (hot) => new RunCatalog(hot, cold),
+    history: (hot) => new TieredHistory(hot, cold),
+  });
+  worker = await startWorker(h.redis.url, s3, {
+    WORKER_QUEUES: 'flush,merge,observe',
+    MERGE_QUIESCENCE_MS: '200',
+    MERGE_VARIABLE_CONCURRENCY: '4',
+    // Every flush moves everything; the observer does not get in the way here.
+    FLUSH_LOW_WATER: '0',
+    REDIS_MEMORY_BUDGET_BYTES: String(2 ** 40),
+    OBSERVER_INTERVAL_MS: '600000',
+  });
+  writer = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
+  reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
+});
+afterAll(async () => {
+  for (const s of subscribers) s.close();
+  await worker?.stop();
+  await h?.stop();
+  cold?.close();
+  await s3?.dispose();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitForStatus(run: string, status: Run['status'], timeoutMs = 30_000): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await reader.getRun(run);
+    if (current.status === status) return current;
+    if (Date.now() > deadline) throw new Error(`run ${run} is ${current.status}, not ${status}`);
+    await sleep(50);
+  }
+}
+
+async function forceFlush(): Promise<void> {
+  await h.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+  const q = h.queues.queue('flush');
+  for (let i = 0; i < 400; i++) {
+    const c = await q.getJobCounts('active', 'waiting', 'delayed');
+    if ((c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0) return;
+    await sleep(25);
+  }
+  throw new Error('flush queue did not drain');
+}
+
+/** Every sample of the variable through the HTTP history API: exactly 1..n with v = f(t). */
+async function historyProblem(
+  run: string,
+  variable: string,
+  n: number,
+  valueOf: (t: number) => number,
+): Promise<string | undefined> {
+  const seqs: number[] = [];
+  for await (const chunk of reader.history(run, variable, { pageSize: 5000 })) {
+    for (const [i, t] of chunk.t.entries()) {
+      const v = chunk.v[i];
+      if (!Object.is(v, valueOf(t)))
+        return `${variable} seq ${chunk.first + i}: t=${t} v=${String(v)}`;
+      seqs.push(chunk.first + i);
+    }
+  }
+  return seqCoverageProblem(seqs, n);
+}
+
+const valueOf = (t: number): number => (t % 50 === 0 ? NaN : t % 77 === 0 ? -Infinity : t / 4);
+
+describe('completing a run', () => {
+  const run = 'complete-20';
+  const variables = Array.from({ length: 20 }, (_, i) =>
+    i === 3 ? 'sys.pump/../flow %' : `v${i}`,
+  );
+  const perVariable = 1200;
+
+  it('merges 20 variables after several flushes: one object each, 1..N, a manifest that agrees', async () => {
+    await writer.createRun({ id: run, meta: { model: 'test' } });
+    const producer = writer.producer(run, { minIntervalMs: 0 });
+    for (let round = 0; round < 4; round++) {
+      for (let t = round * 300; t < (round + 1) * 300; t++)
+        for (const v of variables) producer.log(v, t, valueOf(t));
+      await producer.flush();
+      if (round < 3) await forceFlush(); // the last round stays in Redis until the merge
+    }
+    const result = await producer.complete();
+    expect(result).toMatchObject({ completed: true, run: { id: run } });
+    expect(['completing', 'completed']).toContain(result.run?.status);
+
+    const done = await waitForStatus(run, 'completed');
+    expect(done).toMatchObject({ reason: 'requested', samples: 20 * perVariable });
+    expect(done.completedAt).toBeDefined();
+
+    const manifest = await cold.getManifest(run);
+    expect(manifest?.run).toMatchObject({ id: run, status: 'completed', meta: { model: 'test' } });
+    expect(manifest?.variables).toHaveLength(20);
+    for (const v of variables) {
+      expect(await cold.listSegments(run, v)).toEqual([]);
+      const info = await cold.mergedInfo(run, v);
+      expect(info?.lastSeq).toBe(perVariable);
+      expect(manifest?.variables.find((m) => m.name === v)).toMatchObject({
+        count: perVariable,
+        object: info?.key,
+        bytes: info?.size,
+        lastT: perVariable - 1,
+      });
+      expect(await historyProblem(run, v, perVariable, valueOf)).toBeUndefined();
+    }
+  });
+
+  it('refuses samples after completion with 409, and completing again is a 200', async () => {
+    const late = await h.request(`/v1/runs/${run}/samples`, {
+      json: { variables: { v0: { t: [5000], v: [1] } } },
+    });
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({
+      error: {
+        code: 'run_not_running',
+        message: `run '${run}' is completed: it takes no more samples`,
+      },
+    });
+    const again = await h.request(`/v1/runs/${run}/complete`, { method: 'POST' });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { run: Run }).run.status).toBe('completed');
+    const unknown = await h.request('/v1/runs/never-created/complete', { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    const junk = await h.request(`/v1/runs/${run}/complete`, { json: { force: true } });
+    expect(junk.status).toBe(400);
+  });
+
+  it('serves the run, its variables and every sample from S3 alone after FLUSHALL', async () => {
+    await h.hotStore.redis.flushall();
+    expect(await h.hotStore.runs.get(run)).toBeUndefined();
+
+    expect((await reader.listRuns()).map((r) => r.id)).toContain(run);
+    expect(await reader.getRun(run)).toMatchObject({ status: 'completed', reason: 'requested' });
+    const listed = await reader.listVariables(run);
+    expect(listed.map((v) => v.name).sort()).toEqual([...variables].sort());
+    expect(listed.every((v) => v.count === perVariable)).toBe(true);
+    for (const v of variables)
+      expect(await historyProblem(run, v, perVariable, valueOf)).toBeUndefined();
+
+    // A page from the middle, straight from the merged object.
+    const page = (await (
+      await h.request(`/v1/runs/${run}/samples?variable=v7&fromSeq=1001&limit=50`, {
+        token: READ_TOKEN,
+      })
+    ).json()) as HistoryPage;
+    expect(page).toMatchObject({ first: 1001, nextSeq: 1051, more: true });
+    expect(page.t[0]).toBe(1000);
+
+    // Live subscribers get the snapshot from S3 too.
+    const seqs: number[] = [];
+    const sub = new Subscriber({ url: h.baseUrl, token: READ_TOKEN });
+    subscribers.push(sub);
+    sub.subscribe(run, variables[3]!, (chunk) =>
+      chunk.t.forEach((_, i) => seqs.push(chunk.first + i)),
+    );
+    for (let i = 0; i < 200 && seqs.length < perVariable; i++) await sleep(25);
+    expect(seqCoverageProblem(seqs, perVariable)).toBeUndefined();
+
+    // Its id stays taken, and it still takes no samples.
+    expect((await h.request('/v1/runs', { json: { id: run } })).status).toBe(409);
+    const late = await h.request(`/v1/runs/${run}/samples`, {
+      json: { variables: { v0: { t: [1], v: [1] } } },
+    });
+    expect(late.status).toBe(409);
+    expect((await h.request(`/v1/runs/${run}/complete`, { method: 'POST' })).status).toBe(200);
+  });
+});
+
+describe('quiescence', () => {
+  it('keeps every sample acknowledged before complete, and refuses every one after', async () => {
+    const run = 'quiet';
+    await writer.createRun({ id: run });
+    const acked: number[] = [];
+    let refused = 0;
+    // A second producer keeps posting while the first completes the run.
+    const second = (async () => {
+      for (let b = 0; b < 400; b++) {
+        const t = [b];
+        const res = await h.request(`/v1/runs/${run}/samples`, {
+          json: { producer: 'second', batch: b, variables: { x: { t, v: [b * 2] } } },
+        });
+        if (res.status === 200) acked.push(b);
+        else if (res.status === 409) refused++;
+        else throw new Error(`unexpected ${res.status}`);
+        if (refused >= 20) return;
+      }
+    })();
+    while (acked.length < 30) await sleep(5);
+    const completed = await writer.completeRun(run);
+    expect(completed.status).not.toBe('running');
+    await second;
+    expect(refused).toBeGreaterThan(0);
+
+    await waitForStatus(run, 'completed');
+    // Every acknowledged batch is in the merged object, in order, and nothing else.
+    expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i));
+    const info = await cold.mergedInfo(run, 'x');
+    expect(info?.lastSeq).toBe(acked.length);
+    expect(await historyProblem(run, 'x', acked.length, (t) => t * 2)).toBeUndefined();
+  });
+});
+
+describe('subscribers joining during the merge', () => {
+  it('each get exactly 1..N, in order, from whichever tiers hold it at that moment', async () => {
+    const run = 'merge-live';
+    const names = ['a', 'b', 'c', 'd'];
+    const n = 40_000;
+    await writer.createRun({ id: run });
+    const producer = writer.producer(run, { minIntervalMs: 0 });
+    for (let round = 0; round < 8; round++) {
+      for (let t = (round * n) / 8; t < ((round + 1) * n) / 8; t++)
+        for (const v of names) producer.log(v, t, t);
+      await producer.flush();
+      await forceFlush();
+    }
+    void producer.complete();
+    await waitForStatus(run, 'completing', 10_000).catch(() => undefined);
+
+    const received: { seqs: number[]; during: boolean }[] = [];
+    for (let j = 0; j < 40; j++) {
+      const status = (await reader.getRun(run)).status;
+      const seqs: number[] = [];
+      received.push({ seqs, during: status !== 'completed' });
+      const sub = new Subscriber({ url: h.baseUrl, token: READ_TOKEN, gapTimeoutMs: 500 });
+      subscribers.push(sub);
+      sub.subscribe(run, names[j % names.length]!, (chunk) =>
+        chunk.v.forEach((v, i) => {
+          if (v !== chunk.first + i - 1)
+            throw new Error(`seq ${chunk.first + i} has v ${String(v)}`);
+          seqs.push(chunk.first + i);
+        }),
+      );
+      if (status === 'completed' && received.filter((r) => !r.during).length >= 3) break;
+      await sleep(60);
+    }
+    await waitForStatus(run, 'completed');
+    const deadline = Date.now() + 30_000;
+    while (received.some((r) => r.seqs.length < n) && Date.now() < deadline) await sleep(50);
+
+    expect(received.filter((r) => r.during).length).toBeGreaterThanOrEqual(2);
+    for (const r of received) expect(seqCoverageProblem(r.seqs, n)).toBeUndefined();
+    for (const v of names) expect(await cold.listSegments(run, v)).toEqual([]);
+  });
+});

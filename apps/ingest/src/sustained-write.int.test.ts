@@ -1,0 +1,230 @@
+import type { ColdStore } from '@runstream/cold-store';
+import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
+import { TieredHistory } from '@runstream/tiering';
+import { startS3Server, type RunningS3Server } from '@runstream/testkit';
+import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import {
+  MemoryTracker,
+  MemoryWatch,
+  SteadyModel,
+  coldStoreOn,
+  historyProblem,
+  metricValue,
+  startWorker,
+  type InProcessWorker,
+} from './testing/tiered-system';
+
+// Sustained writing, end to end: SDK producers write four times Redis's
+// maxmemory through the real ingest app, whose memory watch asks for flushes
+// over FLUSH_THRESHOLD and answers 503 before HARD_LIMIT would be reached; a
+// real worker (flush queue and drain watchdog) moves the buffers to s3rver
+// meanwhile. Nothing is lost or doubled, and every 503 is backed by a real
+// reading of Redis memory.
+//
+// How high Redis memory goes: ingest reads INFO memory off the request path
+// at most every MEMORY_CHECK_MS, and between readings counts the bytes of the
+// writes it admitted. A write is refused when the last reading plus those
+// bytes plus its own would reach HARD_LIMIT, so Redis's data — used_memory
+// less mem_clients_normal, the query and reply buffers of its clients — stays
+// under HARD_LIMIT (ingest counts a body's bytes × 1.25 for the allocator's
+// rounding, so it errs on the safe side): asserted for every reading below. The buffers come on top, transiently: the batch being received, the
+// pages a flush reads (Redis's own used_memory_peak, which also counts them
+// mid-command, is printed in the report).
+
+const FLUSH_THRESHOLD = 0.7;
+const HARD_LIMIT = 0.9;
+const MEMORY_CHECK_MS = 250; // ingest's default
+const RETRY_AFTER_MS = 1000; // what ingest's 503 asks for
+const MAXMEMORY = 16 * 1024 * 1024;
+
+const PRODUCERS = 4;
+const VARIABLES_PER_PRODUCER = 2;
+const VARIABLES = PRODUCERS * VARIABLES_PER_PRODUCER;
+const SAMPLES_PER_VARIABLE = 320_000;
+/** Samples per request (the SDK's maxBatchSamples): about 0.6 MB of body. */
+const BATCH_SAMPLES = 20_000;
+/**
+ * What Redis may hold beyond what ingest counts (bodies × 1.25, for the
+ * allocator's rounding): the run's stats and ack records.
+ */
+const ALLOCATOR_SLACK_BYTES = 64 * 1024;
+/**
+ * A 503 rests on a reading at most this old: readings are taken when writes
+ * come in, and after a 503 the producers are quiet for Retry-After, so the
+ * first write after the pause is judged on the reading from before it; plus
+ * slack for a busy event loop on a 2-core machine.
+ */
+const REFUSAL_BASIS_MAX_AGE_MS = MEMORY_CHECK_MS + RETRY_AFTER_MS + 750;
+
+let s3: RunningS3Server;
+let cold: ColdStore;
+let watch: MemoryWatch;
+let h: IngestHarness;
+let worker: InProcessWorker;
+let tracker: MemoryTracker;
+const models: SteadyModel[] = [];
+
+beforeAll(async () => {
+  s3 = await startS3Server();
+  cold = coldStoreOn(s3);
+  watch = new MemoryWatch({
+    flushThreshold: FLUSH_THRESHOLD,
+    hardLimit: HARD_LIMIT,
+    minIntervalMs: MEMORY_CHECK_MS,
+  });
+  h = await startIngest({
+    maxmemory: '16mb',
+    maxBodyBytes: 4 * 1024 * 1024,
+    pressure: watch.pressure,
+    history: (hot) => new TieredHistory(hot, cold),
+  });
+  worker = await startWorker(h.redis.url, s3, {
+    FLUSH_THRESHOLD: String(FLUSH_THRESHOLD),
+    HARD_LIMIT: String(HARD_LIMIT),
+    DRAIN_CHECK_MS: '200',
+  });
+  tracker = new MemoryTracker(h.redis.url, 50);
+});
+afterAll(async () => {
+  await Promise.all(models.map((m) => m.halt()));
+  await Promise.all(models.map((m) => m.producer.close({ force: true })));
+  await tracker?.close();
+  await worker?.stop();
+  await watch?.close(); // before Redis stops: a queue closed after it waits for a dead socket
+  await h?.stop();
+  cold?.close();
+  await s3?.dispose();
+});
+
+const variables = Array.from({ length: VARIABLES }, (_, index) => ({
+  name: `p${Math.floor(index / VARIABLES_PER_PRODUCER)}.v${index % VARIABLES_PER_PRODUCER}`,
+  index,
+}));
+
+describe('sustained writing far over maxmemory', () => {
+  it('flushes to S3, answers 503 only on readings at the hard limit, and loses nothing', async () => {
+    const started = Date.now();
+    const client = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
+    const reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
+    const run = (await client.createRun({ id: 'sustained' })).run.id;
+    tracker.start();
+
+    const rejections: { at: number; message: string }[] = [];
+    for (let p = 0; p < PRODUCERS; p++) {
+      const producer = client.producer(run, {
+        minIntervalMs: 10,
+        maxBatchSamples: BATCH_SAMPLES,
+        maxBufferedSamples: 4 * BATCH_SAMPLES,
+        onFull: 'throw', // a sample the producer cannot hold fails the test, never vanishes
+        onRetry: (err) =>
+          rejections.push({
+            at: Date.now(),
+            message:
+              err instanceof RunstreamHttpError ? `${err.status} ${err.message}` : String(err),
+          }),
+      });
+      const model = new SteadyModel(
+        producer,
+        variables.slice(p * VARIABLES_PER_PRODUCER, (p + 1) * VARIABLES_PER_PRODUCER),
+        // As fast as the producer takes them, never holding more than 3 batches.
+        {
+          samplesPerTick: () => 2_000,
+          tickMs: 0,
+          maxHeld: 3 * BATCH_SAMPLES,
+          total: SAMPLES_PER_VARIABLE,
+        },
+      );
+      models.push(model);
+    }
+    await Promise.all(models.map((m) => m.finished()));
+    await Promise.all(models.map((m) => m.stop()));
+    const done = models.map((m) => m.producer);
+    const dataBytes = models.reduce((n, m) => n + m.dataBytes, 0);
+    const writeMs = Date.now() - started;
+    await tracker.stop();
+    const total = VARIABLES * SAMPLES_PER_VARIABLE;
+    expect(dataBytes).toBeGreaterThan(3.5 * MAXMEMORY);
+
+    // Each sample acknowledged exactly once: a 503 wrote nothing (its retry would have
+    // been acknowledged as a duplicate, and the count written would be off).
+    for (const producer of done)
+      expect(producer.stats).toMatchObject({
+        acknowledged: total / PRODUCERS,
+        dropped: 0,
+        discarded: 0,
+        duplicates: 0,
+      });
+    const metrics = await (await h.request('/metrics', { token: null })).text();
+    expect(metricValue(metrics, 'runstream_ingest_samples_written_total')).toBe(total);
+
+    // Flushes moved the data to S3 while the producers wrote.
+    const flushes = worker.lines.filter((l) => l.msg === 'flush done' && (l.moved as number) > 0);
+    expect(flushes.length).toBeGreaterThanOrEqual(4);
+    const segments = (
+      await Promise.all(variables.map((v) => cold.listSegments(run, v.name)))
+    ).flat();
+    const inS3 = segments.reduce((n, s) => n + s.last - s.first + 1, 0);
+    expect(inS3).toBeGreaterThan(total / 2);
+
+    // 503s. Each one a producer saw is a refusal by ingest's memory watch or by Redis
+    // itself (OOM at maxmemory), and nothing else…
+    const byWatch = rejections.filter((r) => r.message.includes('Redis is nearly full'));
+    const byRedis = rejections.filter((r) => r.message.includes('the hot store is full'));
+    expect(rejections.filter((r) => !byWatch.includes(r) && !byRedis.includes(r))).toEqual([]);
+    expect(rejections.length).toBeGreaterThan(0); // the test did push Redis to its limit
+    // …the watch's refusals are the ones it counted…
+    expect(byWatch.length).toBe(watch.refusals.length);
+    expect(
+      metricValue(metrics, 'runstream_ingest_batches_total', { outcome: 'refused_full' }),
+    ).toBe(watch.refusals.length);
+    // …each rests on a real reading of Redis memory not older than
+    // REFUSAL_BASIS_MAX_AGE_MS, which with the writes admitted since would have
+    // reached HARD_LIMIT…
+    for (const refusal of watch.refusals) {
+      expect(refusal.basis).toBeDefined();
+      expect(refusal.projected).toBeGreaterThanOrEqual(HARD_LIMIT);
+      expect(refusal.at - refusal.basis!.startedAt).toBeLessThanOrEqual(REFUSAL_BASIS_MAX_AGE_MS);
+    }
+    // …and Redis itself never had to refuse one: memory never reached maxmemory.
+    expect(byRedis).toEqual([]);
+
+    // Peak memory (see the top of the file): Redis was driven past the flush threshold,
+    // and its data stayed under HARD_LIMIT at every reading.
+    const peak = tracker.peak!;
+    expect(peak.ratio).toBeGreaterThanOrEqual(FLUSH_THRESHOLD);
+    const overBound = tracker.readings.filter(
+      (r) => r.usedBytes - r.clientBytes > r.limitBytes * HARD_LIMIT + ALLOCATOR_SLACK_BYTES,
+    );
+    expect(overBound).toEqual([]);
+
+    const final = await tracker.read();
+    const report = {
+      peakUsedRatio: round(peak.ratio),
+      peakDataRatio: round(
+        Math.max(...tracker.readings.map((r) => (r.usedBytes - r.clientBytes) / r.limitBytes)),
+      ),
+      redisUsedMemoryPeakRatio: round(final.peakBytes / final.limitBytes),
+      bound: round(HARD_LIMIT + ALLOCATOR_SLACK_BYTES / MAXMEMORY),
+      dataMB: round(dataBytes / 2 ** 20),
+      samples: total,
+      flushes: flushes.length,
+      segments: segments.length,
+      rejections: rejections.length,
+      byWatch: byWatch.length,
+      byRedis: byRedis.length,
+      oldestBasisMs: Math.max(0, ...watch.refusals.map((f) => f.at - f.basis!.startedAt)),
+      writeMs,
+    };
+    if (process.env.SUSTAINED_REPORT === '1')
+      console.info(`sustained-write report ${JSON.stringify(report)}`);
+
+    // Every acknowledged sample reads back through the history API, from S3 and Redis
+    // alike: exactly seqs 1..N, each with its own t and v (NaN and ±Infinity included).
+    for (const v of variables)
+      expect(await historyProblem(reader, run, v, SAMPLES_PER_VARIABLE)).toBeUndefined();
+  });
+});
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

@@ -1,0 +1,21 @@
+import { backoffStrategy, queueCatalog, RETRY_POLICIES } from './queue-catalog';
+
+describe('backoffStrategy', () => {
+  it('doubles from the base and stops at the cap', () => {
+    const delays = [1, 2, 3, 4, 5, 20].map((n) => backoffStrategy(n, 'flush-retry'));
+    expect(delays).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
+    expect(backoffStrategy(30, 'merge-retry')).toBe(RETRY_POLICIES['merge-retry'].capMs);
+  });
+
+  it('refuses a backoff type of its own it does not know', () => {
+    expect(() => backoffStrategy(1, 'nope')).toThrow(/unknown backoff type 'nope'/);
+  });
+
+  it('is what the catalog asks for, for every queue with a custom backoff', () => {
+    for (const def of Object.values(queueCatalog)) {
+      const backoff = def.jobOptions.backoff;
+      if (typeof backoff === 'object' && !['fixed', 'exponential'].includes(backoff.type ?? ''))
+        expect(Object.keys(RETRY_POLICIES)).toContain(backoff.type);
+    }
+  });
+});
