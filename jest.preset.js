@@ -11,7 +11,7 @@ module.exports = (dir) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
   },
   moduleNameMapper: {
-    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit)$': path.join(
+    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle)$': path.join(
       __dirname,
       'packages/$1/src/index.ts',
     ),

@@ -1,6 +1,7 @@
 import { QUEUE_NAMES, Queues } from '@runstream/queues';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
+import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
 import { closeQueues } from './close-queues';
 import { authFromConfig, loadConfig } from './config';
@@ -38,35 +39,17 @@ async function main(): Promise<void> {
     logger,
   });
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    dashboard
-      .close()
+  onShutdownSignals({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: async () => {
+      await dashboard.close();
       // Half the budget for the queues, so a Redis outage still ends in a clean exit.
-      .then(() => closeQueues(queues, config.SHUTDOWN_TIMEOUT_MS / 2))
-      .then((how) => {
-        if (how === 'dropped') logger.warn('Redis did not answer; queue connections dropped');
-        redis.disconnect();
-      })
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+      const how = await closeQueues(queues, config.SHUTDOWN_TIMEOUT_MS / 2);
+      if (how === 'dropped') logger.warn('Redis did not answer; queue connections dropped');
+      redis.disconnect();
+    },
+  });
 
   await new Promise<void>((resolve, reject) => {
     dashboard.server.once('error', reject);
@@ -86,7 +69,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

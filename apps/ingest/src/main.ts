@@ -2,6 +2,7 @@ import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
 import { HotStore, readMemory } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
 import { MemoryPressure, RunCatalog, TieredHistory } from '@runstream/tiering';
+import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
 import { createApp } from './app';
 import { Authorizer } from './auth';
@@ -67,35 +68,16 @@ async function main(): Promise<void> {
     'ingest listening',
   );
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    ingest
-      .close()
-      .then(() => queues.close())
-      .then(() => hotStore.close())
-      .then(() => coldStore.close())
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  onShutdownSignals({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: async () => {
+      await ingest.close();
+      await queues.close();
+      await hotStore.close();
+      coldStore.close();
+    },
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,3 +1,4 @@
+import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
 import { loadConfig } from './config';
 import { createWorkerApp } from './worker-app';
@@ -15,34 +16,17 @@ async function main(): Promise<void> {
   const app = createWorkerApp({ config, logger });
 
   // Registered before start(): a start-up drain of a full Redis can take a while.
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down; waiting for active jobs');
-    // A job cut off here is stalled, not lost: another worker takes it over
-    // once its lock expires (JOB_LOCK_MS), and flushes are idempotent.
-    const force = setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    app
-      .close()
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A job cut off by the exit is stalled, not lost: another worker takes it over
+  // once its lock expires (JOB_LOCK_MS), and every job is idempotent.
+  const stopping = onShutdownSignals({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    message: 'shutting down; waiting for active jobs',
+    close: () => app.close(),
+  });
 
   await app.start();
-  if (stopping) return;
+  if (stopping()) return;
   const { address, port } = app.address();
   logger.info(
     {
@@ -56,7 +40,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,0 +1,6 @@
+export {
+  onShutdownSignals,
+  runMain,
+  type GracefulShutdownOptions,
+  type ShutdownProcess,
+} from './graceful-shutdown';
