@@ -1,11 +1,6 @@
-import { startRedis, type RunningRedis } from '@runstream/testkit';
+import { startRedis, waitFor, type RunningRedis } from '@runstream/testkit';
 import { basicHeader } from './testing/dashboard-harness';
-import {
-  buildDashboard,
-  spawnDashboard,
-  waitFor,
-  type DashboardProcess,
-} from './testing/dashboard-process';
+import { buildDashboard, spawnDashboard, type DashboardProcess } from './testing/dashboard-process';
 
 // main.ts as a real process: it will not start an unprotected board by
 // accident, starts one only with the explicit development flag (loudly),
@@ -49,8 +44,10 @@ const logLines = (p: DashboardProcess): LogLine[] =>
 
 /** Waits for the 'dashboard listening' line and returns the base URL. */
 async function listening(p: DashboardProcess): Promise<{ url: string; line: LogLine }> {
-  const line = await waitFor('the dashboard to listen', () =>
-    logLines(p).find((l) => l.msg === 'dashboard listening'),
+  const line = await waitFor(
+    'the dashboard to listen',
+    () => logLines(p).find((l) => l.msg === 'dashboard listening'),
+    15_000,
   );
   return { url: `http://127.0.0.1:${line.port}`, line };
 }

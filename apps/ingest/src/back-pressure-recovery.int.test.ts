@@ -1,7 +1,8 @@
 import { readMemory } from '@runstream/hot-store';
 import { Flusher } from '@runstream/tiering';
+import { waitFor } from '@runstream/testkit';
 import { startIngest, type IngestHarness } from './testing/ingest-harness';
-import { MemoryWatch, waitFor } from './testing/tiered-system';
+import { MemoryWatch } from './testing/tiered-system';
 
 // Once memory has fallen under HARD_LIMIT, writes must be taken again. The
 // memory watch reads Redis only when a write comes in, so after a quiet spell

@@ -1,8 +1,8 @@
 import { readMemory } from '@runstream/hot-store';
 import { RETRY_POLICIES } from '@runstream/queues';
-import { startS3Server, type RunningS3Server } from '@runstream/testkit';
+import { startS3Server, waitFor, type RunningS3Server } from '@runstream/testkit';
 import { startIngest, type IngestHarness } from './testing/ingest-harness';
-import { MemoryWatch, startWorker, waitFor, type InProcessWorker } from './testing/tiered-system';
+import { MemoryWatch, startWorker, type InProcessWorker } from './testing/tiered-system';
 
 // After an S3 outage the flush job that failed during it waits out its retry
 // backoff in BullMQ's delayed set, still holding the flush queue's

@@ -1,7 +1,7 @@
 import type { ColdStore } from '@runstream/cold-store';
 import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
 import { TieredHistory } from '@runstream/tiering';
-import { startS3Server, type RunningS3Server } from '@runstream/testkit';
+import { startS3Server, waitFor, type RunningS3Server } from '@runstream/testkit';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 import {
   MemoryTracker,
@@ -11,7 +11,6 @@ import {
   historyProblem,
   metricValue,
   startWorker,
-  waitFor,
   type InProcessWorker,
   type LogLine,
 } from './testing/tiered-system';

@@ -1,5 +1,5 @@
 import { Queues } from '@runstream/queues';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { seqCoverageProblem, waitFor } from '@runstream/testkit';
 import {
   FLUSH_EVERYTHING,
   backgroundWriter,
@@ -8,7 +8,6 @@ import {
   segmentSeqs,
   startBackends,
   startWorker,
-  waitFor,
   waitForIdleQueue,
   writeSamples,
   type Backends,

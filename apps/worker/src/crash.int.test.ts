@@ -1,5 +1,5 @@
 import { Queues } from '@runstream/queues';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { seqCoverageProblem, waitFor } from '@runstream/testkit';
 import type { FlushPoint } from '@runstream/tiering';
 import {
   FLUSH_EVERYTHING,
@@ -10,7 +10,6 @@ import {
   segmentSeqs,
   startBackends,
   startWorker,
-  waitFor,
   waitForIdleQueue,
   writeSamples,
   type Backends,

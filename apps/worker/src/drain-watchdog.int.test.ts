@@ -1,12 +1,12 @@
 import { HotStoreFullError, readMemory } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
+import { waitFor } from '@runstream/testkit';
 import {
   flushReports,
   historyProblem,
   sampleCount,
   startBackends,
   startWorker,
-  waitFor,
   writeSamples,
   type Backends,
   type TestWorker,

@@ -1,5 +1,5 @@
 import { Queues } from '@runstream/queues';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { seqCoverageProblem, waitFor } from '@runstream/testkit';
 import {
   FLUSH_EVERYTHING,
   flushReports,
@@ -9,7 +9,6 @@ import {
   segmentSeqs,
   startBackends,
   startWorker,
-  waitFor,
   waitForIdleQueue,
   writeSamples,
   type Backends,

@@ -1,4 +1,5 @@
-import { startBackends, waitFor, type Backends } from './testing/worker-harness';
+import { waitFor } from '@runstream/testkit';
+import { startBackends, type Backends } from './testing/worker-harness';
 import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
 
 // main.ts as a real process: it refuses bad config naming the variable, and

@@ -1,11 +1,11 @@
 import { Queues } from '@runstream/queues';
 import { Flusher } from '@runstream/tiering';
+import { waitFor } from '@runstream/testkit';
 import {
   FLUSH_EVERYTHING,
   historyProblem,
   startBackends,
   startWorker,
-  waitFor,
   writeSamples,
   type Backends,
   type TestWorker,

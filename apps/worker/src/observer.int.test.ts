@@ -1,10 +1,10 @@
 import { observerJobId, Queues } from '@runstream/queues';
+import { waitFor } from '@runstream/testkit';
 import {
   FLUSH_EVERYTHING,
   historyProblem,
   startBackends,
   startWorker,
-  waitFor,
   writeSamples,
   type Backends,
   type TestWorker,

@@ -1,5 +1,5 @@
 import { Queues } from '@runstream/queues';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { seqCoverageProblem, waitFor } from '@runstream/testkit';
 import {
   FLUSH_EVERYTHING,
   getJson,
@@ -7,7 +7,6 @@ import {
   segmentSeqs,
   startBackends,
   startWorker,
-  waitFor,
   writeSamples,
   type Backends,
   type TestWorker,

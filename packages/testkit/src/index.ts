@@ -8,3 +8,11 @@ export {
   type RunningS3Server,
   type S3ServerOptions,
 } from './s3-server';
+export {
+  buildApp,
+  spawnApp,
+  type AppProcess,
+  type BuildAppOptions,
+  type SpawnAppOptions,
+} from './app-process';
+export { waitFor } from './wait-for';

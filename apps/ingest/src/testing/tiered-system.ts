@@ -249,23 +249,6 @@ export class MemoryTracker {
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined (or throws after `timeoutMs`). */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** The sum of a metric's series whose labels include `labels`, from Prometheus text. */
 export function metricValue(
   text: string,

@@ -6,6 +6,7 @@ import {
   seqCoverageProblem,
   startRedis,
   startS3Server,
+  waitFor,
   type RunningRedis,
   type RunningS3Server,
 } from '@runstream/testkit';
@@ -223,23 +224,6 @@ export async function segmentSeqs(
 /** The variable's sample count (its last seq) as Redis counts it. */
 export async function sampleCount(hot: HotStore, run: string, variable: string): Promise<number> {
   return (await hot.reader.stats(run, variable))?.count ?? 0;
-}
-
-/** Polls `probe` until it returns a value other than undefined (or fails after `timeoutMs`). */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** Waits until the queue has no job waiting, active, delayed or prioritized (seen twice in a row). */
