@@ -1,3 +1,4 @@
+import { coldStoreEnvOf } from '@runstream/cold-store';
 import { Queues } from '@runstream/queues';
 import { Flusher, Merger, type FlushReport, type MergeReport } from '@runstream/tiering';
 import {
@@ -262,12 +263,7 @@ async function measureLooks(
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
-    S3_BUCKET: stores.bucket,
-    S3_ENDPOINT: stores.s3.endpoint,
-    S3_REGION: stores.s3.region,
-    S3_ACCESS_KEY_ID: stores.s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: stores.s3.credentials.secretAccessKey,
-    S3_FORCE_PATH_STYLE: '1',
+    ...coldStoreEnvOf({ ...stores.s3.connection, bucket: stores.bucket }),
   });
   const metrics = new WorkerMetrics({ defaultMetrics: false });
   const queues = new Queues({ url: stores.redis.url });

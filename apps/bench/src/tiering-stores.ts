@@ -64,13 +64,7 @@ export class TieringStores {
 
   static async start(): Promise<TieringStores> {
     const [redis, s3] = await Promise.all([startRedis(), startS3Server({ bucket: 'rs-bench' })]);
-    const config: ColdStoreConfig = {
-      bucket: s3.bucket,
-      region: s3.region,
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-    };
+    const config: ColdStoreConfig = s3.connection;
     const client = new S3Client(s3ClientOptions(config));
     const stores = new TieringStores(
       redis,

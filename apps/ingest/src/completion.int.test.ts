@@ -1,10 +1,10 @@
-import type { ColdStore } from '@runstream/cold-store';
+import { ColdStore } from '@runstream/cold-store';
 import type { HistoryPage, Run } from '@runstream/domain';
 import { RunstreamClient, Subscriber } from '@runstream/sdk';
 import { RunCatalog, TieredHistory } from '@runstream/tiering';
 import { seqCoverageProblem, startS3Server, type RunningS3Server } from '@runstream/testkit';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
-import { coldStoreOn, startWorker, type InProcessWorker } from './testing/tiered-system';
+import { startWorker, type InProcessWorker } from './testing/tiered-system';
 
 // Run completion end to end: the real ingest app and a real worker (flush,
 // merge and observe queues) on one redis-server and one s3rver.
@@ -19,7 +19,7 @@ const subscribers: Subscriber[] = [];
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  cold = coldStoreOn(s3);
+  cold = new ColdStore(s3.connection);
   h = await startIngest({
     snapshotChunkSamples: 500,
     catalog: (hot) => new RunCatalog(hot, cold),

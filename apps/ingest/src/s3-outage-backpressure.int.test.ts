@@ -1,16 +1,15 @@
 import type { ColdStore } from '@runstream/cold-store';
 import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
-import { TieredHistory } from '@runstream/tiering';
-import { startS3Server, waitFor, type RunningS3Server } from '@runstream/testkit';
-import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { waitFor, type RunningS3Server } from '@runstream/testkit';
+import { READ_TOKEN, WRITE_TOKEN, type IngestHarness } from './testing/ingest-harness';
 import {
-  MemoryTracker,
-  MemoryWatch,
+  type MemoryTracker,
+  type MemoryWatch,
   SteadyModel,
-  coldStoreOn,
   historyProblem,
   metricValue,
-  startWorker,
+  startPressuredSystem,
+  type PressuredSystem,
   type InProcessWorker,
   type LogLine,
 } from './testing/tiered-system';
@@ -22,8 +21,8 @@ import {
 // restart s3rver — and every acknowledged sample is there, exactly once.
 // The two tests are one story, in order: the second goes on from the first.
 //
-// Not checked here: that no 503 comes once S3 is back and memory has fallen.
-// Today one can, and for long: see flush-after-outage.int.test.ts.
+// Not checked here: how soon flushing resumes once S3 is back (the failed job
+// retries within the capped backoff): see flush-after-outage.int.test.ts.
 
 const FLUSH_THRESHOLD = 0.7;
 const HARD_LIMIT = 0.9;
@@ -37,13 +36,14 @@ const FAST = 2_000;
 /** …then about 1.6 MB/s over the 4 variables, well within what a flush moves. */
 const STEADY = 300;
 
+let system: PressuredSystem;
 let s3: RunningS3Server;
 let cold: ColdStore;
 let watch: MemoryWatch;
 let h: IngestHarness;
 let worker: InProcessWorker;
 let tracker: MemoryTracker;
-const models: SteadyModel[] = [];
+let models: SteadyModel[];
 // Shared by the two tests (one story).
 let client: RunstreamClient;
 let run: string;
@@ -52,35 +52,15 @@ const rejections: { at: number; message: string }[] = [];
 let perTick = FAST;
 
 beforeAll(async () => {
-  s3 = await startS3Server();
-  cold = coldStoreOn(s3);
-  watch = new MemoryWatch({
+  system = await startPressuredSystem({
     flushThreshold: FLUSH_THRESHOLD,
     hardLimit: HARD_LIMIT,
-    minIntervalMs: MEMORY_CHECK_MS,
+    memoryCheckMs: MEMORY_CHECK_MS,
   });
-  h = await startIngest({
-    maxmemory: '16mb',
-    maxBodyBytes: 4 * 1024 * 1024,
-    pressure: watch.pressure,
-    history: (hot) => new TieredHistory(hot, cold),
-  });
-  worker = await startWorker(h.redis.url, s3, {
-    FLUSH_THRESHOLD: String(FLUSH_THRESHOLD),
-    HARD_LIMIT: String(HARD_LIMIT),
-    DRAIN_CHECK_MS: '200',
-  });
-  tracker = new MemoryTracker(h.redis.url, 50);
+  ({ s3, cold, watch, ingest: h, worker, tracker, models } = system);
 });
 afterAll(async () => {
-  await Promise.all(models.map((m) => m.halt()));
-  await Promise.all(models.map((m) => m.producer.close({ force: true })));
-  await tracker?.close();
-  await worker?.stop();
-  await watch?.close(); // before Redis stops: a queue closed after it waits for a dead socket
-  await h?.stop();
-  cold?.close();
-  await s3?.dispose();
+  await system?.stop();
 });
 
 const variables = Array.from({ length: PRODUCERS * VARIABLES_PER_PRODUCER }, (_, index) => ({

@@ -1,16 +1,14 @@
 import type { ColdStore } from '@runstream/cold-store';
 import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
-import { TieredHistory } from '@runstream/tiering';
-import { startS3Server, type RunningS3Server } from '@runstream/testkit';
-import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { READ_TOKEN, WRITE_TOKEN, type IngestHarness } from './testing/ingest-harness';
 import {
-  MemoryTracker,
-  MemoryWatch,
+  type MemoryTracker,
+  type MemoryWatch,
   SteadyModel,
-  coldStoreOn,
   historyProblem,
   metricValue,
-  startWorker,
+  startPressuredSystem,
+  type PressuredSystem,
   type InProcessWorker,
 } from './testing/tiered-system';
 
@@ -58,44 +56,24 @@ const ALLOCATOR_SLACK_BYTES = 2 * BATCH_SAMPLES * 32;
  */
 const REFUSAL_BASIS_MAX_AGE_MS = MEMORY_CHECK_MS + RETRY_AFTER_MS + 750;
 
-let s3: RunningS3Server;
+let system: PressuredSystem;
 let cold: ColdStore;
 let watch: MemoryWatch;
 let h: IngestHarness;
 let worker: InProcessWorker;
 let tracker: MemoryTracker;
-const models: SteadyModel[] = [];
+let models: SteadyModel[];
 
 beforeAll(async () => {
-  s3 = await startS3Server();
-  cold = coldStoreOn(s3);
-  watch = new MemoryWatch({
+  system = await startPressuredSystem({
     flushThreshold: FLUSH_THRESHOLD,
     hardLimit: HARD_LIMIT,
-    minIntervalMs: MEMORY_CHECK_MS,
+    memoryCheckMs: MEMORY_CHECK_MS,
   });
-  h = await startIngest({
-    maxmemory: '16mb',
-    maxBodyBytes: 4 * 1024 * 1024,
-    pressure: watch.pressure,
-    history: (hot) => new TieredHistory(hot, cold),
-  });
-  worker = await startWorker(h.redis.url, s3, {
-    FLUSH_THRESHOLD: String(FLUSH_THRESHOLD),
-    HARD_LIMIT: String(HARD_LIMIT),
-    DRAIN_CHECK_MS: '200',
-  });
-  tracker = new MemoryTracker(h.redis.url, 50);
+  ({ cold, watch, ingest: h, worker, tracker, models } = system);
 });
 afterAll(async () => {
-  await Promise.all(models.map((m) => m.halt()));
-  await Promise.all(models.map((m) => m.producer.close({ force: true })));
-  await tracker?.close();
-  await worker?.stop();
-  await watch?.close(); // before Redis stops: a queue closed after it waits for a dead socket
-  await h?.stop();
-  cold?.close();
-  await s3?.dispose();
+  await system?.stop();
 });
 
 const variables = Array.from({ length: VARIABLES }, (_, index) => ({

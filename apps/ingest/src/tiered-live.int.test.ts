@@ -13,13 +13,7 @@ const subscribers: Subscriber[] = [];
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  cold = new ColdStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-  });
+  cold = new ColdStore(s3.connection);
   h = await startIngest({
     snapshotChunkSamples: 200,
     history: (hot) => new TieredHistory(hot, cold),

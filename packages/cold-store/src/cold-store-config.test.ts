@@ -1,4 +1,4 @@
-import { parseColdStoreEnv, s3ClientOptions } from './cold-store-config';
+import { coldStoreEnvOf, parseColdStoreEnv, s3ClientOptions } from './cold-store-config';
 import { failedDeletes } from './cold-store';
 import { DeleteObjectsError } from './cold-store-errors';
 
@@ -58,6 +58,23 @@ describe('parseColdStoreEnv', () => {
     expect(() => parseColdStoreEnv({ S3_BUCKET: 'b12', S3_KEY_PREFIX: '../' })).toThrow(
       /S3_KEY_PREFIX/,
     );
+  });
+});
+
+describe('coldStoreEnvOf', () => {
+  it('gives the variables that parse back to the same config', () => {
+    const configs = [
+      {
+        bucket: 'runstream',
+        region: 'eu-west-1',
+        endpoint: 'http://minio:9000',
+        forcePathStyle: true,
+        keyPrefix: 'prod/',
+        credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+      },
+      { bucket: 'b12', region: 'us-east-1', forcePathStyle: false, keyPrefix: '' },
+    ];
+    for (const config of configs) expect(parseColdStoreEnv(coldStoreEnvOf(config))).toEqual(config);
   });
 });
 

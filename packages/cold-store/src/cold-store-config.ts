@@ -129,6 +129,32 @@ export function coldStoreConfigFromEnv(env: ColdStoreEnv): ColdStoreConfig {
 }
 
 /**
+ * The environment variables that give `config` back (the inverse of
+ * coldStoreConfigFromEnv): how tests and the bench hand an S3 server to an
+ * app that reads its settings from the environment.
+ */
+export function coldStoreEnvOf(
+  config: Pick<
+    ColdStoreConfig,
+    'bucket' | 'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'keyPrefix'
+  >,
+): Record<string, string> {
+  return {
+    S3_BUCKET: config.bucket,
+    S3_REGION: config.region,
+    S3_FORCE_PATH_STYLE: config.forcePathStyle ? '1' : '0',
+    ...(config.endpoint !== undefined ? { S3_ENDPOINT: config.endpoint } : {}),
+    ...(config.keyPrefix !== undefined ? { S3_KEY_PREFIX: config.keyPrefix } : {}),
+    ...(config.credentials !== undefined
+      ? {
+          S3_ACCESS_KEY_ID: config.credentials.accessKeyId,
+          S3_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
+        }
+      : {}),
+  };
+}
+
+/**
  * Parses the cold store's variables out of `env` (pass the app's
  * `process.env`); a bad value fails fast naming the variable.
  */

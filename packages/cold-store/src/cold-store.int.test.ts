@@ -32,11 +32,8 @@ function connect(server: RunningS3Server, bucket = server.bucket): ColdStore {
 
 function config(server: RunningS3Server, bucket = server.bucket): ColdStoreConfig {
   return {
+    ...server.connection,
     bucket,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
     // The smallest part S3 allows, so a few MB already make a multipart upload.
     partSizeBytes: MIN_PART_SIZE_BYTES,
     uploadQueueSize: 2,

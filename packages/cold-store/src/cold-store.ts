@@ -225,13 +225,8 @@ export class ColdStore {
    * parsed: a merge can copy them to the merged object without re-encoding.
    */
   async *readObjectLines(key: string): AsyncGenerator<string> {
-    const response = await this.call('GetObject', key, () =>
-      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
-    );
-    if (response.Body === undefined)
-      throw new ColdStoreError(`GetObject ${key}: no body`, 'GetObject', key);
     try {
-      yield* decodeSegmentLines(response.Body as Readable, { label: key });
+      yield* decodeSegmentLines(this.readObjectBytes(key), { label: key });
     } catch (err) {
       if (err instanceof SegmentFormatError) throw err;
       throw wrap('GetObject', key, err);

@@ -6,6 +6,7 @@ export {
   startS3Server,
   S3RVER_CREDENTIALS,
   type RunningS3Server,
+  type S3Connection,
   type S3ServerOptions,
 } from './s3-server';
 export {

@@ -10,6 +10,14 @@ export interface S3ServerOptions {
   bucket?: string;
 }
 
+export interface S3Connection {
+  bucket: string;
+  region: string;
+  endpoint: string;
+  forcePathStyle: true;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
 export interface RunningS3Server {
   /** e.g. `http://127.0.0.1:40123`; use it with `forcePathStyle: true`. */
   readonly endpoint: string;
@@ -21,6 +29,11 @@ export interface RunningS3Server {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** s3rver ignores the region; this is the one to sign with. */
   readonly region: string;
+  /**
+   * Everything a client needs to reach this server, in the shape of the cold
+   * store's config (`new ColdStore(s3.connection)`): path-style, as s3rver wants.
+   */
+  readonly connection: S3Connection;
   /** False between `stop()` and `restart()`. */
   readonly running: boolean;
   /**
@@ -84,6 +97,16 @@ class S3Server implements RunningS3Server {
     private child: ChildProcess | undefined,
   ) {
     this.endpoint = `http://127.0.0.1:${port}`;
+  }
+
+  get connection(): S3Connection {
+    return {
+      bucket: this.bucket,
+      region: this.region,
+      endpoint: this.endpoint,
+      forcePathStyle: true,
+      credentials: this.credentials,
+    };
   }
 
   get running(): boolean {

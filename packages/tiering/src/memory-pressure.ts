@@ -73,11 +73,6 @@ export class MemoryPressure {
     this.inFlightBytes -= bytes;
   }
 
-  /** The last reading alone is at or over the hard limit. */
-  get overHardLimit(): boolean {
-    return this.reading !== undefined && this.reading.ratio >= this.options.hardLimit;
-  }
-
   /**
    * Memory as the last reading saw it plus the writes admitted since plus
    * `bytes`, over the limit; 0 without a reading or a limit.

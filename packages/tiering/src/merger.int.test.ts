@@ -23,13 +23,7 @@ let merger: Merger;
 beforeAll(async () => {
   [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
   hot = HotStore.connect(redis.url);
-  cold = new ColdStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-  });
+  cold = new ColdStore(s3.connection);
   flusher = new Flusher(hot, cold);
   merger = new Merger(hot, cold, flusher);
 });

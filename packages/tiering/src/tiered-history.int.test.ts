@@ -23,13 +23,7 @@ let flusher: Flusher;
 beforeAll(async () => {
   [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
   hot = HotStore.connect(redis.url);
-  cold = new ColdStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-  });
+  cold = new ColdStore(s3.connection);
   history = new TieredHistory(hot, cold);
   flusher = new Flusher(hot, cold);
 });
@@ -181,13 +175,7 @@ describe('TieredHistory', () => {
     ]);
 
     const proxy = await downloadCounter(s3);
-    const counted = new ColdStore({
-      bucket: s3.bucket,
-      region: s3.region,
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-    });
+    const counted = new ColdStore({ ...s3.connection, endpoint: proxy.endpoint });
     const reader = new TieredHistory(hot, counted);
     const readFrom = async (fromSeq: number): Promise<{ seqs: number[]; downloads: string[] }> => {
       proxy.downloads.length = 0;

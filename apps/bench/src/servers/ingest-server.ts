@@ -1,3 +1,5 @@
+import { coldStoreEnvOf } from '@runstream/cold-store';
+import type { RunningS3Server } from '@runstream/testkit';
 import { startChildServer, type ChildServer } from '../child-server';
 
 export interface IngestServerOptions {
@@ -7,12 +9,7 @@ export interface IngestServerOptions {
   readToken: string;
   maxBodyBytes: number;
   /** The cold store (ingest reads history from it, and its readiness checks it): s3rver's. */
-  s3: {
-    endpoint: string;
-    bucket: string;
-    region: string;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-  };
+  s3: Pick<RunningS3Server, 'connection'>;
   /** When set, the process writes a V8 CPU profile there on exit. */
   cpuProfileDir?: string;
 }
@@ -43,12 +40,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       RUNSTREAM_READ_TOKENS: options.readToken,
       INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
       LOG_LEVEL: 'info',
-      S3_ENDPOINT: options.s3.endpoint,
-      S3_BUCKET: options.s3.bucket,
-      S3_REGION: options.s3.region,
-      S3_ACCESS_KEY_ID: options.s3.credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: options.s3.credentials.secretAccessKey,
-      S3_FORCE_PATH_STYLE: '1',
+      ...coldStoreEnvOf(options.s3.connection),
     },
     port: options.port,
     readyPath: '/readyz',

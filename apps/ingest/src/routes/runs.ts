@@ -50,8 +50,8 @@ export function runsRouter(deps: {
       const body = validate(createRunBodySchema, req.body, 'body');
       // A completed run Redis has forgotten lives on in S3: its id is taken for good.
       if (body.id !== undefined && (await hotStore.runs.get(body.id)) === undefined) {
-        const archived = await catalog.run(body.id);
-        if (archived !== undefined) throw new RunNotRunningError(body.id, archived.status);
+        const archived = await catalog.manifest(body.id);
+        if (archived !== undefined) throw new RunNotRunningError(body.id, archived.run.status);
       }
       const { run, created } = await hotStore.runs.create(body);
       // Every running run has an observer (one job id per run: adding it again is a no-op).
@@ -79,7 +79,7 @@ export function runsRouter(deps: {
       const status = await hotStore.runs.beginCompletion(id, 'requested');
       let run: Run | undefined;
       if (status === undefined) {
-        run = await catalog.run(id); // completed, and known to S3 alone
+        run = (await catalog.manifest(id))?.run; // completed, and known to S3 alone
         if (run === undefined) throw new RunNotFoundError(id);
       } else {
         run = await hotStore.runs.get(id);

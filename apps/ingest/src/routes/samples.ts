@@ -60,8 +60,8 @@ export function samplesRouter(deps: {
         .catch(async (err: unknown) => {
           // Off the hot path: only a refused write asks S3 whether the run was completed.
           if (err instanceof RunNotFoundError) {
-            const archived = await deps.catalog.run(run);
-            if (archived !== undefined) throw new RunNotRunningError(run, archived.status);
+            const archived = await deps.catalog.manifest(run);
+            if (archived !== undefined) throw new RunNotRunningError(run, archived.run.status);
           }
           throw err;
         })

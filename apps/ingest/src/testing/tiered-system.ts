@@ -1,12 +1,13 @@
-import { ColdStore } from '@runstream/cold-store';
+import { ColdStore, coldStoreEnvOf } from '@runstream/cold-store';
 import { HotStore, readMemory, type MemoryReading } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
-import { MemoryPressure } from '@runstream/tiering';
+import { MemoryPressure, TieredHistory } from '@runstream/tiering';
 import type { Producer, RunstreamClient } from '@runstream/sdk';
-import { seqCoverageProblem, type RunningS3Server } from '@runstream/testkit';
+import { seqCoverageProblem, startS3Server, type RunningS3Server } from '@runstream/testkit';
 import { createWorkerApp, loadConfig, WorkerMetrics, type WorkerApp } from '@runstream/worker';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { startIngest, type IngestHarness } from './ingest-harness';
 
 /**
  * Helpers for end-to-end tests of the whole write path: the real ingest app
@@ -14,17 +15,6 @@ import { pino } from 'pino';
  * real worker in this process (flush queue and drain watchdog, built through
  * the worker's own config as its main.ts does), one redis-server, one s3rver.
  */
-
-/** A cold store on a test's s3rver. */
-export function coldStoreOn(s3: RunningS3Server): ColdStore {
-  return new ColdStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-  });
-}
 
 /** One INFO memory reading taken by ingest's memory watch, with when it was asked and answered. */
 export interface TimedReading {
@@ -133,11 +123,7 @@ export async function startWorker(
 ): Promise<InProcessWorker> {
   const config = loadConfig({
     REDIS_URL: redisUrl,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: s3.bucket,
-    S3_REGION: s3.region,
-    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...coldStoreEnvOf(s3.connection),
     HOST: '127.0.0.1',
     PORT: '0',
     WORKER_QUEUES: 'flush',
@@ -370,4 +356,73 @@ export async function historyProblem(
     }
   }
   return seqCoverageProblem(seqs, n);
+}
+
+/** Ingest's and the worker's memory limits in a pressured system. */
+export interface PressureLimits {
+  flushThreshold: number;
+  hardLimit: number;
+  /** Ingest's MEMORY_CHECK_MS. */
+  memoryCheckMs: number;
+}
+
+/** The whole write path on a 16 MB Redis; see startPressuredSystem. */
+export interface PressuredSystem {
+  s3: RunningS3Server;
+  cold: ColdStore;
+  watch: MemoryWatch;
+  ingest: IngestHarness;
+  worker: InProcessWorker;
+  tracker: MemoryTracker;
+  /** The test's producers: halted and closed by `stop()`. */
+  models: SteadyModel[];
+  stop(): Promise<void>;
+}
+
+/**
+ * s3rver; the real ingest app on a 16 MB redis-server with the recording
+ * memory watch and history read across the tiers; a real worker (flush
+ * queue, drain watchdog) with the same limits; a memory tracker polling
+ * every 50 ms (not started).
+ */
+export async function startPressuredSystem(limits: PressureLimits): Promise<PressuredSystem> {
+  const s3 = await startS3Server();
+  const cold = new ColdStore(s3.connection);
+  const watch = new MemoryWatch({
+    flushThreshold: limits.flushThreshold,
+    hardLimit: limits.hardLimit,
+    minIntervalMs: limits.memoryCheckMs,
+  });
+  const ingest = await startIngest({
+    maxmemory: '16mb',
+    maxBodyBytes: 4 * 1024 * 1024,
+    pressure: watch.pressure,
+    history: (hot) => new TieredHistory(hot, cold),
+  });
+  const worker = await startWorker(ingest.redis.url, s3, {
+    FLUSH_THRESHOLD: String(limits.flushThreshold),
+    HARD_LIMIT: String(limits.hardLimit),
+    DRAIN_CHECK_MS: '200',
+  });
+  const tracker = new MemoryTracker(ingest.redis.url, 50);
+  const models: SteadyModel[] = [];
+  return {
+    s3,
+    cold,
+    watch,
+    ingest,
+    worker,
+    tracker,
+    models,
+    stop: async () => {
+      await Promise.all(models.map((m) => m.halt()));
+      await Promise.all(models.map((m) => m.producer.close({ force: true })));
+      await tracker.close();
+      await worker.stop();
+      await watch.close(); // before Redis stops: a queue closed after it waits for a dead socket
+      await ingest.stop();
+      cold.close();
+      await s3.dispose();
+    },
+  };
 }

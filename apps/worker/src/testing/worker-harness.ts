@@ -1,4 +1,4 @@
-import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
+import { ColdStore, coldStoreConfigFromEnv, coldStoreEnvOf } from '@runstream/cold-store';
 import { decodeValue, encodeNumber, parseIngestBatch } from '@runstream/domain';
 import { HotStore } from '@runstream/hot-store';
 import { TieredHistory } from '@runstream/tiering';
@@ -40,11 +40,7 @@ export async function startBackends(options: { maxmemory?: string } = {}): Promi
   ]);
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: s3.bucket,
-    S3_REGION: s3.region,
-    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...coldStoreEnvOf(s3.connection),
     HOST: '127.0.0.1',
     PORT: '0',
   };
