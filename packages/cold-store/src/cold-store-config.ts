@@ -28,6 +28,8 @@ export interface ColdStoreConfig {
    * its reader leaves paused this long fails too: read objects one at a time.
    */
   idleTimeoutMs?: number;
+  /** Bound of the read cache (pieces, index blocks) in bytes; default 256 MiB. */
+  readCacheBytes?: number;
 }
 
 export const MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;

@@ -26,10 +26,14 @@ import {
   s3ClientOptions,
   type ColdStoreConfig,
 } from './cold-store-config';
+import { encodeObjectIndex, type IndexLevelInput, type ObjectIndexInput } from './object-index';
 import { ObjectKeys, parseSegmentKey } from './object-keys';
+import { ObjectReader } from './object-reader';
+import { encodePieces, hasIndex } from './piece-format';
+import { DEFAULT_READ_CACHE_BYTES, ReadCache } from './read-cache';
 import {
+  chunkTextHead,
   decodeSegmentLines,
-  encodeSegment,
   parseChunkText,
   SEGMENT_CONTENT_TYPE,
 } from './segment-format';
@@ -75,6 +79,10 @@ export class ColdStore {
   private readonly ownsClient: boolean;
   private readonly partSize: number;
   private readonly queueSize: number;
+  /** Pieces and index blocks read so far, shared by every reader of this process. */
+  readonly cache: ReadCache;
+  /** Reads data objects through their indexes (seek, shared pieces). */
+  readonly objects: ObjectReader;
 
   /**
    * `client`: an S3Client to use instead of one built from `config` (with
@@ -91,6 +99,8 @@ export class ColdStore {
     this.keys = new ObjectKeys(config.keyPrefix ?? '');
     this.ownsClient = client === undefined;
     this.client = client ?? new S3Client(s3ClientOptions(config));
+    this.cache = new ReadCache(config.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
+    this.objects = new ObjectReader(this, this.keys, this.cache);
   }
 
   /** Closes the client's sockets (unless the client was passed in). */
@@ -125,8 +135,12 @@ export class ColdStore {
   /**
    * Writes the segment holding seqs `firstSeq..lastSeq` of a variable, its
    * lines the given chunk texts (the hot store's list entries, in order,
-   * covering exactly that range: the caller's contract). The key is named
-   * by the range, so a retry overwrites the same object.
+   * covering exactly that range: the caller's contract), as pieces. A
+   * segment that may hold more than one piece gets an index (piece table and
+   * bucket pyramid `levels`), written first: a segment a listing shows always
+   * has its index. A smaller one is read whole anyway, and saves the second
+   * PUT (a flush of many small buffers is bound by PUTs). The key is named by
+   * the range, so a retry overwrites the same objects with the same bytes.
    */
   async putSegment(
     run: string,
@@ -134,16 +148,48 @@ export class ColdStore {
     chunkTexts: readonly string[],
     firstSeq: number,
     lastSeq: number,
+    levels: readonly IndexLevelInput[] = [],
   ): Promise<SegmentInfo> {
     if (chunkTexts.length === 0) throw new RangeError('a segment holds at least one chunk');
     const key = this.keys.segment(run, variable, firstSeq, lastSeq);
-    const body = await encodeSegment(chunkTexts);
+    const chunks = chunkTexts.map((text, i) => ({
+      text,
+      ...chunkTextHead(text, `${key}: chunk ${i + 1}`),
+    }));
+    const { body, pieces } = await encodePieces(chunks);
+    if (hasIndex({ first: firstSeq, last: lastSeq }))
+      await this.putIndex(key, {
+        first: firstSeq,
+        last: lastSeq,
+        dataBytes: body.length,
+        pieces,
+        levels,
+      });
     if (body.length <= this.partSize) {
       await this.put(key, body, SEGMENT_CONTENT_TYPE);
     } else {
       await this.upload(key, body);
     }
     return { key, first: firstSeq, last: lastSeq, size: body.length };
+  }
+
+  /** Writes the index object of data object `dataKey`. */
+  async putIndex(dataKey: string, index: ObjectIndexInput): Promise<void> {
+    const key = this.keys.indexOf(dataKey);
+    await this.put(key, await encodeObjectIndex(index), 'application/octet-stream');
+  }
+
+  /** Bytes `start..end` (inclusive) of an object: one ranged GET. */
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const response = await this.call('GetObject', key, () =>
+      this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}` }),
+      ),
+    );
+    if (response.Body === undefined)
+      throw new ColdStoreError(`GetObject ${key}: no body`, 'GetObject', key);
+    const bytes = await this.call('GetObject', key, () => response.Body!.transformToByteArray());
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /**
@@ -250,8 +296,11 @@ export class ColdStore {
     variable: string,
     members: AsyncIterable<Uint8Array>,
     lastSeq: number,
+    index?: ObjectIndexInput,
   ): Promise<ObjectInfo> {
     const key = this.keys.merged(run, variable);
+    // First, as for segments: the merged object is never visible without it.
+    if (index !== undefined) await this.putIndex(key, index);
     // Mutated by the generator below; an object so TS does not narrow it to its initial value.
     const source: { failed: boolean; error?: unknown } = { failed: false };
     const watched = async function* (): AsyncGenerator<Uint8Array> {
@@ -314,6 +363,11 @@ export class ColdStore {
       if (httpStatusOf(err) === 404) return undefined;
       throw wrap('HeadObject', key, err);
     }
+  }
+
+  /** Deletes data objects (segments, merged objects) with their index objects. */
+  async deleteDataObjects(dataKeys: readonly string[]): Promise<void> {
+    await this.deleteObjects(dataKeys.flatMap((key) => [key, this.keys.indexOf(key)]));
   }
 
   /**

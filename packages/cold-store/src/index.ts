@@ -45,3 +45,28 @@ export {
   type DecodeOptions,
   type EncodeOptions,
 } from './segment-format';
+export {
+  encodeObjectIndex,
+  parseIndexHead,
+  decodeIndexBlock,
+  blocksFor,
+  INDEX_BLOCK_CELLS,
+  INDEX_HEAD_BYTES,
+  type IndexBlock,
+  type IndexLevel,
+  type IndexLevelInput,
+  type ObjectIndex,
+  type ObjectIndexInput,
+} from './object-index';
+export { ObjectReader, StaleIndexError, firstSeqOfLine, type RangeSource } from './object-reader';
+export {
+  encodePieces,
+  groupIntoPieces,
+  pieceIndexOf,
+  hasIndex,
+  PIECE_MAX_SAMPLES,
+  type ChunkEntry,
+  type EncodedPieces,
+  type PieceEntry,
+} from './piece-format';
+export { ReadCache, DEFAULT_READ_CACHE_BYTES } from './read-cache';

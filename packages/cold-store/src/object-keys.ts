@@ -7,6 +7,7 @@ import { encodeName, RUN_ID_PATTERN, variableNameProblem } from '@runstream/doma
  *   <prefix>manifests/<run>.json                                        JSON    a completed run's manifest
  *   <prefix>runs/<run>/vars/<name>/segments/<first>-<last>.ndjson.gz    segment one flushed transfer key: seqs first..last
  *   <prefix>runs/<run>/vars/<name>/merged.ndjson.gz                     merged  the variable's history, written by the merge job
+ *   <data key without .ndjson.gz>.index                                 index   where a data object's pieces are, and its bucket pyramid
  *
  * - `<prefix>`: optional (`S3_KEY_PREFIX`), e.g. `runstream/`, so one bucket
  *   can hold several deployments or other data. Empty by default.
@@ -82,6 +83,16 @@ export class ObjectKeys {
   merged(run: string, variable: string): string {
     return `${this.variablePrefix(run, variable)}merged${SEGMENT_SUFFIX}`;
   }
+
+  /**
+   * The index object of a data object (segment or merged). Its name does not
+   * end in SEGMENT_SUFFIX, so segment listings pass it over.
+   */
+  indexOf(dataKey: string): string {
+    if (!dataKey.endsWith(SEGMENT_SUFFIX))
+      throw new RangeError(`not a data object key: ${dataKey}`);
+    return `${dataKey.slice(0, -SEGMENT_SUFFIX.length)}${INDEX_SUFFIX}`;
+  }
 }
 
 /** The seq range a segment key names. */
@@ -93,6 +104,7 @@ export interface SeqSpan {
 /** Both segments and merged objects are gzip'd NDJSON. */
 export const SEGMENT_SUFFIX = '.ndjson.gz';
 const MANIFEST_SUFFIX = '.json';
+const INDEX_SUFFIX = '.index';
 
 const SEQ_DIGITS = 16;
 const SEGMENT_FILE = /(?:^|\/)segments\/(\d{16})-(\d{16})\.ndjson\.gz$/;

@@ -90,6 +90,36 @@ export function parseChunkText(text: string, where = 'chunk'): SampleChunk {
   return { first: s, t: t as number[], v: v as WireValue[] };
 }
 
+/** What a piece table needs of a stored chunk: its first seq and t, and its sample count. */
+export interface ChunkHead {
+  first: number;
+  count: number;
+  firstT: number;
+}
+
+/**
+ * The head of a stored chunk text without parsing it: `"s"`, and the `"t"`
+ * array (numbers only, so its end is the first `]` after it and its length
+ * one more than its commas). `where` names the chunk in errors.
+ */
+export function chunkTextHead(text: string, where = 'chunk'): ChunkHead {
+  const m = /^\s*\{\s*"s"\s*:\s*(\d+)\s*,\s*"t"\s*:\s*\[/.exec(text);
+  if (m === null) throw new SegmentFormatError(`${where}: not a stored chunk ({"s":…,"t":[…`);
+  const open = m[0].length;
+  const close = text.indexOf(']', open);
+  if (close < 0) throw new SegmentFormatError(`${where}: "t" is not closed`);
+  let count = 1;
+  for (let at = text.indexOf(',', open); at >= 0 && at < close; at = text.indexOf(',', at + 1))
+    count++;
+  const firstEnd = text.indexOf(',', open);
+  const firstT = Number(text.slice(open, firstEnd >= 0 && firstEnd < close ? firstEnd : close));
+  if (Number.isNaN(firstT) || text.slice(open, close).trim() === '')
+    throw new SegmentFormatError(`${where}: "t" must be a non-empty array of numbers`);
+  // A literal beyond double range (1e999) reads as ±Infinity, which the index's JSON cannot hold.
+  const clamped = Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, firstT));
+  return { first: Number(m[1]), count, firstT: clamped };
+}
+
 export interface EncodeOptions {
   /** zlib level 1-9; default SEGMENT_GZIP_LEVEL. */
   level?: number;

@@ -17,3 +17,8 @@ export {
   type SpawnAppOptions,
 } from './app-process';
 export { waitFor } from './wait-for';
+export {
+  startS3RecordingProxy,
+  type RecordedDownload,
+  type S3RecordingProxy,
+} from './s3-recording-proxy';
