@@ -11,10 +11,11 @@ module.exports = (dir) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
   },
   moduleNameMapper: {
-    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle)$':
+    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config)$':
       path.join(__dirname, 'packages/$1/src/index.ts'),
-    // Apps used by other apps' end-to-end tests (ingest's tests start a real worker).
-    '^@runstream/(worker)$': path.join(__dirname, 'apps/$1/src/index.ts'),
+    // Apps used by other apps' tests (ingest's tests start a real worker and compare
+    // the apps' configuration schemas).
+    '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),
   },
   testTimeout: 60_000,
 });

@@ -1,3 +1,4 @@
+import { envFlag, parseEnv } from '@runstream/service-config';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -43,11 +44,6 @@ const phases = z
     return parsed;
   });
 
-const flag = z
-  .enum(['', '0', '1', 'true', 'false'])
-  .default('')
-  .transform((v) => v === '1' || v === 'true');
-
 /**
  * What `BENCH_SMOKE=1` sets, unless the environment sets it too: every phase
  * in a few seconds, to check that the bench still runs, not to quote figures.
@@ -81,9 +77,9 @@ const benchEnvSchema = z.object({
    * results folder; for the flush and snapshot phases, one extra, unmeasured
    * flush and read of the bench process itself under the inspector's profiler.
    */
-  BENCH_PROFILE: flag,
+  BENCH_PROFILE: envFlag,
   /** Small sizes and one round for every phase, unless set otherwise: see SMOKE_SETTINGS. */
-  BENCH_SMOKE: flag,
+  BENCH_SMOKE: envFlag,
   /** Which phases run (comma list, in any order; they run in their fixed order): see BENCH_PHASES. */
   BENCH_PHASES: phases,
   /** Flush phase: variables written per round, each its own buffer and segment. */
@@ -158,14 +154,9 @@ export type BenchConfig = z.infer<typeof benchConfigSchema>;
  * `BENCH_SMOKE=1`, SMOKE_SETTINGS fill in what the environment leaves unset.
  */
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
-  const smoke = env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
   // An invalid BENCH_SMOKE value is reported by the schema below.
-  const parsed = benchConfigSchema.safeParse(smoke ? withSmokeSettings(env) : env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid bench configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  const smoke = envFlag.safeParse(env.BENCH_SMOKE).data === true;
+  return parseEnv(benchConfigSchema, smoke ? withSmokeSettings(env) : env, 'bench');
 }
 
 /** `env` with SMOKE_SETTINGS under it: a value the environment sets (non-empty) wins. */

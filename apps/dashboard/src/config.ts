@@ -1,10 +1,12 @@
+import {
+  envFlag,
+  httpServerEnvShape,
+  insecureNoAuthEnvShape,
+  loggingEnvShape,
+  parseEnv,
+  redisEnvShape,
+} from '@runstream/service-config';
 import { z } from 'zod';
-
-// The same spelling ingest accepts for its flags, so one .env reads alike everywhere.
-const flag = z
-  .enum(['', '0', '1', 'true', 'false'])
-  .default('')
-  .transform((v) => v === '1' || v === 'true');
 
 /** First path segments the health routes own: a board mounted there would be shadowed. */
 const RESERVED_SEGMENTS = new Set(['healthz', 'readyz', 'metrics']);
@@ -24,15 +26,17 @@ const basePath = z
     message: 'must not start with /healthz, /readyz or /metrics (the unauthenticated routes)',
   });
 
-/** Every setting of the dashboard, read from the environment once, at boot. */
+/**
+ * Every setting of the dashboard, read from the environment once, at boot.
+ * The settings other apps read too come from @runstream/service-config,
+ * each declared (and commented) once there.
+ */
 export const dashboardConfigSchema = z
   .object({
-    /** Port of the board and of /healthz, /readyz, /metrics. */
-    PORT: z.coerce.number().int().min(0).max(65535).default(8082),
-    /** Interface to listen on. */
-    HOST: z.string().default('0.0.0.0'),
-    /** Redis holding BullMQ's queues (the `{rs}:q` prefix). */
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    ...httpServerEnvShape({ port: 8082, shutdownTimeoutMs: 10_000 }),
+    ...redisEnvShape,
+    ...loggingEnvShape,
+    ...insecureNoAuthEnvShape,
     /** HTTP Basic user name. A ':' cannot be sent in Basic credentials (RFC 7617). */
     DASHBOARD_USER: z
       .string()
@@ -46,17 +50,9 @@ export const dashboardConfigSchema = z
       .transform((v) => (v === '' ? undefined : v))
       .refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
     /** Show the queues but refuse every action (retry, remove, clean, pause, add…). */
-    DASHBOARD_READ_ONLY: flag,
-    /** Development only: no auth at all. Logged loudly. The same flag as ingest's. */
-    RUNSTREAM_INSECURE_NO_AUTH: flag,
+    DASHBOARD_READ_ONLY: envFlag,
     /** Where the board is mounted, e.g. '/queues' behind a reverse proxy; '/' by default. */
     BASE_PATH: basePath,
-    /** pino level. */
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /** How long a graceful shutdown may take before the process exits anyway. */
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   })
   .superRefine((c, ctx) => {
     if (c.RUNSTREAM_INSECURE_NO_AUTH) return;
@@ -92,10 +88,5 @@ export function authFromConfig(c: DashboardConfig): DashboardAuth {
 
 /** Parses the environment; a bad value fails fast naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
-  const parsed = dashboardConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid dashboard configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(dashboardConfigSchema, env, 'dashboard');
 }

@@ -1,3 +1,4 @@
+import { healthRoutes } from '@runstream/process-lifecycle';
 import type { Queues } from '@runstream/queues';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -6,7 +7,6 @@ import type { Logger } from 'pino';
 import { basicAuth } from './basic-auth';
 import { createBoardRouter } from './board';
 import type { DashboardAuth } from './config';
-import { healthRouter, redisPing } from './health';
 import { errorHandler, notFound } from './http-errors';
 import { readJobCounts } from './job-counts';
 import { DashboardMetrics } from './metrics';
@@ -53,7 +53,12 @@ export function createDashboardApp(deps: DashboardDeps): DashboardApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(healthRouter({ checks: { redis: redisPing(deps.redis) }, metrics }));
+  app.use(
+    healthRoutes({
+      checks: { redis: () => deps.redis.ping().then((reply) => reply === 'PONG') },
+      metrics,
+    }),
+  );
 
   const guards: RequestHandler[] = [];
   if (auth.kind === 'basic') {

@@ -4,4 +4,10 @@ export {
   type DashboardApp,
   type DashboardDeps,
 } from './dashboard-app';
-export { loadConfig, authFromConfig, type DashboardConfig, type DashboardAuth } from './config';
+export {
+  loadConfig,
+  authFromConfig,
+  dashboardConfigSchema,
+  type DashboardConfig,
+  type DashboardAuth,
+} from './config';

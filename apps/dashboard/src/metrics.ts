@@ -1,6 +1,6 @@
+import { withTimeout } from '@runstream/process-lifecycle';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATES, type JobCountsByQueue } from './job-counts';
-import { withTimeout } from './timeout';
 
 export interface DashboardMetricsOptions {
   /** Where the per-queue job counts come from; read on every scrape. */

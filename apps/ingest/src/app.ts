@@ -1,4 +1,5 @@
 import type { HotStore } from '@runstream/hot-store';
+import { healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
 import express, { type Express } from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
@@ -12,7 +13,6 @@ import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
 import { requestObserver } from './request-observer';
-import { healthRouter, type ReadinessCheck } from './routes/health';
 import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
 import { runsRouter, type RunJobs } from './routes/runs';
 import { samplesRouter } from './routes/samples';
@@ -67,7 +67,7 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   app.use(requestObserver(logger, metrics));
 
-  app.use(healthRouter({ hotStore, metrics, checks: deps.readiness }));
+  app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   const maxBodyBytes = config.maxBodyBytes;
   app.use('/v1', runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, maxBodyBytes }));
   app.use(

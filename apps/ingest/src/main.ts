@@ -42,13 +42,7 @@ async function main(): Promise<void> {
     jobs: queues,
     history: new TieredHistory(hotStore, coldStore, catalog),
     pressure,
-    readiness: {
-      s3: () =>
-        coldStore.ping().then(
-          () => true,
-          () => false,
-        ),
-    },
+    readiness: { s3: () => coldStore.ping().then(() => true) },
     authorizer: new Authorizer({
       writeTokens: config.RUNSTREAM_WRITE_TOKENS,
       readTokens: config.RUNSTREAM_READ_TOKENS,

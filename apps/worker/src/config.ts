@@ -1,5 +1,14 @@
-import { coldStoreEnvSchema } from '@runstream/cold-store';
+import { coldStoreCredentialsRule, coldStoreEnvShape } from '@runstream/cold-store';
 import { QUEUE_NAMES, isQueueName, type QueueName } from '@runstream/queues';
+import {
+  belowRule,
+  httpServerEnvShape,
+  loggingEnvShape,
+  memoryEnvShape,
+  memoryLimitsRule,
+  parseEnv,
+  redisEnvShape,
+} from '@runstream/service-config';
 import { z } from 'zod';
 import { OBSERVER_DELAY_STRATEGIES } from './observer-delay';
 
@@ -42,11 +51,25 @@ const queueList = z
 
 const ratio = z.coerce.number().min(0).max(1);
 
-/** The worker's own variables; the S3 ones come from the cold store's schema (below). */
-const workerEnvSchema = z
+/**
+ * Every setting of the worker, read from the environment once, at boot. The
+ * settings other apps read too come from @runstream/service-config and the
+ * cold store (its variables and its both-or-neither credentials rule), each
+ * declared (and commented) once there, so every app names and reads them alike.
+ */
+export const workerConfigSchema = z
   .object({
-    /** Redis holding the hot store and BullMQ's queues. */
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    /**
+     * Here the port of /healthz, /readyz and /metrics only. A graceful
+     * shutdown waits for the active jobs, hence the longer default; a job cut
+     * off by the exit is picked up again by another worker (BullMQ stalled-job
+     * check) and finished there: flushes are idempotent.
+     */
+    ...httpServerEnvShape({ port: 8081, shutdownTimeoutMs: 30_000 }),
+    ...redisEnvShape,
+    ...loggingEnvShape,
+    ...memoryEnvShape,
+    ...coldStoreEnvShape,
     /** Comma-separated queue names this process serves (flush, …); default: every queue. */
     WORKER_QUEUES: queueList,
     /**
@@ -71,15 +94,6 @@ const workerEnvSchema = z
     OBSERVER_DELAY_STRATEGY: z.enum(OBSERVER_DELAY_STRATEGIES).default('constant'),
     /** A flush stops moving buffers once Redis used/limit is at or below this. */
     FLUSH_LOW_WATER: ratio.lt(1).default(0.5),
-    /** Over this used/limit the drain watchdog asks for a flush job (ingest uses the same name). */
-    FLUSH_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.7),
-    /**
-     * At or over this used/limit the watchdog flushes directly, not through
-     * BullMQ: near maxmemory Redis refuses BullMQ's own writes (ingest 503s here).
-     */
-    HARD_LIMIT: z.coerce.number().gt(0).lte(1).default(0.9),
-    /** The memory limit to measure against when Redis has no maxmemory (bytes; 0 = none). */
-    REDIS_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
     /** How often the drain watchdog reads Redis memory (INFO memory). */
     DRAIN_CHECK_MS: z.coerce.number().int().min(10).default(1000),
     /**
@@ -91,20 +105,6 @@ const workerEnvSchema = z
     JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** How often this process looks for jobs whose worker died (BullMQ stalled check). */
     JOB_STALLED_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
-    /** Port of /healthz, /readyz and /metrics. */
-    PORT: z.coerce.number().int().min(0).max(65535).default(8081),
-    /** Interface to listen on. */
-    HOST: z.string().default('0.0.0.0'),
-    /** pino level. */
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /**
-     * How long a graceful shutdown may wait for the active jobs. A job cut off
-     * by the exit is picked up again by another worker (BullMQ stalled-job
-     * check) and finished there: flushes are idempotent.
-     */
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     /**
      * Tests only: SIGKILL this process at that step of its first transfer (or
      * merge), to prove a job killed anywhere loses nothing. Logged loudly at start.
@@ -114,37 +114,16 @@ const workerEnvSchema = z
       .optional()
       .transform((v) => (v === '' ? undefined : v)),
   })
-  .superRefine((c, ctx) => {
+  .check(
+    memoryLimitsRule,
+    coldStoreCredentialsRule,
     // Otherwise a flush asked for at the threshold would stop before moving anything.
-    if (c.FLUSH_LOW_WATER >= c.FLUSH_THRESHOLD)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FLUSH_LOW_WATER'],
-        message: `must be below FLUSH_THRESHOLD (${c.FLUSH_THRESHOLD})`,
-      });
-    if (c.FLUSH_THRESHOLD >= c.HARD_LIMIT)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FLUSH_THRESHOLD'],
-        message: `must be below HARD_LIMIT (${c.HARD_LIMIT})`,
-      });
-  });
-
-/**
- * Every setting of the worker, read from the environment once, at boot. The
- * S3 settings are the cold store's own schema (its variables and its
- * both-or-neither credentials check), so every app names them alike.
- */
-export const workerConfigSchema = z.intersection(workerEnvSchema, coldStoreEnvSchema);
+    belowRule('FLUSH_LOW_WATER', 'FLUSH_THRESHOLD'),
+  );
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
 /** Parses the environment; a bad value fails fast naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = workerConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(workerConfigSchema, env, 'worker');
 }

@@ -7,6 +7,7 @@ import {
   queueCatalog,
   type QueueName,
 } from '@runstream/queues';
+import { createHealthServer } from '@runstream/process-lifecycle';
 import { Flusher, Merger } from '@runstream/tiering';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { writeSync } from 'node:fs';
@@ -21,7 +22,6 @@ import { mergeProcessor } from './merge-processor';
 import { observeProcessor } from './observe-processor';
 import { FlushRunner } from './flush-runner';
 import { LogThrottle } from './log-throttle';
-import { createHealthServer, withTimeout } from './health-server';
 import { WorkerMetrics } from './metrics';
 import { ProcessorRegistry } from './processors';
 
@@ -216,14 +216,9 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     : undefined;
 
   const server = createHealthServer({
-    checks: {
-      redis: () => hotStore.ping(1000),
-      s3: () =>
-        withTimeout(
-          coldStore.ping().then(() => true),
-          2000,
-        ),
-    },
+    // Redis's ping gives up after its own 1 s; S3's HeadBucket may take up to 2 s.
+    checks: { redis: () => hotStore.ping(1000), s3: () => coldStore.ping().then(() => true) },
+    timeoutMs: 2000,
     metrics,
   });
 

@@ -1,4 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { envRule, optionalEnvFlag, parseEnv } from '@runstream/service-config';
 import { z } from 'zod';
 import { keyPrefixProblem } from './object-keys';
 
@@ -61,11 +62,6 @@ export function s3ClientOptions(config: ColdStoreConfig): S3ClientConfig {
   };
 }
 
-const flag = z
-  .enum(['', '0', '1', 'true', 'false'])
-  .default('')
-  .transform((v) => (v === '' ? undefined : v === '1' || v === 'true'));
-
 const optionalText = z
   .string()
   .optional()
@@ -73,8 +69,9 @@ const optionalText = z
 
 /**
  * The cold store's environment variables, as a zod shape an app spreads into
- * its own config schema (`z.object({ ...coldStoreEnvShape, PORT: … })`) so
- * `process.env` is still read once, in the app's config.ts.
+ * its own config schema (`z.object({ ...coldStoreEnvShape, PORT: … })`,
+ * with `.check(coldStoreCredentialsRule)`) so `process.env` is still read
+ * once, in the app's config.ts.
  */
 export const coldStoreEnvShape = {
   /** S3-compatible endpoint URL (MinIO, s3rver); unset for AWS S3. */
@@ -85,11 +82,12 @@ export const coldStoreEnvShape = {
   S3_BUCKET: z
     .string({ error: 'S3_BUCKET is required' })
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 of a-z 0-9 . -)'),
-  /** Static credentials; leave both unset to use the SDK's default provider chain. */
+  /** Static credentials' key id; leave it and the secret unset for the SDK's default provider chain. */
   S3_ACCESS_KEY_ID: optionalText,
+  /** Static credentials' secret, set together with S3_ACCESS_KEY_ID. */
   S3_SECRET_ACCESS_KEY: optionalText,
   /** Path-style URLs; default: on when S3_ENDPOINT is set (MinIO, s3rver), off for AWS. */
-  S3_FORCE_PATH_STYLE: flag,
+  S3_FORCE_PATH_STYLE: optionalEnvFlag,
   /** Optional key prefix ending in "/", e.g. "runstream/", to share a bucket. */
   S3_KEY_PREFIX: z
     .string()
@@ -100,16 +98,22 @@ export const coldStoreEnvShape = {
     }),
 };
 
-export const coldStoreEnvSchema = z.object(coldStoreEnvShape).superRefine((env, ctx) => {
-  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined))
-    ctx.addIssue({
-      code: 'custom',
-      path: [env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY'],
-      message: 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither',
-    });
-});
+export type ColdStoreEnv = z.output<z.ZodObject<typeof coldStoreEnvShape>>;
 
-export type ColdStoreEnv = z.infer<typeof coldStoreEnvSchema>;
+/** Half a static key pair would quietly fall back to the default provider chain. */
+export const coldStoreCredentialsRule = envRule<ColdStoreEnv>(
+  ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+  (env, ctx) => {
+    if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY'],
+        message: 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither',
+      });
+  },
+);
+
+export const coldStoreEnvSchema = z.object(coldStoreEnvShape).check(coldStoreCredentialsRule);
 
 /** The config an already parsed environment describes. */
 export function coldStoreConfigFromEnv(env: ColdStoreEnv): ColdStoreConfig {
@@ -161,10 +165,5 @@ export function coldStoreEnvOf(
  * `process.env`); a bad value fails fast naming the variable.
  */
 export function parseColdStoreEnv(env: Record<string, string | undefined>): ColdStoreConfig {
-  const parsed = coldStoreEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid cold store configuration:\n${lines.join('\n')}`);
-  }
-  return coldStoreConfigFromEnv(parsed.data);
+  return coldStoreConfigFromEnv(parseEnv(coldStoreEnvSchema, env, 'cold store'));
 }

@@ -14,6 +14,7 @@ export {
 } from './cold-store-errors';
 export {
   coldStoreConfigFromEnv,
+  coldStoreCredentialsRule,
   coldStoreEnvOf,
   coldStoreEnvSchema,
   coldStoreEnvShape,

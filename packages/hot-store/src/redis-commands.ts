@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-import { CREATE_RUN_LUA } from './scripts/create-run';
-import { BEGIN_COMPLETION_LUA, END_COMPLETION_LUA, FORGET_RUN_LUA } from './scripts/run-status';
-import { BEGIN_TRANSFER_LUA, END_TRANSFER_LUA } from './scripts/transfer';
-import { WRITE_BATCH_LUA } from './scripts/write-batch';
+import { loadLuaScripts } from './lua-scripts';
 
-/** The Lua scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
+/**
+ * The Lua scripts (`scripts/*.lua`, whose headers document each one's KEYS,
+ * ARGV and returns) as ioredis commands (EVALSHA, falling back to EVAL once
+ * per connection).
+ */
 export interface RunstreamCommands {
   rsWriteBatch(numKeys: number, keys: string[], args: string[]): Promise<string[]>;
   rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
@@ -29,13 +30,12 @@ export interface RunstreamCommands {
 
 export type RunstreamRedis = Redis & RunstreamCommands;
 
+/** Read once, when the package loads: a build that lost them fails at start, not at a first write. */
+const SCRIPTS = loadLuaScripts();
+
 export function withRunstreamCommands(redis: Redis): RunstreamRedis {
-  redis.defineCommand('rsWriteBatch', { lua: WRITE_BATCH_LUA });
-  redis.defineCommand('rsCreateRun', { lua: CREATE_RUN_LUA, numberOfKeys: 1 });
-  redis.defineCommand('rsBeginCompletion', { lua: BEGIN_COMPLETION_LUA, numberOfKeys: 1 });
-  redis.defineCommand('rsEndCompletion', { lua: END_COMPLETION_LUA, numberOfKeys: 1 });
-  redis.defineCommand('rsForgetRun', { lua: FORGET_RUN_LUA });
-  redis.defineCommand('rsBeginTransfer', { lua: BEGIN_TRANSFER_LUA, numberOfKeys: 5 });
-  redis.defineCommand('rsEndTransfer', { lua: END_TRANSFER_LUA, numberOfKeys: 3 });
+  for (const { command, lua, numberOfKeys } of SCRIPTS) {
+    redis.defineCommand(command, { lua, numberOfKeys });
+  }
   return redis as RunstreamRedis;
 }

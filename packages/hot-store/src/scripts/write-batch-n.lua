@@ -1,31 +1,32 @@
-/**
- * Writes one ingest batch atomically: checks the run, deduplicates the
- * (producer, batch) pair, assigns dense seqs per variable, appends one chunk
- * per variable and updates its running stats.
- *
- * The `#!lua` shebang makes Redis refuse the whole script up front when it is
- * over maxmemory (noeviction), so an OOM never leaves a half-written batch.
- */
-export const WRITE_BATCH_LUA = `#!lua
---[[
-  KEYS[1]  run hash              rs:{run}:run
-  KEYS[2]  acks hash             rs:{run}:acks
-  KEYS[3]  variables set         rs:{run}:vars
-  KEYS[4]  dirty zset            rs:{run}:dirty
-  then per variable i (1-based): KEYS[3 + 2i] buffer list, KEYS[4 + 2i] stats hash
+#!lua
+-- Writes one ingest batch atomically: checks the run, deduplicates the
+-- (producer, batch) pair, assigns dense seqs per variable, appends one chunk
+-- per variable and updates its running stats. An identified batch's ack is
+-- kept in the acks hash as "<batch>|<ranges>|<names JSON>", so a retry is
+-- answered from it alone. The `#!lua` shebang (no allow-oom) makes Redis
+-- refuse the whole script up front when it is over maxmemory (noeviction),
+-- so an OOM never leaves a half-written batch.
+--
+-- KEYS[1]  run hash              rs:{run}:run
+-- KEYS[2]  acks hash             rs:{run}:acks
+-- KEYS[3]  variables set         rs:{run}:vars
+-- KEYS[4]  dirty zset            rs:{run}:dirty
+-- then per variable i (1-based):
+-- KEYS[3 + 2i]  buffer list      rs:{run}:v:<name>:buf
+-- KEYS[4 + 2i]  stats hash       rs:{run}:v:<name>:stats
+--
+-- ARGV[1]  ack field ("" when the batch has no producer/batch id)
+-- ARGV[2]  batch number as a decimal string ("" when none)
+-- ARGV[3]  names JSON (stored with the ack so a retry can be answered alone)
+-- then per variable i, 8 values starting at ARGV[4 + 8(i-1)]:
+--   name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON
+--
+-- Returns
+--   {"ok",  ranges}          written; ranges = "first,last;first,last;..." in KEYS order
+--   {"dup", ranges, names}   this (producer, batch) was written before: nothing written
+--   {"no_run"}               the run does not exist
+--   {"not_running", status}  the run exists but is not running
 
-  ARGV[1]  ack field ("" when the batch has no producer/batch id)
-  ARGV[2]  batch number as a decimal string ("" when none)
-  ARGV[3]  names JSON (stored with the ack so a retry can be answered alone)
-  then per variable i, 8 values starting at ARGV[4 + 8(i-1)]:
-    name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON
-
-  Returns
-    {"ok",  ranges}          written; ranges = "first,last;first,last;..." in KEYS order
-    {"dup", ranges, names}   this (producer, batch) was written before: nothing written
-    {"no_run"}               the run does not exist
-    {"not_running", status}  the run exists but is not running
-]]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'no_run'} end
 if status ~= 'running' then return {'not_running', status} end
@@ -80,4 +81,3 @@ if ackField ~= '' then
   redis.call('HSET', KEYS[2], ackField, ARGV[2] .. '|' .. rangesText .. '|' .. ARGV[3])
 end
 return {'ok', rangesText}
-`;

@@ -1,0 +1,310 @@
+import { startRedis, type RunningRedis } from '@runstream/testkit';
+import { Redis } from 'ioredis';
+import { ackField, HotKeys } from './keys';
+import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
+
+// Each script called through its command with the KEYS and ARGV its header
+// documents, and each return value its header promises.
+
+let server: RunningRedis;
+let redis: RunstreamRedis;
+const keys = new HotKeys();
+const CREATED = '2024-05-01T10:00:00.000Z';
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = withRunstreamCommands(new Redis(server.url));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const createRun = (run: string, meta = '{}') =>
+  redis.rsCreateRun(keys.run(run), run, CREATED, meta);
+
+async function runWithStatus(run: string, status: string): Promise<void> {
+  await createRun(run);
+  await redis.hset(keys.run(run), 'status', status);
+}
+
+interface Series {
+  name: string;
+  t: number[];
+  v: unknown[];
+  min?: number;
+  max?: number;
+}
+
+/** KEYS and ARGV laid out as write-batch-n.lua's header says. */
+function writeBatch(run: string, series: Series[], ack?: { producer: string; batch: number }) {
+  const k = [keys.run(run), keys.acks(run), keys.variables(run), keys.dirty(run)];
+  const a = ack === undefined ? ['', ''] : [ackField(ack.producer, ack.batch), String(ack.batch)];
+  a.push(JSON.stringify(series.map((s) => s.name)));
+  for (const { name, t, v, min = '', max = '' } of series) {
+    k.push(keys.buffer(run, name), keys.stats(run, name));
+    a.push(name, String(t.length), JSON.stringify(t), JSON.stringify(v), String(min), String(max));
+    a.push(String(t.at(-1)), JSON.stringify(v.at(-1)));
+  }
+  return redis.rsWriteBatch(k.length, k, a);
+}
+
+const x = (t: number[], min?: number, max?: number): Series => ({ name: 'x', t, v: t, min, max });
+
+/** KEYS laid out as forget-run-n.lua's header says. */
+function forgetRun(run: string, names: string[]) {
+  const k = [
+    keys.run(run),
+    keys.pending(run),
+    keys.dirty(run),
+    keys.variables(run),
+    keys.acks(run),
+  ];
+  for (const n of names) k.push(keys.buffer(run, n), keys.stats(run, n), keys.transfers(run, n));
+  return redis.rsForgetRun(k.length, k);
+}
+
+/** KEYS and ARGV of begin-transfer-5.lua and end-transfer-3.lua. */
+const beginTransfer = (run: string, variable: string, id: string) =>
+  redis.rsBeginTransfer(
+    keys.buffer(run, variable),
+    keys.transfer(run, variable, id),
+    keys.transfers(run, variable),
+    keys.pending(run),
+    keys.dirty(run),
+    variable,
+  );
+const endTransfer = (run: string, variable: string, id: string) =>
+  redis.rsEndTransfer(
+    keys.transfer(run, variable, id),
+    keys.transfers(run, variable),
+    keys.pending(run),
+    variable,
+  );
+
+describe('create-run-1.lua', () => {
+  it('returns 1 when it creates the run, as running', async () => {
+    expect(await createRun('c1', '{"model":"m"}')).toBe(1);
+    expect(await redis.hgetall(keys.run('c1'))).toEqual({
+      id: 'c1',
+      status: 'running',
+      createdAt: CREATED,
+      meta: '{"model":"m"}',
+    });
+  });
+
+  it('returns 0 when the run exists, and changes nothing', async () => {
+    await runWithStatus('c2', 'completing');
+    const before = await redis.hgetall(keys.run('c2'));
+    expect(await redis.rsCreateRun(keys.run('c2'), 'c2', 'later', '{"other":1}')).toBe(0);
+    expect(await redis.hgetall(keys.run('c2'))).toEqual(before);
+  });
+});
+
+describe('begin-completion-1.lua', () => {
+  it("moves a running run to 'completing' with its reason, and answers the same again", async () => {
+    await createRun('b1');
+    expect(await redis.rsBeginCompletion(keys.run('b1'), 'requested')).toBe('completing');
+    expect(await redis.rsBeginCompletion(keys.run('b1'), 'idle')).toBe('completing');
+    expect(await redis.hmget(keys.run('b1'), 'status', 'reason')).toEqual([
+      'completing',
+      'requested',
+    ]);
+  });
+
+  it('leaves a completed run as it is', async () => {
+    await runWithStatus('b2', 'completed');
+    expect(await redis.rsBeginCompletion(keys.run('b2'), 'idle')).toBe('completed');
+    expect(await redis.hget(keys.run('b2'), 'reason')).toBeNull();
+  });
+
+  it('returns false (nil) for a run that does not exist, and creates nothing', async () => {
+    expect(await redis.rsBeginCompletion(keys.run('b-none'), 'idle')).toBeNull();
+    expect(await redis.exists(keys.run('b-none'))).toBe(0);
+  });
+});
+
+describe('end-completion-1.lua', () => {
+  it("moves a completing run to 'completed' and keeps the first completion time", async () => {
+    await runWithStatus('e1', 'completing');
+    expect(await redis.rsEndCompletion(keys.run('e1'), '2024-05-01T11:00:00.000Z')).toBe(
+      'completed',
+    );
+    expect(await redis.rsEndCompletion(keys.run('e1'), '2024-05-01T12:00:00.000Z')).toBe(
+      'completed',
+    );
+    expect(await redis.hmget(keys.run('e1'), 'status', 'completedAt')).toEqual([
+      'completed',
+      '2024-05-01T11:00:00.000Z',
+    ]);
+  });
+
+  it('leaves a running run as it is', async () => {
+    await createRun('e2');
+    expect(await redis.rsEndCompletion(keys.run('e2'), CREATED)).toBe('running');
+    expect(await redis.hget(keys.run('e2'), 'completedAt')).toBeNull();
+  });
+
+  it('returns false (nil) for a run that does not exist, and creates nothing', async () => {
+    expect(await redis.rsEndCompletion(keys.run('e-none'), CREATED)).toBeNull();
+    expect(await redis.exists(keys.run('e-none'))).toBe(0);
+  });
+});
+
+describe('forget-run-n.lua', () => {
+  it('returns 1 and deletes every key of a completed run whose samples have left', async () => {
+    await createRun('f1');
+    await writeBatch('f1', [x([1, 2]), { name: 'y', t: [1], v: ['a'] }], {
+      producer: 'p',
+      batch: 1,
+    });
+    for (const v of ['x', 'y']) await beginTransfer('f1', v, 'u1');
+    for (const v of ['x', 'y']) await endTransfer('f1', v, 'u1');
+    await redis.hset(keys.run('f1'), 'status', 'completed');
+    expect(await forgetRun('f1', ['x', 'y'])).toBe(1);
+    expect(await redis.keys('rs:{f1}:*')).toEqual([]);
+  });
+
+  it('returns 0 for a run that is not completed', async () => {
+    await runWithStatus('f2', 'completing');
+    expect(await forgetRun('f2', [])).toBe(0);
+    expect(await redis.exists(keys.run('f2'))).toBe(1);
+  });
+
+  it('returns 0 while samples are buffered, transferring, or pending upload', async () => {
+    await createRun('f3');
+    await writeBatch('f3', [x([1])]);
+    await redis.hset(keys.run('f3'), 'status', 'completed');
+    expect(await forgetRun('f3', ['x'])).toBe(0);
+    await beginTransfer('f3', 'x', 'u1');
+    // Each of the three on its own keeps the run.
+    await redis.srem(keys.pending('f3'), 'x');
+    expect(await forgetRun('f3', ['x'])).toBe(0);
+    await redis.del(keys.transfers('f3', 'x'));
+    await redis.sadd(keys.pending('f3'), 'x');
+    expect(await forgetRun('f3', ['x'])).toBe(0);
+    expect(await redis.hget(keys.run('f3'), 'status')).toBe('completed');
+  });
+
+  it('returns false (nil) for a run that does not exist', async () => {
+    expect(await forgetRun('f-none', [])).toBeNull();
+  });
+});
+
+describe('begin-transfer-5.lua', () => {
+  it('renames the buffer to the transfer key and returns the first seq it holds', async () => {
+    await createRun('t1');
+    await writeBatch('t1', [x([1, 2, 3])]);
+    expect(await beginTransfer('t1', 'x', 'u1')).toBe(1);
+    await writeBatch('t1', [x([4, 5])]);
+    await writeBatch('t1', [x([6])]);
+    expect(await beginTransfer('t1', 'x', 'u2')).toBe(4);
+    expect(await redis.exists(keys.buffer('t1', 'x'))).toBe(0);
+    expect(await redis.lrange(keys.transfer('t1', 'x', 'u2'), 0, -1)).toEqual([
+      '{"s":4,"t":[4,5],"v":[4,5]}',
+      '{"s":6,"t":[6],"v":[6]}',
+    ]);
+    expect(await redis.zrange(keys.transfers('t1', 'x'), '0', '-1', 'WITHSCORES')).toEqual([
+      keys.transfer('t1', 'x', 'u1'),
+      '1',
+      keys.transfer('t1', 'x', 'u2'),
+      '4',
+    ]);
+    expect(await redis.smembers(keys.pending('t1'))).toEqual(['x']);
+    expect(await redis.zscore(keys.dirty('t1'), 'x')).toBeNull();
+  });
+
+  it('returns false (nil) on an empty buffer, and drops its stale dirty entry', async () => {
+    await redis.zadd(keys.dirty('t2'), 10, 'x');
+    expect(await beginTransfer('t2', 'x', 'u1')).toBeNull();
+    expect(await redis.zscore(keys.dirty('t2'), 'x')).toBeNull();
+    expect(await redis.exists(keys.transfers('t2', 'x'), keys.pending('t2'))).toBe(0);
+  });
+
+  it('returns false (nil) when the transfer key exists, and leaves the buffer', async () => {
+    await createRun('t3');
+    await writeBatch('t3', [x([1])]);
+    await redis.rpush(keys.transfer('t3', 'x', 'u1'), 'taken');
+    expect(await beginTransfer('t3', 'x', 'u1')).toBeNull();
+    expect(await redis.lrange(keys.buffer('t3', 'x'), 0, -1)).toEqual(['{"s":1,"t":[1],"v":[1]}']);
+    expect(await redis.lrange(keys.transfer('t3', 'x', 'u1'), 0, -1)).toEqual(['taken']);
+  });
+});
+
+describe('end-transfer-3.lua', () => {
+  it('returns 1 when it deletes the transfer key, then 0; pending clears with the last one', async () => {
+    await createRun('d1');
+    await writeBatch('d1', [x([1])]);
+    await beginTransfer('d1', 'x', 'u1');
+    await writeBatch('d1', [x([2])]);
+    await beginTransfer('d1', 'x', 'u2');
+    expect(await endTransfer('d1', 'x', 'u1')).toBe(1);
+    expect(await redis.smembers(keys.pending('d1'))).toEqual(['x']);
+    expect(await endTransfer('d1', 'x', 'u2')).toBe(1);
+    expect(await endTransfer('d1', 'x', 'u2')).toBe(0);
+    expect(await redis.exists(keys.transfers('d1', 'x'), keys.pending('d1'))).toBe(0);
+  });
+});
+
+describe('write-batch-n.lua', () => {
+  it("returns 'ok' and the ranges in KEYS order, appending one chunk per variable", async () => {
+    await createRun('w1');
+    const y: Series = { name: 'y', t: [0.5], v: [{ $num: 'NaN' }] };
+    expect(await writeBatch('w1', [x([1, 2, 3], 1, 3), y])).toEqual(['ok', '1,3;1,1']);
+    expect(await writeBatch('w1', [y, x([4], 4, 4)])).toEqual(['ok', '2,2;4,4']);
+    expect(await redis.lrange(keys.buffer('w1', 'x'), 0, -1)).toEqual([
+      '{"s":1,"t":[1,2,3],"v":[1,2,3]}',
+      '{"s":4,"t":[4],"v":[4]}',
+    ]);
+    expect(await redis.lrange(keys.buffer('w1', 'y'), 0, 0)).toEqual([
+      '{"s":1,"t":[0.5],"v":[{"$num":"NaN"}]}',
+    ]);
+    expect((await redis.smembers(keys.variables('w1'))).sort()).toEqual(['x', 'y']);
+    const chunkBytes = '{"s":1,"t":[1,2,3],"v":[1,2,3]}'.length + '{"s":4,"t":[4],"v":[4]}'.length;
+    expect(await redis.zscore(keys.dirty('w1'), 'x')).toBe(String(chunkBytes));
+    expect(await redis.hget(keys.run('w1'), 'samples')).toBe('6');
+  });
+
+  it('keeps count, the least min, the greatest max and the last sample in the stats', async () => {
+    await createRun('w2');
+    await writeBatch('w2', [x([5, 6, 7], 5, 7)]);
+    await writeBatch('w2', [x([8, 9], 2, 9)]);
+    await writeBatch('w2', [{ name: 'x', t: [10], v: ['text'] }]);
+    expect(await redis.hgetall(keys.stats('w2', 'x'))).toEqual({
+      count: '6',
+      min: '2',
+      max: '9',
+      lastT: '10',
+      lastV: '"text"',
+    });
+    await writeBatch('w2', [{ name: 's', t: [1], v: ['a'] }]);
+    expect(await redis.hgetall(keys.stats('w2', 's'))).toEqual({
+      count: '1',
+      lastT: '1',
+      lastV: '"a"',
+    });
+  });
+
+  it("keeps an identified batch's ack and answers its retry 'dup' without writing", async () => {
+    await createRun('w3');
+    const ack = { producer: 'p1', batch: 7 };
+    expect(await writeBatch('w3', [x([1, 2])], ack)).toEqual(['ok', '1,2']);
+    expect(await redis.hget(keys.acks('w3'), ackField('p1', 7))).toBe('7|1,2|["x"]');
+    expect(await writeBatch('w3', [x([1, 2])], ack)).toEqual(['dup', '1,2', '["x"]']);
+    expect(await redis.llen(keys.buffer('w3', 'x'))).toBe(1);
+    // batch 71 shares batch 7's ack field: a new batch, written, and the ack replaced
+    expect(await writeBatch('w3', [x([3])], { producer: 'p1', batch: 71 })).toEqual(['ok', '3,3']);
+    expect(await redis.hget(keys.acks('w3'), ackField('p1', 71))).toBe('71|3,3|["x"]');
+  });
+
+  it("returns 'no_run' for a run that does not exist, and writes nothing", async () => {
+    expect(await writeBatch('w-none', [x([1])], { producer: 'p', batch: 1 })).toEqual(['no_run']);
+    expect(await redis.keys('rs:{w-none}:*')).toEqual([]);
+  });
+
+  it("returns 'not_running' and the status for a run that is not running, and writes nothing", async () => {
+    await runWithStatus('w4', 'completing');
+    expect(await writeBatch('w4', [x([1])])).toEqual(['not_running', 'completing']);
+    expect(await redis.exists(keys.buffer('w4', 'x'), keys.stats('w4', 'x'))).toBe(0);
+  });
+});

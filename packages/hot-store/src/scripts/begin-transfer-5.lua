@@ -1,0 +1,30 @@
+#!lua flags=allow-oom
+-- Renames a variable's buffer to a fresh transfer key (tier 1 → tier 2): the
+-- first Redis step of a flush, before its upload. `allow-oom`, as for
+-- end-transfer: flushes are how Redis gets out of maxmemory, so they must not
+-- be refused there (RENAME, LINDEX, ZADD, SADD and ZREM need next to no
+-- memory; the upload in between reads with LRANGE, which is never refused).
+--
+-- KEYS[1]  buffer list        rs:{run}:v:<name>:buf
+-- KEYS[2]  transfer key       rs:{run}:v:<name>:xfer:<id>   (must not exist)
+-- KEYS[3]  transfers zset     rs:{run}:v:<name>:xfers
+-- KEYS[4]  pending set        rs:{run}:pending
+-- KEYS[5]  dirty zset         rs:{run}:dirty
+--
+-- ARGV[1]  variable name
+--
+-- Returns the first seq the transfer holds, or false when the buffer is empty
+-- (another flush took it) or the transfer key exists (an id was reused).
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[5], ARGV[1])
+  return false
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local head = redis.call('LINDEX', KEYS[1], 0)
+local first = tonumber(string.match(head, '^{"s":(%d+)'))
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('ZADD', KEYS[3], first, KEYS[2])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+return first

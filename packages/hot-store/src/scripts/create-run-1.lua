@@ -1,0 +1,14 @@
+#!lua
+-- Creates a run unless it exists, so `POST /v1/runs` with an id is idempotent.
+--
+-- KEYS[1]  run hash   rs:{run}:run
+--
+-- ARGV[1]  run id
+-- ARGV[2]  created-at, ISO-8601
+-- ARGV[3]  meta JSON
+--
+-- Returns 1 when created, 0 when the run already existed (nothing changed).
+
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', 'running', 'createdAt', ARGV[2], 'meta', ARGV[3])
+return 1
