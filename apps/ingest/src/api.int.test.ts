@@ -112,8 +112,8 @@ describe('samples', () => {
       variables: VariableStats[];
     };
     expect(vars.variables).toEqual([
-      { name: 'x', count: 4, min: 9, max: 12, lastT: 3, lastV: 9 },
-      { name: 'y', count: 2, lastT: 1, lastV: false },
+      { name: 'x', count: 4, min: 9, max: 12, lastT: 3, lastV: 9, tOrdered: true },
+      { name: 'y', count: 2, lastT: 1, lastV: false, tOrdered: true },
     ]);
   });
 

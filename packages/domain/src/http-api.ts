@@ -27,6 +27,8 @@ export interface VariableStats {
   max?: number;
   lastT?: number;
   lastV?: WireValue;
+  /** True when its t has never decreased since its first sample: reads may select by t. */
+  tOrdered?: boolean;
 }
 
 /**

@@ -48,6 +48,7 @@ export const runManifestSchema = z.object({
       max: finite.optional(),
       lastT: z.number().optional(),
       lastV: wireValue.optional(),
+      tOrdered: z.boolean().optional(),
       object: z.string(),
       bytes: z.number().int().min(0),
     }),

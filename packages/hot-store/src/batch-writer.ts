@@ -55,6 +55,8 @@ export class BatchWriter {
         s.summary.max === undefined ? '' : String(s.summary.max),
         String(s.t[lastIndex]),
         JSON.stringify(s.v[lastIndex]),
+        String(s.t[0]),
+        nonDecreasing(s.t) ? '1' : '0',
       );
     }
 
@@ -84,6 +86,12 @@ export class BatchWriter {
         throw new Error(`unexpected reply from the write script: ${String(reply[0])}`);
     }
   }
+}
+
+/** Whether `t` never goes back (time seeks need it). NaN never compares, so it breaks the order. */
+function nonDecreasing(t: readonly number[]): boolean {
+  for (let i = 1; i < t.length; i++) if (!((t[i] as number) >= (t[i - 1] as number))) return false;
+  return true;
 }
 
 function parseRanges(text: string, names: string[]): SeqRange[] {

@@ -1,6 +1,7 @@
 import type { SampleChunk, VariableStats, WireValue } from '@runstream/domain';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
+import { chunkListTexts } from './chunk-list';
 import { chunkRange, parseStoredChunk } from './stored-chunk';
 
 /** Reads what the hot store holds of a run's variables: their stats and buffered chunks. */
@@ -42,20 +43,21 @@ export class BufferReader {
   }
 
   /**
-   * The variable's buffered chunks in seq order, from the first that holds
-   * `fromSeq`, read a page of list entries at a time. Appends during the read
+   * The variable's buffered chunk texts in seq order, from the one that holds
+   * `fromSeq` (found without reading the ones before it; see chunkListTexts),
+   * as stored: the first may start before `fromSeq`. Appends during the read
    * are picked up (the list only grows at its tail).
    */
+  texts(run: string, variable: string, fromSeq = 1): AsyncGenerator<string> {
+    return chunkListTexts(this.redis, this.keys.buffer(run, variable), fromSeq, this.pageSize);
+  }
+
+  /** The buffered chunks from the one holding `fromSeq`, parsed (see texts). */
   async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
-    const key = this.keys.buffer(run, variable);
-    for (let start = 0; ; start += this.pageSize) {
-      const page = await this.redis.lrange(key, start, start + this.pageSize - 1);
-      for (const text of page) {
-        const chunk = parseStoredChunk(text);
-        if (chunk.first + chunk.t.length <= fromSeq) continue;
-        yield chunk;
-      }
-      if (page.length < this.pageSize) return;
+    for await (const text of this.texts(run, variable, fromSeq)) {
+      const chunk = parseStoredChunk(text);
+      if (chunk.first + chunk.t.length <= fromSeq) continue;
+      yield chunk;
     }
   }
 }
@@ -68,5 +70,6 @@ function toStats(name: string, h: Record<string, string>): VariableStats {
     ...(h.max !== undefined ? { max: Number(h.max) } : {}),
     ...(h.lastT !== undefined ? { lastT: Number(h.lastT) } : {}),
     ...(h.lastV !== undefined ? { lastV: JSON.parse(h.lastV) as WireValue } : {}),
+    ...(h.tOrder === 'asc' ? { tOrdered: true } : {}),
   };
 }

@@ -55,8 +55,8 @@ describe('HotStore', () => {
     expect(seqCoverageProblem(await allSeqs('r-seq', 'x'), 4)).toBeUndefined();
     const stats = await store.reader.variables('r-seq');
     expect(stats).toEqual([
-      { name: 'x', count: 4, min: -1, max: 7, lastT: 3, lastV: { $num: 'NaN' } },
-      { name: 'y', count: 1, lastT: 3, lastV: 'a' },
+      { name: 'x', count: 4, min: -1, max: 7, lastT: 3, lastV: { $num: 'NaN' }, tOrdered: true },
+      { name: 'y', count: 1, lastT: 3, lastV: 'a', tOrdered: true },
     ]);
   });
 

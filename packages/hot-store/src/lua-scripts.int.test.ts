@@ -45,6 +45,7 @@ function writeBatch(run: string, series: Series[], ack?: { producer: string; bat
     k.push(keys.buffer(run, name), keys.stats(run, name));
     a.push(name, String(t.length), JSON.stringify(t), JSON.stringify(v), String(min), String(max));
     a.push(String(t.at(-1)), JSON.stringify(v.at(-1)));
+    a.push(String(t[0]), t.every((x, i) => i === 0 || x >= t[i - 1]!) ? '1' : '0');
   }
   return redis.rsWriteBatch(k.length, k, a);
 }
@@ -276,12 +277,14 @@ describe('write-batch-n.lua', () => {
       max: '9',
       lastT: '10',
       lastV: '"text"',
+      tOrder: 'asc',
     });
     await writeBatch('w2', [{ name: 's', t: [1], v: ['a'] }]);
     expect(await redis.hgetall(keys.stats('w2', 's'))).toEqual({
       count: '1',
       lastT: '1',
       lastV: '"a"',
+      tOrder: 'asc',
     });
   });
 
@@ -306,5 +309,84 @@ describe('write-batch-n.lua', () => {
     await runWithStatus('w4', 'completing');
     expect(await writeBatch('w4', [x([1])])).toEqual(['not_running', 'completing']);
     expect(await redis.exists(keys.buffer('w4', 'x'), keys.stats('w4', 'x'))).toBe(0);
+  });
+});
+
+describe('write-batch-n.lua: tOrder', () => {
+  const order = (run: string) => redis.hget(keys.stats(run, 'x'), 'tOrder');
+
+  it('is "asc" while t never decreases, within and across batches (equal t included)', async () => {
+    await createRun('o-asc');
+    await writeBatch('o-asc', [x([1, 2, 2])]);
+    await writeBatch('o-asc', [x([2, 3])]);
+    expect(await order('o-asc')).toBe('asc');
+  });
+
+  it.each([
+    ['inside a batch', [[1, 3, 2]]],
+    [
+      'from one batch to the next',
+      [
+        [1, 2, 3],
+        [2.5, 4],
+      ],
+    ],
+    ['in a later batch', [[1], [2], [3, 1]]],
+  ])('turns "none" for good when t decreases %s', async (_what, batches) => {
+    const run = `o-${batches.length}-${batches[0]!.length}`;
+    await createRun(run);
+    for (const t of batches) await writeBatch(run, [x(t)]);
+    expect(await order(run)).toBe('none');
+    await writeBatch(run, [x([100, 101])]);
+    expect(await order(run)).toBe('none');
+  });
+});
+
+describe('read-chunks-1.lua', () => {
+  const list = 'rs:{read}:v:x:buf';
+  // Entries of 10 seqs each: 1-10, 11-20, ... 991-1000 (100 entries).
+  beforeAll(async () => {
+    const entries = Array.from({ length: 100 }, (_, i) => `{"s":${i * 10 + 1},"t":[],"v":[]}`);
+    await redis.rpush(list, ...entries);
+  });
+  const firstSeqs = (reply: (number | string)[]) =>
+    reply.slice(1).map((e) => Number(/^\{"s":(\d+)/.exec(String(e))![1]));
+
+  it.each([
+    [1, 0],
+    [5, 0],
+    [10, 0],
+    [11, 1],
+    [555, 55],
+    [991, 99],
+    [1000, 99],
+    [5000, 99],
+  ])('from seq %d starts at the entry holding it (index %d)', async (fromSeq, index) => {
+    const reply = await redis.rsReadChunks(list, fromSeq, 3);
+    expect(reply[0]).toBe(index);
+    expect(firstSeqs(reply)).toEqual(
+      Array.from({ length: Math.min(3, 100 - index) }, (_, i) => (index + i) * 10 + 1),
+    );
+  });
+
+  it('starts at the first entry when every entry starts after the seq', async () => {
+    await redis.rpush('rs:{read}:v:late:buf', '{"s":50,"t":[],"v":[]}');
+    expect(await redis.rsReadChunks('rs:{read}:v:late:buf', 7, 5)).toEqual([
+      0,
+      '{"s":50,"t":[],"v":[]}',
+    ]);
+  });
+
+  it('returns nothing for an empty or missing list', async () => {
+    expect(await redis.rsReadChunks('rs:{read}:v:none:buf', 1, 5)).toEqual([]);
+  });
+
+  it('runs while Redis is over maxmemory (no-writes)', async () => {
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      expect((await redis.rsReadChunks(list, 555, 1))[0]).toBe(55);
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
   });
 });

@@ -12,6 +12,7 @@ const FILE_OF = {
   rsEndCompletion: 'end-completion-1.lua',
   rsEndTransfer: 'end-transfer-3.lua',
   rsForgetRun: 'forget-run-n.lua',
+  rsReadChunks: 'read-chunks-1.lua',
   rsWriteBatch: 'write-batch-n.lua',
 } satisfies Record<keyof RunstreamCommands, string>;
 
@@ -25,6 +26,9 @@ const ALLOW_OOM = [
   'end-transfer-3.lua',
   'forget-run-n.lua',
 ];
+
+/** Read-only scripts: they run at maxmemory and on replicas. */
+const NO_WRITES = ['read-chunks-1.lua'];
 
 const scripts = loadLuaScripts();
 
@@ -58,7 +62,13 @@ describe('loadLuaScripts', () => {
     '%s runs at maxmemory only when it must',
     (file, script) => {
       const shebang = script.lua.slice(0, script.lua.indexOf('\n'));
-      expect(shebang).toBe(ALLOW_OOM.includes(file) ? '#!lua flags=allow-oom' : '#!lua');
+      expect(shebang).toBe(
+        ALLOW_OOM.includes(file)
+          ? '#!lua flags=allow-oom'
+          : NO_WRITES.includes(file)
+            ? '#!lua flags=no-writes'
+            : '#!lua',
+      );
     },
   );
 

@@ -26,6 +26,8 @@ export interface RunstreamCommands {
     pending: string,
     variable: string,
   ): Promise<number>;
+  /** [index of the first entry, ...entries]; [] for an empty list. */
+  rsReadChunks(list: string, fromSeq: number, count: number): Promise<(number | string)[]>;
 }
 
 export type RunstreamRedis = Redis & RunstreamCommands;

@@ -2,6 +2,7 @@ import type { SampleChunk } from '@runstream/domain';
 import { randomBytes } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
+import { chunkListTexts } from './chunk-list';
 import { chunkRange, parseStoredChunk } from './stored-chunk';
 
 /** A buffer renamed by a flush, waiting for its segment upload (tier 2). */
@@ -97,14 +98,21 @@ export class TransferStore {
     return { first: chunkRange(head).first, last: chunkRange(tail).last };
   }
 
-  /** The transfer's chunks from `fromSeq`, for readers (tier 2). A vanished key yields nothing. */
+  /**
+   * The transfer's chunk texts from the one holding `fromSeq`, for readers
+   * (tier 2), found without reading the ones before it (see chunkListTexts).
+   * A vanished key yields nothing.
+   */
+  texts(key: string, fromSeq = 1): AsyncGenerator<string> {
+    return chunkListTexts(this.redis, key, fromSeq, this.pageSize);
+  }
+
+  /** The transfer's chunks from the one holding `fromSeq`, parsed (see texts). */
   async *chunks(key: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
-    for await (const page of this.chunkTexts(key)) {
-      for (const text of page) {
-        const chunk = parseStoredChunk(text);
-        if (chunk.first + chunk.t.length <= fromSeq) continue;
-        yield chunk;
-      }
+    for await (const text of this.texts(key, fromSeq)) {
+      const chunk = parseStoredChunk(text);
+      if (chunk.first + chunk.t.length <= fromSeq) continue;
+      yield chunk;
     }
   }
 

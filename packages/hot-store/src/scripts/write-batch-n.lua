@@ -18,8 +18,14 @@
 -- ARGV[1]  ack field ("" when the batch has no producer/batch id)
 -- ARGV[2]  batch number as a decimal string ("" when none)
 -- ARGV[3]  names JSON (stored with the ack so a retry can be answered alone)
--- then per variable i, 8 values starting at ARGV[4 + 8(i-1)]:
---   name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON
+-- then per variable i, 10 values starting at ARGV[4 + 10(i-1)]:
+--   name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON,
+--   first t, "1" when the batch's own t never decreases ("0" otherwise)
+--
+-- Stats: `tOrder` is "asc" from a variable's first batch for as long as its t
+-- never decreases (inside a batch, or from the last t of the batch before),
+-- then "none" for good; readers search by t only while it is "asc" (a variable
+-- older than the field has none: not searchable).
 --
 -- Returns
 --   {"ok",  ranges}          written; ranges = "first,last;first,last;..." in KEYS order
@@ -49,7 +55,7 @@ local total = 0
 for i = 1, n do
   local buf = KEYS[3 + 2 * i]
   local stats = KEYS[4 + 2 * i]
-  local a = 4 + 8 * (i - 1)
+  local a = 4 + 10 * (i - 1)
   local count = tonumber(ARGV[a + 1])
   local last = redis.call('HINCRBY', stats, 'count', count)
   local first = last - count + 1
@@ -66,6 +72,15 @@ for i = 1, n do
   if max ~= '' then
     local cur = redis.call('HGET', stats, 'max')
     if not cur or tonumber(max) > tonumber(cur) then redis.call('HSET', stats, 'max', max) end
+  end
+  if first == 1 then
+    redis.call('HSET', stats, 'tOrder', ARGV[a + 9] == '1' and 'asc' or 'none')
+  elseif redis.call('HGET', stats, 'tOrder') == 'asc' then
+    -- tonumber gives nil for a t Lua cannot read (e.g. "Infinity"): not comparable, not ordered.
+    local prevT, firstT = tonumber(redis.call('HGET', stats, 'lastT')), tonumber(ARGV[a + 8])
+    if ARGV[a + 9] ~= '1' or prevT == nil or firstT == nil or firstT < prevT then
+      redis.call('HSET', stats, 'tOrder', 'none')
+    end
   end
   redis.call('HSET', stats, 'lastT', ARGV[a + 6], 'lastV', ARGV[a + 7])
   redis.call('SADD', KEYS[3], ARGV[a])
