@@ -34,6 +34,8 @@ export {
   type SeqSpan,
 } from './object-keys';
 export {
+  chunkTextHead,
+  type ChunkHead,
   decodeSegment,
   decodeSegmentLines,
   encodeSegment,
@@ -59,7 +61,13 @@ export {
   type ObjectIndex,
   type ObjectIndexInput,
 } from './object-index';
-export { ObjectReader, StaleIndexError, firstSeqOfLine, type RangeSource } from './object-reader';
+export {
+  ObjectReader,
+  StaleIndexError,
+  firstSeqOfLine,
+  type DataObject,
+  type RangeSource,
+} from './object-reader';
 export {
   encodePieces,
   groupIntoPieces,

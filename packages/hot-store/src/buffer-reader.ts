@@ -2,7 +2,7 @@ import type { SampleChunk, VariableStats, WireValue } from '@runstream/domain';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
 import { chunkListTexts } from './chunk-list';
-import { chunkRange, parseStoredChunk } from './stored-chunk';
+import { firstSeqOf, parseStoredChunk } from './stored-chunk';
 
 /** Reads what the hot store holds of a run's variables: their stats and buffered chunks. */
 export class BufferReader {
@@ -39,7 +39,7 @@ export class BufferReader {
   async headSeq(run: string, variable: string): Promise<number | undefined> {
     const head = await this.redis.lindex(this.keys.buffer(run, variable), 0);
     if (head === null) return undefined;
-    return chunkRange(head).first;
+    return firstSeqOf(head);
   }
 
   /**

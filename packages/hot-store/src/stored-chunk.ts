@@ -21,3 +21,9 @@ export function chunkRange(text: string): { first: number; last: number } {
   const c = parseStoredChunk(text);
   return { first: c.first, last: c.first + c.t.length - 1 };
 }
+
+/** The first seq of a chunk text, read from its start (the write script puts `{"s":` first). */
+export function firstSeqOf(text: string): number {
+  const m = /^\{"s":(\d+)/.exec(text);
+  return m === null ? parseStoredChunk(text).first : Number(m[1]);
+}

@@ -1,6 +1,6 @@
 export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from './flusher';
 export type { SegmentSink } from './segment-sink';
-export { TieredHistory } from './tiered-history';
+export { TieredHistory, coveringSegment, type StoredChunkText } from './tiered-history';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
 export { RunCatalog } from './run-catalog';

@@ -4,12 +4,11 @@ import { HotStore } from '@runstream/hot-store';
 import {
   seqCoverageProblem,
   startRedis,
+  startS3RecordingProxy,
   startS3Server,
   type RunningRedis,
   type RunningS3Server,
 } from '@runstream/testkit';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Flusher } from './flusher';
 import { TieredHistory } from './tiered-history';
 
@@ -63,49 +62,6 @@ async function read(run: string, variable: string, fromSeq = 1): Promise<number[
 }
 
 const everything = { lowWater: 0, budgetBytes: 0, everything: true };
-
-/**
- * An HTTP proxy in front of s3rver that notes every object downloaded
- * through it (a GET of a key: path-style `/bucket/key`; listings are GETs of
- * `/bucket` alone): what a reader really fetched, whatever code fetched it.
- */
-async function downloadCounter(
-  target: RunningS3Server,
-): Promise<{ endpoint: string; downloads: string[]; close(): Promise<void> }> {
-  const downloads: string[] = [];
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://proxy').pathname;
-    if (req.method === 'GET' && path.split('/').filter((p) => p !== '').length > 1)
-      downloads.push(decodeURIComponent(path.split('/').slice(2).join('/')));
-    // Headers unchanged (Host included): the request's signature still holds.
-    const upstream = request(
-      {
-        host: '127.0.0.1',
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    downloads,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('TieredHistory', () => {
   it('reads segments, a leftover transfer and the buffer as one exact 1..N', async () => {
@@ -174,11 +130,12 @@ describe('TieredHistory', () => {
       [3001, 4000],
     ]);
 
-    const proxy = await downloadCounter(s3);
+    const proxy = await startS3RecordingProxy(s3);
     const counted = new ColdStore({ ...s3.connection, endpoint: proxy.endpoint });
     const reader = new TieredHistory(hot, counted);
     const readFrom = async (fromSeq: number): Promise<{ seqs: number[]; downloads: string[] }> => {
       proxy.downloads.length = 0;
+      counted.cache.clear(); // what a cold reader downloads
       const seqs: number[] = [];
       for await (const c of reader.chunks('h4', 'z', fromSeq)) {
         c.t.forEach((t, i) => {
@@ -186,7 +143,7 @@ describe('TieredHistory', () => {
           seqs.push(c.first + i);
         });
       }
-      return { seqs, downloads: [...proxy.downloads] };
+      return { seqs, downloads: proxy.downloads.map((d) => d.key) };
     };
     const from = (first: number): number[] =>
       Array.from({ length: 4500 - first + 1 }, (_, i) => first + i);

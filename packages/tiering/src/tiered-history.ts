@@ -1,26 +1,49 @@
-import type { ColdStore } from '@runstream/cold-store';
-import { ObjectMissingError } from '@runstream/cold-store';
-import { lastSeqOf, trimChunk, type SampleChunk } from '@runstream/domain';
+import {
+  chunkTextHead,
+  ObjectMissingError,
+  parseChunkText,
+  StaleIndexError,
+  type ColdStore,
+  type DataObject,
+  type SegmentInfo,
+} from '@runstream/cold-store';
+import { trimChunk, type SampleChunk } from '@runstream/domain';
 import type { HotStore, Transfer } from '@runstream/hot-store';
 import { RunCatalog } from './run-catalog';
+
+/**
+ * A stored chunk text as a reader passes it on: the text as the tiers keep
+ * it (`{"s":…,"t":[…],"v":[…]}`), its first seq and sample count.
+ */
+export interface StoredChunkText {
+  text: string;
+  first: number;
+  count: number;
+}
 
 /**
  * One variable's history across the tiers, in seq order, each seq once:
  * Redis buffer (1), transfer keys (2), segment objects (3), merged object (4).
  *
- * Data only moves down (1 → 2 → 3), and seqs grow with time. It reads the
- * variable's count first: every seq up to it exists somewhere, and the read
- * ends past it. Then it asks Redis, newest tier first, what it still holds
- * (the lowest seq there is the "Redis floor"): everything below the floor is
- * in S3 at that moment and stays there. It streams [next, floor) from the
- * segments, then asks Redis again; once next reaches the floor it reads the
- * transfer keys and the buffer. Whenever a piece is not where it was a moment
- * ago (a buffer renamed mid-read, a transfer deleted after its upload, a
- * segment listed but gone), it looks again from the next seq it owes: the
- * piece has moved down, to a tier it asks again. Below the floor it lists the
- * segments before it opens the merged object, so a segment merged away after
- * the listing is in the merged object it reads next. Chunks are streamed as
- * they are read; nothing is held whole.
+ * Data only moves down (1 → 2 → 3 → 4), and seqs grow with time. It reads
+ * the variable's count first: every seq up to it exists somewhere, and the
+ * read ends past it. Then it asks Redis, newest tier first, what it still
+ * holds (the lowest seq there is the "Redis floor"): everything below the
+ * floor is in S3 at that moment and stays there. It streams [next, floor)
+ * from the segments, then asks Redis again; once next reaches the floor it
+ * reads the transfer keys and the buffer. Whenever a piece is not where it
+ * was a moment ago (a buffer renamed mid-read, a transfer deleted after its
+ * upload, a segment listed but gone), it looks again from the next seq it
+ * owes: the piece has moved down, to a tier it asks again. Below the floor
+ * it lists the segments before it opens the merged object, so a segment
+ * merged away after the listing is in the merged object it reads next.
+ *
+ * Every tier seeks: a read from `fromSeq` touches only what holds seqs at
+ * or after it (docs/read-path.md): Redis lists by binary search, segments
+ * by their keys, segment and merged objects through their indexes, piece by
+ * piece, through the cold store's shared read cache. Chunks are streamed as
+ * they are read, as stored text: nothing is parsed that the caller does not
+ * ask to parse, and nothing is held whole.
  *
  * The count comes from the catalog: Redis, or the manifest of a completed run
  * Redis no longer knows.
@@ -32,7 +55,12 @@ export class TieredHistory {
     private readonly catalog = new RunCatalog(hot, cold),
   ) {}
 
-  async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
+  /**
+   * The stored chunk texts from the one holding `fromSeq` (it may start
+   * before `fromSeq`: the caller trims it), contiguous after it, up to the
+   * count read first (the last may end after it).
+   */
+  async *texts(run: string, variable: string, fromSeq = 1): AsyncGenerator<StoredChunkText> {
     // Every seq up to `target` exists in some tier now; the read ends past it.
     const target = await this.catalog.count(run, variable);
     let next = fromSeq;
@@ -44,10 +72,7 @@ export class TieredHistory {
       const before = next;
 
       if (next < floor) {
-        for await (const chunk of this.fromS3(run, variable, next, floor)) {
-          yield chunk;
-          next = lastSeqOf(chunk) + 1;
-        }
+        next = yield* this.fromS3(run, variable, next, floor);
       } else {
         next = yield* this.fromRedis(run, variable, transfers, next);
       }
@@ -64,61 +89,92 @@ export class TieredHistory {
     }
   }
 
+  /** The samples from `fromSeq`, parsed, each chunk trimmed to start at or after it. */
+  async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
+    for await (const stored of this.texts(run, variable, fromSeq)) {
+      const chunk = trimChunk(parseChunkText(stored.text), fromSeq);
+      if (chunk !== undefined) yield chunk;
+    }
+  }
+
   /** Transfer keys, then the buffer, from `next`; returns the next seq owed. */
   private async *fromRedis(
     run: string,
     variable: string,
     transfers: Transfer[],
     next: number,
-  ): AsyncGenerator<SampleChunk, number> {
+  ): AsyncGenerator<StoredChunkText, number> {
     const sources = [
-      ...transfers.map((t) => this.hot.transfers.chunks(t.key, next)),
-      this.hot.reader.chunks(run, variable, next),
+      ...transfers.map((t) => this.hot.transfers.texts(t.key, next)),
+      this.hot.reader.texts(run, variable, next),
     ];
     for (const source of sources) {
-      for await (const raw of source) {
-        const chunk = trimChunk(raw, next);
-        if (chunk === undefined) continue;
-        if (chunk.first !== next) return next; // a piece moved down meanwhile
-        yield chunk;
-        next = lastSeqOf(chunk) + 1;
+      for await (const text of source) {
+        const { first, count } = chunkTextHead(text);
+        if (first + count <= next) continue;
+        if (first > next) return next; // a piece moved down meanwhile
+        yield { text, first, count };
+        next = first + count;
       }
     }
     return next;
   }
 
   /**
-   * [next, below) from S3: each seq from the listed segment that holds it, or
-   * else from the merged object. Stops at a gap or a vanished object (the
-   * caller looks again).
+   * [next, below) from S3: each seq from the listed segment that holds it
+   * (the one reaching furthest, when a compaction left its inputs listed
+   * beside its output), or else from the merged object. Returns the next
+   * seq owed; stops early at a gap or a vanished object (the caller looks
+   * again).
    */
   private async *fromS3(
     run: string,
     variable: string,
     next: number,
     below: number,
-  ): AsyncGenerator<SampleChunk> {
+  ): AsyncGenerator<StoredChunkText, number> {
     const segments = await this.cold.listSegments(run, variable);
     while (next < below) {
-      const segment = segments.find((s) => s.last >= next);
-      const source =
-        segment !== undefined && segment.first <= next
-          ? this.cold.readSegment(segment.key)
-          : this.cold.readObject(this.cold.keys.merged(run, variable));
+      const object = coveringSegment(segments, next) ?? (await this.mergedObject(run, variable));
+      if (object === undefined) return next;
       const before = next;
       try {
-        for await (const raw of source) {
-          const chunk = trimChunk(raw, next);
-          if (chunk === undefined) continue;
-          if (chunk.first !== next || next >= below) break;
-          yield chunk;
-          next = lastSeqOf(chunk) + 1;
+        for await (const text of this.cold.objects.linesFrom(object, next)) {
+          const { first, count } = chunkTextHead(text, object.key);
+          if (first + count <= next) continue;
+          if (first > next || next >= below) break;
+          yield { text, first, count };
+          next = first + count;
         }
       } catch (err) {
-        if (err instanceof ObjectMissingError) return; // moved down meanwhile: ask again
+        // Moved down meanwhile (merged and deleted, or rewritten): ask again.
+        if (err instanceof ObjectMissingError || err instanceof StaleIndexError) return next;
         throw err;
       }
-      if (next === before) return;
+      if (next === before) return next;
     }
+    return next;
   }
+
+  private async mergedObject(run: string, variable: string): Promise<DataObject | undefined> {
+    const info = await this.cold.mergedInfo(run, variable);
+    if (info === undefined || info.lastSeq === undefined) {
+      // A merged object without its last seq (written before the metadata) is read whole.
+      return info === undefined ? undefined : { ...info, first: 1, last: 1 };
+    }
+    return { key: info.key, size: info.size, first: 1, last: info.lastSeq };
+  }
+}
+
+/** The listed segment holding `seq` that reaches furthest, if any. */
+export function coveringSegment(
+  segments: readonly SegmentInfo[],
+  seq: number,
+): SegmentInfo | undefined {
+  let best: SegmentInfo | undefined;
+  for (const s of segments) {
+    if (s.first > seq) break; // sorted by first seq
+    if (s.last >= seq && (best === undefined || s.last > best.last)) best = s;
+  }
+  return best;
 }
