@@ -15,6 +15,8 @@ module.exports = (dir) => ({
       path.join(__dirname, 'packages/$1/src/index.ts'),
     // Apps used by other apps' end-to-end tests (ingest's tests start a real worker).
     '^@runstream/(worker)$': path.join(__dirname, 'apps/$1/src/index.ts'),
+    // The demo's seeded random numbers, which the bench's generated data uses too.
+    '^@runstream/demo/(seeded-random)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
   },
   testTimeout: 60_000,
 });
