@@ -5,13 +5,8 @@ export {
   type ObjectInfo,
   type SegmentInfo,
 } from './cold-store';
-export {
-  ColdStoreError,
-  DeleteObjectsError,
-  ObjectMissingError,
-  SegmentFormatError,
-  type FailedDelete,
-} from './cold-store-errors';
+// Every error class and the whole segment format are public.
+export * from './cold-store-errors';
 export {
   coldStoreConfigFromEnv,
   coldStoreCredentialsRule,
@@ -33,16 +28,4 @@ export {
   SEGMENT_SUFFIX,
   type SeqSpan,
 } from './object-keys';
-export {
-  decodeSegment,
-  decodeSegmentLines,
-  encodeSegment,
-  formatChunk,
-  parseChunkText,
-  toSegmentLine,
-  MAX_LINE_BYTES,
-  SEGMENT_CONTENT_TYPE,
-  SEGMENT_GZIP_LEVEL,
-  type DecodeOptions,
-  type EncodeOptions,
-} from './segment-format';
+export * from './segment-format';
