@@ -1,4 +1,5 @@
 import { encodeNumber, type WireValue } from '@runstream/domain';
+import { seededRandom } from '@runstream/demo/seeded-random';
 
 /** What one ingest request carries: columnar, `variables` × `samplesPerVariable` samples. */
 export interface BatchShape {
@@ -26,18 +27,6 @@ interface BatchTemplate {
   firstT: string;
   /** Everything after the first t, up to and including the closing brace of the body. */
   tail: string;
-}
-
-/** Small, seedable PRNG (mulberry32): the same bodies every run, no dependency. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function variableNames(shape: BatchShape): string[] {
@@ -102,7 +91,7 @@ export class BodyPool {
     readonly shape: BatchShape = BENCH_BATCH,
     options: { size?: number; seed?: number; producer?: string } = {},
   ) {
-    const random = prng(options.seed ?? 0x5eed);
+    const random = seededRandom(options.seed ?? 0x5eed);
     this.templates = Array.from({ length: options.size ?? 64 }, (_, i) =>
       buildTemplate(shape, i, random),
     );

@@ -48,8 +48,8 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 15): CpuProfileSu
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
   );
 
-  const pkg = new Map<string, number>();
-  const fn = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
   let idleUs = 0;
   let busyUs = 0;
   for (const [id, us] of selfUs) {
@@ -61,13 +61,13 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 15): CpuProfileSu
       continue;
     }
     busyUs += us;
-    const p = packageOf(url, functionName);
-    pkg.set(p, (pkg.get(p) ?? 0) + us);
-    const f =
+    const packageName = packageOf(url, functionName);
+    byPackage.set(packageName, (byPackage.get(packageName) ?? 0) + us);
+    const frame =
       url === ''
         ? functionName || '(anonymous)'
         : `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}`;
-    fn.set(f, (fn.get(f) ?? 0) + us);
+    byFunction.set(frame, (byFunction.get(frame) ?? 0) + us);
   }
   const ranked = (m: Map<string, number>): CpuShare[] =>
     [...m]
@@ -77,8 +77,8 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 15): CpuProfileSu
   return {
     busyMs: busyUs / 1000,
     idleMs: idleUs / 1000,
-    byPackage: ranked(pkg),
-    byFunction: ranked(fn),
+    byPackage: ranked(byPackage),
+    byFunction: ranked(byFunction),
   };
 }
 

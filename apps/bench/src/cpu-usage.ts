@@ -52,6 +52,17 @@ export class CpuMeter {
     }
     return out;
   }
+
+  /** Runs `work`: its wall time in seconds and each process's CPU share meanwhile. */
+  async measure(
+    work: () => Promise<unknown>,
+  ): Promise<{ seconds: number; cpuPercent: Record<string, number> }> {
+    this.start();
+    const started = performance.now();
+    await work();
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, cpuPercent: this.stop() };
+  }
 }
 
 /** The parent pid in a /proc/<pid>/stat line (the name in parentheses may hold spaces). */

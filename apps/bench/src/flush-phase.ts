@@ -22,6 +22,7 @@ import {
   type Timing,
   type Volume,
 } from './tiering-figures';
+import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
 const gzipAsync = promisify<InputType, ZlibOptions, Buffer>(gzip);
@@ -84,9 +85,6 @@ export interface FlushResults {
   writeSamplesPerSecond: number;
 }
 
-/** Runs `fn` under a CPU profiler (BENCH_PROFILE), or just runs it. */
-export type Profiler = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
-
 /** Passes the segments to the cold store, timing how long they spend there. */
 class TimedSink implements SegmentSink {
   seconds = 0;
@@ -118,26 +116,12 @@ class TimedSink implements SegmentSink {
  * bodies, and gzip + PutObject of their text. Round 0 is an unmeasured
  * warm-up; later rounds alternate which goes first.
  */
-export async function measureFlush(
-  stores: TieringStores,
-  plan: FlushPlan,
-  log: (line: string) => void,
-  profile?: Profiler,
-): Promise<FlushResults> {
+export async function measureFlush(phase: TierPhase, plan: FlushPlan): Promise<FlushResults> {
+  const { stores, log, profile } = phase;
   const { hot, cold } = stores;
   const names = variableNames({ variables: plan.variables, samplesPerVariable: 0 });
   const prefix = `bench-flush-${Date.now().toString(36)}`;
   const cpu = new CpuMeter(stores.pids());
-  const timed = async (
-    fn: () => Promise<void>,
-  ): Promise<{ seconds: number; cpuPercent: Record<string, number> }> => {
-    cpu.start();
-    const started = performance.now();
-    await fn();
-    const seconds = (performance.now() - started) / 1000;
-    return { seconds, cpuPercent: cpu.stop() };
-  };
-
   /** Writes a fresh run's samples; returns it and how long the writes took. */
   const fill = async (round: number | string): Promise<{ run: string; writeSeconds: number }> => {
     const run = `${prefix}-${round}`;
@@ -165,8 +149,10 @@ export async function measureFlush(
     const { run, writeSeconds } = await fill(`r${round}`);
     const baselines = async (): Promise<{ rawPut: Timing; rawGzipPut: Timing }> => {
       const { bodies, texts } = reference as { bodies: Buffer[]; texts: Buffer[] };
-      const rawPut = await timed(() => putAll(stores, `bench-raw/${run}`, bodies));
-      const rawGzipPut = await timed(() => gzipAndPutAll(stores, `bench-raw-gzip/${run}`, texts));
+      const rawPut = await cpu.measure(() => putAll(stores, `bench-raw/${run}`, bodies));
+      const rawGzipPut = await cpu.measure(() =>
+        gzipAndPutAll(stores, `bench-raw-gzip/${run}`, texts),
+      );
       return { rawPut, rawGzipPut };
     };
 
@@ -176,7 +162,7 @@ export async function measureFlush(
 
     stores.timer.reset();
     let outcome: { report: FlushReport; sink: TimedSink } | undefined;
-    const flushTiming = await timed(async () => {
+    const flushTiming = await cpu.measure(async () => {
       outcome = await flushNow();
     });
     if (outcome === undefined) throw new Error('flush did not run');

@@ -24,6 +24,7 @@ import { buildHistory, cloneFlushedHistory, type HistoryLayout } from './segment
 import { median } from './stats';
 import { SeriesWriter, evenSplit } from './tiering-data';
 import { MB } from './tiering-figures';
+import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
 /** The worker's MERGE_QUIESCENCE_MS default: a merge job's wait before it merges. */
@@ -80,23 +81,24 @@ export interface JobsResults {
  *   finish time of its own.
  */
 export async function measureJobs(
-  stores: TieringStores,
+  { stores, log }: TierPhase,
   plan: JobsPlan,
-  log: (line: string) => void,
 ): Promise<JobsResults> {
   const prefix = `bench-jobs-${Date.now().toString(36)}`;
 
   // Flush jobs.
-  const f = plan.flush;
-  const flushNames = variableNames({ variables: f.variables, samplesPerVariable: 0 });
+  const flushJob = plan.flush;
+  const flushNames = variableNames({ variables: flushJob.variables, samplesPerVariable: 0 });
   const flushMs: number[] = [];
   let flushed: JobsResults['flush'] | undefined;
-  log(`  flush job: ${f.variables} variables × ${fmtInt(f.samplesPerVariable)} samples buffered`);
+  log(
+    `  flush job: ${flushJob.variables} variables × ${fmtInt(flushJob.samplesPerVariable)} samples buffered`,
+  );
   for (let round = 0; round <= plan.rounds; round++) {
     const run = `${prefix}-flush-r${round}`;
     await stores.hot.runs.create({ id: run });
     await new SeriesWriter(stores.hot, run, flushNames, { batchSamples: plan.batchSamples }).write(
-      f.samplesPerVariable,
+      flushJob.samplesPerVariable,
     );
     const started = performance.now();
     const report: FlushReport = await new Flusher(stores.hot, stores.cold).flush({
@@ -105,10 +107,10 @@ export async function measureJobs(
       everything: true,
     });
     const ms = performance.now() - started;
-    const samples = f.variables * f.samplesPerVariable;
-    if (report.moved !== f.variables || report.samples !== samples)
+    const samples = flushJob.variables * flushJob.samplesPerVariable;
+    if (report.moved !== flushJob.variables || report.samples !== samples)
       throw new Error(
-        `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; expected ${f.variables}, ${samples}`,
+        `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; expected ${flushJob.variables}, ${samples}`,
       );
     const segments = (
       await Promise.all(flushNames.map((n) => stores.cold.listSegments(run, n)))
@@ -126,16 +128,16 @@ export async function measureJobs(
   if (flushed === undefined) throw new Error('no flush job ran');
 
   // Merge jobs.
-  const m = plan.merge;
+  const mergeJob = plan.merge;
   log(
-    `  merge job: building ${m.variables} variables × ${fmtInt(m.samplesPerVariable)} samples in ${m.segments} segments each`,
+    `  merge job: building ${mergeJob.variables} variables × ${fmtInt(mergeJob.samplesPerVariable)} samples in ${mergeJob.segments} segments each`,
   );
   const layout = await buildHistory(
     stores,
     {
       runPrefix: `${prefix}-merge`,
-      variables: variableNames({ variables: m.variables, samplesPerVariable: 0 }),
-      segmentSamples: evenSplit(m.samplesPerVariable, m.segments),
+      variables: variableNames({ variables: mergeJob.variables, samplesPerVariable: 0 }),
+      segmentSamples: evenSplit(mergeJob.samplesPerVariable, mergeJob.segments),
       inRedis: 0,
       batchSamples: plan.batchSamples,
     },
@@ -157,19 +159,21 @@ export async function measureJobs(
       concurrency: MERGE_VARIABLE_CONCURRENCY,
     });
     const ms = performance.now() - started;
-    const samples = m.variables * m.samplesPerVariable;
+    const samples = mergeJob.variables * mergeJob.samplesPerVariable;
     if (
       report.outcome !== 'merged' ||
-      report.variables !== m.variables ||
+      report.variables !== mergeJob.variables ||
       report.samples !== samples ||
-      report.segments !== m.variables * m.segments
+      report.segments !== mergeJob.variables * mergeJob.segments
     )
       throw new Error(
         `merge of ${run}: ${report.outcome}, ${report.variables} variables, ${report.samples} samples, ${report.segments} segments`,
       );
     const merged = await Promise.all(layout.variables.map((n) => stores.cold.mergedInfo(run, n)));
-    if (merged.some((info) => info?.lastSeq !== m.samplesPerVariable))
-      throw new Error(`merge of ${run}: a merged object does not end at ${m.samplesPerVariable}`);
+    if (merged.some((info) => info?.lastSeq !== mergeJob.samplesPerVariable))
+      throw new Error(
+        `merge of ${run}: a merged object does not end at ${mergeJob.samplesPerVariable}`,
+      );
     await stores.cold.deleteObjects([
       ...merged.flatMap((info) => (info === undefined ? [] : [info.key])),
       stores.cold.keys.manifest(run),
@@ -200,14 +204,14 @@ export async function measureJobs(
     `${vars} variables × ${fmtInt(per)} samples`;
   const flushFigure = jobFigure(
     'flush',
-    `${samplesText(f.variables, f.samplesPerVariable)} buffered (${((f.variables * f.samplesPerVariable) / 1e6).toFixed(2)} M samples, ` +
+    `${samplesText(flushJob.variables, flushJob.samplesPerVariable)} buffered (${((flushJob.variables * flushJob.samplesPerVariable) / 1e6).toFixed(2)} M samples, ` +
       `${(flushed.textBytes / MB).toFixed(1)} MB text) → ${flushed.segments} segments`,
     flushMs,
   );
   const mergeFigure = jobFigure(
     'merge',
-    `${samplesText(m.variables, m.samplesPerVariable)} in ${m.segments} segments each ` +
-      `(${((m.variables * m.samplesPerVariable) / 1e6).toFixed(2)} M samples, ${(layout.segmentBytes / MB).toFixed(1)} MB gz)`,
+    `${samplesText(mergeJob.variables, mergeJob.samplesPerVariable)} in ${mergeJob.segments} segments each ` +
+      `(${((mergeJob.variables * mergeJob.samplesPerVariable) / 1e6).toFixed(2)} M samples, ${(layout.segmentBytes / MB).toFixed(1)} MB gz)`,
     mergeMs,
   );
   const lookFigure = jobFigure(

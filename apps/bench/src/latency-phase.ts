@@ -1,4 +1,5 @@
 import type { LatencyProbe } from './latency-probe';
+import { interleavedRounds } from './interleaved-rounds';
 import { assertAllAnswered, type LoadGenerator } from './load-generator';
 import { median, summarize, type Distribution } from './stats';
 import { LABEL_WIDTH, fmtMs } from './format';
@@ -63,25 +64,18 @@ export async function measureLatency(
   plan: LatencyPlan,
   log: (line: string) => void,
 ): Promise<LatencyFigures[]> {
-  for (const s of subjects) {
-    if (plan.warmupSeconds <= 0) continue;
-    log(
-      `  warm-up ${s.label} (${plan.warmupSeconds} s at ${Math.round(plan.ratePerSecond)} req/s)`,
-    );
-    await runRound(s, plan, plan.warmupSeconds);
-  }
-
-  const rounds = new Map<string, LatencyRound[]>(subjects.map((s) => [s.label, []]));
-  const all = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
-  const lags = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
-  for (let round = 1; round <= plan.rounds; round++) {
-    for (const s of subjects) {
+  const rate = `${Math.round(plan.ratePerSecond)} req/s`;
+  const rounds = await interleavedRounds(
+    subjects,
+    plan,
+    async (s) => {
+      log(`  warm-up ${s.label} (${plan.warmupSeconds} s at ${rate})`);
+      await runRound(s, plan, plan.warmupSeconds);
+    },
+    async (s, round) => {
       const { sent, received, latencies, lagMs, behindMs } = await runRound(s, plan, plan.seconds);
       if (latencies.length === 0) throw new Error(`${s.label}: the subscriber received nothing`);
       const latencyMs = summarize(latencies);
-      rounds.get(s.label)?.push({ round, sent, received, latencyMs, behindMs });
-      all.get(s.label)?.push(...latencies);
-      lags.get(s.label)?.push(...lagMs);
       log(
         `  round ${round}/${plan.rounds} ${s.label.padEnd(LABEL_WIDTH)} p50 ${fmtMs(latencyMs.p50)}  p99 ${fmtMs(latencyMs.p99)}  ` +
           `max ${fmtMs(latencyMs.max)}  (${received}/${sent} events)` +
@@ -89,21 +83,24 @@ export async function measureLatency(
             ? `  fell behind: last answer ${Math.round(behindMs)} ms late`
             : ''),
       );
-    }
-  }
+      const r: LatencyRound = { round, sent, received, latencyMs, behindMs };
+      return { round: r, latencies, lagMs };
+    },
+  );
 
-  return subjects.map((s) => {
-    const rs = rounds.get(s.label) ?? [];
+  return subjects.map((s, i) => {
+    const passes = rounds[i] ?? [];
+    const rs = passes.map((p) => p.round);
     return {
       label: s.label,
       ratePerSecond: plan.ratePerSecond,
       rounds: rs,
-      overallMs: summarize(all.get(s.label) ?? []),
+      overallMs: summarize(passes.flatMap((p) => p.latencies)),
       medianRoundP50Ms: median(rs.map((r) => r.latencyMs.p50)),
       medianRoundP99Ms: median(rs.map((r) => r.latencyMs.p99)),
       sent: rs.reduce((n, r) => n + r.sent, 0),
       received: rs.reduce((n, r) => n + r.received, 0),
-      pacerLagMs: summarize(lags.get(s.label) ?? []),
+      pacerLagMs: summarize(passes.flatMap((p) => p.lagMs)),
     };
   });
 }

@@ -25,7 +25,7 @@ import {
   type CpuProfile,
 } from './cpu-profile-summary';
 import { CpuMeter } from './cpu-usage';
-import { measureFlush, type Profiler } from './flush-phase';
+import { measureFlush } from './flush-phase';
 import { profileInProcess } from './in-process-profile';
 import { measureJobs } from './jobs-phase';
 import { measureLatency } from './latency-phase';
@@ -42,8 +42,10 @@ import {
 } from './report';
 import { startBareServer } from './servers/bare-server';
 import { startIngestServer } from './servers/ingest-server';
+import type { HistoryLayout, OneVariablePlan } from './segmented-history';
 import { buildSnapshotHistory, measureSnapshot } from './snapshot-phase';
 import { measureThroughput } from './throughput-phase';
+import type { Profiler, TierPhase } from './tier-phase';
 import { TieringStores } from './tiering-stores';
 
 const WRITE_TOKEN = 'bench-write-token-0123456789';
@@ -110,6 +112,23 @@ async function main(teardown: Teardown): Promise<void> {
       : undefined;
   if (ingestPhases?.profileSummary !== undefined) afterReport.unshift(ingestPhases.profileSummary);
 
+  /**
+   * A tier phase on a redis-server and an s3rver of its own, stopped when it
+   * ends (and by the teardown if it fails), so phases never share state.
+   */
+  const onFreshStores = async <T>(
+    name: string,
+    what: string,
+    measure: (phase: TierPhase) => Promise<T>,
+  ): Promise<T> => {
+    log(`\n${name}: starting redis-server and s3rver; ${what}`);
+    const stores = await TieringStores.start();
+    teardown.add(`${name} phase stores`, () => stores.stop());
+    const result = await measure({ stores, log, profile });
+    await stores.stop();
+    return result;
+  };
+
   let flush: BenchResults['flush'];
   if (phases.includes('flush')) {
     const p = {
@@ -118,58 +137,55 @@ async function main(teardown: Teardown): Promise<void> {
       samplesPerVariable: config.BENCH_FLUSH_SAMPLES,
       batchSamples: config.BENCH_TIERING_BATCH,
     };
-    log(
-      `\nflush: starting redis-server and s3rver; ${p.variables} variables × ${p.samplesPerVariable} samples a round, ` +
-        `1 warm-up + ${p.rounds} rounds`,
+    flush = await onFreshStores(
+      'flush',
+      `${p.variables} variables × ${p.samplesPerVariable} samples a round, 1 warm-up + ${p.rounds} rounds`,
+      (phase) => measureFlush(phase, p),
     );
-    const stores = await TieringStores.start();
-    teardown.add('flush phase stores', () => stores.stop());
-    flush = await measureFlush(stores, p, log, profile);
-    await stores.stop();
   }
+
+  // The snapshot and merge phases each build one variable's history, then measure on it.
+  const oneVariablePlan = (samples: number, segments: number): OneVariablePlan => ({
+    rounds: config.BENCH_ROUNDS,
+    samples,
+    segments,
+    batchSamples: config.BENCH_TIERING_BATCH,
+  });
+  const logBuilt = (
+    layout: Pick<HistoryLayout, 'buildSeconds' | 'writeSeconds' | 'flushSeconds'>,
+    next: string,
+  ): void =>
+    log(
+      `  built in ${layout.buildSeconds.toFixed(1)} s (writes ${layout.writeSeconds.toFixed(1)} s, ` +
+        `flushes ${layout.flushSeconds.toFixed(1)} s); ${next}`,
+    );
 
   let snapshot: BenchResults['snapshot'];
   if (phases.includes('snapshot')) {
-    const p = {
-      rounds: config.BENCH_ROUNDS,
-      samples: config.BENCH_SNAPSHOT_SAMPLES,
-      segments: config.BENCH_SNAPSHOT_SEGMENTS,
-      batchSamples: config.BENCH_TIERING_BATCH,
-    };
-    log(
-      `\nsnapshot: starting redis-server and s3rver; building ${p.samples} samples over ${p.segments} segments + Redis`,
+    const p = oneVariablePlan(config.BENCH_SNAPSHOT_SAMPLES, config.BENCH_SNAPSHOT_SEGMENTS);
+    snapshot = await onFreshStores(
+      'snapshot',
+      `building ${p.samples} samples over ${p.segments} segments + Redis`,
+      async (phase) => {
+        const layout = await buildSnapshotHistory(phase, p);
+        logBuilt(layout, `reading it: 1 warm-up + ${p.rounds} rounds`);
+        return measureSnapshot(phase, p, layout);
+      },
     );
-    const stores = await TieringStores.start();
-    teardown.add('snapshot phase stores', () => stores.stop());
-    const layout = await buildSnapshotHistory(stores, p, log);
-    log(
-      `  built in ${layout.buildSeconds.toFixed(1)} s (writes ${layout.writeSeconds.toFixed(1)} s, ` +
-        `flushes ${layout.flushSeconds.toFixed(1)} s); reading it: 1 warm-up + ${p.rounds} rounds`,
-    );
-    snapshot = await measureSnapshot(stores, p, layout, log, profile);
-    await stores.stop();
   }
 
   let merge: BenchResults['merge'];
   if (phases.includes('merge')) {
-    const p = {
-      rounds: config.BENCH_ROUNDS,
-      samples: config.BENCH_MERGE_SAMPLES,
-      segments: config.BENCH_MERGE_SEGMENTS,
-      batchSamples: config.BENCH_TIERING_BATCH,
-    };
-    log(
-      `\nmerge: starting redis-server and s3rver; building ${p.samples} samples in ${p.segments} segments, nothing in Redis`,
+    const p = oneVariablePlan(config.BENCH_MERGE_SAMPLES, config.BENCH_MERGE_SEGMENTS);
+    merge = await onFreshStores(
+      'merge',
+      `building ${p.samples} samples in ${p.segments} segments, nothing in Redis`,
+      async (phase) => {
+        const layout = await buildMergeHistory(phase, p);
+        logBuilt(layout, `merging a fresh copy of it: 1 warm-up + ${p.rounds} rounds`);
+        return measureMerge(phase, p, layout);
+      },
     );
-    const stores = await TieringStores.start();
-    teardown.add('merge phase stores', () => stores.stop());
-    const layout = await buildMergeHistory(stores, p, log);
-    log(
-      `  built in ${layout.buildSeconds.toFixed(1)} s (writes ${layout.writeSeconds.toFixed(1)} s, ` +
-        `flushes ${layout.flushSeconds.toFixed(1)} s); merging a fresh copy of it: 1 warm-up + ${p.rounds} rounds`,
-    );
-    merge = await measureMerge(stores, p, layout, log, profile);
-    await stores.stop();
   }
 
   let jobs: BenchResults['jobs'];
@@ -191,11 +207,9 @@ async function main(teardown: Teardown): Promise<void> {
         looksPerRound: config.BENCH_JOBS_OBSERVE_LOOKS,
       },
     };
-    log(`\njobs: starting redis-server and s3rver; 1 warm-up + ${p.rounds} rounds of each job`);
-    const stores = await TieringStores.start();
-    teardown.add('jobs phase stores', () => stores.stop());
-    jobs = await measureJobs(stores, p, log);
-    await stores.stop();
+    jobs = await onFreshStores('jobs', `1 warm-up + ${p.rounds} rounds of each job`, (phase) =>
+      measureJobs(phase, p),
+    );
   }
 
   const results: BenchResults = {
@@ -298,13 +312,13 @@ async function runIngestPhases(
   const bodies = new BodyPool(BENCH_BATCH);
   const runId = `bench-${Date.now()}`;
   const generator = (server: ChildServer, run: string): LoadGenerator => {
-    const g = new LoadGenerator(
+    const load = new LoadGenerator(
       { url: new URL(`/v1/runs/${run}/samples`, server.baseUrl), token: WRITE_TOKEN },
       bodies,
       { maxSockets: plan.connections },
     );
-    teardown.add(`${server.name} load generator`, () => Promise.resolve(g.close()));
-    return g;
+    teardown.add(`${server.name} load generator`, () => Promise.resolve(load.close()));
+    return load;
   };
 
   log(

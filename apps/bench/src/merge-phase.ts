@@ -16,10 +16,15 @@ import {
 } from '@runstream/cold-store';
 import { Flusher, Merger, type MergeReport } from '@runstream/tiering';
 import { CpuMeter } from './cpu-usage';
-import type { Profiler } from './flush-phase';
 import { LABEL_WIDTH, fmtInt } from './format';
-import { median } from './stats';
-import { buildHistory, cloneFlushedHistory, type HistoryLayout } from './segmented-history';
+import { fieldMedians, median } from './stats';
+import {
+  ONE_VARIABLE,
+  buildHistory,
+  cloneFlushedHistory,
+  type HistoryLayout,
+  type OneVariablePlan,
+} from './segmented-history';
 import { evenSplit } from './tiering-data';
 import {
   MB,
@@ -31,14 +36,13 @@ import {
   type Timing,
   type Volume,
 } from './tiering-figures';
+import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
 /** The merge should take at most this many times as long as a raw S3 → S3 copy of the same bytes. */
 export const MERGE_TARGET_TIME_RATIO = 2;
 /** Variables one merge job merges at once: the worker's MERGE_VARIABLE_CONCURRENCY default. */
 export const MERGE_VARIABLE_CONCURRENCY = 4;
-
-const VARIABLE = 'plant.flow';
 
 /** S3 commands a (multipart) upload consists of. */
 const UPLOAD_COMMANDS = [
@@ -48,13 +52,7 @@ const UPLOAD_COMMANDS = [
   'CompleteMultipartUpload',
 ];
 
-export interface MergePlan {
-  rounds: number;
-  samples: number;
-  segments: number;
-  /** Samples per write (per stored chunk). */
-  batchSamples: number;
-}
+export type MergePlan = OneVariablePlan;
 
 /** S3 requests inside one merge; uploads overlap each other and the reading. */
 export interface MergeRequests {
@@ -102,15 +100,14 @@ export interface MergeResults {
 
 /** One variable of `samples` samples in `segments` segments in S3, nothing in Redis. */
 export async function buildMergeHistory(
-  stores: TieringStores,
+  { stores, log }: TierPhase,
   plan: MergePlan,
-  log: (line: string) => void,
 ): Promise<HistoryLayout> {
   return buildHistory(
     stores,
     {
       runPrefix: 'bench-merge',
-      variables: [VARIABLE],
+      variables: [ONE_VARIABLE],
       segmentSamples: evenSplit(plan.samples, plan.segments),
       inRedis: 0,
       batchSamples: plan.batchSamples,
@@ -133,14 +130,13 @@ export async function buildMergeHistory(
  * object is checked (round 1's read in full).
  */
 export async function measureMerge(
-  stores: TieringStores,
+  phase: TierPhase,
   plan: MergePlan,
   layout: HistoryLayout,
-  log: (line: string) => void,
-  profile?: Profiler,
 ): Promise<MergeResults> {
+  const { stores, log, profile } = phase;
   const { hot, cold } = stores;
-  const segments = await cold.listSegments(layout.run, VARIABLE);
+  const segments = await cold.listSegments(layout.run, ONE_VARIABLE);
   const samples = layout.samplesPerVariable;
   const cpu = new CpuMeter(stores.pids());
   const volume: Volume = {
@@ -149,14 +145,6 @@ export async function measureMerge(
     storedBytes: layout.segmentBytes,
     objects: segments.length,
   };
-  const timed = async (fn: () => Promise<void>): Promise<Timing> => {
-    cpu.start();
-    const started = performance.now();
-    await fn();
-    const seconds = (performance.now() - started) / 1000;
-    return { seconds, cpuPercent: cpu.stop() };
-  };
-
   let copies = 0;
   const freshRun = async (): Promise<string> => {
     const run = `${layout.run}-m${copies++}`;
@@ -188,8 +176,10 @@ export async function measureMerge(
     const run = await freshRun();
     const baselines = async (): Promise<{ rawConcat: Timing; rawCopy: Timing }> => {
       const concatKey = `bench-raw-concat/${run}.ndjson.gz`;
-      const rawConcat = await timed(() => rawConcatUpload(stores, segments, concatKey));
-      const rawCopy = await timed(() => rawCopyEach(stores, segments, `bench-raw-copy/${run}`));
+      const rawConcat = await cpu.measure(() => rawConcatUpload(stores, segments, concatKey));
+      const rawCopy = await cpu.measure(() =>
+        rawCopyEach(stores, segments, `bench-raw-copy/${run}`),
+      );
       await cold.deleteObjects([
         concatKey,
         ...segments.map((_, i) => rawCopyKey(`bench-raw-copy/${run}`, i)),
@@ -203,7 +193,7 @@ export async function measureMerge(
 
     stores.timer.reset();
     let report: MergeReport | undefined;
-    const mergeTiming = await timed(async () => {
+    const mergeTiming = await cpu.measure(async () => {
       report = await merge(run);
     });
     if (report === undefined) throw new Error('the merge did not run');
@@ -283,12 +273,7 @@ export async function measureMerge(
     ),
     target: MERGE_TARGET_TIME_RATIO,
     pass: toRawConcat.ratio <= MERGE_TARGET_TIME_RATIO,
-    requests: {
-      getObjects: median(rounds.map((r) => r.requests.getObjects)),
-      getObjectMs: median(rounds.map((r) => r.requests.getObjectMs)),
-      uploadRequests: median(rounds.map((r) => r.requests.uploadRequests)),
-      uploadMs: median(rounds.map((r) => r.requests.uploadMs)),
-    },
+    requests: fieldMedians(rounds.map((r) => r.requests)),
     mergedBytes,
     sizeRatio: mergedBytes / layout.segmentBytes,
     lastReport,
@@ -309,7 +294,7 @@ async function checkMerged(
   full: boolean,
 ): Promise<number> {
   const { hot, cold } = stores;
-  const info = await cold.mergedInfo(run, VARIABLE);
+  const info = await cold.mergedInfo(run, ONE_VARIABLE);
   if (info?.lastSeq !== samples)
     throw new Error(`${run}: merged object's last-seq is ${info?.lastSeq}, expected ${samples}`);
   const tally = new SeqTally();
@@ -319,10 +304,10 @@ async function checkMerged(
   }
   const problem = full ? tally.check(samples) : tally.problem;
   if (problem !== undefined) throw new Error(`${run}: merged object: ${problem}`);
-  const left = await cold.listSegments(run, VARIABLE);
+  const left = await cold.listSegments(run, ONE_VARIABLE);
   if (left.length > 0) throw new Error(`${run}: ${left.length} segments left after the merge`);
   const manifest = await cold.getManifest(run);
-  const count = manifest?.variables.find((v) => v.name === VARIABLE)?.count;
+  const count = manifest?.variables.find((v) => v.name === ONE_VARIABLE)?.count;
   if (manifest?.run.status !== 'completed' || count !== samples)
     throw new Error(`${run}: manifest ${manifest?.run.status ?? 'missing'}, count ${count}`);
   if ((await hot.runs.get(run)) !== undefined) throw new Error(`${run}: Redis still knows it`);

@@ -23,6 +23,21 @@ export interface HistoryPlan {
   batchSamples: number;
 }
 
+/** The variable of the one-variable phases (snapshot, merge). */
+export const ONE_VARIABLE = 'plant.flow';
+
+/**
+ * A tier phase over one variable's history: `samples` samples over
+ * `segments` segments, read or merged in `rounds` timed passes.
+ */
+export interface OneVariablePlan {
+  rounds: number;
+  samples: number;
+  segments: number;
+  /** Samples per write (per stored chunk). */
+  batchSamples: number;
+}
+
 /** How a history was laid out over the tiers. */
 export interface HistoryLayout {
   run: string;
@@ -70,13 +85,13 @@ export async function buildHistory(
   let flushSeconds = 0;
   let lastLog = started;
   for (const [i, size] of plan.segmentSamples.entries()) {
-    const w = performance.now();
+    const writeStart = performance.now();
     await writer.write(size);
-    const f = performance.now();
+    const flushStart = performance.now();
     const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
     const end = performance.now();
-    writeSeconds += (f - w) / 1000;
-    flushSeconds += (end - f) / 1000;
+    writeSeconds += (flushStart - writeStart) / 1000;
+    flushSeconds += (end - flushStart) / 1000;
     if (report.moved !== names.length || report.samples !== size * names.length)
       throw new Error(
         `flush ${i + 1} moved ${report.moved} buffers, ${report.samples} samples; ` +
@@ -90,9 +105,9 @@ export async function buildHistory(
     }
   }
   if (plan.inRedis > 0) {
-    const w = performance.now();
+    const writeStart = performance.now();
     await writer.write(plan.inRedis);
-    writeSeconds += (performance.now() - w) / 1000;
+    writeSeconds += (performance.now() - writeStart) / 1000;
   }
 
   const samplesPerVariable = plan.segmentSamples.reduce((a, b) => a + b, 0) + plan.inRedis;

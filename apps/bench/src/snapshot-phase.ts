@@ -4,10 +4,14 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { TieredHistory } from '@runstream/tiering';
 import { lines } from './byte-lines';
 import { CpuMeter } from './cpu-usage';
-import type { Profiler } from './flush-phase';
 import { LABEL_WIDTH, fmtInt, fmtMs } from './format';
-import { median } from './stats';
-import { buildHistory } from './segmented-history';
+import { fieldMedians } from './stats';
+import {
+  ONE_VARIABLE,
+  buildHistory,
+  type HistoryLayout,
+  type OneVariablePlan,
+} from './segmented-history';
 import {
   MB,
   SNAPSHOT_LABELS,
@@ -21,42 +25,20 @@ import {
   type Timing,
   type Volume,
 } from './tiering-figures';
-import type { TieringStores } from './tiering-stores';
+import type { TierPhase } from './tier-phase';
 
 /** The tiered read should stream at no less than this share of raw GetObject of the same objects. */
 export const SNAPSHOT_TARGET_RATIO = 0.8;
 /** …and hand out its first chunk within this many ms. */
 export const SNAPSHOT_FIRST_CHUNK_TARGET_MS = 100;
 
-const VARIABLE = 'plant.flow';
+export type SnapshotPlan = OneVariablePlan;
 
-export interface SnapshotPlan {
-  rounds: number;
-  samples: number;
-  segments: number;
-  /** Samples per write (per stored chunk). */
-  batchSamples: number;
-}
-
-/** How the history was laid out over the tiers. */
-export interface SnapshotLayout {
-  run: string;
+/** How the history was laid out over the tiers: one variable, the last samples in Redis. */
+export interface SnapshotLayout extends Omit<HistoryLayout, 'variables' | 'samplesPerVariable'> {
   variable: string;
   samples: number;
-  segments: number;
   samplesPerSegment: number;
-  /** The last samples, left in the Redis buffer. */
-  inRedis: number;
-  chunks: number;
-  /** Gzip'd segment bytes in S3. */
-  segmentBytes: number;
-  /** Uncompressed NDJSON of the segments. */
-  segmentTextBytes: number;
-  /** Chunk text in the Redis buffer. */
-  redisTextBytes: number;
-  buildSeconds: number;
-  writeSeconds: number;
-  flushSeconds: number;
 }
 
 /** S3 requests inside one TieredHistory read, until their responses' headers. */
@@ -97,39 +79,28 @@ export interface SnapshotResults {
  * BatchWriter, flush the run (one segment), repeat; the rest stays buffered.
  */
 export async function buildSnapshotHistory(
-  stores: TieringStores,
+  { stores, log }: TierPhase,
   plan: SnapshotPlan,
-  log: (line: string) => void,
 ): Promise<SnapshotLayout> {
   const samplesPerSegment = Math.floor(plan.samples / (plan.segments + 0.5));
   if (samplesPerSegment < 1)
     throw new Error(`${plan.samples} samples cannot fill ${plan.segments} segments`);
-  const l = await buildHistory(
+  const {
+    variables: _variables,
+    samplesPerVariable,
+    ...layout
+  } = await buildHistory(
     stores,
     {
       runPrefix: 'bench-snapshot',
-      variables: [VARIABLE],
+      variables: [ONE_VARIABLE],
       segmentSamples: new Array<number>(plan.segments).fill(samplesPerSegment),
       inRedis: plan.samples - samplesPerSegment * plan.segments,
       batchSamples: plan.batchSamples,
     },
     log,
   );
-  return {
-    run: l.run,
-    variable: VARIABLE,
-    samples: l.samplesPerVariable,
-    segments: l.segments,
-    samplesPerSegment,
-    inRedis: l.inRedis,
-    chunks: l.chunks,
-    segmentBytes: l.segmentBytes,
-    segmentTextBytes: l.segmentTextBytes,
-    redisTextBytes: l.redisTextBytes,
-    buildSeconds: l.buildSeconds,
-    writeSeconds: l.writeSeconds,
-    flushSeconds: l.flushSeconds,
-  };
+  return { ...layout, variable: ONE_VARIABLE, samples: samplesPerVariable, samplesPerSegment };
 }
 
 /**
@@ -142,12 +113,11 @@ export async function buildSnapshotHistory(
  * pass of each, then rounds whose order rotates.
  */
 export async function measureSnapshot(
-  stores: TieringStores,
+  phase: TierPhase,
   plan: SnapshotPlan,
   layout: SnapshotLayout,
-  log: (line: string) => void,
-  profile?: Profiler,
 ): Promise<SnapshotResults> {
+  const { stores, log, profile } = phase;
   const { hot, cold } = stores;
   const segments = await cold.listSegments(layout.run, layout.variable);
   const bufferKey = hot.keys.buffer(layout.run, layout.variable);
@@ -275,12 +245,7 @@ export async function measureSnapshot(
     volume,
     rounds,
     figures,
-    tieredRequests: {
-      listMs: median(rounds.map((r) => r.tieredRequests.listMs)),
-      lists: median(rounds.map((r) => r.tieredRequests.lists)),
-      getObjectMs: median(rounds.map((r) => r.tieredRequests.getObjectMs)),
-      getObjects: median(rounds.map((r) => r.tieredRequests.getObjects)),
-    },
+    tieredRequests: fieldMedians(rounds.map((r) => r.tieredRequests)),
     toRawGet,
     toRawGunzip: rateRatio(of('tiered'), of('rawGunzip')),
     toRawParse: rateRatio(of('tiered'), of('rawParse')),

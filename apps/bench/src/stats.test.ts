@@ -1,4 +1,4 @@
-import { median, percentile, percentileOfSorted, summarize } from './stats';
+import { fieldMedians, median, percentile, percentileOfSorted, summarize } from './stats';
 
 describe('median', () => {
   it('is the middle value of an odd count, whatever the order', () => {
@@ -72,5 +72,20 @@ describe('summarize', () => {
 
   it('accepts typed arrays', () => {
     expect(summarize(new Float64Array([2, 1])).p50).toBe(1);
+  });
+});
+
+describe('fieldMedians', () => {
+  it('is the median of each field', () => {
+    const records = [
+      { a: 1, b: 30 },
+      { a: 3, b: 10 },
+      { a: 2, b: 20 },
+    ];
+    expect(fieldMedians(records)).toEqual({ a: 2, b: 20 });
+  });
+
+  it('refuses no records', () => {
+    expect(() => fieldMedians([])).toThrow(/no records/);
   });
 });

@@ -28,6 +28,17 @@ export function median(values: ArrayLike<number>): number {
   return ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** The median of each field over records of the same fields (e.g. per-round request counts). */
+export function fieldMedians<K extends string>(
+  records: readonly Record<K, number>[],
+): Record<K, number> {
+  const first = records[0];
+  if (first === undefined) throw new Error('fieldMedians of no records');
+  const keys = Object.keys(first) as K[];
+  const medians = keys.map((k) => [k, median(records.map((r) => r[k]))]);
+  return Object.fromEntries(medians) as Record<K, number>;
+}
+
 /**
  * Nearest-rank percentile of already sorted values: the smallest value with at
  * least p % of the values at or below it. Always an observed value, so a p99

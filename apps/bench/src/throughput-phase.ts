@@ -1,4 +1,5 @@
 import type { CpuMeter } from './cpu-usage';
+import { interleavedRounds } from './interleaved-rounds';
 import { assertAllAnswered, type LoadGenerator } from './load-generator';
 import { LABEL_WIDTH, fmtInt } from './format';
 import { median } from './stats';
@@ -49,19 +50,18 @@ export async function measureThroughput(
   plan: ThroughputPlan,
   log: (line: string) => void,
 ): Promise<ThroughputFigures[]> {
-  for (const s of subjects) {
-    if (plan.warmupSeconds <= 0) continue;
-    log(`  warm-up ${s.label} (${plan.warmupSeconds} s)`);
-    const warmup = assertAllAnswered(
-      s.label,
-      await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000),
-    );
-    await s.afterLoad?.(warmup.ok);
-  }
-
-  const rounds = new Map<string, ThroughputRound[]>(subjects.map((s) => [s.label, []]));
-  for (let round = 1; round <= plan.rounds; round++) {
-    for (const s of subjects) {
+  const rounds = await interleavedRounds(
+    subjects,
+    plan,
+    async (s) => {
+      log(`  warm-up ${s.label} (${plan.warmupSeconds} s)`);
+      const warmup = assertAllAnswered(
+        s.label,
+        await s.generator.closedLoop(plan.connections, plan.warmupSeconds * 1000),
+      );
+      await s.afterLoad?.(warmup.ok);
+    },
+    async (s, round) => {
       s.cpu.start();
       const result = assertAllAnswered(
         s.label,
@@ -76,7 +76,6 @@ export async function measureThroughput(
         samplesPerSecond: requestsPerSecond * s.generator.samplesPerRequest,
         cpuPercent,
       };
-      rounds.get(s.label)?.push(r);
       const cpu = Object.entries(cpuPercent)
         .map(([name, pct]) => `${name} ${pct}%`)
         .join(', ');
@@ -84,11 +83,12 @@ export async function measureThroughput(
         `  round ${round}/${plan.rounds} ${s.label.padEnd(LABEL_WIDTH)} ${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ` +
           `${fmtInt(r.requestsPerSecond).padStart(7)} req/s   cpu: ${cpu}`,
       );
-    }
-  }
+      return r;
+    },
+  );
 
-  return subjects.map((s) => {
-    const rs = rounds.get(s.label) ?? [];
+  return subjects.map((s, i) => {
+    const rs = rounds[i] ?? [];
     return {
       label: s.label,
       rounds: rs,

@@ -1,6 +1,6 @@
 import { encodeNumber, parseIngestBatch, type WireValue } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
-import { prng } from './bodies';
+import { seededRandom } from '@runstream/demo/seeded-random';
 
 /** About one value in this many is NaN: model output has them, and they travel tagged. */
 const NAN_ONE_IN = 150;
@@ -21,7 +21,7 @@ export class SampleSeries {
   private readonly phase: number;
 
   constructor(index: number, seed = 0x7e57) {
-    this.random = prng(seed + index * 7919);
+    this.random = seededRandom(seed + index * 7919);
     this.amplitude = 10 ** ((index % 5) - 2);
     this.frequency = 0.5 + index;
     this.phase = this.random() * 2 * Math.PI;

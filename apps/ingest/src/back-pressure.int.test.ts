@@ -14,7 +14,7 @@ beforeAll(async () => {
       new MemoryPressure(
         () => readMemory(hot.redis),
         { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 },
-        () => queues.add('flush', { reason: 'memory', requestedAt: Date.now() }),
+        () => queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
         () => undefined,
       ),
   });

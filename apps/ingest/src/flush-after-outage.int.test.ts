@@ -56,7 +56,7 @@ describe('flushing after an S3 outage', () => {
 
     // S3 down; a flush asked for fails, again and again, the delays growing to the cap.
     await s3.stop();
-    await h.queues.add('flush', { reason: 'memory', requestedAt: Date.now() });
+    await h.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
     const failures = (): { time: number }[] =>
       worker.lines.filter((l) => l.msg === 'job failed; will retry') as unknown as {
         time: number;

@@ -29,8 +29,8 @@ async function main(): Promise<void> {
       minIntervalMs: config.MEMORY_CHECK_MS,
     },
     (ratio) =>
-      queues.add('flush', { reason: 'memory', requestedAt: Date.now() }).then(() => {
-        logger.debug({ ratio }, 'flush requested');
+      queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }).then(() => {
+        logger.debug({ reason: 'pressure', ratio }, 'flush requested');
       }),
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
     (err) => logger.warn({ err }, 'memory check or flush request failed'),

@@ -52,7 +52,7 @@ describe('the drain watchdog', () => {
     expect((await readMemory(b.hot.redis)).ratio).toBeGreaterThanOrEqual(0.9);
     // BullMQ cannot store a flush job now.
     await expect(
-      queues.add('flush', { reason: 'memory', requestedAt: Date.now() }),
+      queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
     ).rejects.toThrow(/OOM/);
 
     // start() resolves after the watchdog's first check: here, a drain.
@@ -108,6 +108,6 @@ describe('the drain watchdog', () => {
       expect(await historyProblem(b, run, v, n)).toBeUndefined();
     }
     const reasons = new Set(flushReports(worker!.lines.slice(from)).map((l) => String(l.reason)));
-    expect(reasons.has('memory') || reasons.has('drain')).toBe(true);
+    expect(reasons.has('pressure') || reasons.has('drain')).toBe(true);
   });
 });

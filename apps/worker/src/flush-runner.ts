@@ -1,5 +1,10 @@
-import type { FlushReason } from '@runstream/queues';
-import type { FlushOptions, FlushReport } from '@runstream/tiering';
+import type {
+  FlushExecutor,
+  FlushOptions,
+  FlushProgress,
+  FlushReason,
+  FlushReport,
+} from '@runstream/tiering';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics';
 
@@ -13,19 +18,14 @@ export interface FlushSettings {
   probe?: FlushOptions['probe'];
 }
 
-/** The one thing a FlushRunner needs of the Flusher (tests may pass their own). */
-export interface FlushExecutor {
-  flush(options: FlushOptions): Promise<FlushReport>;
-}
-
 /**
- * Runs one flush with this process's settings, whoever asked for it (a flush
- * job or the drain watchdog), and reports it the same way for both: one
- * structured log line with its reason, and the flush metrics. Errors are
- * logged and rethrown: BullMQ retries a failed job, the watchdog tries again
- * at its next check.
+ * Runs flushes, whoever asked for them (a flush job, the drain watchdog, a
+ * merge), and reports each the same way: one structured log line with its
+ * reason, and the flush metrics labelled with it. Errors are logged and
+ * rethrown: BullMQ retries a failed job, the watchdog tries again at its
+ * next check, a merge fails and is retried.
  */
-export class FlushRunner {
+export class FlushRunner implements FlushExecutor {
   constructor(
     private readonly flusher: FlushExecutor,
     private readonly settings: FlushSettings,
@@ -33,21 +33,42 @@ export class FlushRunner {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async run(reason: FlushReason, context: Record<string, unknown> = {}): Promise<FlushReport> {
+  /** One flush down to this process's low-water mark. */
+  run(
+    reason: FlushReason,
+    context: Record<string, unknown> = {},
+    onProgress?: (progress: FlushProgress) => void,
+  ): Promise<FlushReport> {
+    return this.flush(
+      {
+        reason,
+        lowWater: this.settings.lowWater,
+        budgetBytes: this.settings.budgetBytes,
+        ...(this.settings.probe !== undefined ? { probe: this.settings.probe } : {}),
+        ...(onProgress !== undefined ? { onProgress } : {}),
+      },
+      context,
+    );
+  }
+
+  /** The flush `options` describe (a merge's flush of its run), logged and counted. */
+  async flush(options: FlushOptions, context: Record<string, unknown> = {}): Promise<FlushReport> {
+    const reason = options.reason ?? 'forced';
+    const logContext = {
+      reason,
+      ...(options.run !== undefined ? { run: options.run } : {}),
+      ...context,
+    };
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
     let report: FlushReport;
     try {
-      report = await this.flusher.flush({
-        lowWater: this.settings.lowWater,
-        budgetBytes: this.settings.budgetBytes,
-        ...(this.settings.probe !== undefined ? { probe: this.settings.probe } : {}),
-      });
+      report = await this.flusher.flush({ ...options, reason });
     } catch (err) {
       const ms = elapsed();
       this.metrics.flushes.inc({ reason, outcome: 'failed' });
       this.metrics.flushDuration.observe({ reason, outcome: 'failed' }, ms / 1000);
-      this.logger.warn({ reason, ...context, durationMs: Math.round(ms), err }, 'flush failed');
+      this.logger.warn({ ...logContext, durationMs: Math.round(ms), err }, 'flush failed');
       throw err;
     }
     const ms = elapsed();
@@ -56,8 +77,8 @@ export class FlushRunner {
     this.metrics.flushDuration.observe({ reason, outcome }, ms / 1000);
     this.metrics.samplesMoved.inc({ reason }, report.samples);
     this.metrics.bytesMoved.inc({ reason }, report.bytes);
-    this.metrics.transfersResumed.inc(report.resumed);
-    this.logger.info({ reason, ...context, durationMs: Math.round(ms), ...report }, 'flush done');
+    this.metrics.transfersResumed.inc({ reason }, report.resumed);
+    this.logger.info({ ...logContext, durationMs: Math.round(ms), ...report }, 'flush done');
     return report;
   }
 }

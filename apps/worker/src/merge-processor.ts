@@ -1,9 +1,10 @@
-import { observerJobId, queueCatalog, type Queues } from '@runstream/queues';
-import type { MergeOptions, Merger } from '@runstream/tiering';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { observerJobId, type Queues } from '@runstream/queues';
+import type { MergeOptions, MergeReport, Merger } from '@runstream/tiering';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { jobProgressForwarder, mergeJobProgress, type MergeJobProgress } from './job-progress';
 import type { WorkerMetrics } from './metrics';
-import type { JobProcessor } from './processors';
+import { payloadOf, type JobProcessor } from './processors';
 
 export interface MergeSettings {
   quiescenceMs: number;
@@ -12,8 +13,10 @@ export interface MergeSettings {
 }
 
 /**
- * The merge queue's processor: completes one run (see Merger), then removes
- * the run's observer, which has nothing left to watch. A merge that fails
+ * The merge queue's processor: completes one run (see Merger), reporting its
+ * phase and progress on the job, then removes the run's observer, which has
+ * nothing left to watch. The run's completion reason is the merge's reason
+ * in logs and metrics. A merge that fails
  * (S3 down, a gap it refuses to paper over) throws and is retried with the
  * catalog's backoff; everything it did before is kept or redone the same.
  */
@@ -25,22 +28,29 @@ export function mergeProcessor(
   metrics: WorkerMetrics,
 ): JobProcessor {
   return async (job: Job) => {
-    const parsed = queueCatalog.merge.payload.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(
-        `merge job ${job.id ?? '?'}: bad payload: ${parsed.error.message}`,
-      );
-    const { run, reason } = parsed.data;
+    const { run, reason } = payloadOf('merge', job);
     const started = performance.now();
-    const report = await merger.merge(run, {
-      reason,
-      quiescenceMs: settings.quiescenceMs,
-      concurrency: settings.concurrency,
-      ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
-    });
+    const progress = jobProgressForwarder<MergeJobProgress>(job, logger);
+    let report: MergeReport;
+    try {
+      report = await merger.merge(run, {
+        reason,
+        quiescenceMs: settings.quiescenceMs,
+        concurrency: settings.concurrency,
+        ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
+        onProgress: (p) => progress.report(mergeJobProgress(reason, p)),
+      });
+    } catch (err) {
+      const ms = performance.now() - started;
+      metrics.mergeDuration.observe({ reason, outcome: 'failed' }, ms / 1000);
+      logger.warn({ run, reason, jobId: job.id, durationMs: Math.round(ms), err }, 'merge failed');
+      throw err;
+    } finally {
+      await progress.settle();
+    }
     const ms = performance.now() - started;
-    metrics.mergeDuration.observe({ outcome: report.outcome }, ms / 1000);
-    metrics.samplesMerged.inc(report.samples);
+    metrics.mergeDuration.observe({ reason, outcome: report.outcome }, ms / 1000);
+    metrics.samplesMerged.inc({ reason }, report.samples);
     // A delayed observer is removed now; one running this very moment sees the
     // run completed at its look and ends by itself.
     await queues.queue('observe').remove(observerJobId(run));

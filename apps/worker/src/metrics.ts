@@ -5,9 +5,10 @@ export class WorkerMetrics {
   readonly registry = new Registry();
 
   /**
-   * Flushes by why they ran (memory, drain, forced) and how they ended: the
-   * Flusher's stop reason (low-water, nothing-left, done) or `failed`.
-   * Watchdog drains count here too, with reason `drain`.
+   * Flushes by why they ran (tiering's FlushReason: pressure, drain,
+   * completion, forced) and how they ended: the Flusher's stop reason
+   * (low-water, nothing-left, done) or `failed`. Watchdog drains count here
+   * with reason `drain`, a merge's flush of its run with `completion`.
    */
   readonly flushes = new Counter({
     name: 'runstream_worker_flushes_total',
@@ -32,7 +33,8 @@ export class WorkerMetrics {
 
   readonly transfersResumed = new Counter({
     name: 'runstream_worker_flush_transfers_resumed_total',
-    help: 'Transfer keys left by an interrupted flush and finished by a later one.',
+    help: 'Transfer keys left by an interrupted flush and finished by a later one, by reason of the later one.',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
@@ -46,15 +48,16 @@ export class WorkerMetrics {
 
   readonly mergeDuration = new Histogram({
     name: 'runstream_worker_merge_duration_seconds',
-    help: 'Merge job duration, by outcome (merged, already-completed, unknown-run).',
-    labelNames: ['outcome'] as const,
+    help: 'Merge job duration, by the run’s completion reason (requested, idle) and outcome (merged, already-completed, unknown-run, failed).',
+    labelNames: ['reason', 'outcome'] as const,
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
     registers: [this.registry],
   });
 
   readonly samplesMerged = new Counter({
     name: 'runstream_worker_merge_samples_total',
-    help: 'Samples written into merged objects.',
+    help: 'Samples written into merged objects, by the run’s completion reason.',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

@@ -1,10 +1,10 @@
 import type { HotStore } from '@runstream/hot-store';
-import { queueCatalog, type Queues } from '@runstream/queues';
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Queues } from '@runstream/queues';
+import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics';
 import { observerDelay, type ObserverDelayStrategy } from './observer-delay';
-import type { JobProcessor } from './processors';
+import { payloadOf, type JobProcessor } from './processors';
 
 export interface ObserveSettings {
   intervalMs: number;
@@ -36,12 +36,8 @@ export function observeProcessor(
   metrics: WorkerMetrics,
 ): JobProcessor {
   return async (job: Job, token?: string) => {
-    const parsed = queueCatalog.observe.payload.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(
-        `observe job ${job.id ?? '?'}: bad payload: ${parsed.error.message}`,
-      );
-    const { run, lastCount } = parsed.data;
+    const payload = payloadOf('observe', job);
+    const { run, lastCount } = payload;
 
     const record = await hot.runs.get(run);
     const outcome = (o: ObserveOutcome): ObserveOutcome => {
@@ -61,7 +57,7 @@ export function observeProcessor(
     }
 
     const count = await hot.runs.sampleCount(run);
-    let unchanged = count === lastCount ? parsed.data.unchanged + 1 : 0;
+    let unchanged = count === lastCount ? payload.unchanged + 1 : 0;
     if (unchanged >= settings.repeats && (await settings.writesRefused())) unchanged = 0;
     if (unchanged >= settings.repeats) {
       await hot.runs.beginCompletion(run, 'idle');

@@ -1,11 +1,26 @@
-import type { QueueName } from '@runstream/queues';
-import type { Job } from 'bullmq';
+import { queueCatalog, type PayloadOf, type QueueName } from '@runstream/queues';
+import { UnrecoverableError, type Job } from 'bullmq';
 
 /**
  * Handles one job of a queue; what it returns is stored as the job's result.
  * `token` is the job's lock token (a job that reschedules itself needs it).
  */
 export type JobProcessor = (job: Job, token?: string) => Promise<unknown>;
+
+/**
+ * The job's payload, checked against the catalog. A payload the catalog
+ * refuses fails the job for good (UnrecoverableError): a retry would refuse
+ * it again.
+ */
+export function payloadOf<N extends QueueName>(queue: N, job: Job): PayloadOf<N> {
+  const parsed = queueCatalog[queue].payload.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(
+      `${queue} job ${job.id ?? '?'}: bad payload: ${parsed.error.message}`,
+    );
+  // The schema is the catalog's own for this queue.
+  return parsed.data as PayloadOf<N>;
+}
 
 /** A queue this process was asked to serve has no processor. */
 export class MissingProcessorError extends Error {

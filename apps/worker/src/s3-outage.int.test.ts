@@ -47,7 +47,7 @@ describe('a flush job while S3 is unreachable', () => {
     });
 
     const q = queues.queue('flush');
-    await queues.add('flush', { reason: 'memory', requestedAt: Date.now() });
+    await queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
     const job = await waitFor('the first attempt to fail', async () => {
       const [delayed] = await q.getJobs(['delayed']);
       return delayed !== undefined && delayed.attemptsMade >= 1 ? delayed : undefined;
@@ -76,10 +76,10 @@ describe('a flush job while S3 is unreachable', () => {
     expect(await getJson(worker.app, '/readyz')).toMatchObject({ status: 200 });
     const metrics = (await getJson(worker.app, '/metrics')).text;
     expect(metrics).toMatch(
-      /runstream_worker_flushes_total\{reason="memory",outcome="failed"\} [1-9]/,
+      /runstream_worker_flushes_total\{reason="pressure",outcome="failed"\} [1-9]/,
     );
     expect(metrics).toContain(
-      'runstream_worker_flushes_total{reason="memory",outcome="nothing-left"} 1',
+      'runstream_worker_flushes_total{reason="pressure",outcome="nothing-left"} 1',
     );
   });
 });

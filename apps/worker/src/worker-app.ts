@@ -102,10 +102,11 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     logger,
     metrics,
   );
-  const merger = new Merger(hotStore, coldStore, flusher);
+  // The merge flushes its run through the runner: logged and counted with reason `completion`.
+  const merger = new Merger(hotStore, coldStore, flushRunner);
 
   const processors = new ProcessorRegistry()
-    .register('flush', flushProcessor(flushRunner))
+    .register('flush', flushProcessor(flushRunner, logger))
     .register(
       'merge',
       mergeProcessor(
@@ -194,7 +195,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         {
           readMemory: () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
           drain: () => flushRunner.run('drain'),
-          requestFlush: () => queues.add('flush', { reason: 'memory', requestedAt: Date.now() }),
+          requestFlush: () => queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
           // Only fetching stops: jobs already running go on (pause(true) does not
           // wait for them). A worker paused before its first run() is started by
           // resume() (BullMQ runs a paused worker that is not running on resume).

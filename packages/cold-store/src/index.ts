@@ -5,13 +5,8 @@ export {
   type ObjectInfo,
   type SegmentInfo,
 } from './cold-store';
-export {
-  ColdStoreError,
-  DeleteObjectsError,
-  ObjectMissingError,
-  SegmentFormatError,
-  type FailedDelete,
-} from './cold-store-errors';
+// Every error class and the whole segment format are public.
+export * from './cold-store-errors';
 export {
   coldStoreConfigFromEnv,
   coldStoreCredentialsRule,
@@ -33,49 +28,8 @@ export {
   SEGMENT_SUFFIX,
   type SeqSpan,
 } from './object-keys';
-export {
-  chunkTextHead,
-  type ChunkHead,
-  decodeSegment,
-  decodeSegmentLines,
-  encodeSegment,
-  formatChunk,
-  parseChunkText,
-  toSegmentLine,
-  MAX_LINE_BYTES,
-  SEGMENT_CONTENT_TYPE,
-  SEGMENT_GZIP_LEVEL,
-  type DecodeOptions,
-  type EncodeOptions,
-} from './segment-format';
-export {
-  encodeObjectIndex,
-  parseIndexHead,
-  decodeIndexBlock,
-  blocksFor,
-  INDEX_BLOCK_CELLS,
-  INDEX_HEAD_BYTES,
-  type IndexBlock,
-  type IndexLevel,
-  type IndexLevelInput,
-  type ObjectIndex,
-  type ObjectIndexInput,
-} from './object-index';
-export {
-  ObjectReader,
-  StaleIndexError,
-  firstSeqOfLine,
-  type DataObject,
-  type RangeSource,
-} from './object-reader';
-export {
-  encodePieces,
-  groupIntoPieces,
-  pieceIndexOf,
-  hasIndex,
-  PIECE_MAX_SAMPLES,
-  type ChunkEntry,
-  type EncodedPieces,
-  type PieceEntry,
-} from './piece-format';
-export { ReadCache, DEFAULT_READ_CACHE_BYTES } from './read-cache';
+export * from './segment-format';
+export * from './object-index';
+export * from './object-reader';
+export * from './piece-format';
+export * from './read-cache';

@@ -12,28 +12,35 @@ export interface SeriesSpans {
   v: string;
 }
 
+/** JSON's structural characters, as String#indexOf looks for them. */
 const QUOTE = '"';
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = '{';
 const CLOSE_BRACE = '}';
 const OPEN_BRACKET = '[';
 const CLOSE_BRACKET = ']';
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const QUOTE_CODE = 0x22;
-const OPEN_BRACE_CODE = 0x7b;
-const CLOSE_BRACE_CODE = 0x7d;
-const OPEN_BRACKET_CODE = 0x5b;
-const CLOSE_BRACKET_CODE = 0x5d;
+
+/** Char codes, as String#charCodeAt gives them. */
+const CODE = {
+  quote: 0x22,
+  backslash: 0x5c,
+  comma: 0x2c,
+  colon: 0x3a,
+  openBrace: 0x7b,
+  closeBrace: 0x7d,
+  openBracket: 0x5b,
+  closeBracket: 0x5d,
+} as const;
+
+/** JSON's whitespace: space, line feed, carriage return, tab. */
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
 
 class GiveUp extends Error {}
 
 function skipWs(b: string, i: number): number {
-  for (;;) {
-    const c = b.charCodeAt(i);
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else return i;
-  }
+  while (isWhitespace(b.charCodeAt(i))) i++;
+  return i;
 }
 
 /** `b[i]` is a quote; returns the index just past the closing quote. */
@@ -43,7 +50,7 @@ function skipString(b: string, i: number): number {
     const q = b.indexOf(QUOTE, from);
     if (q < 0) throw new GiveUp();
     let backslashes = 0;
-    for (let k = q - 1; b.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    for (let k = q - 1; b.charCodeAt(k) === CODE.backslash; k--) backslashes++;
     if (backslashes % 2 === 0) return q + 1;
     from = q + 1;
   }
@@ -82,21 +89,18 @@ function skipComposite(b: string, i: number): number {
 /** Returns the index just past the JSON value starting at `i`. */
 function skipValue(b: string, i: number): number {
   const c = b.charCodeAt(i);
-  if (c === QUOTE_CODE) return skipString(b, i);
-  if (c === OPEN_BRACE_CODE || c === OPEN_BRACKET_CODE) return skipComposite(b, i);
+  if (c === CODE.quote) return skipString(b, i);
+  if (c === CODE.openBrace || c === CODE.openBracket) return skipComposite(b, i);
   // number, true, false, null
   let k = i;
   for (;;) {
     const x = b.charCodeAt(k);
     if (
       Number.isNaN(x) ||
-      x === COMMA ||
-      x === CLOSE_BRACE_CODE ||
-      x === CLOSE_BRACKET_CODE ||
-      x === 0x20 ||
-      x === 0x0a ||
-      x === 0x0d ||
-      x === 0x09
+      x === CODE.comma ||
+      x === CODE.closeBrace ||
+      x === CODE.closeBracket ||
+      isWhitespace(x)
     )
       return k;
     k++;
@@ -114,22 +118,22 @@ function eachMember(
   onMember: (key: string, valueStart: number) => number,
 ): number {
   i = skipWs(b, i);
-  if (b.charCodeAt(i) !== OPEN_BRACE_CODE) throw new GiveUp();
+  if (b.charCodeAt(i) !== CODE.openBrace) throw new GiveUp();
   i = skipWs(b, i + 1);
-  if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
+  if (b.charCodeAt(i) === CODE.closeBrace) return i + 1;
   for (;;) {
-    if (b.charCodeAt(i) !== QUOTE_CODE) throw new GiveUp();
+    if (b.charCodeAt(i) !== CODE.quote) throw new GiveUp();
     const keyEnd = skipString(b, i);
     const key = JSON.parse(b.slice(i, keyEnd)) as string;
     i = skipWs(b, keyEnd);
-    if (b.charCodeAt(i) !== COLON) throw new GiveUp();
+    if (b.charCodeAt(i) !== CODE.colon) throw new GiveUp();
     i = skipWs(b, i + 1);
     i = skipWs(b, onMember(key, i));
-    if (b.charCodeAt(i) === COMMA) {
+    if (b.charCodeAt(i) === CODE.comma) {
       i = skipWs(b, i + 1);
       continue;
     }
-    if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
+    if (b.charCodeAt(i) === CODE.closeBrace) return i + 1;
     throw new GiveUp();
   }
 }

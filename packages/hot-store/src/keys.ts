@@ -42,45 +42,51 @@ export class HotKeys {
     return `${this.prefix}:runs`;
   }
 
-  private run_(run: string): string {
+  /** What every key of one run starts with, its hash tag included. */
+  private runPrefix(run: string): string {
     return `${this.prefix}:{${run}}`;
   }
 
+  /** What every key of one variable of a run starts with. */
+  private variablePrefix(run: string, variable: string): string {
+    return `${this.runPrefix(run)}:v:${this.encode(variable)}`;
+  }
+
   run(run: string): string {
-    return `${this.run_(run)}:run`;
+    return `${this.runPrefix(run)}:run`;
   }
 
   variables(run: string): string {
-    return `${this.run_(run)}:vars`;
+    return `${this.runPrefix(run)}:vars`;
   }
 
   acks(run: string): string {
-    return `${this.run_(run)}:acks`;
+    return `${this.runPrefix(run)}:acks`;
   }
 
   dirty(run: string): string {
-    return `${this.run_(run)}:dirty`;
+    return `${this.runPrefix(run)}:dirty`;
   }
 
   buffer(run: string, variable: string): string {
-    return `${this.run_(run)}:v:${this.encode(variable)}:buf`;
+    return `${this.variablePrefix(run, variable)}:buf`;
   }
 
   stats(run: string, variable: string): string {
-    return `${this.run_(run)}:v:${this.encode(variable)}:stats`;
+    return `${this.variablePrefix(run, variable)}:stats`;
   }
 
   pending(run: string): string {
-    return `${this.run_(run)}:pending`;
+    return `${this.runPrefix(run)}:pending`;
   }
 
   transfers(run: string, variable: string): string {
-    return `${this.run_(run)}:v:${this.encode(variable)}:xfers`;
+    return `${this.variablePrefix(run, variable)}:xfers`;
   }
 
   /** `id` must be unique per flush attempt: RENAME would silently overwrite an existing key. */
   transfer(run: string, variable: string, id: string): string {
-    return `${this.run_(run)}:v:${this.encode(variable)}:xfer:${id}`;
+    return `${this.variablePrefix(run, variable)}:xfer:${id}`;
   }
 }
 

@@ -19,3 +19,34 @@ describe('backoffStrategy', () => {
     }
   });
 });
+
+describe('the flush payload', () => {
+  it('reads the reason an earlier version queued (memory) as today’s (pressure)', () => {
+    const payload = { reason: 'memory', requestedAt: 1 };
+    expect(queueCatalog.flush.payload.parse(payload)).toEqual({
+      reason: 'pressure',
+      requestedAt: 1,
+    });
+  });
+
+  it('keeps today’s reasons and refuses unknown ones', () => {
+    for (const reason of ['pressure', 'drain', 'forced'])
+      expect(queueCatalog.flush.payload.parse({ reason, requestedAt: 1 }).reason).toBe(reason);
+    expect(queueCatalog.flush.payload.safeParse({ reason: 'whim', requestedAt: 1 }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe('retried queues', () => {
+  it('retry as often as their policy says, with its backoff', () => {
+    expect(queueCatalog.flush.jobOptions).toMatchObject({
+      attempts: RETRY_POLICIES['flush-retry'].attempts,
+      backoff: { type: 'flush-retry' },
+    });
+    expect(queueCatalog.merge.jobOptions).toMatchObject({
+      attempts: RETRY_POLICIES['merge-retry'].attempts,
+      backoff: { type: 'merge-retry' },
+    });
+  });
+});

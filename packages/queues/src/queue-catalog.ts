@@ -7,12 +7,31 @@ import { z } from 'zod';
  */
 export const QUEUE_PREFIX = '{rs}:q';
 
-/** Why a flush was asked for; counted in metrics and logs. */
-export const flushReasonSchema = z.enum(['memory', 'drain', 'forced']);
+/**
+ * Why a flush job was asked for; counted in metrics and logs (tiering's
+ * FlushReason has them all): `pressure` (memory over FLUSH_THRESHOLD: ingest
+ * or the worker's watchdog), `forced` (by hand), `drain` (the watchdog's own
+ * flush at HARD_LIMIT, which runs without a job; a job may ask for one too).
+ */
+export const flushReasonSchema = z.enum(['pressure', 'drain', 'forced']);
 export type FlushReason = z.infer<typeof flushReasonSchema>;
 
+/**
+ * Reasons an earlier version wrote into flush jobs, read as today's: a job
+ * queued before a rolling upgrade must still run after it.
+ */
+const LEGACY_FLUSH_REASONS = { memory: 'pressure' } as const satisfies Record<string, FlushReason>;
+
+const flushJobReasonSchema = z.preprocess(
+  (reason) =>
+    typeof reason === 'string' && Object.hasOwn(LEGACY_FLUSH_REASONS, reason)
+      ? LEGACY_FLUSH_REASONS[reason as keyof typeof LEGACY_FLUSH_REASONS]
+      : reason,
+  flushReasonSchema,
+);
+
 export const flushPayloadSchema = z.strictObject({
-  reason: flushReasonSchema,
+  reason: flushJobReasonSchema,
   /** ms since the epoch, when the trigger fired. */
   requestedAt: z.number().int().min(0),
 });
@@ -49,18 +68,22 @@ export function observerJobId(run: string): string {
 
 /**
  * Retry delays of failed jobs: exponential from `baseMs`, never longer than
- * `capMs`. The cap matters: a job failed during an S3 outage holds its queue's
- * deduplication id while it waits to retry, and requests meanwhile are
- * dropped, so after the outage it must run again soon, not hours later.
+ * `capMs`, for `attempts` attempts in all. The cap matters: a job failed
+ * during an S3 outage holds its queue's deduplication id while it waits to
+ * retry, and requests meanwhile are dropped, so after the outage it must run
+ * again soon, not hours later.
  */
 export const RETRY_POLICIES = {
-  'flush-retry': { baseMs: 1000, capMs: 5000 },
-  'merge-retry': { baseMs: 2000, capMs: 60_000 },
+  // ~1.5 min of retries, then the next trigger (memory still high) adds a new job.
+  'flush-retry': { baseMs: 1000, capMs: 5000, attempts: 20 },
+  // ~17 min of retries; completing the run again (or its observer) asks anew.
+  'merge-retry': { baseMs: 2000, capMs: 60_000, attempts: 20 },
 } as const;
+type RetryPolicyName = keyof typeof RETRY_POLICIES;
 
 /** Every worker's backoff strategy for the catalog's own backoff types (BullMQ's run themselves). */
 export const backoffStrategy: BackoffStrategy = (attemptsMade, type) => {
-  const policy = RETRY_POLICIES[type as keyof typeof RETRY_POLICIES] as
+  const policy = RETRY_POLICIES[type as RetryPolicyName] as
     { baseMs: number; capMs: number } | undefined;
   if (policy === undefined) throw new Error(`unknown backoff type '${String(type)}'`);
   return Math.min(policy.baseMs * 2 ** Math.max(0, attemptsMade - 1), policy.capMs);
@@ -88,32 +111,33 @@ function define<S extends z.ZodType>(def: QueueDefinition<S>): QueueDefinition<S
   return def;
 }
 
+/** Job options of a queue retried with one of the catalog's policies, keeping that many finished jobs. */
+function retriedJobs(
+  policy: RetryPolicyName,
+  keep: { completed: number; failed: number },
+): JobsOptions {
+  return {
+    attempts: RETRY_POLICIES[policy].attempts,
+    backoff: { type: policy },
+    removeOnComplete: { count: keep.completed },
+    removeOnFail: { count: keep.failed },
+  };
+}
+
 /** The catalog of queues, shared by every app: names, payload schemas and default options. */
 export const queueCatalog = {
   flush: define({
     name: 'flush',
     payload: flushPayloadSchema,
-    jobOptions: {
-      // ~1.5 min of retries, then the next trigger (memory still high) adds a new job.
-      attempts: 20,
-      backoff: { type: 'flush-retry' },
-      // Lock-like jobs must not linger: a stored job would keep its id taken.
-      removeOnComplete: { count: 100 },
-      removeOnFail: { count: 500 },
-    },
+    // Lock-like jobs must not linger: a stored job would keep its id taken.
+    jobOptions: retriedJobs('flush-retry', { completed: 100, failed: 500 }),
     // A trigger during an active flush gives exactly one follow-up flush.
     deduplication: { id: () => 'flush', keepLastIfActive: true },
   }),
   merge: define({
     name: 'merge',
     payload: mergePayloadSchema,
-    jobOptions: {
-      // ~17 min of retries; completing the run again (or its observer) asks anew.
-      attempts: 20,
-      backoff: { type: 'merge-retry' },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 1000 },
-    },
+    jobOptions: retriedJobs('merge-retry', { completed: 1000, failed: 1000 }),
     // One merge per run at a time; completing twice is one merge (the job is
     // idempotent, so a second one after it finished would be harmless too).
     deduplication: { id: (p) => `merge-${p.run}`, keepLastIfActive: false },

@@ -29,14 +29,14 @@ describe('flush queue', () => {
       { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: QUEUE_PREFIX },
     );
     try {
-      await queues.add('flush', { reason: 'memory', requestedAt: Date.now() });
+      await queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
       const q = queues.queue('flush');
       for (let i = 0; i < 100 && runs.length === 0; i++)
         await new Promise((r) => setTimeout(r, 20));
       expect(runs).toHaveLength(1);
 
       for (let i = 0; i < 5; i++)
-        await queues.add('flush', { reason: 'memory', requestedAt: Date.now() });
+        await queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
       // Observed in the queue: one active, and one (not five) waiting to follow.
       expect(await q.getJobCounts('active', 'waiting', 'delayed')).toEqual({
         active: 1,

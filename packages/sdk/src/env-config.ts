@@ -31,6 +31,41 @@ export function readRunstreamEnv(env: NodeJS.ProcessEnv = process.env): Runstrea
   return out;
 }
 
+/** Where and as whom the SDK talks to the ingest server. */
+export interface ServerConnection {
+  /** Base URL without a trailing slash. */
+  url: string;
+  /** Bearer token for every request and socket handshake. */
+  token: string;
+  /** The environment defaults read on the way. */
+  env: RunstreamEnv;
+}
+
+/**
+ * The server URL and token from the options, else from RUNSTREAM_URL and
+ * RUNSTREAM_TOKEN; RunstreamConfigError naming what is missing or bad.
+ */
+export function resolveServerConnection(options: {
+  url?: string;
+  token?: string;
+  env?: NodeJS.ProcessEnv;
+}): ServerConnection {
+  const env = readRunstreamEnv(options.env);
+  const rawUrl = options.url ?? env.url;
+  if (rawUrl === undefined) {
+    throw new RunstreamConfigError('RUNSTREAM_URL', 'no server URL: set it or pass options.url');
+  }
+  const url = parseBaseUrl(rawUrl, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url');
+  const token = options.token ?? env.token;
+  if (token === undefined || token === '') {
+    throw new RunstreamConfigError(
+      'RUNSTREAM_TOKEN',
+      'no token: set it or pass options.token (every request and socket needs a bearer token)',
+    );
+  }
+  return { url, token, env };
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;

@@ -10,7 +10,8 @@ import {
 } from './errors';
 import { buildBatch, splitParts, type OutgoingBatch } from './outgoing-batch';
 import { retryDelayMs, statusVerdict, type RetryOptions, type StatusVerdict } from './retry-policy';
-import type { RunstreamClient } from './runstream-client';
+import { checkRunId, numberOption } from './argument-checks';
+import type { ProducerClient } from './producer-client';
 import { SampleBuffer, type FlushTarget } from './sample-buffer';
 import { checkTime, checkVariableName, encodeLoggedValue } from './sample-input';
 
@@ -147,15 +148,11 @@ export class Producer {
   private readonly random: () => number;
 
   constructor(
-    private readonly client: RunstreamClient,
+    private readonly client: ProducerClient,
     run: string,
     private readonly options: ProducerOptions = {},
   ) {
-    if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
-      throw new TypeError(
-        `invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`,
-      );
-    }
+    checkRunId(run);
     this.run = run;
     this.producerId = options.producerId ?? randomBytes(12).toString('base64url');
     if (!RUN_ID_PATTERN.test(this.producerId)) {
@@ -164,19 +161,14 @@ export class Producer {
         'must be 1-128 characters of A-Z a-z 0-9 . _ -',
       );
     }
-    this.minIntervalMs = option(
-      'options.minIntervalMs',
-      options.minIntervalMs ?? client.env.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS,
-      0,
-    );
-    this.maxBatchSamples = option(
-      'options.maxBatchSamples',
-      options.maxBatchSamples ?? DEFAULT_MAX_BATCH_SAMPLES,
-      1,
-    );
-    this.maxBufferedSamples = option(
-      'options.maxBufferedSamples',
-      options.maxBufferedSamples ?? DEFAULT_MAX_BUFFERED_SAMPLES,
+    // RUNSTREAM_MIN_INTERVAL_MS, read by the client, comes between the option and the default.
+    const minInterval = client.env.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+    this.minIntervalMs = numberOption(options, 'minIntervalMs', minInterval, 0);
+    this.maxBatchSamples = numberOption(options, 'maxBatchSamples', DEFAULT_MAX_BATCH_SAMPLES, 1);
+    this.maxBufferedSamples = numberOption(
+      options,
+      'maxBufferedSamples',
+      DEFAULT_MAX_BUFFERED_SAMPLES,
       1,
     );
     this.batchLimit = this.maxBatchSamples;
@@ -519,11 +511,4 @@ function verdictOf(error: unknown): StatusVerdict {
   if (error instanceof RunstreamHttpError) return statusVerdict(error.status);
   if (error instanceof RunstreamNetworkError) return 'retry';
   return 'fail';
-}
-
-function option(name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RunstreamConfigError(name, `must be a finite number >= ${min}, got ${String(value)}`);
-  }
-  return value;
 }

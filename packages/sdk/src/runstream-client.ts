@@ -1,18 +1,17 @@
-import {
-  RUN_ID_PATTERN,
-  variableNameProblem,
-  type CreateRunBody,
-  type HistoryPage,
-  type Run,
-  type RunStatus,
-  type SamplesAck,
-  type VariableStats,
+import type {
+  CreateRunBody,
+  HistoryPage,
+  Run,
+  RunStatus,
+  SamplesAck,
+  VariableStats,
 } from '@runstream/domain';
+import { checkRunId, checkVariable, positiveOption } from './argument-checks';
 import { decodeChunk, type DecodedChunk } from './decoded-chunk';
-import { readRunstreamEnv, parseBaseUrl, type RunstreamEnv } from './env-config';
-import { RunstreamConfigError } from './errors';
+import { resolveServerConnection, type RunstreamEnv } from './env-config';
 import { HttpTransport } from './http-transport';
 import { Producer, type ProducerOptions } from './producer';
+import type { ProducerClient, RequestControl } from './producer-client';
 import type { SamplesRequestBody } from './samples-request';
 
 export interface RunstreamClientOptions {
@@ -50,14 +49,6 @@ export interface HistoryOptions {
   pageSize?: number;
 }
 
-/** Per-call overrides of the low-level write calls. */
-export interface RequestControl {
-  /** Timeout of this attempt in ms (default: the client's). */
-  timeoutMs?: number;
-  /** Aborts the request; it then fails with RunstreamNetworkError. */
-  signal?: AbortSignal;
-}
-
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
@@ -71,7 +62,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * const producer = client.producer(run.id);
  * ```
  */
-export class RunstreamClient {
+export class RunstreamClient implements ProducerClient {
   /** Base URL the client talks to (no trailing slash). */
   readonly url: string;
   /** Token used for HTTP and, by `subscriber()`, for the socket handshake. */
@@ -81,24 +72,11 @@ export class RunstreamClient {
   private readonly transport: HttpTransport;
 
   constructor(options: RunstreamClientOptions = {}) {
-    this.env = readRunstreamEnv(options.env);
-    const url = options.url ?? this.env.url;
-    if (url === undefined) {
-      throw new RunstreamConfigError('RUNSTREAM_URL', 'no server URL: set it or pass options.url');
-    }
-    this.url = parseBaseUrl(url, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url');
-    const token = options.token ?? this.env.token;
-    if (token === undefined || token === '') {
-      throw new RunstreamConfigError(
-        'RUNSTREAM_TOKEN',
-        'no token: set it or pass options.token (every request needs a bearer token)',
-      );
-    }
+    const { url, token, env } = resolveServerConnection(options);
+    this.env = env;
+    this.url = url;
     this.token = token;
-    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-      throw new RunstreamConfigError('options.requestTimeoutMs', 'must be a positive number');
-    }
+    const timeoutMs = positiveOption(options, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS);
     this.transport = new HttpTransport({ baseUrl: this.url, token, timeoutMs });
   }
 
@@ -210,23 +188,7 @@ export class RunstreamClient {
   }
 }
 
-/** Run ids are checked before they go into a path: `../x` must not reach another route. */
-export function checkRunId(run: string): void {
-  if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
-    throw new TypeError(
-      `invalid run id ${JSON.stringify(run)}: 1-128 characters of A-Z a-z 0-9 . _ -`,
-    );
-  }
-}
-
 function runPath(run: string): string {
   checkRunId(run);
   return `/v1/runs/${run}`;
-}
-
-function checkVariable(variable: string): string {
-  const problem = variableNameProblem(variable);
-  if (problem !== undefined)
-    throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
-  return variable;
 }

@@ -1,19 +1,18 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
-  RUN_ID_PATTERN,
   lastSeqOf,
   roomOf,
-  variableNameProblem,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type SubscribeAck,
   type UnsubscribeAck,
   type VariableChunk,
 } from '@runstream/domain';
+import { checkRunId, checkVariable, positiveOption } from './argument-checks';
 import { ChunkSequencer } from './chunk-sequencer';
 import { decodeChunk, type DecodedChunk } from './decoded-chunk';
-import { parseBaseUrl, readRunstreamEnv } from './env-config';
-import { RunstreamConfigError, SubscribeError } from './errors';
+import { resolveServerConnection } from './env-config';
+import { SubscribeError } from './errors';
 import { backoffDelayMs, type RetryOptions } from './retry-policy';
 
 export const DEFAULT_GAP_TIMEOUT_MS = 1000;
@@ -123,26 +122,10 @@ export class Subscriber {
   private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SubscriberOptions = {}) {
-    const env = readRunstreamEnv(options.env);
-    const rawUrl = options.url ?? env.url;
-    if (rawUrl === undefined) {
-      throw new RunstreamConfigError('RUNSTREAM_URL', 'no server URL: set it or pass options.url');
-    }
-    const base = new URL(
-      parseBaseUrl(rawUrl, options.url === undefined ? 'RUNSTREAM_URL' : 'options.url'),
-    );
-    const token = options.token ?? env.token;
-    if (token === undefined || token === '') {
-      throw new RunstreamConfigError('RUNSTREAM_TOKEN', 'no token: set it or pass options.token');
-    }
-    this.gapTimeoutMs = positive(
-      'options.gapTimeoutMs',
-      options.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS,
-    );
-    this.ackTimeoutMs = positive(
-      'options.ackTimeoutMs',
-      options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
-    );
+    const { url, token } = resolveServerConnection(options);
+    const base = new URL(url);
+    this.gapTimeoutMs = positiveOption(options, 'gapTimeoutMs', DEFAULT_GAP_TIMEOUT_MS);
+    this.ackTimeoutMs = positiveOption(options, 'ackTimeoutMs', DEFAULT_ACK_TIMEOUT_MS);
 
     // io('http://host/prefix') would read /prefix as a namespace: the prefix belongs in `path`.
     this.socket = io(base.origin, {
@@ -175,12 +158,8 @@ export class Subscriber {
     options: SubscribeOptions = {},
   ): Subscription {
     if (this.closed) throw new Error('subscriber is closed');
-    if (typeof run !== 'string' || !RUN_ID_PATTERN.test(run)) {
-      throw new TypeError(`invalid run id ${JSON.stringify(run)}`);
-    }
-    const problem = variableNameProblem(variable);
-    if (problem !== undefined)
-      throw new TypeError(`invalid variable name ${JSON.stringify(variable)}: ${problem}`);
+    checkRunId(run);
+    checkVariable(variable);
     const fromSeq = options.fromSeq ?? 1;
     if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) {
       throw new TypeError(`fromSeq must be an integer >= 1, got ${String(fromSeq)}`);
@@ -405,11 +384,4 @@ function isChunk(chunk: VariableChunk): boolean {
     chunk.t.length === chunk.v.length &&
     chunk.t.length > 0
   );
-}
-
-function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RunstreamConfigError(name, `must be a positive number, got ${String(value)}`);
-  }
-  return value;
 }

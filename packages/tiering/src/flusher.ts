@@ -1,10 +1,30 @@
 import { readMemory, type HotStore, type Transfer } from '@runstream/hot-store';
+import { flushFraction, type FlushProgress } from './progress';
 import type { SegmentSink } from './segment-sink';
+
+/**
+ * Why a flush runs; carried into its report, and from there into logs and
+ * metrics, as Loki names its flushes. What a flush moves depends on its
+ * options, not on its reason: the reason says who asked and why.
+ * - `pressure`: Redis memory is over FLUSH_THRESHOLD (ingest's memory watch
+ *   or the worker's watchdog asked for a flush job);
+ * - `drain`: the worker's watchdog flushes by itself at HARD_LIMIT, where
+ *   Redis refuses even BullMQ's writes;
+ * - `completion`: a merge moves what Redis still holds of its run;
+ * - `forced`: asked for by hand (a job added by an operator, a test, the bench).
+ *
+ * `age` (buffers flushed for being old rather than for memory) comes with
+ * the flush that selects by age; it is not listed before anything can run
+ * for that reason.
+ */
+export type FlushReason = 'pressure' | 'drain' | 'completion' | 'forced';
 
 /** The steps of one transfer, where a crash test may stop the process. */
 export type FlushPoint = 'after-rename' | 'after-upload' | 'before-delete';
 
 export interface FlushOptions {
+  /** Why this flush runs (default `forced`: a direct call outside the app's triggers). */
+  reason?: FlushReason;
   /** Stop moving buffers once used/limit is at or below this (e.g. 0.5). */
   lowWater: number;
   /** Memory limit when Redis has no maxmemory (bytes); 0 = none. */
@@ -15,9 +35,15 @@ export interface FlushOptions {
   run?: string;
   /** Fault injection for crash tests; never set in production. */
   probe?: (point: FlushPoint, transfer: Transfer) => Promise<void> | void;
+  /**
+   * Called as the flush goes: after each buffer it moves and once at the end
+   * (fraction 1). Must not throw; it is not awaited.
+   */
+  onProgress?: (progress: FlushProgress) => void;
 }
 
 export interface FlushReport {
+  reason: FlushReason;
   /** Transfers left by an earlier, interrupted flush and finished now. */
   resumed: number;
   /** Buffers moved to S3 by this flush. */
@@ -32,6 +58,14 @@ export interface FlushReport {
 }
 
 /**
+ * Runs flushes: the Flusher itself, or one around it that also logs and
+ * counts them (the worker's FlushRunner).
+ */
+export interface FlushExecutor {
+  flush(options: FlushOptions): Promise<FlushReport>;
+}
+
+/**
  * Moves buffered samples from Redis to S3 segments without stopping writers:
  * for each variable, RENAME its buffer to a fresh transfer key (writers start
  * a new buffer), read it, upload it as a segment named by its seq range, then
@@ -39,15 +73,22 @@ export interface FlushReport {
  * first. Each step is idempotent, so a flush may be killed anywhere or run
  * twice at once and the data ends up in S3 exactly once.
  */
-export class Flusher {
+export class Flusher implements FlushExecutor {
   constructor(
     private readonly hot: HotStore,
     private readonly sink: SegmentSink,
   ) {}
 
   async flush(options: FlushOptions): Promise<FlushReport> {
+    const report = await this.move(options);
+    options.onProgress?.(progressOf(report, 1));
+    return report;
+  }
+
+  private async move(options: FlushOptions): Promise<FlushReport> {
     const before = await readMemory(this.hot.redis, options.budgetBytes);
     const report: FlushReport = {
+      reason: options.reason ?? 'forced',
       resumed: 0,
       moved: 0,
       samples: 0,
@@ -69,9 +110,20 @@ export class Flusher {
     // `everything` moves what is buffered when the flush starts, once: writers
     // that never stop must not keep a flush running forever.
     const todo = options.everything ? await this.allDirty(runs) : undefined;
+    const total = todo?.length ?? 0;
     for (;;) {
       const memory = await readMemory(this.hot.redis, options.budgetBytes);
       report.ratioAfter = memory.ratio;
+      const fraction =
+        todo !== undefined
+          ? flushFraction({ everything: true, handled: total - todo.length, total })
+          : flushFraction({
+              everything: false,
+              ratioBefore: report.ratioBefore,
+              ratio: memory.ratio,
+              lowWater: options.lowWater,
+            });
+      options.onProgress?.(progressOf(report, fraction));
       if (!options.everything && memory.ratio <= options.lowWater) {
         report.stoppedBecause = 'low-water';
         return report;
@@ -131,4 +183,9 @@ export class Flusher {
     }
     return all;
   }
+}
+
+function progressOf(report: FlushReport, fraction: number): FlushProgress {
+  const { resumed, moved, samples, bytes, ratioAfter } = report;
+  return { fraction, resumed, moved, samples, bytes, ratio: ratioAfter };
 }

@@ -1,7 +1,22 @@
-export { Flusher, type FlushOptions, type FlushPoint, type FlushReport } from './flusher';
+export {
+  Flusher,
+  type FlushExecutor,
+  type FlushOptions,
+  type FlushPoint,
+  type FlushReason,
+  type FlushReport,
+} from './flusher';
 export type { SegmentSink } from './segment-sink';
 export { TieredHistory, coveringSegment, type StoredChunkText } from './tiered-history';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
+export {
+  flushFraction,
+  mergeFraction,
+  MERGE_PHASES,
+  type FlushProgress,
+  type MergePhase,
+  type MergeProgress,
+} from './progress';
 export { RunCatalog } from './run-catalog';
 export { mapWithConcurrency } from './bounded-concurrency';

@@ -35,8 +35,9 @@ export class MemoryPressure {
   private bytesSinceReading = 0;
 
   constructor(
-    private readonly read: () => Promise<MemoryReading>,
+    private readonly readMemory: () => Promise<MemoryReading>,
     private readonly options: MemoryPressureOptions,
+    /** Asks for a flush job (reason `pressure`: memory over the flush threshold). */
     private readonly requestFlush: (ratio: number) => Promise<void>,
     private readonly onError: (err: unknown) => void,
     private readonly now: () => number = Date.now,
@@ -47,7 +48,9 @@ export class MemoryPressure {
     const now = this.now();
     if (this.checking !== undefined || now - this.lastCheckAt < this.options.minIntervalMs) return;
     this.lastCheckAt = now;
-    this.checking = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.read_());
+    this.checking = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.takeReading(),
+    );
   }
 
   /**
@@ -94,16 +97,16 @@ export class MemoryPressure {
   /** Takes a reading now (or joins the one under way) and acts on it; also used at start-up. */
   check(): Promise<void> {
     this.lastCheckAt = this.now();
-    this.checking ??= this.read_();
+    this.checking ??= this.takeReading();
     return this.checking;
   }
 
-  private async read_(): Promise<void> {
+  private async takeReading(): Promise<void> {
     // Writes ended by now are in the reading; those still in flight and those
     // admitted from now on may not be.
     const endedBefore = this.admittedBytes - this.inFlightBytes;
     try {
-      this.reading = await this.read();
+      this.reading = await this.readMemory();
       this.readAt = this.now();
       this.bytesSinceReading = this.admittedBytes - endedBefore;
       if (this.reading.ratio >= this.options.flushThreshold)

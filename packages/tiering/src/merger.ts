@@ -14,12 +14,14 @@ import {
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { mapWithConcurrency } from './bounded-concurrency';
-import type { Flusher } from './flusher';
+import type { FlushExecutor } from './flusher';
+import { mergeFraction, type MergePhase, type MergeProgress } from './progress';
 
 /** Where a crash test may stop a merge. */
 export type MergePoint = 'mid-upload' | 'after-upload';
 
 export interface MergeOptions {
+  /** Why the run is completed; also the reason its merge runs. */
   reason: CompletionReason;
   /** The run's sample count must stay unchanged this long before merging. */
   quiescenceMs: number;
@@ -28,6 +30,11 @@ export interface MergeOptions {
   /** Fault injection for crash tests; never set in production. */
   probe?: (point: MergePoint, variable: string) => Promise<void> | void;
   now?: () => Date;
+  /**
+   * Called at each phase and after each variable merged, and once at the end
+   * (phase `done`). Must not throw; it is not awaited.
+   */
+  onProgress?: (progress: MergeProgress) => void;
 }
 
 export interface MergeReport {
@@ -62,10 +69,16 @@ export class Merger {
   constructor(
     private readonly hot: HotStore,
     private readonly cold: ColdStore,
-    private readonly flusher: Flusher,
+    private readonly flusher: FlushExecutor,
   ) {}
 
   async merge(run: string, options: MergeOptions): Promise<MergeReport> {
+    const report = await this.complete(run, options);
+    reportPhase(options, 'done', report.variables, report.variables);
+    return report;
+  }
+
+  private async complete(run: string, options: MergeOptions): Promise<MergeReport> {
     const report: MergeReport = {
       outcome: 'merged',
       variables: 0,
@@ -87,14 +100,21 @@ export class Merger {
       if (status === undefined) return { ...report, outcome: 'unknown-run' };
     }
 
+    reportPhase(options, 'quiescence');
     report.quietWaitMs = await this.waitUntilQuiet(run, options.quiescenceMs);
+    reportPhase(options, 'flush');
     await this.flushRun(run);
 
     const variables = await this.hot.reader.variables(run);
-    const merged = await mapWithConcurrency(variables, options.concurrency, (stats) =>
-      this.mergeVariable(run, stats, options, report),
-    );
+    let variablesMerged = 0;
+    reportPhase(options, 'merge', variablesMerged, variables.length);
+    const merged = await mapWithConcurrency(variables, options.concurrency, async (stats) => {
+      const variable = await this.mergeVariable(run, stats, options, report);
+      reportPhase(options, 'merge', ++variablesMerged, variables.length);
+      return variable;
+    });
     report.variables = merged.length;
+    reportPhase(options, 'manifest', merged.length, merged.length);
 
     const record = await this.hot.runs.get(run);
     if (record === undefined) throw new Error(`run '${run}' vanished from Redis during its merge`);
@@ -142,7 +162,13 @@ export class Merger {
   /** Moves every buffer and transfer key of the run to segments (another flush may be mid-way). */
   private async flushRun(run: string): Promise<void> {
     for (let round = 0; round < 50; round++) {
-      await this.flusher.flush({ run, everything: true, lowWater: 0, budgetBytes: 0 });
+      await this.flusher.flush({
+        reason: 'completion',
+        run,
+        everything: true,
+        lowWater: 0,
+        budgetBytes: 0,
+      });
       if (await this.redisIsEmpty(run)) return;
       await sleep(50); // a concurrent flush still holds a transfer: it is finished next round
     }
@@ -241,4 +267,18 @@ export class Merger {
     if (texts.length > 0) yield await encodeSegment(texts);
     return next;
   }
+}
+
+function reportPhase(
+  options: MergeOptions,
+  phase: MergePhase,
+  variablesMerged = 0,
+  variables = 0,
+): void {
+  options.onProgress?.({
+    phase,
+    fraction: mergeFraction(phase, variablesMerged, variables),
+    variablesMerged,
+    variables,
+  });
 }

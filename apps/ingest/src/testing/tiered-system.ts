@@ -90,7 +90,7 @@ export class MemoryWatch {
         hardLimit: this.options.hardLimit ?? 0.9,
         minIntervalMs: this.options.minIntervalMs ?? 250,
       },
-      () => queues.add('flush', { reason: 'memory', requestedAt: Date.now() }),
+      () => queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
       (err) => this.errors.push(err),
     );
   };
