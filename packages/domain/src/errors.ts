@@ -107,3 +107,22 @@ export class ServiceUnavailableError extends RunstreamError {
     super('unavailable', 503, message, { retryAfterSeconds }, options);
   }
 }
+
+/**
+ * Stored data (a chunk text, a cell record of an object index) is not in the
+ * form its writer produces: corruption or a bug, never the client's fault and
+ * never transient. Deliberately not a RunstreamError: the apps log unknown
+ * errors and answer 500 `internal`, which is what corruption needs (a loud
+ * log, no details of storage in the response).
+ */
+export class StoredFormatError extends Error {
+  constructor(
+    /** What was being read, e.g. `chunk text` or `cell record`. */
+    readonly format: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${format}: ${message}`, options);
+    this.name = new.target.name;
+  }
+}

@@ -8,3 +8,8 @@ export * from './socket-events';
 export * from './sample-chunks';
 export * from './raw-series-spans';
 export * from './run-manifest';
+export * from './series-grid';
+export * from './series-buckets';
+export * from './series-response';
+export * from './cell-record';
+export * from './chunk-text';

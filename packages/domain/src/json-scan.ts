@@ -1,0 +1,134 @@
+/**
+ * Boundary scanning over JSON text that is already known (or assumed) to be
+ * JSON: where a value, a string or a composite ends, without building it.
+ * Used where parsing and serialising again would be most of the cost: batch
+ * bodies handed to Redis as they came (raw-series-spans) and stored chunk
+ * texts handed to clients as they are (chunk-text). Not exported from the
+ * package: callers are these modules.
+ */
+const QUOTE = '"';
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = '{';
+const CLOSE_BRACE = '}';
+const OPEN_BRACKET = '[';
+const CLOSE_BRACKET = ']';
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const QUOTE_CODE = 0x22;
+const OPEN_BRACE_CODE = 0x7b;
+const CLOSE_BRACE_CODE = 0x7d;
+const OPEN_BRACKET_CODE = 0x5b;
+const CLOSE_BRACKET_CODE = 0x5d;
+
+/**
+ * The text is not what the scanner expects (unbalanced, unterminated, not an
+ * object where one must be). Callers map it to their own outcome: give up
+ * quietly (raw-series-spans) or report corruption (chunk-text).
+ */
+export class JsonScanError extends Error {}
+
+export function skipWs(b: string, i: number): number {
+  for (;;) {
+    const c = b.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+/** `b[i]` is a quote; returns the index just past the closing quote. */
+export function skipString(b: string, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const q = b.indexOf(QUOTE, from);
+    if (q < 0) throw new JsonScanError();
+    let backslashes = 0;
+    for (let k = q - 1; b.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+/**
+ * Returns the index just past the object or array starting at `i`. It jumps
+ * between the structural characters with String#indexOf (native) instead of
+ * looking at every character: a batch's value arrays are mostly digits.
+ */
+export function skipComposite(b: string, i: number): number {
+  const next = [QUOTE, OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET].map((c) => ({
+    c,
+    at: b.indexOf(c, i + 1),
+  }));
+  let depth = 1;
+  let pos = i + 1;
+  for (;;) {
+    let first: { c: string; at: number } | undefined;
+    for (const n of next) {
+      if (n.at >= 0 && n.at < pos) n.at = b.indexOf(n.c, pos);
+      if (n.at >= 0 && (first === undefined || n.at < first.at)) first = n;
+    }
+    if (first === undefined) throw new JsonScanError();
+    const at = first.at;
+    if (first.c === QUOTE) {
+      pos = skipString(b, at);
+      continue;
+    }
+    pos = at + 1;
+    if (first.c === OPEN_BRACE || first.c === OPEN_BRACKET) depth++;
+    else if (--depth === 0) return pos;
+  }
+}
+
+/** Returns the index just past the JSON value starting at `i`. */
+export function skipValue(b: string, i: number): number {
+  const c = b.charCodeAt(i);
+  if (c === QUOTE_CODE) return skipString(b, i);
+  if (c === OPEN_BRACE_CODE || c === OPEN_BRACKET_CODE) return skipComposite(b, i);
+  // number, true, false, null
+  let k = i;
+  for (;;) {
+    const x = b.charCodeAt(k);
+    if (
+      Number.isNaN(x) ||
+      x === COMMA ||
+      x === CLOSE_BRACE_CODE ||
+      x === CLOSE_BRACKET_CODE ||
+      x === 0x20 ||
+      x === 0x0a ||
+      x === 0x0d ||
+      x === 0x09
+    )
+      return k;
+    k++;
+  }
+}
+
+/**
+ * Calls `onMember(key, valueStart)` for each member of the object at `i` and
+ * expects it to return the index just past the value. Returns the index just
+ * past the object.
+ */
+export function eachMember(
+  b: string,
+  i: number,
+  onMember: (key: string, valueStart: number) => number,
+): number {
+  i = skipWs(b, i);
+  if (b.charCodeAt(i) !== OPEN_BRACE_CODE) throw new JsonScanError();
+  i = skipWs(b, i + 1);
+  if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
+  for (;;) {
+    if (b.charCodeAt(i) !== QUOTE_CODE) throw new JsonScanError();
+    const keyEnd = skipString(b, i);
+    const key = JSON.parse(b.slice(i, keyEnd)) as string;
+    i = skipWs(b, keyEnd);
+    if (b.charCodeAt(i) !== COLON) throw new JsonScanError();
+    i = skipWs(b, i + 1);
+    i = skipWs(b, onMember(key, i));
+    if (b.charCodeAt(i) === COMMA) {
+      i = skipWs(b, i + 1);
+      continue;
+    }
+    if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
+    throw new JsonScanError();
+  }
+}
