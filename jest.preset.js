@@ -13,6 +13,8 @@ module.exports = (dir) => ({
   moduleNameMapper: {
     '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config)$':
       path.join(__dirname, 'packages/$1/src/index.ts'),
+    // Test helpers of a package, for other packages' tests.
+    '^@runstream/(domain)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
     // Apps used by other apps' tests (ingest's tests start a real worker and compare
     // the apps' configuration schemas).
     '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),

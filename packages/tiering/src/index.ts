@@ -7,7 +7,8 @@ export {
   type FlushReport,
 } from './flusher';
 export type { SegmentSink } from './segment-sink';
-export { TieredHistory, coveringSegment, type StoredChunkText } from './tiered-history';
+export { TieredHistory, type StoredChunkText } from './tiered-history';
+export { coveringSegment, mergedObject } from './data-objects';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
 export {
@@ -20,3 +21,5 @@ export {
 } from './progress';
 export { RunCatalog } from './run-catalog';
 export { mapWithConcurrency } from './bounded-concurrency';
+export { SeriesReader, type SeriesQuery, type SeriesResult } from './series-reader';
+export { TimeSeek } from './time-seek';

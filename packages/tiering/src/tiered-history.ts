@@ -4,11 +4,10 @@ import {
   parseChunkText,
   StaleIndexError,
   type ColdStore,
-  type DataObject,
-  type SegmentInfo,
 } from '@runstream/cold-store';
 import { trimChunk, type SampleChunk } from '@runstream/domain';
 import type { HotStore, Transfer } from '@runstream/hot-store';
+import { coveringSegment, mergedObject } from './data-objects';
 import { RunCatalog } from './run-catalog';
 
 /**
@@ -135,7 +134,8 @@ export class TieredHistory {
   ): AsyncGenerator<StoredChunkText, number> {
     const segments = await this.cold.listSegments(run, variable);
     while (next < below) {
-      const object = coveringSegment(segments, next) ?? (await this.mergedObject(run, variable));
+      const object =
+        coveringSegment(segments, next) ?? (await mergedObject(this.cold, run, variable));
       if (object === undefined) return next;
       const before = next;
       try {
@@ -155,26 +155,4 @@ export class TieredHistory {
     }
     return next;
   }
-
-  private async mergedObject(run: string, variable: string): Promise<DataObject | undefined> {
-    const info = await this.cold.mergedInfo(run, variable);
-    if (info === undefined || info.lastSeq === undefined) {
-      // A merged object without its last seq (written before the metadata) is read whole.
-      return info === undefined ? undefined : { ...info, first: 1, last: 1 };
-    }
-    return { key: info.key, size: info.size, first: 1, last: info.lastSeq };
-  }
-}
-
-/** The listed segment holding `seq` that reaches furthest, if any. */
-export function coveringSegment(
-  segments: readonly SegmentInfo[],
-  seq: number,
-): SegmentInfo | undefined {
-  let best: SegmentInfo | undefined;
-  for (const s of segments) {
-    if (s.first > seq) break; // sorted by first seq
-    if (s.last >= seq && (best === undefined || s.last > best.last)) best = s;
-  }
-  return best;
 }
