@@ -15,6 +15,9 @@ module.exports = (dir) => ({
       path.join(__dirname, 'packages/$1/src/index.ts'),
     // Apps used by other apps' end-to-end tests (ingest's tests start a real worker).
     '^@runstream/(worker)$': path.join(__dirname, 'apps/$1/src/index.ts'),
+    // Test helpers a package or app shares with the tests of those built on it.
+    '^@runstream/(tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@runstream/(worker)/testing$': path.join(__dirname, 'apps/$1/src/testing/index.ts'),
   },
   testTimeout: 60_000,
 });

@@ -1,33 +1,16 @@
-import { Queues } from '@runstream/queues';
-import { seqCoverageProblem, waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  flushReports,
-  getJson,
-  historyProblem,
-  sampleCount,
-  segmentSeqs,
-  startBackends,
-  startWorker,
-  waitForIdleQueue,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { flushReports } from './testing/flush-reports';
+import { getJson } from './testing/get-json';
+import { segmentSeqs } from './testing/segment-seqs';
+import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
+import { waitForIdleQueue } from './testing/wait-for-idle-queue';
+import { startWorkerBackends } from './testing/worker-backends';
 
-let b: Backends;
+const b = useFixture(() => startWorkerBackends());
 let worker: TestWorker;
-let queues: Queues;
-
 beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-  worker = await startWorker(b.env, FLUSH_EVERYTHING);
-});
-afterAll(async () => {
-  await worker?.app.close();
-  await queues?.close();
-  await b?.stop();
+  worker = await b.worker(FLUSH_EVERYTHING);
 });
 
 describe('the worker serving the flush queue', () => {
@@ -37,12 +20,12 @@ describe('the worker serving the flush queue', () => {
     await b.hot.runs.create({ id: run });
     await writeSamples(b.hot, run, variables, 20, 500); // 10 000 samples per variable
 
-    await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+    await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
     const [report] = await waitFor('the flush to be reported', () => {
       const reports = flushReports(worker.lines);
       return reports.length > 0 ? reports : undefined;
     });
-    await waitForIdleQueue(queues.queue('flush'));
+    await waitForIdleQueue(b.queues.queue('flush'));
 
     expect(report).toMatchObject({
       reason: 'forced',
@@ -52,11 +35,13 @@ describe('the worker serving the flush queue', () => {
     });
     expect(await b.hot.transfers.pendingVariables(run)).toEqual([]);
     for (const v of variables) {
-      expect(await sampleCount(b.hot, run, v)).toBe(10_000);
+      expect(await b.hot.reader.count(run, v)).toBe(10_000);
       expect(await b.hot.reader.headSeq(run, v)).toBeUndefined(); // nothing left in Redis
       expect((await b.cold.listSegments(run, v)).length).toBeGreaterThan(0);
       expect(seqCoverageProblem(await segmentSeqs(b.cold, run, v), 10_000)).toBeUndefined();
-      expect(await historyProblem(b, run, v, 10_000)).toBeUndefined();
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 10_000, writtenSample()),
+      ).toBeUndefined();
     }
   });
 
@@ -84,7 +69,7 @@ describe('the worker serving the flush queue', () => {
   });
 
   it('fails a job whose payload the catalog refuses, without retrying it', async () => {
-    const q = queues.queue('flush');
+    const q = b.queues.queue('flush');
     const job = await q.add('flush', { reason: 'whim' }, { attempts: 5 });
     const state = await waitFor('the bad job to fail', async () => {
       const s = await job.getState();

@@ -1,6 +1,12 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export {
+  historyProblem,
+  type ExpectedSample,
+  type HistoryChunk,
+  type SeqCount,
+} from './history-problem';
 export { UGLY_SAMPLE_VALUES } from './ugly-values';
 export {
   startS3Server,
@@ -17,3 +23,5 @@ export {
   type SpawnAppOptions,
 } from './app-process';
 export { waitFor } from './wait-for';
+export { memoryLogger, type LogLine } from './memory-logger';
+export { useFixture, type Fixture } from './use-fixture';
