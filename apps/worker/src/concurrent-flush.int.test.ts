@@ -2,7 +2,7 @@ import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstr
 import { writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { backgroundWriter } from './testing/background-writer';
 import { segmentSeqs } from './testing/segment-seqs';
-import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
+import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { waitForIdleQueue } from './testing/wait-for-idle-queue';
 import { startWorkerBackends } from './testing/worker-backends';
 
@@ -10,11 +10,7 @@ import { startWorkerBackends } from './testing/worker-backends';
 // workers flush the same Redis. Two flushes racing for the same buffers must
 // end in the same exact result as one.
 
-const b = useFixture(() => startWorkerBackends());
-let workers: TestWorker[] = [];
-beforeAll(async () => {
-  workers = await Promise.all([b.worker(FLUSH_EVERYTHING), b.worker(FLUSH_EVERYTHING)]);
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING, FLUSH_EVERYTHING] }));
 
 describe('two flush jobs at the same moment, in two workers', () => {
   it('move every sample to S3 exactly once, while a writer writes', async () => {
@@ -25,7 +21,7 @@ describe('two flush jobs at the same moment, in two workers', () => {
 
     const spans: { worker: number; start: number; end: number }[] = [];
     let active = 0;
-    workers.forEach((w, i) => {
+    b.workers.forEach((w, i) => {
       const flush = w.app.workers.get('flush')!;
       let start = 0;
       flush.on('active', () => {

@@ -7,11 +7,8 @@ import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
 import { waitForIdleQueue } from './testing/wait-for-idle-queue';
 import { startWorkerBackends } from './testing/worker-backends';
 
-const b = useFixture(() => startWorkerBackends());
-let worker: TestWorker;
-beforeAll(async () => {
-  worker = await b.worker(FLUSH_EVERYTHING);
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING] }));
+const worker = (): TestWorker => b.workers[0]!;
 
 describe('the worker serving the flush queue', () => {
   it('moves what a flush job asks for to S3 segments, and history stays exactly 1..N', async () => {
@@ -22,7 +19,7 @@ describe('the worker serving the flush queue', () => {
 
     await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
     const [report] = await waitFor('the flush to be reported', () => {
-      const reports = flushReports(worker.lines);
+      const reports = flushReports(worker().lines);
       return reports.length > 0 ? reports : undefined;
     });
     await waitForIdleQueue(b.queues.queue('flush'));
@@ -46,14 +43,14 @@ describe('the worker serving the flush queue', () => {
   });
 
   it('reports flushes in /metrics and answers /healthz and /readyz', async () => {
-    const health = await getJson(worker.app, '/healthz');
+    const health = await getJson(worker().app, '/healthz');
     expect(health).toMatchObject({ status: 200, body: { ok: true } });
-    const ready = await getJson(worker.app, '/readyz');
+    const ready = await getJson(worker().app, '/readyz');
     expect(ready).toMatchObject({
       status: 200,
       body: { ok: true, checks: { redis: true, s3: true } },
     });
-    const metrics = await getJson(worker.app, '/metrics');
+    const metrics = await getJson(worker().app, '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain(
       'runstream_worker_flushes_total{reason="forced",outcome="nothing-left"} 1',
@@ -64,7 +61,7 @@ describe('the worker serving the flush queue', () => {
     expect(metrics.text).toContain(
       'runstream_worker_jobs_total{queue="flush",outcome="completed"} 1',
     );
-    const missing = await getJson(worker.app, '/nope');
+    const missing = await getJson(worker().app, '/nope');
     expect(missing).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 

@@ -17,14 +17,10 @@ describe('node dist/main.js', () => {
 
   it('serves /healthz and /readyz, and exits 0 on SIGTERM', async () => {
     const child = b.process({ REDIS_MEMORY_BUDGET_BYTES: String(2 ** 30) });
-    const started = await waitFor('the worker to start', () => {
-      const line = child
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"worker started"'));
-      return line === undefined ? undefined : (JSON.parse(line) as { port: number });
-    });
-    const ready = await fetch(`http://127.0.0.1:${started.port}/readyz`);
+    const started = await waitFor('the worker to start', () =>
+      child.logLines().find((l) => l.msg === 'worker started'),
+    );
+    const ready = await fetch(`http://127.0.0.1:${Number(started.port)}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, s3: true } });
 

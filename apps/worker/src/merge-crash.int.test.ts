@@ -1,6 +1,6 @@
 import { Flusher } from '@runstream/tiering';
 import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
-import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { expectMerged, writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { startWorkerBackends } from './testing/worker-backends';
 import { buildWorker } from './testing/worker-process';
@@ -69,24 +69,16 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
         30_000,
       );
 
-      const manifest = await b.cold.getManifest(run);
+      const manifest = await expectMerged(b.cold, run, variables, n);
       expect(manifest?.run).toMatchObject({
         status: 'completed',
         reason: 'requested',
         samples: 3 * n,
       });
       for (const v of variables) {
-        expect(await b.cold.listSegments(run, v)).toEqual([]);
-        const info = await b.cold.mergedInfo(run, v);
-        expect(info?.lastSeq).toBe(n);
-        expect(manifest?.variables.find((m) => m.name === v)).toMatchObject({
-          count: n,
-          object: info?.key,
-          bytes: info?.size,
-        });
         // The merged object alone holds exactly 1..N with the right values.
         let next = 1;
-        for await (const chunk of b.cold.readObject(info!.key)) {
+        for await (const chunk of b.cold.readObject(b.cold.keys.merged(run, v))) {
           expect(chunk.first).toBe(next);
           next += chunk.t.length;
         }

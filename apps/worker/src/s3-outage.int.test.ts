@@ -10,11 +10,8 @@ import { startWorkerBackends } from './testing/worker-backends';
 // used); the data waits in Redis, readable; when S3 is back the retry
 // succeeds by itself.
 
-const b = useFixture(() => startWorkerBackends());
-let worker: TestWorker;
-beforeAll(async () => {
-  worker = await b.worker(FLUSH_EVERYTHING);
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING] }));
+const worker = (): TestWorker => b.workers[0]!;
 
 describe('a flush job while S3 is unreachable', () => {
   it('fails, is retried, keeps the data in Redis, and succeeds once S3 is back', async () => {
@@ -24,7 +21,7 @@ describe('a flush job while S3 is unreachable', () => {
     await writeSamples(b.hot, run, variables, 10, 500); // 1..5000
 
     await b.s3.stop();
-    const notReady = await getJson(worker.app, '/readyz');
+    const notReady = await getJson(worker().app, '/readyz');
     expect(notReady).toMatchObject({
       status: 503,
       body: { ok: false, checks: { redis: true, s3: false } },
@@ -62,8 +59,8 @@ describe('a flush job while S3 is unreachable', () => {
         await historyProblem(v, b.history.chunks(run, v), 5000, writtenSample()),
       ).toBeUndefined();
     }
-    expect(await getJson(worker.app, '/readyz')).toMatchObject({ status: 200 });
-    const metrics = (await getJson(worker.app, '/metrics')).text;
+    expect(await getJson(worker().app, '/readyz')).toMatchObject({ status: 200 });
+    const metrics = (await getJson(worker().app, '/metrics')).text;
     expect(metrics).toMatch(
       /runstream_worker_flushes_total\{reason="memory",outcome="failed"\} [1-9]/,
     );

@@ -11,6 +11,7 @@ import {
 import {
   seqCoverageProblem,
   startS3Server,
+  TRICKY_VARIABLE_NAMES,
   UGLY_SAMPLE_VALUES,
   type RunningS3Server,
 } from '@runstream/testkit';
@@ -137,22 +138,7 @@ describe('ColdStore against s3rver', () => {
     }
   });
 
-  const NAMES = [
-    'x',
-    'x/',
-    'x%2F',
-    'a',
-    'a b',
-    'a/b',
-    '../x',
-    '..',
-    '.',
-    'sys.pump.flow',
-    'u[3]',
-    'temperature/°C',
-    '温度 🙂',
-    `${'long.name/'.repeat(25)}end`,
-  ];
+  const NAMES = TRICKY_VARIABLE_NAMES;
 
   it(
     'puts, lists and reads segments of many variables; a listing never shows another variable',

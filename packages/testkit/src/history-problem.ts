@@ -38,10 +38,11 @@ export async function historyProblem(
   for await (const chunk of chunks) {
     for (let i = 0; i < chunk.t.length; i++) {
       const seq = chunk.first + i;
-      const got: ExpectedSample = { t: chunk.t[i]!, v: chunk.v[i] };
+      const t = chunk.t[i];
+      const v = chunk.v[i];
       const want = expected(seq);
-      if (!isDeepStrictEqual(got, want))
-        return `${name} seq ${seq}: got ${inspect(got)}, expected ${inspect(want)}`;
+      if (!Object.is(t, want.t) || !sameValue(v, want.v))
+        return `${name} seq ${seq}: got ${inspect({ t, v })}, expected ${inspect(want)}`;
       seqs.push(seq);
     }
   }
@@ -49,4 +50,9 @@ export async function historyProblem(
     return `${name}: ${seqs.length} seqs, expected at least ${count.atLeast}`;
   const problem = seqCoverageProblem(seqs, typeof count === 'number' ? count : seqs.length);
   return problem === undefined ? undefined : `${name}: ${problem}`;
+}
+
+/** Object.is for numbers (the common case, and fast over millions of samples); deep otherwise. */
+function sameValue(got: unknown, want: unknown): boolean {
+  return typeof got === 'number' ? Object.is(got, want) : isDeepStrictEqual(got, want);
 }

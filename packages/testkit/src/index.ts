@@ -8,6 +8,7 @@ export {
   type SeqCount,
 } from './history-problem';
 export { UGLY_SAMPLE_VALUES } from './ugly-values';
+export { TRICKY_VARIABLE_NAMES } from './tricky-names';
 export {
   startS3Server,
   S3RVER_CREDENTIALS,

@@ -5,6 +5,7 @@ import { Flusher } from './flusher';
 import { Merger, type MergeOptions } from './merger';
 import { RunCatalog } from './run-catalog';
 import { TieredHistory } from './tiered-history';
+import { expectMerged } from './testing/expect-merged';
 import { startTieredStores } from './testing/tiered-stores';
 import { writeSamples, writtenSample, type SampleValues } from './testing/write-samples';
 
@@ -49,22 +50,12 @@ describe('Merger', () => {
     expect(report).toMatchObject({ outcome: 'merged', variables: 20, samples: 20 * 680 });
     expect(report.segments).toBeGreaterThanOrEqual(20 * 4);
 
-    const manifest = await s.cold.getManifest(run);
+    // t = 0 and t = 679 are NaN (multiples of 97): not counted in min/max.
+    const manifest = await expectMerged(s.cold, run, variables, 680, { min: 2, max: 678 * 2 });
     expect(manifest?.run).toMatchObject({ id: run, status: 'completed', reason: 'requested' });
     expect(manifest?.run.samples).toBe(20 * 680);
     expect(manifest?.variables.map((v) => v.name).sort()).toEqual([...variables].sort());
     for (const name of variables) {
-      expect(await s.cold.listSegments(run, name)).toEqual([]);
-      const info = await s.cold.mergedInfo(run, name);
-      expect(info?.lastSeq).toBe(680);
-      expect(manifest?.variables.find((v) => v.name === name)).toMatchObject({
-        count: 680,
-        object: info?.key,
-        bytes: info?.size,
-        // t = 0 and t = 679 are NaN (multiples of 97): not counted in min/max.
-        min: 2,
-        max: 678 * 2,
-      });
       expect(await s.hot.reader.headSeq(run, name)).toBeUndefined();
       expect(
         await historyProblem(name, s.history.chunks(run, name), 680, expected),

@@ -1,5 +1,5 @@
 import { Queues } from '@runstream/queues';
-import type { Fixture, RedisServerOptions } from '@runstream/testkit';
+import type { Fixture } from '@runstream/testkit';
 import { startTieredStores, type TieredStores } from '@runstream/tiering/testing';
 import { startWorker, workerEnv, type TestWorker } from './start-worker';
 import { spawnWorker, type WorkerProcess } from './worker-process';
@@ -13,6 +13,8 @@ export interface WorkerBackends extends TieredStores, Fixture {
   /** What a worker needs to reach both servers (workerEnv). */
   env: Record<string, string>;
   queues: Queues;
+  /** The workers started with the backends (`workers` option), closed after the file's tests. */
+  workers: TestWorker[];
   /**
    * Starts a worker in this process (startWorker) with `overrides` over
    * `env`. It is closed after the test that started it; one started in a
@@ -26,12 +28,25 @@ export interface WorkerBackends extends TieredStores, Fixture {
   process(overrides?: Record<string, string>): WorkerProcess;
 }
 
+export interface WorkerBackendsOptions {
+  /** Redis maxmemory, e.g. '16mb' (default: none). */
+  maxmemory?: string;
+  /** Settings of workers to start with the backends, one each (default: none). */
+  workers?: Record<string, string>[];
+}
+
 /** Starts the backends; `useFixture(() => startWorkerBackends())` also closes them. */
-export async function startWorkerBackends(redis: RedisServerOptions = {}): Promise<WorkerBackends> {
-  const stores = await startTieredStores(redis);
+export async function startWorkerBackends(
+  options: WorkerBackendsOptions = {},
+): Promise<WorkerBackends> {
+  const stores = await startTieredStores(
+    options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
+  );
   const env = workerEnv(stores.redis.url, stores.s3.connection);
   const queues = new Queues({ url: stores.redis.url });
-  const fileWorkers: TestWorker[] = [];
+  const fileWorkers = await Promise.all(
+    (options.workers ?? []).map((settings) => startWorker(env, settings)),
+  );
   let testWorkers: TestWorker[] | undefined; // between beginTest and endTest
   let processes: WorkerProcess[] = [];
   const killProcesses = async (): Promise<void> => {
@@ -42,6 +57,7 @@ export async function startWorkerBackends(redis: RedisServerOptions = {}): Promi
     ...stores,
     env,
     queues,
+    workers: [...fileWorkers],
     worker: async (overrides = {}) => {
       const worker = await startWorker(env, overrides);
       (testWorkers ?? fileWorkers).push(worker);
