@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryPage, Run } from '@runstream/domain';
 import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
 import { expectMerged } from '@runstream/tiering/testing';
@@ -22,8 +23,6 @@ const h = useFixture(() =>
     },
   }),
 );
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the run has `status`, and resolves to it. */
 function waitForStatus(run: string, status: Run['status'], timeoutMs = 30_000): Promise<Run> {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { observerJobId } from '@runstream/queues';
 import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
 import { writeSamples, writtenSample } from '@runstream/tiering/testing';
@@ -15,8 +16,6 @@ async function createObservedRun(run: string): Promise<void> {
   await b.hot.runs.create({ id: run });
   await b.queues.add('observe', { run, lastCount: -1, unchanged: 0 });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.each([
   // window = the sum of the delays of 3 unchanged looks

@@ -9,7 +9,9 @@ import {
   type SampleValue,
 } from '@runstream/domain';
 import {
+  collect,
   seqCoverageProblem,
+  seqsOf,
   startS3Server,
   TRICKY_VARIABLE_NAMES,
   UGLY_SAMPLE_VALUES,
@@ -84,16 +86,6 @@ async function* asyncOf(texts: string[]): AsyncGenerator<string> {
     await Promise.resolve();
     yield text;
   }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
-function seqsOf(chunks: SampleChunk[]): number[] {
-  return chunks.flatMap((c) => c.t.map((_, i) => c.first + i));
 }
 
 /** Runs `work` over `items`, `width` at a time. */

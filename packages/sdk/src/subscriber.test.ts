@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { roomOf, type SampleValue } from '@runstream/domain';
 import { waitFor } from '@runstream/testkit';
 import { SubscribeError } from './errors';
 import { Subscriber, type Subscription } from './subscriber';
-import { sleep } from './testing/scripted-http-server';
 import { ScriptedIoServer, chunkOf, valueOf } from './testing/scripted-io-server';
 
 interface Received {

@@ -1,6 +1,8 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export { seqsOf } from './seqs-of';
+export { collect } from './collect';
 export {
   historyProblem,
   type ExpectedSample,

@@ -102,7 +102,3 @@ export function sendError(
 ): void {
   sendJson(res, status, { error: { code, message } }, headers);
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
