@@ -24,7 +24,10 @@ export interface IngestHarness {
   hotStore: HotStore;
   ingest: IngestApp;
   baseUrl: string;
-  /** The queues the app adds observe and merge jobs to (served only if a test starts a worker). */
+  /**
+   * The queues the app adds its jobs to: observe, merge, and the memory watch's
+   * flushes (served only if a test starts a worker).
+   */
   queues: Queues;
   /** SDK clients of the app, with the write token and with the read token. */
   writer: RunstreamClient;
