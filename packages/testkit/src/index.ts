@@ -1,7 +1,16 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export { seqsOf } from './seqs-of';
+export { collect } from './collect';
+export {
+  historyProblem,
+  type ExpectedSample,
+  type HistoryChunk,
+  type SeqCount,
+} from './history-problem';
 export { UGLY_SAMPLE_VALUES } from './ugly-values';
+export { TRICKY_VARIABLE_NAMES } from './tricky-names';
 export {
   startS3Server,
   S3RVER_CREDENTIALS,
@@ -17,3 +26,5 @@ export {
   type SpawnAppOptions,
 } from './app-process';
 export { waitFor } from './wait-for';
+export { memoryLogger, type LogLine } from './memory-logger';
+export { useFixture, type Fixture } from './use-fixture';
