@@ -20,6 +20,9 @@ module.exports = (dir) => ({
     '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),
     // The demo's seeded random numbers, which the bench's generated data uses too.
     '^@runstream/demo/(seeded-random)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
+    // Test helpers a package or app shares with the tests of those built on it.
+    '^@runstream/(tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@runstream/(worker)/testing$': path.join(__dirname, 'apps/$1/src/testing/index.ts'),
   },
   testTimeout: 60_000,
 });

@@ -48,6 +48,27 @@ const lat = (label: string): LatencyFigures => ({
   pacerLagMs: summarize([0]),
 });
 
+/** A run's results with only `sections` filled in; the rest as every test here has it. */
+const benchResults = (
+  phases: BenchResults['phases'],
+  durationSeconds: number,
+  sections: Omit<BenchResults, 'startedAt' | 'durationSeconds' | 'machine' | 'phases' | 'settings'>,
+): BenchResults => ({
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationSeconds,
+  machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
+  phases,
+  settings: {
+    rounds: 1,
+    seconds: 4,
+    warmupSeconds: 2,
+    connections: 16,
+    batch: { variables: 10, samplesPerVariable: 100 },
+    bodyBytes: 38_696,
+  },
+  ...sections,
+});
+
 describe('throughputRatio', () => {
   it('gives the ratio of medians and the median of per-round ratios', () => {
     const base = tput('bare', [100, 200, 400], {});
@@ -64,19 +85,7 @@ describe('formatReport', () => {
     const bare = tput('bare', [3_000_000], { bare: 100, loadgen: 45 });
     const bareRedis = tput('bare+redis', [2_000_000], { bare: 100, redis: 40, loadgen: 30 });
     const ingest = tput('ingest', [1_500_000], { ingest: 104, redis: 50, loadgen: 22 });
-    const results: BenchResults = {
-      startedAt: '2026-01-01T00:00:00.000Z',
-      durationSeconds: 100,
-      machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
-      phases: ['throughput', 'latency'],
-      settings: {
-        rounds: 1,
-        seconds: 4,
-        warmupSeconds: 2,
-        connections: 16,
-        batch: { variables: 10, samplesPerVariable: 100 },
-        bodyBytes: 38_696,
-      },
+    const results = benchResults(['throughput', 'latency'], 100, {
       throughput: {
         bare,
         bareRedis,
@@ -96,7 +105,7 @@ describe('formatReport', () => {
         targetP99Ms: 10,
         pass: true,
       },
-    };
+    });
     const table = formatReport(results);
     expect(table).toMatch(/bare \+ Redis: .* 2,000,000 +2,000 +bare 100%, redis 40%, loadgen 30%/);
     expect(table).toMatch(/ingest \/ bare: +50\.0 % .*target ≥ 85\.0 %: FAIL/);
@@ -112,9 +121,7 @@ describe('formatReport with the tier phases only', () => {
     cpuPercent: { bench: 90, redis: 2, s3rver: 5 },
     ...(firstMs !== undefined ? { firstMs } : {}),
   });
-  const flushTimings = [timing(4)];
-  const rawPut = [timing(0.25)];
-  const rawGzipPut = [timing(3.2)];
+  const [flushTimings, rawPut, rawGzipPut] = [[timing(4)], [timing(0.25)], [timing(3.2)]] as const;
   const flush: FlushResults = {
     plan: { rounds: 1, variables: 8, samplesPerVariable: 250_000, batchSamples: 1000 },
     volume,
@@ -185,23 +192,7 @@ describe('formatReport with the tier phases only', () => {
     firstChunkTargetMs: 100,
     firstChunkPass: true,
   };
-  const results: BenchResults = {
-    startedAt: '2026-01-01T00:00:00.000Z',
-    durationSeconds: 120,
-    machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
-    phases: ['flush', 'snapshot'],
-    settings: {
-      rounds: 1,
-      seconds: 4,
-      warmupSeconds: 2,
-      connections: 16,
-      batch: { variables: 10, samplesPerVariable: 100 },
-      bodyBytes: 38_696,
-    },
-    flush,
-    snapshot,
-  };
-  const table = formatReport(results);
+  const table = formatReport(benchResults(['flush', 'snapshot'], 120, { flush, snapshot }));
 
   it('leaves out the phases that did not run', () => {
     expect(table).toMatch(/phases: flush, snapshot; 1 rounds each/);
@@ -259,9 +250,7 @@ describe('formatReport with the merge and jobs phases', () => {
     storedBytes: 72_000_000,
     objects: 50,
   };
-  const mergeT = [timing(10)];
-  const concatT = [timing(2)];
-  const copyT = [timing(2.5)];
+  const [mergeT, concatT, copyT] = [[timing(10)], [timing(2)], [timing(2.5)]] as const;
   const merge: MergeResults = {
     plan: { rounds: 1, samples: 5_000_000, segments: 50, batchSamples: 1000 },
     layout,
@@ -269,10 +258,10 @@ describe('formatReport with the merge and jobs phases', () => {
     rounds: [
       {
         round: 1,
-        merge: mergeT[0]!,
+        merge: mergeT[0],
         requests: { getObjects: 50, getObjectMs: 800, uploadRequests: 11, uploadMs: 1700 },
-        rawConcat: concatT[0]!,
-        rawCopy: copyT[0]!,
+        rawConcat: concatT[0],
+        rawCopy: copyT[0],
         mergedBytes: 63_000_000,
         check: 'full read',
       },
@@ -321,22 +310,7 @@ describe('formatReport with the merge and jobs phases', () => {
       failedJobs: 0,
     },
   };
-  const table = formatReport({
-    startedAt: '2026-01-01T00:00:00.000Z',
-    durationSeconds: 200,
-    machine: { cpus: 2, cpuModel: 'test', node: 'v20' },
-    phases: ['merge', 'jobs'],
-    settings: {
-      rounds: 1,
-      seconds: 4,
-      warmupSeconds: 2,
-      connections: 16,
-      batch: { variables: 10, samplesPerVariable: 100 },
-      bodyBytes: 38_696,
-    },
-    merge,
-    jobs,
-  });
+  const table = formatReport(benchResults(['merge', 'jobs'], 200, { merge, jobs }));
 
   it('shows the merge against both raw copies, as time ratios with the target', () => {
     expect(table).toMatch(

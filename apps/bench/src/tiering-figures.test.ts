@@ -37,18 +37,21 @@ describe('rateFigures', () => {
   });
 });
 
-describe('rateRatio', () => {
-  it('compares rates (inverse times) of the same data, overall and per round', () => {
-    // Per round: 1/2, 1/1, 1/4 of the baseline's speed.
-    const r = rateRatio([t(2), t(3), t(4)], [t(1), t(3), t(1)]);
-    // Median rate of the subject 1/3, of the baseline 1/1.
-    expect(r.ratio).toBeCloseTo(1 / 3);
-    expect(r.medianRoundRatio).toBeCloseTo(0.5);
+// The same rounds, per round 2/1, 3/3, 4/1 in time: 1/2, 1/1, 1/4 of the baseline's speed.
+describe.each([
+  // Median rate of the subject 1/3, of the baseline 1/1.
+  { name: 'rateRatio', of: rateRatio, compared: 'rates (inverse times)', ratio: 1 / 3, round: 0.5 },
+  { name: 'timeRatio', of: timeRatio, compared: 'times (median over median)', ratio: 3, round: 2 },
+])('$name', ({ of, compared, ratio, round }) => {
+  it(`compares ${compared} of the same data, and gives the median per-round ratio`, () => {
+    const r = of([t(2), t(3), t(4)], [t(1), t(3), t(1)]);
+    expect(r.ratio).toBeCloseTo(ratio);
+    expect(r.medianRoundRatio).toBeCloseTo(round);
   });
 
   it('needs the same rounds on both sides', () => {
-    expect(() => rateRatio([t(1)], [t(1), t(2)])).toThrow(RangeError);
-    expect(() => rateRatio([], [])).toThrow(RangeError);
+    expect(() => of([t(1)], [t(1), t(2)])).toThrow(RangeError);
+    expect(() => of([], [])).toThrow(RangeError);
   });
 });
 
@@ -87,19 +90,7 @@ describe('SeqTally', () => {
 });
 
 describe('timeRatio', () => {
-  it('compares times of the same data: median over median, and the median per-round ratio', () => {
-    // Per round: 2/1, 3/3, 4/1.
-    const r = timeRatio([t(2), t(3), t(4)], [t(1), t(3), t(1)]);
-    expect(r.ratio).toBeCloseTo(3 / 1);
-    expect(r.medianRoundRatio).toBeCloseTo(2);
-  });
-
   it('is the inverse of rateRatio for one round', () => {
     expect(timeRatio([t(5)], [t(2)]).ratio).toBeCloseTo(1 / rateRatio([t(5)], [t(2)]).ratio);
-  });
-
-  it('needs the same rounds on both sides', () => {
-    expect(() => timeRatio([t(1)], [t(1), t(2)])).toThrow(RangeError);
-    expect(() => timeRatio([], [])).toThrow(RangeError);
   });
 });

@@ -1,10 +1,8 @@
 import {
   envFlag,
-  httpServerEnvShape,
   insecureNoAuthEnvShape,
-  loggingEnvShape,
   parseEnv,
-  redisEnvShape,
+  serviceEnvShape,
 } from '@runstream/service-config';
 import { z } from 'zod';
 
@@ -33,9 +31,7 @@ const basePath = z
  */
 export const dashboardConfigSchema = z
   .object({
-    ...httpServerEnvShape({ port: 8082, shutdownTimeoutMs: 10_000 }),
-    ...redisEnvShape,
-    ...loggingEnvShape,
+    ...serviceEnvShape({ port: 8082, shutdownTimeoutMs: 10_000 }),
     ...insecureNoAuthEnvShape,
     /** HTTP Basic user name. A ':' cannot be sent in Basic credentials (RFC 7617). */
     DASHBOARD_USER: z

@@ -1,4 +1,4 @@
-import { startRedis, waitFor, type RunningRedis } from '@runstream/testkit';
+import { startRedis, waitFor, type LogLine, type RunningRedis } from '@runstream/testkit';
 import { basicHeader } from './testing/dashboard-harness';
 import { buildDashboard, spawnDashboard, type DashboardProcess } from './testing/dashboard-process';
 
@@ -27,29 +27,14 @@ const baseEnv = (): Record<string, string> => ({
   PORT: '0',
 });
 
-interface LogLine {
-  msg?: string;
-  level: number;
-  port?: number;
-  auth?: string;
-}
-
-/** The JSON log lines written so far. */
-const logLines = (p: DashboardProcess): LogLine[] =>
-  p
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
-
 /** Waits for the 'dashboard listening' line and returns the base URL. */
 async function listening(p: DashboardProcess): Promise<{ url: string; line: LogLine }> {
   const line = await waitFor(
     'the dashboard to listen',
-    () => logLines(p).find((l) => l.msg === 'dashboard listening'),
+    () => p.logLines().find((l) => l.msg === 'dashboard listening'),
     15_000,
   );
-  return { url: `http://127.0.0.1:${line.port}`, line };
+  return { url: `http://127.0.0.1:${Number(line.port)}`, line };
 }
 
 describe('node dist/main.js', () => {
@@ -92,18 +77,18 @@ describe('node dist/main.js', () => {
       (q) => q.name,
     );
     expect(names.sort()).toEqual(['flush', 'merge', 'observe']);
-    expect(logLines(child).some((l) => /INSECURE/.test(l.msg ?? ''))).toBe(false);
+    expect(child.logLines().some((l) => /INSECURE/.test(l.msg ?? ''))).toBe(false);
 
     child.child.kill('SIGTERM');
     expect(await child.exited).toEqual({ code: 0, signal: null });
-    expect(logLines(child).map((l) => l.msg)).toContain('stopped');
+    expect(child.logLines().map((l) => l.msg)).toContain('stopped');
   });
 
   it('starts without auth only with RUNSTREAM_INSECURE_NO_AUTH=1, and warns loudly', async () => {
     child = spawnDashboard({ ...baseEnv(), RUNSTREAM_INSECURE_NO_AUTH: '1' });
     const { url, line } = await listening(child);
     expect(line.auth).toBe('insecure-none');
-    const warning = logLines(child).find((l) => /RUNSTREAM_INSECURE_NO_AUTH/.test(l.msg ?? ''));
+    const warning = child.logLines().find((l) => /RUNSTREAM_INSECURE_NO_AUTH/.test(l.msg ?? ''));
     expect(warning).toMatchObject({
       level: 40,
       msg: expect.stringMatching(/^!!! .* !!!$/) as string,

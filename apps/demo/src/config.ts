@@ -1,3 +1,5 @@
+import { RunstreamConfigError as DemoConfigError } from '@runstream/sdk';
+
 /**
  * The demo's configuration, read from the environment once at start-up.
  * This is the only module that reads `process.env`; the SDK's own variables
@@ -17,15 +19,8 @@ export interface DemoConfig {
   sdkEnv: NodeJS.ProcessEnv;
 }
 
-export class DemoConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = new.target.name;
-  }
-}
+/** A DEMO_* variable is unusable: the SDK's error for its own variables, naming it. */
+export { DemoConfigError };
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

@@ -1,43 +1,25 @@
 import { readMemory } from '@runstream/hot-store';
 import { Flusher } from '@runstream/tiering';
-import { waitFor } from '@runstream/testkit';
-import { startIngest, type IngestHarness } from './testing/ingest-harness';
-import { MemoryWatch } from './testing/tiered-system';
+import { useFixture, waitFor } from '@runstream/testkit';
+import { bulkBatch } from './testing/bulk-batch';
+import { SMALL_REDIS, startIngest } from './testing/ingest-harness';
+import { MemoryWatch } from './testing/memory-watch';
 
 // Once memory has fallen under HARD_LIMIT, writes must be taken again. The
-// memory watch reads Redis only when a write comes in, so after a quiet spell
+// memory watch reads Redis only when writes come in, so after a quiet spell
 // (a producer waiting out Retry-After, or simply sending once a second, the
-// SDK's default pace) its last reading is from before the spell.
+// SDK's default pace) its last reading is from before the spell: a write is
+// refused only on a reading at most MEMORY_CHECK_MS old.
 
-let h: IngestHarness;
-const watch = new MemoryWatch({ flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 });
-
-beforeAll(async () => {
-  h = await startIngest({
-    maxmemory: '16mb',
-    maxBodyBytes: 4 * 1024 * 1024,
-    pressure: watch.pressure,
-  });
-});
-afterAll(async () => {
-  await watch.close();
-  await h.stop();
-});
-
-const body = (b: number) => ({
-  producer: 'p',
-  batch: b,
-  variables: {
-    x: { t: Array.from({ length: 5000 }, (_, i) => i), v: Array(5000).fill(123456.789) },
-  },
-});
+const watch = new MemoryWatch({ minIntervalMs: 0 });
+const h = useFixture(() => startIngest({ ...SMALL_REDIS, pressure: watch.pressure }));
 
 describe('back-pressure after memory has fallen', () => {
   it('takes the first write after a flush freed Redis, rather than refusing it on the reading from before', async () => {
     expect((await h.request('/v1/runs', { json: { id: 'recover' } })).status).toBe(201);
     let b = 0;
     for (; b < 400 && watch.refusals.length === 0; b++) {
-      const res = await h.request('/v1/runs/recover/samples', { json: body(b) });
+      const res = await h.request('/v1/runs/recover/samples', { json: bulkBatch(b) });
       expect([200, 503]).toContain(res.status);
       await new Promise((r) => setImmediate(r)); // let the background reading run
     }
@@ -51,12 +33,12 @@ describe('back-pressure after memory has fallen', () => {
     expect(segments.length).toBeGreaterThan(0);
     expect((await readMemory(h.hotStore.redis)).ratio).toBeLessThan(0.5);
 
-    // Redis has room: the next write is taken. (Today ingest refuses it: it is judged on
-    // the reading taken before the flush; the reading it starts comes too late for it.)
+    // Redis has room: the next write is taken. Its only reading says "full", but that
+    // reading is older than MEMORY_CHECK_MS (0 here): ingest reads again before refusing.
     const readings = watch.readings.length;
-    const next = await h.request('/v1/runs/recover/samples', { json: body(b) });
+    const next = await h.request('/v1/runs/recover/samples', { json: bulkBatch(b) });
     await waitFor('a fresh reading', () => (watch.readings.length > readings ? true : undefined));
-    const after = await h.request('/v1/runs/recover/samples', { json: body(b + 1) });
+    const after = await h.request('/v1/runs/recover/samples', { json: bulkBatch(b + 1) });
     expect({ next: next.status, after: after.status }).toEqual({ next: 200, after: 200 });
   });
 });

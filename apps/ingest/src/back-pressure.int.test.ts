@@ -1,37 +1,12 @@
 import { readMemory } from '@runstream/hot-store';
-import { Queues } from '@runstream/queues';
-import { MemoryPressure } from '@runstream/tiering';
-import { startIngest, type IngestHarness } from './testing/ingest-harness';
+import { useFixture } from '@runstream/testkit';
+import { bulkBatch } from './testing/bulk-batch';
+import { SMALL_REDIS, startIngest } from './testing/ingest-harness';
+import { MemoryWatch } from './testing/memory-watch';
 
-let h: IngestHarness;
-let queues: Queues;
-
-beforeAll(async () => {
-  h = await startIngest({
-    maxmemory: '16mb',
-    maxBodyBytes: 4 * 1024 * 1024,
-    pressure: (hot) =>
-      new MemoryPressure(
-        () => readMemory(hot.redis),
-        { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 },
-        () => queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
-        () => undefined,
-      ),
-  });
-  queues = new Queues({ url: h.redis.url });
-});
-afterAll(async () => {
-  await queues.close();
-  await h.stop();
-});
-
-const body = (b: number) => ({
-  producer: 'p',
-  batch: b,
-  variables: {
-    x: { t: Array.from({ length: 5000 }, (_, i) => i), v: Array(5000).fill(123456.789) },
-  },
-});
+// MEMORY_CHECK_MS 0: ingest reads memory as often as writes come in.
+const watch = new MemoryWatch({ minIntervalMs: 0 });
+const h = useFixture(() => startIngest({ ...SMALL_REDIS, pressure: watch.pressure }));
 
 describe('back-pressure', () => {
   it('asks for a flush over the threshold and answers 503 with Retry-After at the hard limit, writing nothing', async () => {
@@ -39,7 +14,7 @@ describe('back-pressure', () => {
     let refused: Response | undefined;
     let b = 0;
     for (; b < 400 && refused === undefined; b++) {
-      const res = await h.request('/v1/runs/bp/samples', { json: body(b) });
+      const res = await h.request('/v1/runs/bp/samples', { json: bulkBatch(b) });
       if (res.status === 503) refused = res;
       else expect(res.status).toBe(200);
       await new Promise((r) => setImmediate(r)); // let the background memory reading run
@@ -48,7 +23,7 @@ describe('back-pressure', () => {
     expect(refused?.headers.get('retry-after')).toBe('1');
     expect(await refused?.json()).toMatchObject({ error: { code: 'unavailable' } });
     // A flush was requested (one job: the dedup id holds the rest back).
-    const counts = await queues.queue('flush').getJobCounts('waiting', 'active', 'delayed');
+    const counts = await h.queues.queue('flush').getJobCounts('waiting', 'active', 'delayed');
     expect((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0)).toBe(1);
 
     // Nothing was written by the refused request: the variable ends at the last acknowledged batch.

@@ -1,93 +1,55 @@
-import { ColdStore } from '@runstream/cold-store';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryPage, Run } from '@runstream/domain';
-import { RunstreamClient, Subscriber } from '@runstream/sdk';
-import { RunCatalog, TieredHistory } from '@runstream/tiering';
-import { seqCoverageProblem, startS3Server, type RunningS3Server } from '@runstream/testkit';
-import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
-import { startWorker, type InProcessWorker } from './testing/tiered-system';
+import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { expectMerged } from '@runstream/tiering/testing';
+import { FLUSH_EVERYTHING, waitForIdleQueue } from '@runstream/worker/testing';
+import { READ_TOKEN } from './testing/ingest-harness';
+import { startTieredIngest } from './testing/tiered-ingest';
 
 // Run completion end to end: the real ingest app and a real worker (flush,
 // merge and observe queues) on one redis-server and one s3rver.
 
-let s3: RunningS3Server;
-let cold: ColdStore;
-let h: IngestHarness;
-let worker: InProcessWorker;
-let writer: RunstreamClient;
-let reader: RunstreamClient;
-const subscribers: Subscriber[] = [];
-
-beforeAll(async () => {
-  s3 = await startS3Server();
-  cold = new ColdStore(s3.connection);
-  h = await startIngest({
+const h = useFixture(() =>
+  startTieredIngest({
     snapshotChunkSamples: 500,
-    catalog: (hot) => new RunCatalog(hot, cold),
-    history: (hot) => new TieredHistory(hot, cold),
-  });
-  worker = await startWorker(h.redis.url, s3, {
-    WORKER_QUEUES: 'flush,merge,observe',
-    MERGE_QUIESCENCE_MS: '200',
-    MERGE_VARIABLE_CONCURRENCY: '4',
-    // Every flush moves everything; the observer does not get in the way here.
-    FLUSH_LOW_WATER: '0',
-    REDIS_MEMORY_BUDGET_BYTES: String(2 ** 40),
-    OBSERVER_INTERVAL_MS: '600000',
-  });
-  writer = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
-  reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
-});
-afterAll(async () => {
-  for (const s of subscribers) s.close();
-  await worker?.stop();
-  await h?.stop();
-  cold?.close();
-  await s3?.dispose();
-});
+    tieredCatalog: true,
+    worker: {
+      WORKER_QUEUES: 'flush,merge,observe',
+      MERGE_QUIESCENCE_MS: '200',
+      MERGE_VARIABLE_CONCURRENCY: '4',
+      // The observer does not get in the way here.
+      OBSERVER_INTERVAL_MS: '600000',
+      ...FLUSH_EVERYTHING,
+    },
+  }),
+);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitForStatus(run: string, status: Run['status'], timeoutMs = 30_000): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const current = await reader.getRun(run);
-    if (current.status === status) return current;
-    if (Date.now() > deadline) throw new Error(`run ${run} is ${current.status}, not ${status}`);
-    await sleep(50);
-  }
+/** Waits until the run has `status`, and resolves to it. */
+function waitForStatus(run: string, status: Run['status'], timeoutMs = 30_000): Promise<Run> {
+  return waitFor(
+    `run ${run} to be ${status}`,
+    async () => {
+      const current = await h.reader.getRun(run);
+      return current.status === status ? current : undefined;
+    },
+    timeoutMs,
+  );
 }
 
+/** Asks for a flush of everything and waits until it has run. */
 async function forceFlush(): Promise<void> {
   await h.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
-  const q = h.queues.queue('flush');
-  for (let i = 0; i < 400; i++) {
-    const c = await q.getJobCounts('active', 'waiting', 'delayed');
-    if ((c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0) return;
-    await sleep(25);
-  }
-  throw new Error('flush queue did not drain');
-}
-
-/** Every sample of the variable through the HTTP history API: exactly 1..n with v = f(t). */
-async function historyProblem(
-  run: string,
-  variable: string,
-  n: number,
-  valueOf: (t: number) => number,
-): Promise<string | undefined> {
-  const seqs: number[] = [];
-  for await (const chunk of reader.history(run, variable, { pageSize: 5000 })) {
-    for (const [i, t] of chunk.t.entries()) {
-      const v = chunk.v[i];
-      if (!Object.is(v, valueOf(t)))
-        return `${variable} seq ${chunk.first + i}: t=${t} v=${String(v)}`;
-      seqs.push(chunk.first + i);
-    }
-  }
-  return seqCoverageProblem(seqs, n);
+  await waitForIdleQueue(h.queues.queue('flush'));
 }
 
 const valueOf = (t: number): number => (t % 50 === 0 ? NaN : t % 77 === 0 ? -Infinity : t / 4);
+
+/** Every sample of the variable through the HTTP history API: exactly 1..n, t = seq - 1, v = f(t). */
+const apiHistoryProblem = (run: string, variable: string, n: number, f: (t: number) => number) =>
+  historyProblem(variable, h.reader.history(run, variable, { pageSize: 5000 }), n, (seq) => ({
+    t: seq - 1,
+    v: f(seq - 1),
+  }));
 
 describe('completing a run', () => {
   const run = 'complete-20';
@@ -97,8 +59,8 @@ describe('completing a run', () => {
   const perVariable = 1200;
 
   it('merges 20 variables after several flushes: one object each, 1..N, a manifest that agrees', async () => {
-    await writer.createRun({ id: run, meta: { model: 'test' } });
-    const producer = writer.producer(run, { minIntervalMs: 0 });
+    await h.writer.createRun({ id: run, meta: { model: 'test' } });
+    const producer = h.writer.producer(run, { minIntervalMs: 0 });
     for (let round = 0; round < 4; round++) {
       for (let t = round * 300; t < (round + 1) * 300; t++)
         for (const v of variables) producer.log(v, t, valueOf(t));
@@ -113,21 +75,13 @@ describe('completing a run', () => {
     expect(done).toMatchObject({ reason: 'requested', samples: 20 * perVariable });
     expect(done.completedAt).toBeDefined();
 
-    const manifest = await cold.getManifest(run);
+    const manifest = await expectMerged(h.cold, run, variables, perVariable, {
+      lastT: perVariable - 1,
+    });
     expect(manifest?.run).toMatchObject({ id: run, status: 'completed', meta: { model: 'test' } });
     expect(manifest?.variables).toHaveLength(20);
-    for (const v of variables) {
-      expect(await cold.listSegments(run, v)).toEqual([]);
-      const info = await cold.mergedInfo(run, v);
-      expect(info?.lastSeq).toBe(perVariable);
-      expect(manifest?.variables.find((m) => m.name === v)).toMatchObject({
-        count: perVariable,
-        object: info?.key,
-        bytes: info?.size,
-        lastT: perVariable - 1,
-      });
-      expect(await historyProblem(run, v, perVariable, valueOf)).toBeUndefined();
-    }
+    for (const v of variables)
+      expect(await apiHistoryProblem(run, v, perVariable, valueOf)).toBeUndefined();
   });
 
   it('refuses samples after completion with 409, and completing again is a 200', async () => {
@@ -154,13 +108,13 @@ describe('completing a run', () => {
     await h.hotStore.redis.flushall();
     expect(await h.hotStore.runs.get(run)).toBeUndefined();
 
-    expect((await reader.listRuns()).map((r) => r.id)).toContain(run);
-    expect(await reader.getRun(run)).toMatchObject({ status: 'completed', reason: 'requested' });
-    const listed = await reader.listVariables(run);
+    expect((await h.reader.listRuns()).map((r) => r.id)).toContain(run);
+    expect(await h.reader.getRun(run)).toMatchObject({ status: 'completed', reason: 'requested' });
+    const listed = await h.reader.listVariables(run);
     expect(listed.map((v) => v.name).sort()).toEqual([...variables].sort());
     expect(listed.every((v) => v.count === perVariable)).toBe(true);
     for (const v of variables)
-      expect(await historyProblem(run, v, perVariable, valueOf)).toBeUndefined();
+      expect(await apiHistoryProblem(run, v, perVariable, valueOf)).toBeUndefined();
 
     // A page from the middle, straight from the merged object.
     const page = (await (
@@ -173,12 +127,10 @@ describe('completing a run', () => {
 
     // Live subscribers get the snapshot from S3 too.
     const seqs: number[] = [];
-    const sub = new Subscriber({ url: h.baseUrl, token: READ_TOKEN });
-    subscribers.push(sub);
-    sub.subscribe(run, variables[3]!, (chunk) =>
+    h.subscriber().subscribe(run, variables[3]!, (chunk) =>
       chunk.t.forEach((_, i) => seqs.push(chunk.first + i)),
     );
-    for (let i = 0; i < 200 && seqs.length < perVariable; i++) await sleep(25);
+    await waitFor('the snapshot', () => seqs.length >= perVariable || undefined, 5_000);
     expect(seqCoverageProblem(seqs, perVariable)).toBeUndefined();
 
     // Its id stays taken, and it still takes no samples.
@@ -194,7 +146,7 @@ describe('completing a run', () => {
 describe('quiescence', () => {
   it('keeps every sample acknowledged before complete, and refuses every one after', async () => {
     const run = 'quiet';
-    await writer.createRun({ id: run });
+    await h.writer.createRun({ id: run });
     const acked: number[] = [];
     let refused = 0;
     // A second producer keeps posting while the first completes the run.
@@ -210,8 +162,8 @@ describe('quiescence', () => {
         if (refused >= 20) return;
       }
     })();
-    while (acked.length < 30) await sleep(5);
-    const completed = await writer.completeRun(run);
+    await waitFor('30 acknowledged batches', () => acked.length >= 30 || undefined, 20_000, 5);
+    const completed = await h.writer.completeRun(run);
     expect(completed.status).not.toBe('running');
     await second;
     expect(refused).toBeGreaterThan(0);
@@ -219,9 +171,9 @@ describe('quiescence', () => {
     await waitForStatus(run, 'completed');
     // Every acknowledged batch is in the merged object, in order, and nothing else.
     expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i));
-    const info = await cold.mergedInfo(run, 'x');
+    const info = await h.cold.mergedInfo(run, 'x');
     expect(info?.lastSeq).toBe(acked.length);
-    expect(await historyProblem(run, 'x', acked.length, (t) => t * 2)).toBeUndefined();
+    expect(await apiHistoryProblem(run, 'x', acked.length, (t) => t * 2)).toBeUndefined();
   });
 });
 
@@ -230,8 +182,8 @@ describe('subscribers joining during the merge', () => {
     const run = 'merge-live';
     const names = ['a', 'b', 'c', 'd'];
     const n = 40_000;
-    await writer.createRun({ id: run });
-    const producer = writer.producer(run, { minIntervalMs: 0 });
+    await h.writer.createRun({ id: run });
+    const producer = h.writer.producer(run, { minIntervalMs: 0 });
     for (let round = 0; round < 8; round++) {
       for (let t = (round * n) / 8; t < ((round + 1) * n) / 8; t++)
         for (const v of names) producer.log(v, t, t);
@@ -243,12 +195,10 @@ describe('subscribers joining during the merge', () => {
 
     const received: { seqs: number[]; during: boolean }[] = [];
     for (let j = 0; j < 40; j++) {
-      const status = (await reader.getRun(run)).status;
+      const status = (await h.reader.getRun(run)).status;
       const seqs: number[] = [];
       received.push({ seqs, during: status !== 'completed' });
-      const sub = new Subscriber({ url: h.baseUrl, token: READ_TOKEN, gapTimeoutMs: 500 });
-      subscribers.push(sub);
-      sub.subscribe(run, names[j % names.length]!, (chunk) =>
+      h.subscriber({ gapTimeoutMs: 500 }).subscribe(run, names[j % names.length]!, (chunk) =>
         chunk.v.forEach((v, i) => {
           if (v !== chunk.first + i - 1)
             throw new Error(`seq ${chunk.first + i} has v ${String(v)}`);
@@ -259,11 +209,14 @@ describe('subscribers joining during the merge', () => {
       await sleep(60);
     }
     await waitForStatus(run, 'completed');
-    const deadline = Date.now() + 30_000;
-    while (received.some((r) => r.seqs.length < n) && Date.now() < deadline) await sleep(50);
+    await waitFor(
+      'every subscriber to have every seq',
+      () => received.every((r) => r.seqs.length >= n) || undefined,
+      30_000,
+    );
 
     expect(received.filter((r) => r.during).length).toBeGreaterThanOrEqual(2);
     for (const r of received) expect(seqCoverageProblem(r.seqs, n)).toBeUndefined();
-    for (const v of names) expect(await cold.listSegments(run, v)).toEqual([]);
+    for (const v of names) expect(await h.cold.listSegments(run, v)).toEqual([]);
   });
 });

@@ -1,12 +1,10 @@
 import { coldStoreCredentialsRule, coldStoreEnvShape } from '@runstream/cold-store';
 import {
-  httpServerEnvShape,
   insecureNoAuthEnvShape,
-  loggingEnvShape,
   memoryEnvShape,
   memoryLimitsRule,
   parseEnv,
-  redisEnvShape,
+  serviceEnvShape,
 } from '@runstream/service-config';
 import { z } from 'zod';
 
@@ -31,9 +29,7 @@ const tokenList = z
  */
 export const ingestConfigSchema = z
   .object({
-    ...httpServerEnvShape({ port: 8080, shutdownTimeoutMs: 10_000 }),
-    ...redisEnvShape,
-    ...loggingEnvShape,
+    ...serviceEnvShape({ port: 8080, shutdownTimeoutMs: 10_000 }),
     ...memoryEnvShape,
     ...insecureNoAuthEnvShape,
     /** The cold store (S3, MinIO or a local S3-protocol server) that history is read from. */

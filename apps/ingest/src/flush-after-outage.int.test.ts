@@ -1,8 +1,8 @@
 import { readMemory } from '@runstream/hot-store';
 import { RETRY_POLICIES } from '@runstream/queues';
-import { startS3Server, waitFor, type RunningS3Server } from '@runstream/testkit';
-import { startIngest, type IngestHarness } from './testing/ingest-harness';
-import { MemoryWatch, startWorker, type InProcessWorker } from './testing/tiered-system';
+import { useFixture, waitFor } from '@runstream/testkit';
+import { bulkBatch } from './testing/bulk-batch';
+import { startPressuredSystem } from './testing/pressured-system';
 
 // After an S3 outage the flush job that failed during it waits out its retry
 // backoff in BullMQ's delayed set, still holding the flush queue's
@@ -14,48 +14,23 @@ import { MemoryWatch, startWorker, type InProcessWorker } from './testing/tiered
 
 const CAP_MS = RETRY_POLICIES['flush-retry'].capMs;
 
-let s3: RunningS3Server;
-let h: IngestHarness;
-let worker: InProcessWorker;
-const watch = new MemoryWatch({ flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 });
-
-beforeAll(async () => {
-  s3 = await startS3Server();
-  h = await startIngest({
-    maxmemory: '16mb',
-    maxBodyBytes: 4 * 1024 * 1024,
-    pressure: watch.pressure,
-  });
-  worker = await startWorker(h.redis.url, s3, { DRAIN_CHECK_MS: '200' });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await watch.close();
-  await h?.stop();
-  await s3?.dispose();
-});
-
-const body = (b: number) => ({
-  producer: 'p',
-  batch: b,
-  variables: {
-    x: { t: Array.from({ length: 5000 }, (_, i) => i), v: Array(5000).fill(123456.789) },
-  },
-});
+// MEMORY_CHECK_MS 0: ingest reads memory as often as writes come in.
+const system = useFixture(() => startPressuredSystem({ minIntervalMs: 0 }));
 
 describe('flushing after an S3 outage', () => {
   it('retries the failed flush within the backoff cap of S3’s return, however long the outage', async () => {
+    const { ingest: h, watch, worker } = system;
     expect((await h.request('/v1/runs', { json: { id: 'after' } })).status).toBe(201);
     let b = 0;
     const write = async (): Promise<void> => {
-      const res = await h.request('/v1/runs/after/samples', { json: body(b++) });
+      const res = await h.request('/v1/runs/after/samples', { json: bulkBatch(b++) });
       expect(res.status).toBe(200);
     };
     // Over the low-water mark (a flush then has something to move), under the threshold.
     while ((await readMemory(h.hotStore.redis)).ratio < 0.55) await write();
 
     // S3 down; a flush asked for fails, again and again, the delays growing to the cap.
-    await s3.stop();
+    await h.s3.stop();
     await h.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
     const failures = (): { time: number }[] =>
       worker.lines.filter((l) => l.msg === 'job failed; will retry') as unknown as {
@@ -71,7 +46,7 @@ describe('flushing after an S3 outage', () => {
 
     // S3 back. Writes go on up to the threshold: ingest's request is dropped (the failed
     // job holds the id), yet a flush runs within the cap of S3's return.
-    await s3.restart();
+    await h.s3.restart();
     const backAt = Date.now();
     const from = worker.lines.length;
     const readings = watch.readings.length;

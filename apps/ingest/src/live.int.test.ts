@@ -4,7 +4,7 @@ import type {
   SubscribeRequest,
   VariableChunk,
 } from '@runstream/domain';
-import { seqCoverageProblem } from '@runstream/testkit';
+import { seqCoverageProblem, seqsOf } from '@runstream/testkit';
 import { io as connect, type Socket } from 'socket.io-client';
 import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 
@@ -57,10 +57,6 @@ function record(c: Client) {
   c.on('snapshot', (chunk) => events.push({ kind: 'snapshot', chunk }));
   c.on('samples', (chunk) => events.push({ kind: 'samples', chunk }));
   return events;
-}
-
-function seqsOf(chunks: VariableChunk[]): number[] {
-  return chunks.flatMap((c) => c.t.map((_, i) => c.first + i));
 }
 
 describe('live rooms', () => {

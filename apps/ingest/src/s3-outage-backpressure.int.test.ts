@@ -1,18 +1,8 @@
-import type { ColdStore } from '@runstream/cold-store';
-import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
-import { waitFor, type RunningS3Server } from '@runstream/testkit';
-import { READ_TOKEN, WRITE_TOKEN, type IngestHarness } from './testing/ingest-harness';
-import {
-  type MemoryTracker,
-  type MemoryWatch,
-  SteadyModel,
-  historyProblem,
-  metricValue,
-  startPressuredSystem,
-  type PressuredSystem,
-  type InProcessWorker,
-  type LogLine,
-} from './testing/tiered-system';
+import { historyProblem, useFixture, waitFor, type LogLine } from '@runstream/testkit';
+import { PRODUCTION_MEMORY_SETTINGS } from './testing/memory-watch';
+import { metricValue } from './testing/metric-value';
+import { startPressuredSystem } from './testing/pressured-system';
+import { modelSample, modelVariables } from './testing/steady-model';
 
 // S3 goes down while producers keep writing, end to end: the worker's flushes
 // fail and are retried, Redis fills with the data they could not move, ingest
@@ -24,83 +14,49 @@ import {
 // Not checked here: how soon flushing resumes once S3 is back (the failed job
 // retries within the capped backoff): see flush-after-outage.int.test.ts.
 
-const FLUSH_THRESHOLD = 0.7;
-const HARD_LIMIT = 0.9;
-const MEMORY_CHECK_MS = 250; // ingest's default
+const { hardLimit: HARD_LIMIT } = PRODUCTION_MEMORY_SETTINGS;
+/** Models, each with a producer of its own, and the variables each one logs. */
 const PRODUCERS = 2;
 const VARIABLES_PER_PRODUCER = 2;
+/** Samples per request (the SDK's maxBatchSamples): about 0.6 MB of body. */
 const BATCH_SAMPLES = 20_000;
+/** How often each model logs. */
 const TICK_MS = 20;
-/** Samples per variable per tick: as fast as the producers go, until the first flush… */
-const FAST = 2_000;
-/** …then about 1.6 MB/s over the 4 variables, well within what a flush moves. */
-const STEADY = 300;
+/**
+ * Samples per variable per tick: as fast as the producers go until the first
+ * flush, then steady at about 1.6 MB/s over the 4 variables, well within
+ * what a flush moves.
+ */
+const PER_TICK = { fast: 2_000, steady: 300 };
 
-let system: PressuredSystem;
-let s3: RunningS3Server;
-let cold: ColdStore;
-let watch: MemoryWatch;
-let h: IngestHarness;
-let worker: InProcessWorker;
-let tracker: MemoryTracker;
-let models: SteadyModel[];
+const system = useFixture(() => startPressuredSystem());
+
 // Shared by the two tests (one story).
-let client: RunstreamClient;
 let run: string;
 let downAt: number;
-const rejections: { at: number; message: string }[] = [];
-let perTick = FAST;
+let perTick = PER_TICK.fast;
 
-beforeAll(async () => {
-  system = await startPressuredSystem({
-    flushThreshold: FLUSH_THRESHOLD,
-    hardLimit: HARD_LIMIT,
-    memoryCheckMs: MEMORY_CHECK_MS,
-  });
-  ({ s3, cold, watch, ingest: h, worker, tracker, models } = system);
-});
-afterAll(async () => {
-  await system?.stop();
-});
-
-const variables = Array.from({ length: PRODUCERS * VARIABLES_PER_PRODUCER }, (_, index) => ({
-  name: `o${Math.floor(index / VARIABLES_PER_PRODUCER)}.v${index % VARIABLES_PER_PRODUCER}`,
-  index,
-}));
+const variables = modelVariables(PRODUCERS, VARIABLES_PER_PRODUCER, 'o');
 
 const after = (lines: LogLine[], at: number, msg: string): LogLine[] =>
   lines.filter((l) => l.msg === msg && (l.time as number) >= at);
 
 describe('an S3 outage under sustained writing', () => {
-  const acked = (): number => models.reduce((n, m) => n + m.producer.stats.acknowledged, 0);
+  const acked = (): number => system.models.reduce((n, m) => n + m.producer.stats.acknowledged, 0);
   const written = async (): Promise<number> => {
     let n = 0;
-    for (const v of variables) n += (await h.hotStore.reader.stats(run, v.name))?.count ?? 0;
+    for (const v of variables) n += await system.ingest.hotStore.reader.count(run, v.name);
     return n;
   };
 
   it('while S3 is down: flushes fail and are retried, Redis fills, ingest answers 503 and writes nothing', async () => {
-    client = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
-    run = (await client.createRun({ id: 'outage' })).run.id;
-    for (let p = 0; p < PRODUCERS; p++) {
-      const producer = client.producer(run, {
-        minIntervalMs: 10,
-        maxBatchSamples: BATCH_SAMPLES,
-        onFull: 'throw', // a sample the producer cannot hold fails the test, never vanishes
-        onRetry: (err) =>
-          rejections.push({
-            at: Date.now(),
-            message:
-              err instanceof RunstreamHttpError ? `${err.status} ${err.message}` : String(err),
-          }),
-      });
-      const model = new SteadyModel(
-        producer,
-        variables.slice(p * VARIABLES_PER_PRODUCER, (p + 1) * VARIABLES_PER_PRODUCER),
-        { samplesPerTick: () => perTick, tickMs: TICK_MS, maxHeld: 2 * BATCH_SAMPLES },
-      );
-      models.push(model);
-    }
+    const { ingest: h, worker, tracker, rejections } = system;
+    run = (await h.writer.createRun({ id: 'outage' })).run.id;
+    // A sample a producer cannot hold fails the test, never vanishes.
+    system.startModels(run, variables, VARIABLES_PER_PRODUCER, {
+      producer: { maxBatchSamples: BATCH_SAMPLES },
+      model: { samplesPerTick: () => perTick, tickMs: TICK_MS, maxHeld: 2 * BATCH_SAMPLES },
+    });
     tracker.start();
 
     // S3 up: writes flow, and a flush moves them to S3.
@@ -109,11 +65,11 @@ describe('an S3 outage under sustained writing', () => {
       () => after(worker.lines, 0, 'flush done').some((l) => (l.moved as number) > 0) || undefined,
       30_000,
     );
-    perTick = STEADY;
+    perTick = PER_TICK.steady;
 
     // S3 down. Flushes fail: the flush job is retried with backoff, the watchdog tries again.
     downAt = Date.now();
-    await s3.stop();
+    await h.s3.stop();
     await waitFor(
       'a flush job to fail and be retried',
       () => after(worker.lines, downAt, 'job failed; will retry').length > 0 || undefined,
@@ -154,11 +110,12 @@ describe('an S3 outage under sustained writing', () => {
   }, 90_000);
 
   it('once S3 is back: retried flushes succeed, memory falls, producers finish, and every acknowledged sample is there once', async () => {
+    const { ingest: h, watch, worker, tracker, models, rejections } = system;
     expect(downAt).toBeDefined(); // the test above ran
     // Nobody does anything but restart s3rver: the watchdog's next drain and the retried
     // jobs move the data, memory falls, and the producers' retries are taken.
     const upAt = Date.now();
-    await s3.restart();
+    await h.s3.restart();
     await waitFor(
       'a flush to succeed',
       () =>
@@ -183,8 +140,6 @@ describe('an S3 outage under sustained writing', () => {
     for (const id of failed) {
       const job = await worker.app.queues.queue('flush').getJob(id);
       const state = await job?.getState();
-      if (state === 'failed')
-        console.log('DEBUG', id, job?.attemptsMade, job?.failedReason, job?.stacktrace?.slice(-1));
       expect(['completed', 'delayed', 'waiting', 'active']).toContain(state);
     }
     // The producers wrote on meanwhile; now they finish, everything acknowledged.
@@ -216,18 +171,17 @@ describe('an S3 outage under sustained writing', () => {
     const metrics = await (await h.request('/metrics', { token: null })).text();
     expect(metricValue(metrics, 'runstream_ingest_samples_written_total')).toBe(total);
     // …and read back through the history API, from S3 and Redis, each with its own t and v.
-    const reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
     for (const [i, v] of variables.entries())
       expect(
         await historyProblem(
-          reader,
-          run,
-          v,
+          v.name,
+          h.reader.history(run, v.name, { pageSize: 100_000 }),
           models[Math.floor(i / VARIABLES_PER_PRODUCER)]!.logged,
+          modelSample(v.index),
         ),
       ).toBeUndefined();
     // (Moved there by flushes before the outage and after it.)
-    const segments = await Promise.all(variables.map((v) => cold.listSegments(run, v.name)));
+    const segments = await Promise.all(variables.map((v) => h.cold.listSegments(run, v.name)));
     expect(segments.flat().length).toBeGreaterThanOrEqual(2);
 
     if (process.env.SUSTAINED_REPORT === '1')

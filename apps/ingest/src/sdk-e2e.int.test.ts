@@ -1,37 +1,12 @@
 import type { SampleValue } from '@runstream/domain';
-import { RunstreamClient, Subscriber, type Producer } from '@runstream/sdk';
-import { UGLY_SAMPLE_VALUES, seqCoverageProblem } from '@runstream/testkit';
-import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import type { Producer, Subscriber } from '@runstream/sdk';
+import { UGLY_SAMPLE_VALUES, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { startIngest } from './testing/ingest-harness';
 
 // End to end through the SDK: Producer → ingest → Redis → room → Subscriber.
-let h: IngestHarness;
-let writer: RunstreamClient;
-let reader: RunstreamClient;
-const subscribers: Subscriber[] = [];
-const producers: Producer[] = [];
-
-beforeAll(async () => {
-  h = await startIngest({ snapshotChunkSamples: 64 });
-  writer = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
-  reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
-});
-afterAll(async () => {
-  for (const s of subscribers) s.close();
-  await Promise.all(producers.map((p) => p.close({ force: true })));
-  await h.stop();
-});
-
-function subscriber(): Subscriber {
-  const s = new Subscriber({ url: h.baseUrl, token: READ_TOKEN, gapTimeoutMs: 300 });
-  subscribers.push(s);
-  return s;
-}
-
-function producer(run: string, minIntervalMs = 10): Producer {
-  const p = writer.producer(run, { minIntervalMs });
-  producers.push(p);
-  return p;
-}
+const h = useFixture(() => startIngest({ snapshotChunkSamples: 64 }));
+const subscriber = (): Subscriber => h.subscriber({ gapTimeoutMs: 300 });
+const producer = (run: string, minIntervalMs = 10): Producer => h.producer(run, { minIntervalMs });
 
 /** Collects every seq and value delivered to onSamples, checking order as it goes. */
 function collector() {
@@ -49,38 +24,30 @@ function collector() {
   };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('SDK against the real ingest', () => {
   it('delivers NaN, ±Infinity, -0, 1e308, arrays, strings, booleans and null through producer, history and socket', async () => {
-    const { run } = await writer.createRun({ id: 'e2e-values' });
+    const { run } = await h.writer.createRun({ id: 'e2e-values' });
     const values = [...UGLY_SAMPLE_VALUES] as SampleValue[];
     const live = collector();
     subscriber().subscribe(run.id, 'v', live.onSamples);
     const p = producer(run.id);
     values.forEach((v, i) => p.log('v', i, v));
     await p.flush();
-    await until(() => live.values.length === values.length, 'live values');
+    await waitFor('live values', () => live.values.length === values.length || undefined);
     expect(live.values).toEqual(values); // Object.is per element: NaN, -0 and 0 told apart
 
     const history: SampleValue[] = [];
-    for await (const chunk of reader.history(run.id, 'v')) history.push(...chunk.v);
+    for await (const chunk of h.reader.history(run.id, 'v')) history.push(...chunk.v);
     expect(history).toEqual(values);
 
     const late = collector(); // joins after the fact: all of it comes from the snapshot
     subscriber().subscribe(run.id, 'v', late.onSamples);
-    await until(() => late.values.length === values.length, 'snapshot values');
+    await waitFor('snapshot values', () => late.values.length === values.length || undefined);
     expect(late.values).toEqual(values);
   });
 
   it('gives every subscriber that joins while 4 producers write each seq exactly once, in order', async () => {
-    const { run } = await writer.createRun({ id: 'e2e-join' });
+    const { run } = await h.writer.createRun({ id: 'e2e-join' });
     const perProducer = 1500;
     const writing = Promise.all(
       [0, 1, 2, 3].map(async (k) => {
@@ -102,14 +69,14 @@ describe('SDK against the real ingest', () => {
     await writing;
     const total = 4 * perProducer;
     for (const c of collectors) {
-      await until(() => c.seqs.length >= total, 'every seq');
+      await waitFor('every seq', () => c.seqs.length >= total || undefined);
       await new Promise((r) => setTimeout(r, 50));
       expect(seqCoverageProblem(c.seqs, total)).toBeUndefined();
     }
   });
 
   it('resumes after the server drops every socket, without a gap or a repeat', async () => {
-    const { run } = await writer.createRun({ id: 'e2e-resume' });
+    const { run } = await h.writer.createRun({ id: 'e2e-resume' });
     const c = collector();
     const sub = subscriber().subscribe(run.id, 'y', c.onSamples);
     const p = producer(run.id, 5);
@@ -122,11 +89,11 @@ describe('SDK against the real ingest', () => {
         const before = sub.resubscribes;
         h.ingest.io.disconnectSockets(true);
         dropped++;
-        await until(() => sub.resubscribes > before, 'the resubscription');
+        await waitFor('the resubscription', () => sub.resubscribes > before || undefined);
       }
     }
     await p.flush();
-    await until(() => c.seqs.length >= 3000, 'every seq after the reconnects');
+    await waitFor('every seq after the reconnects', () => c.seqs.length >= 3000 || undefined);
     await new Promise((r) => setTimeout(r, 100));
     expect(dropped).toBe(3);
     expect(sub.resubscribes).toBeGreaterThanOrEqual(3);

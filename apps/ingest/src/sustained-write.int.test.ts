@@ -1,16 +1,8 @@
-import type { ColdStore } from '@runstream/cold-store';
-import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
-import { READ_TOKEN, WRITE_TOKEN, type IngestHarness } from './testing/ingest-harness';
-import {
-  type MemoryTracker,
-  type MemoryWatch,
-  SteadyModel,
-  historyProblem,
-  metricValue,
-  startPressuredSystem,
-  type PressuredSystem,
-  type InProcessWorker,
-} from './testing/tiered-system';
+import { historyProblem, useFixture } from '@runstream/testkit';
+import { PRODUCTION_MEMORY_SETTINGS } from './testing/memory-watch';
+import { metricValue } from './testing/metric-value';
+import { startPressuredSystem } from './testing/pressured-system';
+import { modelSample, modelVariables } from './testing/steady-model';
 
 // Sustained writing, end to end: SDK producers write four times Redis's
 // maxmemory through the real ingest app, whose memory watch asks for flushes
@@ -21,17 +13,22 @@ import {
 //
 // How high Redis memory goes: ingest reads INFO memory off the request path
 // at most every MEMORY_CHECK_MS, and between readings counts the bytes of the
-// writes it admitted. A write is refused when the last reading plus those
-// bytes plus its own would reach HARD_LIMIT, so Redis's data — used_memory
-// less mem_clients_normal, the query and reply buffers of its clients — stays
-// under HARD_LIMIT (ingest counts a body's bytes × 1.25 for the allocator's
-// rounding, so it errs on the safe side): asserted for every reading below. The buffers come on top, transiently: the batch being received, the
-// pages a flush reads (Redis's own used_memory_peak, which also counts them
-// mid-command, is printed in the report).
+// writes it admitted (a body's bytes × 1.25, for the allocator's rounding). A
+// write is refused when the last reading plus those bytes plus its own would
+// reach HARD_LIMIT — and only on a reading at most MEMORY_CHECK_MS old: with
+// an older one ingest reads again first. So Redis's data — used_memory less
+// mem_clients_normal, the query and reply buffers of its clients — stays
+// under HARD_LIMIT: asserted for every reading below. The buffers come on
+// top, transiently: the batch being received, the pages a flush reads
+// (Redis's own used_memory_peak, which also counts them mid-command, is
+// printed in the report).
 
-const FLUSH_THRESHOLD = 0.7;
-const HARD_LIMIT = 0.9;
-const MEMORY_CHECK_MS = 250; // ingest's default
+// The production settings: FLUSH_THRESHOLD, HARD_LIMIT, MEMORY_CHECK_MS.
+const {
+  flushThreshold: FLUSH_THRESHOLD,
+  hardLimit: HARD_LIMIT,
+  minIntervalMs: MEMORY_CHECK_MS,
+} = PRODUCTION_MEMORY_SETTINGS;
 const RETRY_AFTER_MS = 1000; // what ingest's 503 asks for
 const MAXMEMORY = 16 * 1024 * 1024;
 
@@ -49,73 +46,37 @@ const BATCH_SAMPLES = 20_000;
  */
 const ALLOCATOR_SLACK_BYTES = 2 * BATCH_SAMPLES * 32;
 /**
- * A 503 rests on a reading at most this old: readings are taken when writes
- * come in, and after a 503 the producers are quiet for Retry-After, so the
- * first write after the pause is judged on the reading from before it; plus
- * slack for a busy event loop on a 2-core machine.
+ * A 503 rests on a reading sent at most this long before it. Ingest refuses
+ * only on a reading answered at most MEMORY_CHECK_MS before the write (with
+ * an older one it reads again first, as after the Retry-After pause that
+ * follows a 503); the rest is slack for the reading's own round trip and a
+ * busy event loop on a loaded 2-core machine, kept as wide as Retry-After
+ * plus 750 ms.
  */
 const REFUSAL_BASIS_MAX_AGE_MS = MEMORY_CHECK_MS + RETRY_AFTER_MS + 750;
 
-let system: PressuredSystem;
-let cold: ColdStore;
-let watch: MemoryWatch;
-let h: IngestHarness;
-let worker: InProcessWorker;
-let tracker: MemoryTracker;
-let models: SteadyModel[];
+const system = useFixture(() => startPressuredSystem());
 
-beforeAll(async () => {
-  system = await startPressuredSystem({
-    flushThreshold: FLUSH_THRESHOLD,
-    hardLimit: HARD_LIMIT,
-    memoryCheckMs: MEMORY_CHECK_MS,
-  });
-  ({ cold, watch, ingest: h, worker, tracker, models } = system);
-});
-afterAll(async () => {
-  await system?.stop();
-});
-
-const variables = Array.from({ length: VARIABLES }, (_, index) => ({
-  name: `p${Math.floor(index / VARIABLES_PER_PRODUCER)}.v${index % VARIABLES_PER_PRODUCER}`,
-  index,
-}));
+const variables = modelVariables(PRODUCERS, VARIABLES_PER_PRODUCER, 'p');
 
 describe('sustained writing far over maxmemory', () => {
   it('flushes to S3, answers 503 only on readings at the hard limit, and loses nothing', async () => {
+    const { ingest: h, watch, worker, tracker, rejections } = system;
     const started = Date.now();
-    const client = new RunstreamClient({ url: h.baseUrl, token: WRITE_TOKEN });
-    const reader = new RunstreamClient({ url: h.baseUrl, token: READ_TOKEN });
-    const run = (await client.createRun({ id: 'sustained' })).run.id;
+    const run = (await h.writer.createRun({ id: 'sustained' })).run.id;
     tracker.start();
 
-    const rejections: { at: number; message: string }[] = [];
-    for (let p = 0; p < PRODUCERS; p++) {
-      const producer = client.producer(run, {
-        minIntervalMs: 10,
-        maxBatchSamples: BATCH_SAMPLES,
-        maxBufferedSamples: 4 * BATCH_SAMPLES,
-        onFull: 'throw', // a sample the producer cannot hold fails the test, never vanishes
-        onRetry: (err) =>
-          rejections.push({
-            at: Date.now(),
-            message:
-              err instanceof RunstreamHttpError ? `${err.status} ${err.message}` : String(err),
-          }),
-      });
-      const model = new SteadyModel(
-        producer,
-        variables.slice(p * VARIABLES_PER_PRODUCER, (p + 1) * VARIABLES_PER_PRODUCER),
-        // As fast as the producer takes them, never holding more than 3 batches.
-        {
-          samplesPerTick: () => 2_000,
-          tickMs: 0,
-          maxHeld: 3 * BATCH_SAMPLES,
-          total: SAMPLES_PER_VARIABLE,
-        },
-      );
-      models.push(model);
-    }
+    // A sample a producer cannot hold fails the test, never vanishes.
+    const models = system.startModels(run, variables, VARIABLES_PER_PRODUCER, {
+      producer: { maxBatchSamples: BATCH_SAMPLES, maxBufferedSamples: 4 * BATCH_SAMPLES },
+      // As fast as the producer takes them, never holding more than 3 batches.
+      model: {
+        samplesPerTick: () => 2_000,
+        tickMs: 0,
+        maxHeld: 3 * BATCH_SAMPLES,
+        total: SAMPLES_PER_VARIABLE,
+      },
+    });
     await Promise.all(models.map((m) => m.finished()));
     await Promise.all(models.map((m) => m.stop()));
     const done = models.map((m) => m.producer);
@@ -141,7 +102,7 @@ describe('sustained writing far over maxmemory', () => {
     const flushes = worker.lines.filter((l) => l.msg === 'flush done' && (l.moved as number) > 0);
     expect(flushes.length).toBeGreaterThanOrEqual(4);
     const segments = (
-      await Promise.all(variables.map((v) => cold.listSegments(run, v.name)))
+      await Promise.all(variables.map((v) => h.cold.listSegments(run, v.name)))
     ).flat();
     const inS3 = segments.reduce((n, s) => n + s.last - s.first + 1, 0);
     expect(inS3).toBeGreaterThan(total / 2);
@@ -201,7 +162,14 @@ describe('sustained writing far over maxmemory', () => {
     // Every acknowledged sample reads back through the history API, from S3 and Redis
     // alike: exactly seqs 1..N, each with its own t and v (NaN and ±Infinity included).
     for (const v of variables)
-      expect(await historyProblem(reader, run, v, SAMPLES_PER_VARIABLE)).toBeUndefined();
+      expect(
+        await historyProblem(
+          v.name,
+          h.reader.history(run, v.name, { pageSize: 100_000 }),
+          SAMPLES_PER_VARIABLE,
+          modelSample(v.index),
+        ),
+      ).toBeUndefined();
   });
 });
 

@@ -1,35 +1,15 @@
-import { ColdStore } from '@runstream/cold-store';
-import { Subscriber } from '@runstream/sdk';
-import { Flusher, TieredHistory } from '@runstream/tiering';
-import { seqCoverageProblem, startS3Server, type RunningS3Server } from '@runstream/testkit';
-import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { Flusher } from '@runstream/tiering';
+import { seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { startTieredIngest } from './testing/tiered-ingest';
 
 // Subscribers whose snapshot is read while flushes move the history from
 // Redis to S3 under them: each must still see every seq once, in order.
-let s3: RunningS3Server;
-let cold: ColdStore;
-let h: IngestHarness;
-const subscribers: Subscriber[] = [];
-
-beforeAll(async () => {
-  s3 = await startS3Server();
-  cold = new ColdStore(s3.connection);
-  h = await startIngest({
-    snapshotChunkSamples: 200,
-    history: (hot) => new TieredHistory(hot, cold),
-  });
-});
-afterAll(async () => {
-  for (const s of subscribers) s.close();
-  await h.stop();
-  cold.close();
-  await s3.dispose();
-});
+const h = useFixture(() => startTieredIngest({ snapshotChunkSamples: 200 }));
 
 describe('live rooms over tiered history', () => {
   it('gives each subscriber that joins during flushes exactly 1..N, in order', async () => {
     await h.request('/v1/runs', { json: { id: 'tl' } });
-    const flusher = new Flusher(h.hotStore, cold);
+    const flusher = new Flusher(h.hotStore, h.cold);
     const batches = 200;
     const size = 25;
     let done = false;
@@ -53,9 +33,7 @@ describe('live rooms over tiered history', () => {
     for (let j = 0; j < 8 && !done; j++) {
       const seqs: number[] = [];
       received.push(seqs);
-      const sub = new Subscriber({ url: h.baseUrl, token: READ_TOKEN, gapTimeoutMs: 300 });
-      subscribers.push(sub);
-      sub.subscribe('tl', 'x', (chunk) => {
+      h.subscriber({ gapTimeoutMs: 300 }).subscribe('tl', 'x', (chunk) => {
         chunk.v.forEach((v, i) => {
           expect(v).toBe(chunk.first + i - 1); // its own value, not a neighbour's
           seqs.push(chunk.first + i);
@@ -65,11 +43,12 @@ describe('live rooms over tiered history', () => {
     }
     await Promise.all([writing, flushing]);
     const total = batches * size;
-    const started = Date.now();
-    while (received.some((s) => s.length < total) && Date.now() - started < 20_000)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      'every subscriber to have every seq',
+      () => received.every((seqs) => seqs.length >= total) || undefined,
+    );
     expect(received.length).toBeGreaterThanOrEqual(3);
-    expect((await cold.listSegments('tl', 'x')).length).toBeGreaterThan(1);
+    expect((await h.cold.listSegments('tl', 'x')).length).toBeGreaterThan(1);
     for (const seqs of received) expect(seqCoverageProblem(seqs, total)).toBeUndefined();
   });
 });

@@ -1,40 +1,16 @@
-import { Queues } from '@runstream/queues';
-import { seqCoverageProblem, waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  backgroundWriter,
-  historyProblem,
-  sampleCount,
-  segmentSeqs,
-  startBackends,
-  startWorker,
-  waitForIdleQueue,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { backgroundWriter } from './testing/background-writer';
+import { segmentSeqs } from './testing/segment-seqs';
+import { FLUSH_EVERYTHING } from './testing/start-worker';
+import { waitForIdleQueue } from './testing/wait-for-idle-queue';
+import { startWorkerBackends } from './testing/worker-backends';
 
 // BullMQ is at-least-once: a job can run twice at the same moment, and two
 // workers flush the same Redis. Two flushes racing for the same buffers must
 // end in the same exact result as one.
 
-let b: Backends;
-let queues: Queues;
-let workers: TestWorker[] = [];
-
-beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-  workers = await Promise.all([
-    startWorker(b.env, FLUSH_EVERYTHING),
-    startWorker(b.env, FLUSH_EVERYTHING),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.app.close()));
-  await queues?.close();
-  await b?.stop();
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING, FLUSH_EVERYTHING] }));
 
 describe('two flush jobs at the same moment, in two workers', () => {
   it('move every sample to S3 exactly once, while a writer writes', async () => {
@@ -45,7 +21,7 @@ describe('two flush jobs at the same moment, in two workers', () => {
 
     const spans: { worker: number; start: number; end: number }[] = [];
     let active = 0;
-    workers.forEach((w, i) => {
+    b.workers.forEach((w, i) => {
       const flush = w.app.workers.get('flush')!;
       let start = 0;
       flush.on('active', () => {
@@ -58,7 +34,7 @@ describe('two flush jobs at the same moment, in two workers', () => {
     const writer = backgroundWriter(b.hot, run, variables, 20_000);
     // Added without the catalog's deduplication, in one call, so both run at once.
     const payload = { reason: 'forced', requestedAt: Date.now() };
-    await queues.queue('flush').addBulk([
+    await b.queues.queue('flush').addBulk([
       { name: 'flush', data: payload },
       { name: 'flush', data: payload },
     ]);
@@ -66,7 +42,7 @@ describe('two flush jobs at the same moment, in two workers', () => {
     // goes on as long as anything is dirty, so it would never end beside it.
     await waitFor('both flush jobs to start', () => (active >= 2 ? true : undefined));
     const written = await writer.stop();
-    await waitForIdleQueue(queues.queue('flush'));
+    await waitForIdleQueue(b.queues.queue('flush'));
 
     // One job in each worker, and they overlapped in time.
     expect(spans.map((s) => s.worker).sort()).toEqual([0, 1]);
@@ -74,15 +50,17 @@ describe('two flush jobs at the same moment, in two workers', () => {
     expect(Math.max(first!.start, second!.start)).toBeLessThan(Math.min(first!.end, second!.end));
 
     // What the writer added after the racing flushes, moved by one more flush.
-    await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
-    await waitForIdleQueue(queues.queue('flush'));
+    await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+    await waitForIdleQueue(b.queues.queue('flush'));
 
     expect(await b.hot.transfers.pendingVariables(run)).toEqual([]);
     for (const v of variables) {
-      expect(await sampleCount(b.hot, run, v)).toBe(written);
+      expect(await b.hot.reader.count(run, v)).toBe(written);
       // segmentSeqs throws if two segments overlap: no transfer was uploaded under two names.
       expect(seqCoverageProblem(await segmentSeqs(b.cold, run, v), written)).toBeUndefined();
-      expect(await historyProblem(b, run, v, written)).toBeUndefined();
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), written, writtenSample()),
+      ).toBeUndefined();
     }
   });
 });

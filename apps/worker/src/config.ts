@@ -2,12 +2,10 @@ import { coldStoreCredentialsRule, coldStoreEnvShape } from '@runstream/cold-sto
 import { QUEUE_NAMES, isQueueName, type QueueName } from '@runstream/queues';
 import {
   belowRule,
-  httpServerEnvShape,
-  loggingEnvShape,
   memoryEnvShape,
   memoryLimitsRule,
   parseEnv,
-  redisEnvShape,
+  serviceEnvShape,
 } from '@runstream/service-config';
 import { z } from 'zod';
 import { OBSERVER_DELAY_STRATEGIES } from './observer-delay';
@@ -65,9 +63,7 @@ export const workerConfigSchema = z
      * off by the exit is picked up again by another worker (BullMQ stalled-job
      * check) and finished there: flushes are idempotent.
      */
-    ...httpServerEnvShape({ port: 8081, shutdownTimeoutMs: 30_000 }),
-    ...redisEnvShape,
-    ...loggingEnvShape,
+    ...serviceEnvShape({ port: 8081, shutdownTimeoutMs: 30_000 }),
     ...memoryEnvShape,
     ...coldStoreEnvShape,
     /** Comma-separated queue names this process serves (flush, …); default: every queue. */

@@ -1,34 +1,14 @@
 import { HotStoreFullError, readMemory } from '@runstream/hot-store';
-import { Queues } from '@runstream/queues';
-import { waitFor } from '@runstream/testkit';
-import {
-  flushReports,
-  historyProblem,
-  sampleCount,
-  startBackends,
-  startWorker,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { flushReports } from './testing/flush-reports';
+import { startWorkerBackends } from './testing/worker-backends';
 
 // At maxmemory with noeviction Redis refuses BullMQ's writes too: nobody can
 // even ask for a flush. The worker's watchdog sees it and drains Redis by
 // itself, without the queue.
 
-let b: Backends;
-let queues: Queues;
-let worker: TestWorker | undefined;
-
-beforeAll(async () => {
-  b = await startBackends({ maxmemory: '16mb' });
-  queues = new Queues({ url: b.redis.url });
-});
-afterAll(async () => {
-  await worker?.app.close();
-  await queues?.close();
-  await b?.stop();
-});
+const b = useFixture(() => startWorkerBackends({ maxmemory: '16mb' }));
 
 describe('the drain watchdog', () => {
   it('drains a Redis too full for BullMQ below the low-water mark, losing nothing', async () => {
@@ -52,11 +32,11 @@ describe('the drain watchdog', () => {
     expect((await readMemory(b.hot.redis)).ratio).toBeGreaterThanOrEqual(0.9);
     // BullMQ cannot store a flush job now.
     await expect(
-      queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
+      b.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }),
     ).rejects.toThrow(/OOM/);
 
     // start() resolves after the watchdog's first check: here, a drain.
-    worker = await startWorker(b.env, { DRAIN_CHECK_MS: '100' });
+    const worker = await b.worker({ DRAIN_CHECK_MS: '100' });
     const lines = worker.lines;
     const drained = lines.find((l) => l.msg === 'flush done' && l.reason === 'drain');
     expect(drained).toMatchObject({ stoppedBecause: 'low-water' });
@@ -69,7 +49,7 @@ describe('the drain watchdog', () => {
     await waitFor('the queues to resume', () =>
       lines.some((l) => /queues resumed/.test(String(l.msg))) ? true : undefined,
     );
-    await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+    await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
     await waitFor('a flush job', () =>
       lines.some((l) => l.msg === 'flush done' && l.reason === 'forced') ? true : undefined,
     );
@@ -78,14 +58,16 @@ describe('the drain watchdog', () => {
     await writeSamples(b.hot, run, variables, 1, size, written);
     written += size;
     for (const v of variables) {
-      expect(await sampleCount(b.hot, run, v)).toBe(written);
-      expect(await historyProblem(b, run, v, written)).toBeUndefined();
+      expect(await b.hot.reader.count(run, v)).toBe(written);
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), written, writtenSample()),
+      ).toBeUndefined();
     }
   });
 
   it('keeps Redis usable while writers write twice its maxmemory: they only ever wait', async () => {
     const run = 'flood';
-    const from = worker!.lines.length;
+    const worker = await b.worker({ DRAIN_CHECK_MS: '100' });
     const variables = ['p', 'q', 'r', 's'];
     await b.hot.runs.create({ id: run });
     const size = 2000;
@@ -104,10 +86,10 @@ describe('the drain watchdog', () => {
     }
     const n = batches * size;
     for (const v of variables) {
-      expect(await sampleCount(b.hot, run, v)).toBe(n);
-      expect(await historyProblem(b, run, v, n)).toBeUndefined();
+      expect(await b.hot.reader.count(run, v)).toBe(n);
+      expect(await historyProblem(v, b.history.chunks(run, v), n, writtenSample())).toBeUndefined();
     }
-    const reasons = new Set(flushReports(worker!.lines.slice(from)).map((l) => String(l.reason)));
+    const reasons = new Set(flushReports(worker.lines).map((l) => String(l.reason)));
     expect(reasons.has('pressure') || reasons.has('drain')).toBe(true);
   });
 });

@@ -15,24 +15,16 @@ const reading = (ratio: number): MemoryReading => ({
 
 function watchdog(ratio: () => number, overrides: Partial<DrainWatchdogDeps> = {}) {
   const calls: string[] = [];
+  const noted = (call: string) => (): Promise<void> => {
+    calls.push(call);
+    return Promise.resolve();
+  };
   const deps: DrainWatchdogDeps = {
     readMemory: () => Promise.resolve(reading(ratio())),
-    drain: () => {
-      calls.push('drain');
-      return Promise.resolve();
-    },
-    requestFlush: () => {
-      calls.push('request');
-      return Promise.resolve();
-    },
-    pauseQueues: () => {
-      calls.push('pause');
-      return Promise.resolve();
-    },
-    resumeQueues: () => {
-      calls.push('resume');
-      return Promise.resolve();
-    },
+    drain: noted('drain'),
+    requestFlush: noted('request'),
+    pauseQueues: noted('pause'),
+    resumeQueues: noted('resume'),
     logger: pino({ level: 'silent' }),
     metrics: new WorkerMetrics({ defaultMetrics: false }),
     ...overrides,

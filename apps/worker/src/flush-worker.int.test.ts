@@ -1,34 +1,14 @@
-import { Queues } from '@runstream/queues';
-import { seqCoverageProblem, waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  flushReports,
-  getJson,
-  historyProblem,
-  sampleCount,
-  segmentSeqs,
-  startBackends,
-  startWorker,
-  waitForIdleQueue,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { flushReports } from './testing/flush-reports';
+import { getJson } from './testing/get-json';
+import { segmentSeqs } from './testing/segment-seqs';
+import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
+import { waitForIdleQueue } from './testing/wait-for-idle-queue';
+import { startWorkerBackends } from './testing/worker-backends';
 
-let b: Backends;
-let worker: TestWorker;
-let queues: Queues;
-
-beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-  worker = await startWorker(b.env, FLUSH_EVERYTHING);
-});
-afterAll(async () => {
-  await worker?.app.close();
-  await queues?.close();
-  await b?.stop();
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING] }));
+const worker = (): TestWorker => b.workers[0]!;
 
 describe('the worker serving the flush queue', () => {
   it('moves what a flush job asks for to S3 segments, and history stays exactly 1..N', async () => {
@@ -37,12 +17,12 @@ describe('the worker serving the flush queue', () => {
     await b.hot.runs.create({ id: run });
     await writeSamples(b.hot, run, variables, 20, 500); // 10 000 samples per variable
 
-    await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+    await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
     const [report] = await waitFor('the flush to be reported', () => {
-      const reports = flushReports(worker.lines);
+      const reports = flushReports(worker().lines);
       return reports.length > 0 ? reports : undefined;
     });
-    await waitForIdleQueue(queues.queue('flush'));
+    await waitForIdleQueue(b.queues.queue('flush'));
 
     expect(report).toMatchObject({
       reason: 'forced',
@@ -52,23 +32,25 @@ describe('the worker serving the flush queue', () => {
     });
     expect(await b.hot.transfers.pendingVariables(run)).toEqual([]);
     for (const v of variables) {
-      expect(await sampleCount(b.hot, run, v)).toBe(10_000);
+      expect(await b.hot.reader.count(run, v)).toBe(10_000);
       expect(await b.hot.reader.headSeq(run, v)).toBeUndefined(); // nothing left in Redis
       expect((await b.cold.listSegments(run, v)).length).toBeGreaterThan(0);
       expect(seqCoverageProblem(await segmentSeqs(b.cold, run, v), 10_000)).toBeUndefined();
-      expect(await historyProblem(b, run, v, 10_000)).toBeUndefined();
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 10_000, writtenSample()),
+      ).toBeUndefined();
     }
   });
 
   it('reports flushes in /metrics and answers /healthz and /readyz', async () => {
-    const health = await getJson(worker.app, '/healthz');
+    const health = await getJson(worker().app, '/healthz');
     expect(health).toMatchObject({ status: 200, body: { ok: true } });
-    const ready = await getJson(worker.app, '/readyz');
+    const ready = await getJson(worker().app, '/readyz');
     expect(ready).toMatchObject({
       status: 200,
       body: { ok: true, checks: { redis: true, s3: true } },
     });
-    const metrics = await getJson(worker.app, '/metrics');
+    const metrics = await getJson(worker().app, '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain(
       'runstream_worker_flushes_total{reason="forced",outcome="nothing-left"} 1',
@@ -79,12 +61,12 @@ describe('the worker serving the flush queue', () => {
     expect(metrics.text).toContain(
       'runstream_worker_jobs_total{queue="flush",outcome="completed"} 1',
     );
-    const missing = await getJson(worker.app, '/nope');
+    const missing = await getJson(worker().app, '/nope');
     expect(missing).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 
   it('fails a job whose payload the catalog refuses, without retrying it', async () => {
-    const q = queues.queue('flush');
+    const q = b.queues.queue('flush');
     const job = await q.add('flush', { reason: 'whim' }, { attempts: 5 });
     const state = await waitFor('the bad job to fail', async () => {
       const s = await job.getState();

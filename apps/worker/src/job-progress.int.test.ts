@@ -1,34 +1,18 @@
-import { Queues, type QueueName } from '@runstream/queues';
-import { waitFor } from '@runstream/testkit';
+import type { QueueName } from '@runstream/queues';
+import { useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples } from '@runstream/tiering/testing';
 import type { Job } from 'bullmq';
-import {
-  FLUSH_EVERYTHING,
-  startBackends,
-  startWorker,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
+import { startWorkerBackends } from './testing/worker-backends';
 
 // Flush and merge jobs report how far they are and why they run on the job
 // itself, where bull-board shows them: a progress bar from `progress`
 // (0..100), the rest as JSON.
 
-let b: Backends;
-let worker: TestWorker;
-let queues: Queues;
-
-beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-  worker = await startWorker(b.env, { ...FLUSH_EVERYTHING, MERGE_QUIESCENCE_MS: '50' });
-});
-afterAll(async () => {
-  await worker?.app.close();
-  await queues?.close();
-  await b?.stop();
-});
-
+const b = useFixture(() =>
+  startWorkerBackends({ workers: [{ ...FLUSH_EVERYTHING, MERGE_QUIESCENCE_MS: '50' }] }),
+);
+const worker = (): TestWorker => b.workers[0]!;
 type Progress = Record<string, unknown> & { progress: number };
 
 /** Runs `add`, then waits for the queue's next completed job: its progress events and stored progress. */
@@ -36,7 +20,7 @@ async function progressOf(
   queue: QueueName,
   add: () => Promise<void>,
 ): Promise<{ events: Progress[]; stored: Progress }> {
-  const bullWorker = worker.app.workers.get(queue)!;
+  const bullWorker = worker().app.workers.get(queue)!;
   const events: Progress[] = [];
   let completed: Job | undefined;
   const onProgress = (_job: Job, progress: unknown): void => {
@@ -50,7 +34,7 @@ async function progressOf(
   try {
     await add();
     const job = await waitFor(`a ${queue} job to complete`, () => completed);
-    const stored = await queues.queue(queue).getJob(job.id!);
+    const stored = await b.queues.queue(queue).getJob(job.id!);
     return { events, stored: stored!.progress as Progress };
   } finally {
     bullWorker.off('progress', onProgress);
@@ -70,7 +54,7 @@ describe('job progress', () => {
     await writeSamples(b.hot, run, ['a', 'b', 'c', 'd'], 4, 500);
 
     const { events, stored } = await progressOf('flush', () =>
-      queues.add('flush', { reason: 'forced', requestedAt: Date.now() }),
+      b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() }),
     );
     expect(stored).toMatchObject({ progress: 100, reason: 'forced', moved: 4, samples: 8000 });
     expect(events.length).toBeGreaterThan(0);
@@ -82,7 +66,7 @@ describe('job progress', () => {
   it('a flush job an earlier version queued (reason `memory`) runs, as `pressure`', async () => {
     // Added as the old version did, past today's catalog.
     const { stored } = await progressOf('flush', async () => {
-      await queues.queue('flush').add('flush', { reason: 'memory', requestedAt: Date.now() });
+      await b.queues.queue('flush').add('flush', { reason: 'memory', requestedAt: Date.now() });
     });
     expect(stored).toMatchObject({ progress: 100, reason: 'pressure' });
   });
@@ -94,7 +78,7 @@ describe('job progress', () => {
     await writeSamples(b.hot, run, variables, 3, 200);
 
     const { events, stored } = await progressOf('merge', () =>
-      queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() }),
+      b.queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() }),
     );
     expect(stored).toEqual({
       progress: 100,
@@ -109,7 +93,7 @@ describe('job progress', () => {
     expectRising(events);
     // The merge's own flush of the run is a flush like any other, with its reason.
     expect(
-      worker.lines.some(
+      worker().lines.some(
         (l) => l.msg === 'flush done' && l.reason === 'completion' && l.run === run,
       ),
     ).toBe(true);

@@ -1,42 +1,26 @@
-import { waitFor } from '@runstream/testkit';
-import { startBackends, type Backends } from './testing/worker-harness';
-import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
+import { useFixture, waitFor } from '@runstream/testkit';
+import { startWorkerBackends } from './testing/worker-backends';
+import { buildWorker } from './testing/worker-process';
 
 // main.ts as a real process: it refuses bad config naming the variable, and
 // stops cleanly on SIGTERM.
 
-let b: Backends;
-let child: WorkerProcess | undefined;
-
-beforeAll(async () => {
-  await buildWorker();
-  b = await startBackends();
-});
-afterEach(async () => {
-  await child?.kill();
-  child = undefined;
-});
-afterAll(async () => {
-  await b?.stop();
-});
+beforeAll(() => buildWorker());
+const b = useFixture(() => startWorkerBackends());
 
 describe('node dist/main.js', () => {
   it('exits 1 naming the variable when the config is bad', async () => {
-    child = spawnWorker({ ...b.env, WORKER_QUEUES: 'flush,nope' });
+    const child = b.process({ WORKER_QUEUES: 'flush,nope' });
     expect(await child.exited).toEqual({ code: 1, signal: null });
     expect(child.output()).toMatch(/WORKER_QUEUES: unknown queue\(s\) 'nope'/);
   });
 
   it('serves /healthz and /readyz, and exits 0 on SIGTERM', async () => {
-    child = spawnWorker({ ...b.env, REDIS_MEMORY_BUDGET_BYTES: String(2 ** 30) });
-    const started = await waitFor('the worker to start', () => {
-      const line = child!
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"worker started"'));
-      return line === undefined ? undefined : (JSON.parse(line) as { port: number });
-    });
-    const ready = await fetch(`http://127.0.0.1:${started.port}/readyz`);
+    const child = b.process({ REDIS_MEMORY_BUDGET_BYTES: String(2 ** 30) });
+    const started = await waitFor('the worker to start', () =>
+      child.logLines().find((l) => l.msg === 'worker started'),
+    );
+    const ready = await fetch(`http://127.0.0.1:${Number(started.port)}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, s3: true } });
 

@@ -1,16 +1,9 @@
-import { Queues } from '@runstream/queues';
 import { Flusher } from '@runstream/tiering';
-import { waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  historyProblem,
-  startBackends,
-  startWorker,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
-import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
+import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
+import { expectMerged, writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { FLUSH_EVERYTHING } from './testing/start-worker';
+import { startWorkerBackends } from './testing/worker-backends';
+import { buildWorker } from './testing/worker-process';
 
 // A merge killed (SIGKILL, no clean-up) in a real process — halfway through
 // streaming a merged object, or right after one is uploaded and before the
@@ -18,26 +11,8 @@ import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-p
 // variable ends as one merged object holding exactly 1..N, no segment left,
 // a manifest that agrees, the run completed.
 
-let b: Backends;
-let queues: Queues;
-let child: WorkerProcess | undefined;
-let recovery: TestWorker | undefined;
-
-beforeAll(async () => {
-  await buildWorker();
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-});
-afterEach(async () => {
-  await child?.kill();
-  child = undefined;
-  await recovery?.app.close();
-  recovery = undefined;
-});
-afterAll(async () => {
-  await queues?.close();
-  await b?.stop();
-});
+beforeAll(() => buildWorker());
+const b = useFixture(() => startWorkerBackends());
 
 const variables = ['a', 'b', 'c d'];
 const fastTakeover = { JOB_LOCK_MS: '1500', JOB_STALLED_CHECK_MS: '300' };
@@ -57,8 +32,7 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
       await writeSamples(b.hot, run, variables, 2, 100, 2000); // 1..2200, the last 200 in Redis
       const n = 2200;
 
-      child = spawnWorker({
-        ...b.env,
+      const child = b.process({
         ...FLUSH_EVERYTHING,
         ...fastTakeover,
         ...quick,
@@ -66,7 +40,7 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
         RUNSTREAM_TEST_CRASH_AT: point,
         LOG_LEVEL: 'warn',
       });
-      await queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() });
+      await b.queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() });
       expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
       expect(child.output()).toContain(`SIGKILL at ${point}`);
 
@@ -82,9 +56,12 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
         const done = variables[merged.findIndex((m) => m !== undefined)]!;
         expect((await b.cold.listSegments(run, done)).length).toBeGreaterThan(0);
       }
-      for (const v of variables) expect(await historyProblem(b, run, v, n)).toBeUndefined();
+      for (const v of variables)
+        expect(
+          await historyProblem(v, b.history.chunks(run, v), n, writtenSample()),
+        ).toBeUndefined();
 
-      recovery = await startWorker(b.env, { ...FLUSH_EVERYTHING, ...fastTakeover, ...quick });
+      const recovery = await b.worker({ ...FLUSH_EVERYTHING, ...fastTakeover, ...quick });
       // Completed: its manifest is written, and Redis has forgotten it.
       await waitFor(
         'the run to be completed',
@@ -92,29 +69,23 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
         30_000,
       );
 
-      const manifest = await b.cold.getManifest(run);
+      const manifest = await expectMerged(b.cold, run, variables, n);
       expect(manifest?.run).toMatchObject({
         status: 'completed',
         reason: 'requested',
         samples: 3 * n,
       });
       for (const v of variables) {
-        expect(await b.cold.listSegments(run, v)).toEqual([]);
-        const info = await b.cold.mergedInfo(run, v);
-        expect(info?.lastSeq).toBe(n);
-        expect(manifest?.variables.find((m) => m.name === v)).toMatchObject({
-          count: n,
-          object: info?.key,
-          bytes: info?.size,
-        });
         // The merged object alone holds exactly 1..N with the right values.
         let next = 1;
-        for await (const chunk of b.cold.readObject(info!.key)) {
+        for await (const chunk of b.cold.readObject(b.cold.keys.merged(run, v))) {
           expect(chunk.first).toBe(next);
           next += chunk.t.length;
         }
         expect(next).toBe(n + 1);
-        expect(await historyProblem(b, run, v, n)).toBeUndefined();
+        expect(
+          await historyProblem(v, b.history.chunks(run, v), n, writtenSample()),
+        ).toBeUndefined();
       }
       const mergeDone = recovery.lines.filter((l) => l.msg === 'merge done');
       expect(mergeDone.length).toBeGreaterThanOrEqual(1);

@@ -1,43 +1,21 @@
-import { observerJobId, Queues } from '@runstream/queues';
-import { waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  historyProblem,
-  startBackends,
-  startWorker,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { observerJobId } from '@runstream/queues';
+import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { FLUSH_EVERYTHING } from './testing/start-worker';
+import { startWorkerBackends } from './testing/worker-backends';
 
 // The idle-run observer against a real worker: it completes (and merges) a
 // run whose producer stopped, and leaves alone one that writes slowly but
 // more often than its observation window.
 
-let b: Backends;
-let queues: Queues;
-let worker: TestWorker | undefined;
-
-beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-});
-afterEach(async () => {
-  await worker?.app.close();
-  worker = undefined;
-});
-afterAll(async () => {
-  await queues?.close();
-  await b?.stop();
-});
+const b = useFixture(() => startWorkerBackends());
 
 /** What ingest does at run creation. */
 async function createObservedRun(run: string): Promise<void> {
   await b.hot.runs.create({ id: run });
-  await queues.add('observe', { run, lastCount: -1, unchanged: 0 });
+  await b.queues.add('observe', { run, lastCount: -1, unchanged: 0 });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.each([
   // window = the sum of the delays of 3 unchanged looks
@@ -54,9 +32,9 @@ describe.each([
 
   it('completes a run whose producer stopped, as idle, and merges it', async () => {
     const run = `idle-${strategy}`;
-    worker = await startWorker(b.env, settings);
+    const worker = await b.worker(settings);
     await createObservedRun(run);
-    await queues.add('observe', { run, lastCount: -1, unchanged: 0 }); // twice: still one observer
+    await b.queues.add('observe', { run, lastCount: -1, unchanged: 0 }); // twice: still one observer
     await writeSamples(b.hot, run, ['x', 'y'], 3, 100);
     const stoppedAt = Date.now();
 
@@ -67,11 +45,13 @@ describe.each([
     expect(manifest?.run).toMatchObject({ status: 'completed', reason: 'idle' });
     for (const v of ['x', 'y']) {
       expect((await b.cold.mergedInfo(run, v))?.lastSeq).toBe(300);
-      expect(await historyProblem(b, run, v, 300)).toBeUndefined();
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 300, writtenSample()),
+      ).toBeUndefined();
     }
     // No observer is left behind for the completed run.
     await waitFor('the observer to end', async () =>
-      (await queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
+      (await b.queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
     );
     const idleLooks = worker.lines.filter(
       (l) => l.msg === 'run idle: completing it' && l.run === run,
@@ -81,7 +61,7 @@ describe.each([
 
   it('does not complete a run that writes once per interval just under its window', async () => {
     const run = `slow-${strategy}`;
-    worker = await startWorker(b.env, settings);
+    await b.worker(settings);
     await createObservedRun(run);
     let written = 0;
     const until = Date.now() + 4 * window;
@@ -94,13 +74,15 @@ describe.each([
     }
     // The observer is still there: waiting for its next look (or looking right now).
     expect(['delayed', 'active', 'waiting']).toContain(
-      await queues.queue('observe').getJobState(observerJobId(run)),
+      await b.queues.queue('observe').getJobState(observerJobId(run)),
     );
     expect(await b.hot.runs.get(run)).toMatchObject({ status: 'running', samples: written });
 
     // Once it stops, it is completed after a window of silence.
     await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
-    expect(await historyProblem(b, run, 'x', written)).toBeUndefined();
+    expect(
+      await historyProblem('x', b.history.chunks(run, 'x'), written, writtenSample()),
+    ).toBeUndefined();
   });
 });
 
@@ -114,15 +96,15 @@ describe('the observer while ingest refuses writes', () => {
       WORKER_QUEUES: 'observe,merge', // no flush queue: no watchdog to drain the "full" Redis
     };
     // A budget this small puts Redis far over HARD_LIMIT, as ingest sees it.
-    worker = await startWorker(b.env, { ...settings, REDIS_MEMORY_BUDGET_BYTES: '1000' });
+    const starved = await b.worker({ ...settings, REDIS_MEMORY_BUDGET_BYTES: '1000' });
     await createObservedRun(run);
     await writeSamples(b.hot, run, ['x'], 1, 10);
     await sleep(6 * 300); // three windows of silence
     expect(await b.hot.runs.get(run)).toMatchObject({ status: 'running' });
 
     // Memory is fine again: the run, still silent, is completed as idle.
-    await worker.app.close();
-    worker = await startWorker(b.env, { ...settings, ...FLUSH_EVERYTHING });
+    await starved.app.close();
+    await b.worker({ ...settings, ...FLUSH_EVERYTHING });
     await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
   });
 });
@@ -130,7 +112,7 @@ describe('the observer while ingest refuses writes', () => {
 describe('the observer of a run completed on request', () => {
   it('ends at its next look, and asks again for a merge a completing run lost', async () => {
     const run = 'requested-then-observed';
-    worker = await startWorker(b.env, {
+    await b.worker({
       ...FLUSH_EVERYTHING,
       OBSERVER_INTERVAL_MS: '200',
       MERGE_QUIESCENCE_MS: '50',
@@ -142,10 +124,10 @@ describe('the observer of a run completed on request', () => {
     // Completing without a merge job: as if ingest's add had failed.
     await b.hot.runs.beginCompletion(run, 'requested');
     await waitFor('a merge job', async () =>
-      (await queues.queue('merge').getJobCounts('waiting')).waiting === 1 ? true : undefined,
+      (await b.queues.queue('merge').getJobCounts('waiting')).waiting === 1 ? true : undefined,
     );
     await waitFor('the observer to end', async () =>
-      (await queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
+      (await b.queues.queue('observe').getJob(observerJobId(run))) === undefined ? true : undefined,
     );
   });
 });

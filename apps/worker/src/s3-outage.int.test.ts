@@ -1,36 +1,17 @@
-import { Queues } from '@runstream/queues';
-import { seqCoverageProblem, waitFor } from '@runstream/testkit';
-import {
-  FLUSH_EVERYTHING,
-  getJson,
-  historyProblem,
-  segmentSeqs,
-  startBackends,
-  startWorker,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
+import { historyProblem, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { getJson } from './testing/get-json';
+import { segmentSeqs } from './testing/segment-seqs';
+import { FLUSH_EVERYTHING, type TestWorker } from './testing/start-worker';
+import { startWorkerBackends } from './testing/worker-backends';
 
 // S3 down: a flush job fails and BullMQ retries it with the catalog's backoff
 // (exponential from 1 s: fast enough here, so the catalog's own options are
 // used); the data waits in Redis, readable; when S3 is back the retry
 // succeeds by itself.
 
-let b: Backends;
-let queues: Queues;
-let worker: TestWorker;
-
-beforeAll(async () => {
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-  worker = await startWorker(b.env, FLUSH_EVERYTHING);
-});
-afterAll(async () => {
-  await worker?.app.close();
-  await queues?.close();
-  await b?.stop();
-});
+const b = useFixture(() => startWorkerBackends({ workers: [FLUSH_EVERYTHING] }));
+const worker = (): TestWorker => b.workers[0]!;
 
 describe('a flush job while S3 is unreachable', () => {
   it('fails, is retried, keeps the data in Redis, and succeeds once S3 is back', async () => {
@@ -40,14 +21,14 @@ describe('a flush job while S3 is unreachable', () => {
     await writeSamples(b.hot, run, variables, 10, 500); // 1..5000
 
     await b.s3.stop();
-    const notReady = await getJson(worker.app, '/readyz');
+    const notReady = await getJson(worker().app, '/readyz');
     expect(notReady).toMatchObject({
       status: 503,
       body: { ok: false, checks: { redis: true, s3: false } },
     });
 
-    const q = queues.queue('flush');
-    await queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
+    const q = b.queues.queue('flush');
+    await b.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
     const job = await waitFor('the first attempt to fail', async () => {
       const [delayed] = await q.getJobs(['delayed']);
       return delayed !== undefined && delayed.attemptsMade >= 1 ? delayed : undefined;
@@ -55,7 +36,10 @@ describe('a flush job while S3 is unreachable', () => {
     expect(job.failedReason).toMatch(/PutObject|ECONNREFUSED|connect/i);
 
     // Still all in Redis (buffers and the transfer keys the failed attempt made), still exact.
-    for (const v of variables) expect(await historyProblem(b, run, v, 5000)).toBeUndefined();
+    for (const v of variables)
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 5000, writtenSample()),
+      ).toBeUndefined();
     expect((await b.hot.transfers.pendingVariables(run)).length).toBeGreaterThan(0);
 
     await b.s3.restart();
@@ -71,10 +55,12 @@ describe('a flush job while S3 is unreachable', () => {
     for (const v of variables) {
       expect(await b.hot.reader.headSeq(run, v)).toBeUndefined();
       expect(seqCoverageProblem(await segmentSeqs(b.cold, run, v), 5000)).toBeUndefined();
-      expect(await historyProblem(b, run, v, 5000)).toBeUndefined();
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 5000, writtenSample()),
+      ).toBeUndefined();
     }
-    expect(await getJson(worker.app, '/readyz')).toMatchObject({ status: 200 });
-    const metrics = (await getJson(worker.app, '/metrics')).text;
+    expect(await getJson(worker().app, '/readyz')).toMatchObject({ status: 200 });
+    const metrics = (await getJson(worker().app, '/metrics')).text;
     expect(metrics).toMatch(
       /runstream_worker_flushes_total\{reason="pressure",outcome="failed"\} [1-9]/,
     );

@@ -2,6 +2,16 @@ import { coldStoreEnvOf, parseColdStoreEnv, s3ClientOptions } from './cold-store
 import { failedDeletes } from './cold-store';
 import { DeleteObjectsError } from './cold-store-errors';
 
+/** A MinIO-style setup: endpoint, static credentials, path style, a key prefix. */
+const MINIO_CONFIG = {
+  bucket: 'runstream',
+  region: 'eu-west-1',
+  endpoint: 'http://minio:9000',
+  forcePathStyle: true,
+  keyPrefix: 'prod/',
+  credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+};
+
 describe('parseColdStoreEnv', () => {
   it('needs only a bucket for AWS S3: default region, default credential chain, virtual hosts', () => {
     expect(parseColdStoreEnv({ S3_BUCKET: 'runstream-data' })).toEqual({
@@ -21,14 +31,7 @@ describe('parseColdStoreEnv', () => {
       S3_SECRET_ACCESS_KEY: 'minio-secret',
       S3_KEY_PREFIX: 'prod/',
     });
-    expect(config).toEqual({
-      bucket: 'runstream',
-      region: 'eu-west-1',
-      endpoint: 'http://minio:9000',
-      forcePathStyle: true,
-      keyPrefix: 'prod/',
-      credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
-    });
+    expect(config).toEqual(MINIO_CONFIG);
     expect(
       parseColdStoreEnv({
         S3_ENDPOINT: 'http://minio:9000',
@@ -64,14 +67,7 @@ describe('parseColdStoreEnv', () => {
 describe('coldStoreEnvOf', () => {
   it('gives the variables that parse back to the same config', () => {
     const configs = [
-      {
-        bucket: 'runstream',
-        region: 'eu-west-1',
-        endpoint: 'http://minio:9000',
-        forcePathStyle: true,
-        keyPrefix: 'prod/',
-        credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
-      },
+      MINIO_CONFIG,
       { bucket: 'b12', region: 'us-east-1', forcePathStyle: false, keyPrefix: '' },
     ];
     for (const config of configs) expect(parseColdStoreEnv(coldStoreEnvOf(config))).toEqual(config);

@@ -9,8 +9,11 @@ import {
   type SampleValue,
 } from '@runstream/domain';
 import {
+  collect,
   seqCoverageProblem,
+  seqsOf,
   startS3Server,
+  TRICKY_VARIABLE_NAMES,
   UGLY_SAMPLE_VALUES,
   type RunningS3Server,
 } from '@runstream/testkit';
@@ -85,16 +88,6 @@ async function* asyncOf(texts: string[]): AsyncGenerator<string> {
   }
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
-function seqsOf(chunks: SampleChunk[]): number[] {
-  return chunks.flatMap((c) => c.t.map((_, i) => c.first + i));
-}
-
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T>(
   items: T[],
@@ -137,22 +130,7 @@ describe('ColdStore against s3rver', () => {
     }
   });
 
-  const NAMES = [
-    'x',
-    'x/',
-    'x%2F',
-    'a',
-    'a b',
-    'a/b',
-    '../x',
-    '..',
-    '.',
-    'sys.pump.flow',
-    'u[3]',
-    'temperature/°C',
-    '温度 🙂',
-    `${'long.name/'.repeat(25)}end`,
-  ];
+  const NAMES = TRICKY_VARIABLE_NAMES;
 
   it(
     'puts, lists and reads segments of many variables; a listing never shows another variable',

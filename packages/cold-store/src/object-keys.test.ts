@@ -1,30 +1,9 @@
+import { TRICKY_VARIABLE_NAMES } from '@runstream/testkit';
 import { keyPrefixProblem, ObjectKeys, parseSegmentKey } from './object-keys';
 
 const keys = new ObjectKeys();
 
-/** Names that try to escape or collide: every one must stay one path component. */
-const TRICKY = [
-  'x',
-  'x/',
-  'x%2F',
-  'x%',
-  'a',
-  'a b',
-  'a/b',
-  '../x',
-  '..',
-  '.',
-  '%',
-  '%2E%2E',
-  'sys.pump.flow',
-  'u[3]',
-  'temperature/°C',
-  '温度',
-  '🙂 emoji',
-  'segments',
-  'merged.ndjson.gz',
-  '~tilde',
-];
+const TRICKY = TRICKY_VARIABLE_NAMES;
 
 describe('ObjectKeys', () => {
   it('lays out manifest, segments and merged objects under the run', () => {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { decodeValue, encodeValue, type SampleChunk, type SampleValue } from '@runstream/domain';
-import { UGLY_SAMPLE_VALUES } from '@runstream/testkit';
+import { UGLY_SAMPLE_VALUES, collect } from '@runstream/testkit';
 import { SegmentFormatError } from './cold-store-errors';
 import {
   decodeSegment,
@@ -24,12 +24,6 @@ const TEXTS = [
   chunkText(10, [0.9, 1.0, 1.1], [true, false, [1, NaN, -Infinity]]),
   chunkText(13, [1.2, 1.3], ['温度 🙂 °C', 'para\u2028sep\u2029end']),
 ];
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 /** Yields `buf` in pieces of the given sizes, cycling: odd splits across gzip and UTF-8 boundaries. */
 async function* pieces(buf: Buffer, sizes: number[]): AsyncGenerator<Buffer> {

@@ -1,5 +1,11 @@
 import { parseIngestBatch } from '@runstream/domain';
-import { startRedis, seqCoverageProblem, type RunningRedis } from '@runstream/testkit';
+import {
+  collect,
+  seqCoverageProblem,
+  seqsOf,
+  startRedis,
+  type RunningRedis,
+} from '@runstream/testkit';
 import { HotStore } from './hot-store';
 import { readMemory } from './memory-gauge';
 
@@ -23,12 +29,6 @@ const write = (run: string, variable: string, n: number) =>
     }),
   );
 
-async function seqsOf(chunks: AsyncIterable<{ first: number; t: number[] }>): Promise<number[]> {
-  const out: number[] = [];
-  for await (const c of chunks) c.t.forEach((_, i) => out.push(c.first + i));
-  return out;
-}
-
 describe('TransferStore', () => {
   it('moves a buffer aside while writes go on into a fresh buffer, and drops it once uploaded', async () => {
     await store.runs.create({ id: 't1' });
@@ -44,8 +44,8 @@ describe('TransferStore', () => {
     await write('t1', 'x', 3); // lands in a new buffer
     expect(await store.transfers.pendingVariables('t1')).toEqual(['x']);
     expect(await store.transfers.range(transfer!.key)).toEqual({ first: 1, last: 5 });
-    expect(await seqsOf(store.transfers.chunks(transfer!.key))).toEqual([1, 2, 3, 4, 5]);
-    expect(await seqsOf(store.reader.chunks('t1', 'x'))).toEqual([6, 7, 8]);
+    expect(seqsOf(await collect(store.transfers.chunks(transfer!.key)))).toEqual([1, 2, 3, 4, 5]);
+    expect(seqsOf(await collect(store.reader.chunks('t1', 'x')))).toEqual([6, 7, 8]);
     expect((await store.transfers.dirtyVariables('t1')).map((d) => d.variable).sort()).toEqual([
       'x',
       'y',
@@ -67,7 +67,7 @@ describe('TransferStore', () => {
     const listed = await store.transfers.transfers('t2', 'x');
     expect(listed.map((t) => t.key)).toEqual([a!.key, b!.key]);
     const all: number[] = [];
-    for (const t of listed) all.push(...(await seqsOf(store.transfers.chunks(t.key))));
+    for (const t of listed) all.push(...seqsOf(await collect(store.transfers.chunks(t.key))));
     expect(seqCoverageProblem(all, 4)).toBeUndefined();
   });
 

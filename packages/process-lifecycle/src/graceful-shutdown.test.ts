@@ -1,5 +1,4 @@
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
+import { memoryLogger } from '@runstream/testkit';
 import { onShutdownSignals, type ShutdownProcess } from './graceful-shutdown';
 
 function fakeProcess(): ShutdownProcess & { emit(signal: string): void; exits: number[] } {
@@ -13,24 +12,12 @@ function fakeProcess(): ShutdownProcess & { emit(signal: string): void; exits: n
   };
 }
 
-function memoryLogger(): { logger: pino.Logger; messages: string[] } {
-  const messages: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line !== '') messages.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), messages };
-}
-
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('onShutdownSignals', () => {
   it('closes once on the first signal and exits 0', async () => {
     const proc = fakeProcess();
-    const { logger, messages } = memoryLogger();
+    const { logger, lines } = memoryLogger();
     let closes = 0;
     const stopping = onShutdownSignals({
       logger,
@@ -48,7 +35,7 @@ describe('onShutdownSignals', () => {
     await tick(30);
     expect(closes).toBe(1);
     expect(proc.exits).toEqual([0]);
-    expect(messages).toEqual(['shutting down', 'stopped']);
+    expect(lines.map((l) => l.msg)).toEqual(['shutting down', 'stopped']);
   });
 
   it('exits 1 when the close fails', async () => {
@@ -66,11 +53,11 @@ describe('onShutdownSignals', () => {
 
   it('exits 1 when the close takes longer than the timeout', async () => {
     const proc = fakeProcess();
-    const { logger, messages } = memoryLogger();
+    const { logger, lines } = memoryLogger();
     onShutdownSignals({ logger, timeoutMs: 20, proc, close: () => new Promise(() => undefined) });
     proc.emit('SIGTERM');
     await tick(60);
     expect(proc.exits).toEqual([1]);
-    expect(messages).toContain('graceful shutdown timed out; exiting');
+    expect(lines.map((l) => l.msg)).toContain('graceful shutdown timed out; exiting');
   });
 });

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { waitFor } from '@runstream/testkit';
 import { BufferFullError } from './errors';
-import { sendError, waitFor, type RecordedRequest } from './testing/scripted-http-server';
+import { sendError, type RecordedRequest } from './testing/scripted-http-server';
 import { startHarness, type Harness } from './testing/harness';
 
 describe('Producer buffer bound and 413 splitting', () => {
@@ -32,7 +33,7 @@ describe('Producer buffer bound and 413 splitting', () => {
       },
     });
     for (let k = 0; k < 60; k++) expect(producer.log('x', k, k)).toBe(true);
-    await waitFor(() => held.length === 1, 2000, 'the first batch to be in flight');
+    await waitFor('the first batch to be in flight', () => held.length === 1 || undefined, 2000);
     // 60 in flight (unanswered) + 40 more fit; the next 50 do not.
     const results: boolean[] = [];
     for (let k = 60; k < 150; k++) results.push(producer.log('x', k, k));

@@ -1,6 +1,7 @@
+import { waitFor } from '@runstream/testkit';
 import { ProducerClosedError, RunstreamHttpError } from './errors';
 import { RunstreamClient } from './runstream-client';
-import { sendError, waitFor } from './testing/scripted-http-server';
+import { sendError } from './testing/scripted-http-server';
 import { startHarness, type Harness } from './testing/harness';
 
 describe('Producer failure, completion and close', () => {
@@ -26,7 +27,7 @@ describe('Producer failure, completion and close', () => {
     producer.log('x', 0, 1);
     const flushed = producer.flush();
     await expect(flushed).rejects.toBeInstanceOf(RunstreamHttpError);
-    await waitFor(() => reported.length > 0);
+    await waitFor('an error to be reported', () => reported.length > 0 || undefined);
 
     const err = reported[0] as RunstreamHttpError;
     expect(reported).toHaveLength(1);
@@ -183,7 +184,10 @@ describe('Producer failure, completion and close', () => {
     for (let k = 0; k < 10; k++) producer.log('x', k, k);
     const flushed = producer.flush();
     const completed = producer.complete();
-    await waitFor(() => h.batches().length === 1); // in flight, unanswered
+    await waitFor(
+      'the first batch to be in flight, unanswered',
+      () => h.batches().length === 1 || undefined,
+    );
     const started = Date.now();
     await producer.close({ force: true });
     expect(Date.now() - started).toBeLessThan(1000); // did not wait out the 5 s timeout

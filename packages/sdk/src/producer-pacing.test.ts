@@ -94,11 +94,7 @@ describe('Producer pacing and batching', () => {
   });
 
   it('keeps the interval while retrying', async () => {
-    let failures = 3;
-    h.server.respond((req, res) => {
-      if (failures-- > 0) return sendError(res, 500, 'internal', 'boom');
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(3, (_req, res) => sendError(res, 500, 'internal', 'boom'));
     const producer = h.producer('r1', {
       minIntervalMs: INTERVAL,
       retry: { baseMs: 1, capMs: 5 },

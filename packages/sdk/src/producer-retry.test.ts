@@ -23,14 +23,9 @@ describe('Producer retries', () => {
   }
 
   it('waits at least Retry-After after a 503', async () => {
-    let refused = false;
-    h.server.respond((req, res) => {
-      if (!refused) {
-        refused = true;
-        return sendError(res, 503, 'unavailable', 'hot store full', { 'retry-after': '1' });
-      }
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(1, (_req, res) =>
+      sendError(res, 503, 'unavailable', 'hot store full', { 'retry-after': '1' }),
+    );
     const retries: number[] = [];
     const producer = h.producer('r1', {
       minIntervalMs: 20,
@@ -48,11 +43,7 @@ describe('Producer retries', () => {
   });
 
   it('backs off exponentially with jitter between retries', async () => {
-    let failures = 4;
-    h.server.respond((req, res) => {
-      if (failures-- > 0) return sendError(res, 502, 'bad_gateway', 'upstream');
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(4, (_req, res) => sendError(res, 502, 'bad_gateway', 'upstream'));
     const delays: number[] = [];
     const producer = h.producer('r1', {
       minIntervalMs: 0,
@@ -73,11 +64,7 @@ describe('Producer retries', () => {
   });
 
   it('retries a 500 with the same producer, batch number and body', async () => {
-    let failures = 2;
-    h.server.respond((req, res) => {
-      if (failures-- > 0) return sendError(res, 500, 'internal', 'boom');
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(2, (_req, res) => sendError(res, 500, 'internal', 'boom'));
     const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     for (let k = 0; k < 10; k++) producer.log('x', k, k * 1.5);
     await producer.flush();
@@ -87,14 +74,7 @@ describe('Producer retries', () => {
   });
 
   it('retries a dropped connection with the same body', async () => {
-    let drops = 2;
-    h.server.respond((req, res, raw) => {
-      if (drops-- > 0) {
-        raw.socket.destroy();
-        return;
-      }
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(2, (_req, _res, raw) => void raw.socket.destroy());
     const errors: Error[] = [];
     const producer = h.producer('r1', {
       minIntervalMs: 10,
@@ -112,14 +92,9 @@ describe('Producer retries', () => {
 
   it('a batch written but whose answer was lost is retried and written once', async () => {
     // The server writes the batch, then the connection dies before the answer.
-    let lose = 2;
-    h.server.respond((req, res, raw) => {
-      if (lose-- > 0) {
-        const sink = { writeHead: () => sink, end: () => raw.socket.destroy() };
-        h.ingest.handle(req, sink as unknown as typeof res);
-        return;
-      }
-      h.ingest.handle(req, res);
+    h.failFirst(2, (req, res, raw) => {
+      const sink = { writeHead: () => sink, end: () => raw.socket.destroy() };
+      h.ingest.handle(req, sink as unknown as typeof res);
     });
     const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 5 } });
     for (let k = 0; k < 5; k++) producer.log('x', k, k);
@@ -143,14 +118,7 @@ describe('Producer retries', () => {
   });
 
   it('retries a request that times out', async () => {
-    let stall = true;
-    h.server.respond((req, res) => {
-      if (stall) {
-        stall = false;
-        return; // never answered
-      }
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(1, () => undefined); // never answered
     const errors: Error[] = [];
     const producer = h.producer('r1', {
       minIntervalMs: 10,
@@ -171,19 +139,14 @@ describe('Producer retries', () => {
   });
 
   it('retries 429 and honours its Retry-After too', async () => {
-    let limited = true;
-    h.server.respond((req, res) => {
-      if (limited) {
-        limited = false;
-        return sendJson(
-          res,
-          429,
-          { error: { code: 'rate_limited', message: 'slow down' } },
-          { 'retry-after': '1' },
-        );
-      }
-      h.ingest.handle(req, res);
-    });
+    h.failFirst(1, (_req, res) =>
+      sendJson(
+        res,
+        429,
+        { error: { code: 'rate_limited', message: 'slow down' } },
+        { 'retry-after': '1' },
+      ),
+    );
     const producer = h.producer('r1', { minIntervalMs: 10, retry: { baseMs: 1 } });
     producer.log('x', 0, 1);
     await producer.flush();

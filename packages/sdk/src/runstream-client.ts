@@ -9,7 +9,7 @@ import type {
 import { checkRunId, checkVariable, positiveOption } from './argument-checks';
 import { decodeChunk, type DecodedChunk } from './decoded-chunk';
 import { resolveServerConnection, type RunstreamEnv } from './env-config';
-import { HttpTransport } from './http-transport';
+import { HttpTransport, type RequestOptions } from './http-transport';
 import { Producer, type ProducerOptions } from './producer';
 import type { ProducerClient, RequestControl } from './producer-client';
 import type { SamplesRequestBody } from './samples-request';
@@ -91,24 +91,18 @@ export class RunstreamClient implements ProducerClient {
   }
 
   async getRun(run: string): Promise<Run> {
-    const answer = await this.transport.request<{ run: Run }>('GET', runPath(run));
-    return answer.body.run;
+    return (await this.body<{ run: Run }>('GET', runPath(run))).run;
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
-    const answer = await this.transport.request<{ runs: Run[] }>('GET', '/v1/runs', {
-      query: { status: options.status, limit: options.limit },
-    });
-    return answer.body.runs;
+    const query = { status: options.status, limit: options.limit };
+    return (await this.body<{ runs: Run[] }>('GET', '/v1/runs', { query })).runs;
   }
 
   /** Every variable of a run with its sample count (= last seq) and min/max/last value. */
   async listVariables(run: string): Promise<VariableStats[]> {
-    const answer = await this.transport.request<{ run: string; variables: VariableStats[] }>(
-      'GET',
-      `${runPath(run)}/variables`,
-    );
-    return answer.body.variables;
+    type Answer = { run: string; variables: VariableStats[] };
+    return (await this.body<Answer>('GET', `${runPath(run)}/variables`)).variables;
   }
 
   /** One page of a variable's history, values still wire-encoded. */
@@ -119,10 +113,9 @@ export class RunstreamClient implements ProducerClient {
   ): Promise<HistoryPage> {
     // The query form of the history route reaches every name, `.` and `..` included,
     // which URL parsers fold away when they stand in a path.
-    const answer = await this.transport.request<HistoryPage>('GET', `${runPath(run)}/samples`, {
+    return this.body<HistoryPage>('GET', `${runPath(run)}/samples`, {
       query: { variable: checkVariable(variable), fromSeq: options.fromSeq, limit: options.limit },
     });
-    return answer.body;
   }
 
   /**
@@ -159,13 +152,10 @@ export class RunstreamClient implements ProducerClient {
     body: SamplesRequestBody,
     options: RequestControl = {},
   ): Promise<SamplesAck> {
-    const answer = await this.transport.request<SamplesAck>('POST', `${runPath(run)}/samples`, {
+    return this.body<SamplesAck>('POST', `${runPath(run)}/samples`, {
       body,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      context: `run '${run}'`,
+      ...runControl(run, options),
     });
-    return answer.body;
   }
 
   /**
@@ -174,18 +164,24 @@ export class RunstreamClient implements ProducerClient {
    * (merge to come) or `completed`.
    */
   async completeRun(run: string, options: RequestControl = {}): Promise<Run> {
-    const answer = await this.transport.request<{ run: Run }>('POST', `${runPath(run)}/complete`, {
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      context: `run '${run}'`,
-    });
-    return answer.body.run;
+    const path = `${runPath(run)}/complete`;
+    return (await this.body<{ run: Run }>('POST', path, runControl(run, options))).run;
   }
 
   /** A Producer that batches `log()` calls into this run. See `ProducerOptions`. */
   producer(run: string, options: ProducerOptions = {}): Producer {
     return new Producer(this, run, options);
   }
+
+  /** The body of one request's answer. */
+  private async body<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+    return (await this.transport.request<T>(method, path, options)).body;
+  }
+}
+
+/** A run's requests' timeout and abort signal, and the run named in their errors. */
+function runControl(run: string, options: RequestControl): RequestOptions {
+  return { timeoutMs: options.timeoutMs, signal: options.signal, context: `run '${run}'` };
 }
 
 function runPath(run: string): string {

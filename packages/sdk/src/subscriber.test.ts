@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { roomOf, type SampleValue } from '@runstream/domain';
+import { waitFor } from '@runstream/testkit';
 import { SubscribeError } from './errors';
 import { Subscriber, type Subscription } from './subscriber';
-import { sleep, waitFor } from './testing/scripted-http-server';
 import { ScriptedIoServer, chunkOf, valueOf } from './testing/scripted-io-server';
 
 interface Received {
@@ -88,7 +89,7 @@ describe('Subscriber against a real Socket.IO server', () => {
     };
     const got = collector();
     const sub = connect().subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length >= 120, 5000, '120 samples');
+    await waitFor('120 samples', () => got.seqs.length >= 120 || undefined, 5000);
     await sleep(50);
     expectExactly(got, 120);
     expect(sub.lastSeq).toBe(120);
@@ -100,14 +101,14 @@ describe('Subscriber against a real Socket.IO server', () => {
     server.lastSeq.set(roomOf('r', 'x'), 10);
     const got = collector();
     const sub = connect().subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length === 10);
+    await waitFor('10 samples', () => got.seqs.length === 10 || undefined);
     server.live('r', 'x', 16, 20);
     server.live('r', 'x', 21, 25);
     await sleep(30);
     expect(got.seqs).toEqual(range(1, 10)); // held behind the gap
     server.live('r', 'x', 11, 13);
     server.live('r', 'x', 14, 15);
-    await waitFor(() => got.seqs.length >= 25);
+    await waitFor('25 samples', () => got.seqs.length >= 25 || undefined);
     await sleep(30);
     expectExactly(got, 25);
     expect(sub.resubscribes).toBe(0);
@@ -119,11 +120,11 @@ describe('Subscriber against a real Socket.IO server', () => {
     server.lastSeq.set(room, 10);
     const got = collector();
     const sub = connect({ gapTimeoutMs: 200 }).subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length === 10);
+    await waitFor('10 samples', () => got.seqs.length === 10 || undefined);
     server.lastSeq.set(room, 20); // 11..14 are "lost" live events; the store has them
     const gapAt = performance.now();
     server.live('r', 'x', 15, 20);
-    await waitFor(() => got.seqs.length >= 20, 3000, 'the gap to be re-read');
+    await waitFor('the gap to be re-read', () => got.seqs.length >= 20 || undefined, 3000);
     await sleep(30);
     expectExactly(got, 20);
     expect(server.subscribes.map((s) => s.req.fromSeq)).toEqual([1, 11]);
@@ -146,7 +147,7 @@ describe('Subscriber against a real Socket.IO server', () => {
     };
     const got = collector();
     connect({ gapTimeoutMs: 100 }).subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length >= 8);
+    await waitFor('8 samples', () => got.seqs.length >= 8 || undefined);
     expectExactly(got, 8);
     expect(server.subscribes.map((s) => s.req.fromSeq)).toEqual([1, 6]);
   });
@@ -163,13 +164,13 @@ describe('Subscriber against a real Socket.IO server', () => {
     const got = collector();
     const client = connect();
     const sub = client.subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length === 50);
+    await waitFor('50 samples', () => got.seqs.length === 50 || undefined);
     const firstSocket = server.sockets()[0]?.id;
     drop(server);
     server.lastSeq.set(room, 80); // written while the client was away
-    await waitFor(() => got.seqs.length >= 80, 5000, 'resubscription after reconnect');
+    await waitFor('resubscription after reconnect', () => got.seqs.length >= 80 || undefined, 5000);
     server.live('r', 'x', 81, 90);
-    await waitFor(() => got.seqs.length >= 90);
+    await waitFor('90 samples', () => got.seqs.length >= 90 || undefined);
     await sleep(30);
     expectExactly(got, 90);
     expect(server.subscribes.map((s) => s.req.fromSeq)).toEqual([1, 51]);
@@ -189,9 +190,12 @@ describe('Subscriber against a real Socket.IO server', () => {
     client.subscribe('r', 'a', a.onSamples);
     client.subscribe('r', 'b', b.onSamples);
     client.subscribe('q', 'a', qa.onSamples);
-    await waitFor(() => a.seqs.length === 12 && b.seqs.length === 3 && qa.seqs.length === 5);
+    await waitFor(
+      'the three snapshots',
+      () => (a.seqs.length === 12 && b.seqs.length === 3 && qa.seqs.length === 5) || undefined,
+    );
     server.live('r', 'b', 4, 6);
-    await waitFor(() => b.seqs.length === 6);
+    await waitFor('the live samples of r/b', () => b.seqs.length === 6 || undefined);
     expectExactly(a, 12);
     expectExactly(b, 6);
     expectExactly(qa, 5);
@@ -202,7 +206,7 @@ describe('Subscriber against a real Socket.IO server', () => {
     server.lastSeq.set(roomOf('r', 'x'), 30);
     const got = collector();
     connect().subscribe('r', 'x', got.onSamples, { fromSeq: 21 });
-    await waitFor(() => got.seqs.length === 10);
+    await waitFor('10 samples', () => got.seqs.length === 10 || undefined);
     expect(got.seqs).toEqual(range(21, 30));
     expect(server.subscribes[0]?.req.fromSeq).toBe(21);
   });
@@ -212,7 +216,7 @@ describe('Subscriber against a real Socket.IO server', () => {
       ack({ ok: false, error: { code: 'run_not_found', message: 'no run' } });
     const errors: Error[] = [];
     const sub = connect().subscribe('r', 'x', () => undefined, { onError: (e) => errors.push(e) });
-    await waitFor(() => errors.length === 1);
+    await waitFor('the refusal', () => errors.length === 1 || undefined);
     expect(errors[0]).toBeInstanceOf(SubscribeError);
     expect((errors[0] as SubscribeError).code).toBe('run_not_found');
     expect(errors[0]?.message).toContain("run 'r'");
@@ -224,7 +228,7 @@ describe('Subscriber against a real Socket.IO server', () => {
     const got = collector();
     const client = connect();
     const sub: Subscription = client.subscribe('r', 'x', got.onSamples);
-    await waitFor(() => got.seqs.length === 5);
+    await waitFor('5 samples', () => got.seqs.length === 5 || undefined);
     await sub.unsubscribe();
     expect(server.unsubscribes).toEqual([{ run: 'r', variable: 'x' }]);
     // Even an event sent straight to the socket is not delivered any more.
@@ -237,7 +241,7 @@ describe('Subscriber against a real Socket.IO server', () => {
     const errors: Error[] = [];
     const client = connect({ token: 'wrong', onError: (e) => errors.push(e) });
     client.subscribe('r', 'x', () => undefined);
-    await waitFor(() => errors.length > 0);
+    await waitFor('the handshake to be refused', () => errors.length > 0 || undefined);
     expect(errors[0]?.message).toMatch(/refused.*unauthorized/);
     expect(server.subscribes).toHaveLength(0);
   });
@@ -255,7 +259,7 @@ describe('Subscriber against a real Socket.IO server', () => {
       },
       { onError: (e) => errors.push(e) },
     );
-    await waitFor(() => seen.length === 3);
+    await waitFor('3 chunks', () => seen.length === 3 || undefined);
     expect(seen).toEqual([1, 8, 15]);
     expect(errors.map((e) => e.message)).toEqual(['plot failed']);
   });

@@ -11,3 +11,4 @@ export {
   MissingConfigTableError,
   documentedVariables,
 } from './documented-variables';
+export { serviceEnvShape } from './service-env';

@@ -59,6 +59,20 @@ describe('spawnApp', () => {
     expect(q.output()).toContain('out given\n');
   });
 
+  it('parses the JSON log lines written in full, and only those', async () => {
+    const logger = join(dir, 'logger.js');
+    writeFileSync(
+      logger,
+      `process.stdout.write('{"level":30,"msg":"a"}\\nplain text\\n{"level":40,"msg":"b"}\\n{"lev');`,
+    );
+    const p = spawnApp(logger, {});
+    await p.exited;
+    expect(p.logLines()).toEqual([
+      { level: 30, msg: 'a' },
+      { level: 40, msg: 'b' },
+    ]);
+  });
+
   it('kill() SIGKILLs a running process and waits for it; again is a no-op', async () => {
     const p = spawnApp(script, { RS_TEST_STAY: '1' });
     await new Promise<void>((r) => p.child.stdout!.once('data', () => r()));

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { LogLine } from './memory-logger';
 
 // Runs an app of this monorepo (apps/<name>) as a real process, as its
 // main.int.test.ts does: `node dist/main.js`, built from the app's sources.
@@ -82,6 +83,8 @@ export interface AppProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What it wrote to stdout and stderr so far (the first 256 kB or so). */
   output(): string;
+  /** The JSON log lines (pino's) among the lines it wrote in full so far, parsed. */
+  logLines(): LogLine[];
   /** SIGKILLs it if it is still running (test clean-up) and waits for its exit. */
   kill(): Promise<void>;
 }
@@ -123,6 +126,12 @@ export function spawnApp(
     child,
     exited,
     output: () => output,
+    logLines: () =>
+      output
+        .split('\n')
+        .slice(0, -1) // the last is empty, or a line not yet written in full
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

@@ -1,7 +1,16 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
 export { seqCoverageProblem } from './seq-coverage';
+export { seqsOf } from './seqs-of';
+export { collect } from './collect';
+export {
+  historyProblem,
+  type ExpectedSample,
+  type HistoryChunk,
+  type SeqCount,
+} from './history-problem';
 export { UGLY_SAMPLE_VALUES } from './ugly-values';
+export { TRICKY_VARIABLE_NAMES } from './tricky-names';
 export {
   startS3Server,
   S3RVER_CREDENTIALS,
@@ -22,3 +31,5 @@ export {
   type RecordedDownload,
   type S3RecordingProxy,
 } from './s3-recording-proxy';
+export { memoryLogger, type LogLine } from './memory-logger';
+export { useFixture, type Fixture } from './use-fixture';

@@ -1,8 +1,9 @@
-import { parseIngestBatch, type SampleChunk } from '@runstream/domain';
-import { HotStore } from '@runstream/hot-store';
-import { startRedis, seqCoverageProblem, type RunningRedis } from '@runstream/testkit';
+import type { SampleChunk } from '@runstream/domain';
+import { seqCoverageProblem, useFixture } from '@runstream/testkit';
 import { Flusher, type FlushPoint } from './flusher';
 import type { SegmentSink } from './segment-sink';
+import { startTieredStores } from './testing/tiered-stores';
+import { writeSamples } from './testing/write-samples';
 
 // The flush protocol against a real Redis. The sink keeps segments in memory,
 // keyed like the cold store (by seq range), so the protocol's own guarantees
@@ -32,56 +33,44 @@ class MemorySink implements SegmentSink {
     }
     return out;
   }
+  /** The seqs uploaded for a variable, in order. */
+  seqs(run: string, variable: string): number[] {
+    return this.chunks(run, variable)
+      .flatMap((c) => c.t.map((_, i) => c.first + i))
+      .sort((a, b) => a - b);
+  }
 }
 
-let redis: RunningRedis;
-let hot: HotStore;
+const s = useFixture(() => startTieredStores({ maxmemory: '64mb' }));
 
-beforeAll(async () => {
-  redis = await startRedis({ maxmemory: '64mb' });
-  hot = HotStore.connect(redis.url);
-});
-afterAll(async () => {
-  await hot.close();
-  await redis.stop();
-});
-
-/** Writes batches whose t equals seq - 1, continuing after `offset` earlier samples. */
-async function writeBatches(
+/** Writes batches whose t and v are seq - 1, continuing after `offset` earlier samples. */
+const writeBatches = (
   run: string,
   variables: string[],
   batches: number,
   size: number,
   offset = 0,
-): Promise<void> {
-  for (let b = 0; b < batches; b++) {
-    const t = Array.from({ length: size }, (_, i) => offset + b * size + i);
-    await hot.writer.write(
-      run,
-      parseIngestBatch({ variables: Object.fromEntries(variables.map((v) => [v, { t, v: t }])) }),
-    );
-  }
-}
+): Promise<void> => writeSamples(s.hot, run, variables, batches, size, offset, (seq) => seq - 1);
 
 /** Every seq of a variable across S3 (the sink), transfer keys and the buffer, deduplicated by seq. */
 async function coverage(sink: MemorySink, run: string, variable: string): Promise<number[]> {
   const seen = new Map<number, number>();
   const add = (c: SampleChunk): void => c.t.forEach((t, i) => seen.set(c.first + i, t));
   for (const c of sink.chunks(run, variable)) add(c);
-  for (const tr of await hot.transfers.transfers(run, variable))
-    for await (const c of hot.transfers.chunks(tr.key)) add(c);
-  for await (const c of hot.reader.chunks(run, variable)) add(c);
+  for (const tr of await s.hot.transfers.transfers(run, variable))
+    for await (const c of s.hot.transfers.chunks(tr.key)) add(c);
+  for await (const c of s.hot.reader.chunks(run, variable)) add(c);
   const seqs = [...seen.keys()].sort((a, b) => a - b);
   // Every seq carries its own value (t == seq - 1 here): nothing was shifted.
-  for (const s of seqs) expect(seen.get(s)).toBe(s - 1);
+  for (const seq of seqs) expect(seen.get(seq)).toBe(seq - 1);
   return seqs;
 }
 
 describe('Flusher', () => {
   it('moves everything while writers keep writing, and nothing is lost or doubled', async () => {
-    await hot.runs.create({ id: 'f1' });
+    await s.hot.runs.create({ id: 'f1' });
     const sink = new MemorySink();
-    const flusher = new Flusher(hot, sink);
+    const flusher = new Flusher(s.hot, sink);
     const writing = writeBatches('f1', ['a', 'b', 'c'], 300, 50);
     let done = false;
     void writing.then(() => (done = true));
@@ -90,15 +79,7 @@ describe('Flusher', () => {
     await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run: 'f1' });
     expect(sink.uploads).toBeGreaterThan(3); // many flushes ran while batches were being written
     for (const v of ['a', 'b', 'c']) {
-      expect(
-        seqCoverageProblem(
-          sink
-            .chunks('f1', v)
-            .flatMap((c) => c.t.map((_, i) => c.first + i))
-            .sort((x, y) => x - y),
-          15_000,
-        ),
-      ).toBeUndefined();
+      expect(seqCoverageProblem(sink.seqs('f1', v), 15_000)).toBeUndefined();
     }
   });
 
@@ -106,10 +87,10 @@ describe('Flusher', () => {
     'a flush interrupted %s is finished by the next one: exactly 1..N',
     async (point) => {
       const run = `crash-${point}`;
-      await hot.runs.create({ id: run });
+      await s.hot.runs.create({ id: run });
       await writeBatches(run, ['x'], 20, 10);
       const sink = new MemorySink();
-      const flusher = new Flusher(hot, sink);
+      const flusher = new Flusher(s.hot, sink);
       await expect(
         flusher.flush({
           lowWater: 0,
@@ -126,45 +107,41 @@ describe('Flusher', () => {
 
       const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
       expect(report.resumed).toBe(1);
-      expect(await hot.transfers.pendingVariables(run)).toEqual([]);
+      expect(await s.hot.transfers.pendingVariables(run)).toEqual([]);
       expect(seqCoverageProblem(await coverage(sink, run, 'x'), 250)).toBeUndefined();
-      const inS3 = sink
-        .chunks(run, 'x')
-        .flatMap((c) => c.t.map((_, i) => c.first + i))
-        .sort((a, b) => a - b);
-      expect(seqCoverageProblem(inS3, 250)).toBeUndefined();
+      expect(seqCoverageProblem(sink.seqs(run, 'x'), 250)).toBeUndefined();
     },
   );
 
   it('two flushes at the same moment end in the same exact result', async () => {
-    await hot.runs.create({ id: 'twice' });
+    await s.hot.runs.create({ id: 'twice' });
     await writeBatches('twice', ['p', 'q'], 50, 20);
     const sink = new MemorySink();
-    const a = new Flusher(hot, sink);
-    const b = new Flusher(hot, sink);
+    const a = new Flusher(s.hot, sink);
+    const b = new Flusher(s.hot, sink);
     const opts = { lowWater: 0, budgetBytes: 0, everything: true, run: 'twice' };
     await Promise.all([a.flush(opts), b.flush(opts), a.flush(opts)]);
     for (const v of ['p', 'q']) {
-      const inS3 = sink
-        .chunks('twice', v)
-        .flatMap((c) => c.t.map((_, i) => c.first + i))
-        .sort((x, y) => x - y);
-      expect(seqCoverageProblem(inS3, 1000)).toBeUndefined();
+      expect(seqCoverageProblem(sink.seqs('twice', v), 1000)).toBeUndefined();
     }
   });
 
   it('stops at the low-water mark, largest variables first', async () => {
-    await hot.redis.flushall();
-    await hot.runs.create({ id: 'lw' });
+    await s.hot.redis.flushall();
+    await s.hot.runs.create({ id: 'lw' });
     await writeBatches('lw', ['big'], 40, 2000);
     await writeBatches('lw', ['small'], 4, 10);
     const sink = new MemorySink();
     const budget = 64 * 1024 * 1024;
-    const used = (await hot.redis.info('memory')).match(/^used_memory:(\d+)/m)?.[1];
-    const [big] = await hot.transfers.dirtyVariables('lw');
+    const used = (await s.hot.redis.info('memory')).match(/^used_memory:(\d+)/m)?.[1];
+    const [big] = await s.hot.transfers.dirtyVariables('lw');
     // Half-way through the big buffer: moving it alone gets under the mark.
     const lowWater = (Number(used) - (big?.bytes ?? 0) / 2) / budget;
-    const report = await new Flusher(hot, sink).flush({ lowWater, budgetBytes: budget, run: 'lw' });
+    const report = await new Flusher(s.hot, sink).flush({
+      lowWater,
+      budgetBytes: budget,
+      run: 'lw',
+    });
     expect(report.moved).toBe(1);
     expect([...sink.segments.keys()][0]).toMatch(/^lw\/big\//);
     expect(report.stoppedBecause).toBe('low-water');

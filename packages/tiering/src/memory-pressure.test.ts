@@ -31,24 +31,20 @@ describe('MemoryPressure', () => {
     p.noteWrite();
     await tick();
     expect(reads).toBe(1); // throttled
-    now = 300;
-    ratio = 0.75;
-    p.noteWrite();
-    await tick();
-    await tick();
+    /** A write at `at` ms with Redis at `r`, and the reading it starts, settled. */
+    const writeAt = async (at: number, r: number): Promise<void> => {
+      now = at;
+      ratio = r;
+      p.noteWrite();
+      await tick();
+      await tick();
+    };
+    await writeAt(300, 0.75);
     expect(flushes).toEqual([0.75]);
     expect(p.projectedRatio()).toBeLessThan(0.9);
-    now = 600;
-    ratio = 0.95;
-    p.noteWrite();
-    await tick();
-    await tick();
+    await writeAt(600, 0.95);
     expect(p.projectedRatio()).toBeGreaterThanOrEqual(0.9);
-    now = 900;
-    ratio = 0.4;
-    p.noteWrite();
-    await tick();
-    await tick();
+    await writeAt(900, 0.4);
     expect(p.projectedRatio()).toBeLessThan(0.9);
   });
 

@@ -1,34 +1,33 @@
-import { freePort, startRedis, type RunningRedis } from '@runstream/testkit';
+import { freePort, startRedis, useFixture } from '@runstream/testkit';
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
 import { createBareServer } from './bare-server-main';
 
 const KEY = 'bench:test:bodies';
 
-let redis: RunningRedis;
-let client: Redis;
-let server: Server;
-let baseUrl: string;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(`${redis.url}/1`);
-  server = createBareServer({ INGEST_MAX_BODY_BYTES: 1024 }, { redis: client, key: KEY });
+/** The bare server storing bodies in a real Redis (database 1), listening on a free port. */
+const bare = useFixture(async () => {
+  const redis = await startRedis();
+  const client = new Redis(`${redis.url}/1`);
+  const server = createBareServer({ INGEST_MAX_BODY_BYTES: 1024 }, { redis: client, key: KEY });
   const port = await freePort();
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await client.quit();
-  await redis.stop();
+  return {
+    redis,
+    client,
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await client.quit();
+      await redis.stop();
+    },
+  };
 });
 
 const post = (body: string): Promise<Response> =>
-  fetch(`${baseUrl}/v1/runs/r/samples`, {
+  fetch(`${bare.baseUrl}/v1/runs/r/samples`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
@@ -36,7 +35,7 @@ const post = (body: string): Promise<Response> =>
 
 describe('bare server, Redis mode', () => {
   it('is ready once Redis answers', async () => {
-    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${bare.baseUrl}/healthz`)).status).toBe(200);
   });
 
   it('appends each body, byte for byte, to one list in its own database', async () => {
@@ -44,8 +43,8 @@ describe('bare server, Redis mode', () => {
     const b = ' {"variables": {}}';
     expect((await post(a)).status).toBe(200);
     expect((await post(b)).status).toBe(200);
-    expect(await client.lrange(KEY, 0, -1)).toEqual([a, b]);
-    const db0 = new Redis(redis.url);
+    expect(await bare.client.lrange(KEY, 0, -1)).toEqual([a, b]);
+    const db0 = new Redis(bare.redis.url);
     try {
       expect(await db0.dbsize()).toBe(0);
     } finally {
@@ -54,9 +53,9 @@ describe('bare server, Redis mode', () => {
   });
 
   it('stores nothing it could not parse or that is over the limit', async () => {
-    await client.del(KEY);
+    await bare.client.del(KEY);
     expect((await post('{"variables":')).status).toBe(400);
     expect((await post(`{"x":"${'a'.repeat(2048)}"}`)).status).toBe(413);
-    expect(await client.llen(KEY)).toBe(0);
+    expect(await bare.client.llen(KEY)).toBe(0);
   });
 });

@@ -1,4 +1,11 @@
 import { HotStore } from '@runstream/hot-store';
+import {
+  RunstreamClient,
+  Subscriber,
+  type Producer,
+  type ProducerOptions,
+  type SubscriberOptions,
+} from '@runstream/sdk';
 import { Queues } from '@runstream/queues';
 import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
 import { startRedis, type RunningRedis } from '@runstream/testkit';
@@ -17,8 +24,18 @@ export interface IngestHarness {
   hotStore: HotStore;
   ingest: IngestApp;
   baseUrl: string;
-  /** The queues the app adds observe and merge jobs to (served only if a test starts a worker). */
+  /**
+   * The queues the app adds its jobs to: observe, merge, and the memory watch's
+   * flushes (served only if a test starts a worker).
+   */
   queues: Queues;
+  /** SDK clients of the app, with the write token and with the read token. */
+  writer: RunstreamClient;
+  reader: RunstreamClient;
+  /** An SDK producer of `writer`; closed by `stop()` (force: whatever it holds is dropped). */
+  producer(run: string, options?: ProducerOptions): Producer;
+  /** An SDK subscriber of the app with the read token; closed by `stop()`. */
+  subscriber(options?: Omit<SubscriberOptions, 'url' | 'token'>): Subscriber;
   /** fetch against the running app with the write token unless `token` is given (null: none). */
   request(
     path: string,
@@ -27,21 +44,27 @@ export interface IngestHarness {
   stop(): Promise<void>;
 }
 
+export interface IngestOptions {
+  maxBodyBytes?: number;
+  snapshotChunkSamples?: number;
+  /** Redis maxmemory, e.g. '16mb' (default: none). */
+  maxmemory?: string;
+  /** Builds the memory watch from the app's hot store and queues (back-pressure tests). */
+  pressure?: (hotStore: HotStore, queues: Queues) => MemoryPressure;
+  /** Builds the history source (default: the Redis buffer alone). */
+  history?: (hotStore: HotStore) => HistorySource;
+  /** Builds the runs catalog (default: Redis alone). */
+  catalog?: (hotStore: HotStore) => RunCatalog;
+}
+
+/**
+ * A Redis that fills within seconds and bodies large enough to fill it:
+ * the options of the back-pressure tests.
+ */
+export const SMALL_REDIS = { maxmemory: '16mb', maxBodyBytes: 4 * 1024 * 1024 } as const;
+
 /** A real redis-server and a listening ingest app on free loopback ports. */
-export async function startIngest(
-  options: {
-    maxBodyBytes?: number;
-    snapshotChunkSamples?: number;
-    /** Redis maxmemory, e.g. '16mb' (default: none). */
-    maxmemory?: string;
-    /** Builds the memory watch from the app's hot store (back-pressure tests). */
-    pressure?: (hotStore: HotStore) => MemoryPressure;
-    /** Builds the history source (default: the Redis buffer alone). */
-    history?: (hotStore: HotStore) => HistorySource;
-    /** Builds the runs catalog (default: Redis alone). */
-    catalog?: (hotStore: HotStore) => RunCatalog;
-  } = {},
-): Promise<IngestHarness> {
+export async function startIngest(options: IngestOptions = {}): Promise<IngestHarness> {
   const redis = await startRedis(
     options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
   );
@@ -58,7 +81,7 @@ export async function startIngest(
     }),
     metrics: new IngestMetrics({ defaultMetrics: false }),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    ...(options.pressure ? { pressure: options.pressure(hotStore) } : {}),
+    ...(options.pressure ? { pressure: options.pressure(hotStore, queues) } : {}),
     ...(options.history ? { history: options.history(hotStore) } : {}),
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
@@ -68,6 +91,9 @@ export async function startIngest(
   await new Promise<void>((resolve) => ingest.server.listen(0, '127.0.0.1', resolve));
   const { port } = ingest.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const writer = new RunstreamClient({ url: baseUrl, token: WRITE_TOKEN });
+  const producers: Producer[] = [];
+  const subscribers: Subscriber[] = [];
 
   return {
     redis,
@@ -75,6 +101,18 @@ export async function startIngest(
     ingest,
     baseUrl,
     queues,
+    writer,
+    reader: new RunstreamClient({ url: baseUrl, token: READ_TOKEN }),
+    producer: (run, producerOptions) => {
+      const producer = writer.producer(run, producerOptions);
+      producers.push(producer);
+      return producer;
+    },
+    subscriber: (subscriberOptions = {}) => {
+      const subscriber = new Subscriber({ ...subscriberOptions, url: baseUrl, token: READ_TOKEN });
+      subscribers.push(subscriber);
+      return subscriber;
+    },
     request: (path, init = {}) => {
       const { token = WRITE_TOKEN, json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -89,6 +127,8 @@ export async function startIngest(
       });
     },
     stop: async () => {
+      for (const s of subscribers) s.close();
+      await Promise.all(producers.map((p) => p.close({ force: true })));
       await ingest.close();
       await queues.close();
       await hotStore.close();

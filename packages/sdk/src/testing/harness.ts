@@ -5,6 +5,7 @@ import { FakeIngest } from './fake-ingest';
 import {
   startScriptedServer,
   type RecordedRequest,
+  type Responder,
   type ScriptedServer,
 } from './scripted-http-server';
 
@@ -14,6 +15,11 @@ export interface Harness {
   client: RunstreamClient;
   /** `client.producer`, remembered so `close()` can stop it even if the test failed. */
   producer: (run: string, options?: ProducerOptions) => Producer;
+  /**
+   * Answers the next `n` requests with `spoil` (an error, a dropped socket,
+   * no answer at all…) and hands every later one to the fake ingest.
+   */
+  failFirst: (n: number, spoil: Responder) => void;
   /** The samples requests the server saw, in arrival order. */
   batches: () => Array<RecordedRequest & { json: SamplesRequestBody }>;
   /** Force-closes every producer (a failed test may leave a flush retrying), then the server. */
@@ -35,6 +41,12 @@ export async function startHarness(): Promise<Harness> {
       const p = client.producer(run, options);
       producers.push(p);
       return p;
+    },
+    failFirst: (n, spoil) => {
+      let left = n;
+      server.respond((req, res, raw) =>
+        left-- > 0 ? spoil(req, res, raw) : ingest.handle(req, res),
+      );
     },
     batches: () =>
       server.requests.filter((r) => r.path.endsWith('/samples') && r.method === 'POST') as Array<
