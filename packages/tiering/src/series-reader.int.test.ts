@@ -1,4 +1,3 @@
-import { ColdStore } from '@runstream/cold-store';
 import {
   encodeCellRecord,
   parseIngestBatch,
@@ -12,44 +11,20 @@ import {
   seededRandom,
   type Random,
 } from '@runstream/domain/testing';
-import { HotStore } from '@runstream/hot-store';
-import {
-  startRedis,
-  startS3Server,
-  type RunningRedis,
-  type RunningS3Server,
-} from '@runstream/testkit';
+import { useFixture } from '@runstream/testkit';
 import { Flusher } from './flusher';
 import { Merger } from './merger';
 import { SeriesReader } from './series-reader';
-import { TieredHistory } from './tiered-history';
+import { startTieredStores } from './testing';
 import { TimeSeek } from './time-seek';
 
-let redis: RunningRedis;
-let s3: RunningS3Server;
-let hot: HotStore;
-let cold: ColdStore;
-let flusher: Flusher;
-let history: TieredHistory;
-let series: SeriesReader;
-
-beforeAll(async () => {
-  [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
-  hot = HotStore.connect(redis.url);
-  cold = new ColdStore(s3.connection);
-  flusher = new Flusher(hot, cold);
-  history = new TieredHistory(hot, cold);
-  series = new SeriesReader(hot, cold, history);
-});
-afterAll(async () => {
-  cold.close();
-  await hot.close();
-  await Promise.all([redis.stop(), s3.dispose()]);
-});
+const s = useFixture(() => startTieredStores());
+const flusher = () => new Flusher(s.hot, s.cold);
+const reader = () => new SeriesReader(s.hot, s.cold, s.history);
 
 const SLOW = 120_000;
 const flushRun = (run: string) =>
-  flusher.flush({ run, everything: true, lowWater: 0, budgetBytes: 0 });
+  flusher().flush({ run, everything: true, lowWater: 0, budgetBytes: 0 });
 
 /** Writes `data` to `variable` of `run` in batches of 1..maxBatch samples. */
 async function write(
@@ -62,7 +37,7 @@ async function write(
   for (let i = 0; i < data.t.length;) {
     const n = Math.min(data.t.length - i, randomInt(rand, 1, maxBatch));
     const batch = { t: data.t.slice(i, i + n), v: data.v.slice(i, i + n) };
-    await hot.writer.write(run, parseIngestBatch({ variables: { [variable]: batch } }));
+    await s.hot.writer.write(run, parseIngestBatch({ variables: { [variable]: batch } }));
     i += n;
   }
 }
@@ -78,7 +53,7 @@ async function expectExact(
   to: number,
   points: number,
 ) {
-  const got = await series.series(run, 'x', { fromSeq: from, toSeq: to, points });
+  const got = await reader().series(run, 'x', { fromSeq: from, toSeq: to, points });
   const want = bruteForceBuckets(data, from, to, points);
   if (want.length === 0) {
     expect(got).toBeUndefined();
@@ -107,7 +82,7 @@ describe('SeriesReader', () => {
     async () => {
       const rand = seededRandom(7);
       const run = 'series-tiers';
-      await hot.runs.create({ id: run });
+      await s.hot.runs.create({ id: run });
       const count = 60_000;
       const data = randomSamples(rand, 1, count, 'mixed');
       // A large segment (indexed), small segments, a transfer-sized tail left in Redis.
@@ -138,14 +113,14 @@ describe('SeriesReader', () => {
       };
       await check();
 
-      const merger = new Merger(hot, cold, flusher);
+      const merger = new Merger(s.hot, s.cold, flusher());
       await merger.merge(run, { reason: 'requested', quiescenceMs: 10, concurrency: 2 });
-      cold.cache.clear();
+      s.cold.cache.clear();
       await check();
       // Beyond the variable: clipped to its seqs, or nothing at all.
       await expectExact(run, data, count - 5, count + 1000, 3);
-      expect(await series.series(run, 'x', { fromSeq: count + 1, points: 10 })).toBeUndefined();
-      expect(await series.series(run, 'nope', { points: 10 })).toBeUndefined();
+      expect(await reader().series(run, 'x', { fromSeq: count + 1, points: 10 })).toBeUndefined();
+      expect(await reader().series(run, 'nope', { points: 10 })).toBeUndefined();
     },
     SLOW,
   );
@@ -155,7 +130,7 @@ describe('SeriesReader', () => {
     async () => {
       const rand = seededRandom(11);
       const run = 'series-moving';
-      await hot.runs.create({ id: run });
+      await s.hot.runs.create({ id: run });
       const count = 40_000;
       const data = randomSamples(rand, 1, count, 'scalars');
       const head = (n: number) => ({ first: 1, t: data.t.slice(0, n), v: data.v.slice(0, n) });
@@ -172,8 +147,8 @@ describe('SeriesReader', () => {
       })();
       let reads = 0;
       for (let done = false; !done; reads++) {
-        done = (await hot.reader.count(run, 'x')) === count;
-        const written = await hot.reader.count(run, 'x');
+        done = (await s.hot.reader.count(run, 'x')) === count;
+        const written = await s.hot.reader.count(run, 'x');
         const a = randomInt(rand, 1, written);
         const b = randomInt(rand, 1, written);
         await expectExact(run, data, Math.min(a, b), Math.max(a, b), randomInt(rand, 1, 3000));
@@ -188,7 +163,7 @@ describe('SeriesReader', () => {
 describe('TimeSeek', () => {
   it('finds the seqs of a time range by binary search, in Redis and in S3', async () => {
     const run = 'time-seek';
-    await hot.runs.create({ id: run });
+    await s.hot.runs.create({ id: run });
     // t = 0, 0.5, 1.0, ... with repeats: seq s has t = floor((s - 1) / 2) / 2.
     const count = 20_000;
     const t = Array.from({ length: count }, (_, i) => Math.floor(i / 2) / 2);
@@ -208,8 +183,8 @@ describe('TimeSeek', () => {
       seededRandom(4),
       1000,
     );
-    expect((await hot.reader.stats(run, 'x'))?.tOrdered).toBe(true);
-    const seek = new TimeSeek(history);
+    expect((await s.hot.reader.stats(run, 'x'))?.tOrdered).toBe(true);
+    const seek = new TimeSeek(s.history);
     const firstAtOrAfter = (x: number) => {
       const i = t.findIndex((y) => y >= x);
       return i < 0 ? count + 1 : i + 1;

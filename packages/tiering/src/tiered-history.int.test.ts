@@ -1,11 +1,6 @@
 import { ColdStore } from '@runstream/cold-store';
 import type { SampleChunk } from '@runstream/domain';
-import {
-  historyProblem,
-  startS3RecordingProxy,
-  useFixture,
-  type RunningS3Server,
-} from '@runstream/testkit';
+import { historyProblem, startS3RecordingProxy, useFixture } from '@runstream/testkit';
 import { Flusher } from './flusher';
 import { TieredHistory } from './tiered-history';
 import { startTieredStores } from './testing/tiered-stores';
