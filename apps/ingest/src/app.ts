@@ -6,17 +6,26 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
-import type { HistorySource } from './history-source';
 import { errorHandler, notFound } from './http-errors';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
 import { requestObserver } from './request-observer';
-import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
+import {
+  RedisHistory,
+  RunCatalog,
+  SeriesReader,
+  TimeSeek,
+  type ChunkTextSource,
+  type MemoryPressure,
+} from '@runstream/tiering';
 import { runsRouter, type RunJobs } from './routes/runs';
 import { samplesRouter } from './routes/samples';
+import { exportRouter } from './routes/export';
+import { seriesRouter } from './routes/series';
 import { variablesRouter } from './routes/variables';
+import { rawJsonParser } from './live/raw-json-parser';
 
 export interface IngestDeps {
   hotStore: HotStore;
@@ -24,8 +33,10 @@ export interface IngestDeps {
   catalog?: RunCatalog;
   /** The queues a run's life adds jobs to (observe at creation, merge at completion). */
   jobs: RunJobs;
-  /** Defaults to the hot store's buffer. */
-  history?: HistorySource;
+  /** History as stored chunk texts: TieredHistory; defaults to the Redis buffer alone. */
+  history?: ChunkTextSource;
+  /** Downsampled series; defaults to reading every sample of `history`. */
+  series?: SeriesReader;
   authorizer: Authorizer;
   metrics: IngestMetrics;
   logger: Logger;
@@ -47,14 +58,17 @@ export interface IngestApp {
 /** Builds the ingest HTTP API and Socket.IO server without listening (main.ts listens). */
 export function createApp(deps: IngestDeps): IngestApp {
   const { hotStore, authorizer, metrics, logger, config } = deps;
-  const history = deps.history ?? hotStore.reader;
+  const history = deps.history ?? new RedisHistory(hotStore);
   const catalog = deps.catalog ?? new RunCatalog(hotStore);
+  const series = deps.series ?? new SeriesReader(history, catalog);
+  const time = new TimeSeek(history);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const server = createServer(app);
-  const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6 });
+  // Snapshot messages are spliced from stored chunk text (RawJson), not serialised again.
+  const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6, parser: rawJsonParser });
   const live = new LivePublisher(io, { skipEmptyRooms: true });
   attachLiveSubscriptions(io, {
     catalog,
@@ -82,7 +96,10 @@ export function createApp(deps: IngestDeps): IngestApp {
       pressure: deps.pressure,
     }),
   );
-  app.use('/v1', variablesRouter({ catalog, history, authorizer }));
+  const reads = { catalog, time, authorizer };
+  app.use('/v1', variablesRouter({ ...reads, history }));
+  app.use('/v1', seriesRouter({ ...reads, series }));
+  app.use('/v1', exportRouter({ ...reads, history }));
   // The viewer page holds no data: it asks the API (with the user's token) for everything.
   app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));
   app.use(notFound);

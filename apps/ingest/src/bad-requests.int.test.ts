@@ -7,6 +7,10 @@ beforeAll(async () => {
   h = await startIngest({ maxBodyBytes: LIMIT });
   await h.request('/v1/runs', { json: { id: 'open' } });
   await h.request('/v1/runs/open/samples', { json: { variables: { x: { t: [1], v: [1] } } } });
+  // A variable whose t goes back: it cannot be read by t.
+  await h.request('/v1/runs/open/samples', {
+    json: { variables: { back: { t: [2, 1], v: [1, 2] } } },
+  });
   await h.request('/v1/runs', { json: { id: 'done' } });
   await h.hotStore.redis.hset(h.hotStore.keys.run('done'), 'status', 'completed');
 });
@@ -335,6 +339,131 @@ const cases: Case[] = [
     status: 400,
     code: 'invalid_request',
     says: /limit/,
+  },
+  {
+    name: 'history toSeq before fromSeq',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?fromSeq=5&toSeq=3',
+    status: 400,
+    code: 'invalid_request',
+    says: /toSeq/,
+  },
+  {
+    name: 'history fromSeq and fromT both',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?fromSeq=1&fromT=0',
+    status: 400,
+    code: 'invalid_request',
+    says: /fromT/,
+  },
+  {
+    name: 'history blank fromT',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?fromT=',
+    status: 400,
+    code: 'invalid_request',
+    says: /fromT/,
+  },
+  {
+    name: 'history fromT not a number',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/samples?fromT=soon',
+    status: 400,
+    code: 'invalid_request',
+    says: /fromT/,
+  },
+  {
+    name: 'history by t of a variable whose t went back',
+    method: 'GET',
+    path: '/v1/runs/open/samples?variable=back&fromT=0',
+    status: 400,
+    code: 't_not_ordered',
+    says: /seq/,
+  },
+  {
+    name: 'series points 0',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=x&points=0',
+    status: 400,
+    code: 'invalid_request',
+    says: /points/,
+  },
+  {
+    name: 'series points too many',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=x&points=10001',
+    status: 400,
+    code: 'invalid_request',
+    says: /points/,
+  },
+  {
+    name: 'series points not a number',
+    method: 'GET',
+    path: '/v1/runs/open/variables/x/series?points=lots',
+    status: 400,
+    code: 'invalid_request',
+    says: /points/,
+  },
+  {
+    name: 'series toT before fromT',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=x&fromT=5&toT=1',
+    status: 400,
+    code: 'invalid_request',
+    says: /toT/,
+  },
+  {
+    name: 'series unknown parameter',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=x&zoom=2',
+    status: 400,
+    code: 'invalid_request',
+    says: /zoom/,
+  },
+  {
+    name: 'series by t of a variable whose t went back',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=back&toT=1',
+    status: 400,
+    code: 't_not_ordered',
+    says: /seq/,
+  },
+  {
+    name: 'series of unknown variable',
+    method: 'GET',
+    path: '/v1/runs/open/series?variable=nope',
+    status: 404,
+    code: 'variable_not_found',
+  },
+  {
+    name: 'series of unknown run',
+    method: 'GET',
+    path: '/v1/runs/gone/series?variable=x',
+    status: 404,
+    code: 'run_not_found',
+  },
+  {
+    name: 'series without a variable',
+    method: 'GET',
+    path: '/v1/runs/open/series',
+    status: 400,
+    code: 'invalid_request',
+    says: /variable/,
+  },
+  {
+    name: 'export unknown parameter',
+    method: 'GET',
+    path: '/v1/runs/open/samples.csv?variable=x&format=xls',
+    status: 400,
+    code: 'invalid_request',
+    says: /format/,
+  },
+  {
+    name: 'export of unknown variable',
+    method: 'GET',
+    path: '/v1/runs/open/variables/nope/samples.csv',
+    status: 404,
+    code: 'variable_not_found',
   },
   {
     name: 'history of unknown variable',

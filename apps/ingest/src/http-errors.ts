@@ -36,6 +36,12 @@ function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamErro
 export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     void _next;
+    if (res.headersSent) {
+      // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
+      logger.error({ err, method: req.method, url: req.originalUrl }, 'response failed mid-stream');
+      res.destroy();
+      return;
+    }
     let known: RunstreamError | undefined;
     if (err instanceof RunstreamError) known = err;
     else if (isBodyParserError(err)) known = fromBodyParser(err, limitBytes);

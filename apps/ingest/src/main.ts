@@ -1,7 +1,7 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
 import { HotStore, readMemory } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
-import { MemoryPressure, RunCatalog, TieredHistory } from '@runstream/tiering';
+import { MemoryPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
 import { createApp } from './app';
@@ -36,11 +36,13 @@ async function main(): Promise<void> {
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
   const catalog = new RunCatalog(hotStore, coldStore);
+  const history = new TieredHistory(hotStore, coldStore, catalog);
   const ingest = createApp({
     hotStore,
     catalog,
     jobs: queues,
-    history: new TieredHistory(hotStore, coldStore, catalog),
+    history,
+    series: new SeriesReader(history, catalog, { hot: hotStore, cold: coldStore }),
     pressure,
     readiness: { s3: () => coldStore.ping().then(() => true) },
     authorizer: new Authorizer({

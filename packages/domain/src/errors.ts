@@ -98,6 +98,17 @@ export class PayloadTooLargeError extends RunstreamError {
   }
 }
 
+/** A read selected samples by t, but the variable's t went back at some point: seqs cannot be found by t. */
+export class TimeNotOrderedError extends RunstreamError {
+  constructor(run: string, variable: string) {
+    super(
+      't_not_ordered',
+      400,
+      `variable '${variable}' of run '${run}' has t values that decrease: select its samples by seq (fromSeq/toSeq), not by t`,
+    );
+  }
+}
+
 export class ServiceUnavailableError extends RunstreamError {
   constructor(
     message: string,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intParam, readRangeShape, refineReadRange } from './read-range';
 import type { WireValue } from './sample-value';
 
 /** One variable's seqs given by one write: first..last, inclusive. */
@@ -53,8 +54,16 @@ export interface HistoryPage extends SampleChunk {
 
 export const MAX_HISTORY_LIMIT = 100_000;
 
-export const historyQuerySchema = z.strictObject({
-  fromSeq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
-  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(10_000),
-});
+/**
+ * The query of a history page, without `variable`: where the page starts
+ * (fromSeq, or the first sample at or after fromT; seq 1 by default), where
+ * the range ends (toSeq or toT; the variable's last seq by default), and the
+ * most samples on the page. See read-range.ts.
+ */
+export const historyQuerySchema = z
+  .strictObject({
+    ...readRangeShape,
+    limit: intParam(1, MAX_HISTORY_LIMIT).default(10_000),
+  })
+  .superRefine(refineReadRange);
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;

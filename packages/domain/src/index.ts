@@ -13,3 +13,6 @@ export * from './series-buckets';
 export * from './series-response';
 export * from './cell-record';
 export * from './chunk-text';
+export * from './read-range';
+export * from './text-page';
+export * from './sample-csv';

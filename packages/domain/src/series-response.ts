@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intParam, readRangeShape, refineReadRange } from './read-range';
 import { decodeNumber, encodeNumber, type WireNumber } from './sample-value';
 import type { ComponentStats, SeriesBucket, SeriesPoint } from './series-buckets';
 
@@ -180,39 +181,14 @@ export function decodeSeriesResponse(res: SeriesResponse): SeriesBucket[] {
 }
 
 /**
- * Query parameters arrive as strings: coerced like historyQuerySchema's, but
- * a blank one (`fromT=`) is refused instead of read as 0.
- */
-const blankIsNaN = (x: unknown): unknown => (typeof x === 'string' && x.trim() === '' ? NaN : x);
-const seqParam = z.preprocess(
-  blankIsNaN,
-  z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-);
-const tParam = z.preprocess(blankIsNaN, z.coerce.number());
-
-/**
  * The query of a series read, without `variable` (the route takes it out of
- * the query first). Each end is a seq or a t, not both; absent ends are the
- * variable's own. Unknown parameters are refused.
+ * the query first): its range (see read-range.ts) and the most buckets.
+ * Unknown parameters are refused.
  */
 export const seriesQuerySchema = z
   .strictObject({
-    fromSeq: seqParam.optional(),
-    toSeq: seqParam.optional(),
-    fromT: tParam.optional(),
-    toT: tParam.optional(),
-    points: z
-      .preprocess(blankIsNaN, z.coerce.number().int().min(1).max(MAX_SERIES_POINTS))
-      .default(DEFAULT_SERIES_POINTS),
+    ...readRangeShape,
+    points: intParam(1, MAX_SERIES_POINTS).default(DEFAULT_SERIES_POINTS),
   })
-  .superRefine((q, ctx) => {
-    if (q.fromSeq !== undefined && q.fromT !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['fromT'], message: 'give fromSeq or fromT, not both' });
-    if (q.toSeq !== undefined && q.toT !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['toT'], message: 'give toSeq or toT, not both' });
-    if (q.fromSeq !== undefined && q.toSeq !== undefined && q.fromSeq > q.toSeq)
-      ctx.addIssue({ code: 'custom', path: ['toSeq'], message: 'toSeq must be >= fromSeq' });
-    if (q.fromT !== undefined && q.toT !== undefined && q.fromT > q.toT)
-      ctx.addIssue({ code: 'custom', path: ['toT'], message: 'toT must be >= fromT' });
-  });
+  .superRefine(refineReadRange);
 export type SeriesQuery = z.infer<typeof seriesQuerySchema>;

@@ -7,7 +7,8 @@ export {
   type FlushReport,
 } from './flusher';
 export type { SegmentSink } from './segment-sink';
-export { TieredHistory, type StoredChunkText } from './tiered-history';
+export { TieredHistory } from './tiered-history';
+export { RedisHistory, parsedChunks, type ChunkTextSource } from './chunk-text-source';
 export { coveringSegment, mergedObject } from './data-objects';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
@@ -21,5 +22,5 @@ export {
 } from './progress';
 export { RunCatalog } from './run-catalog';
 export { mapWithConcurrency } from './bounded-concurrency';
-export { SeriesReader, type SeriesQuery, type SeriesResult } from './series-reader';
+export { SeriesReader, type SeriesRange, type SeriesResult } from './series-reader';
 export { TimeSeek } from './time-seek';

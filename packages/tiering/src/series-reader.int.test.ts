@@ -14,13 +14,15 @@ import {
 import { useFixture } from '@runstream/testkit';
 import { Flusher } from './flusher';
 import { Merger } from './merger';
+import { RunCatalog } from './run-catalog';
 import { SeriesReader } from './series-reader';
 import { startTieredStores } from './testing';
 import { TimeSeek } from './time-seek';
 
 const s = useFixture(() => startTieredStores());
 const flusher = () => new Flusher(s.hot, s.cold);
-const reader = () => new SeriesReader(s.hot, s.cold, s.history);
+const reader = () =>
+  new SeriesReader(s.history, new RunCatalog(s.hot, s.cold), { hot: s.hot, cold: s.cold });
 
 const SLOW = 120_000;
 const flushRun = (run: string) =>

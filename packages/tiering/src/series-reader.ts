@@ -23,13 +23,14 @@ import {
   seriesBuckets,
   type CellBucket,
   type SeriesBucket,
+  type StoredChunkText,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { coveringSegment, mergedObject } from './data-objects';
-import { RunCatalog } from './run-catalog';
-import type { StoredChunkText, TieredHistory } from './tiered-history';
+import type { RunCatalog } from './run-catalog';
+import type { ChunkTextSource } from './chunk-text-source';
 
-export interface SeriesQuery {
+export interface SeriesRange {
   fromSeq?: number;
   toSeq?: number;
   points: number;
@@ -81,18 +82,22 @@ const ATTEMPTS = 3;
  * exact under any movement.
  */
 export class SeriesReader {
+  /**
+   * `tiers`: the stores under `history`, whose object pyramids answer
+   * without reading samples. Without them (an app with no cold store),
+   * every sample is read raw from `history`.
+   */
   constructor(
-    private readonly hot: HotStore,
-    private readonly cold: ColdStore,
-    private readonly history: TieredHistory,
-    private readonly catalog = new RunCatalog(hot, cold),
+    private readonly history: ChunkTextSource,
+    private readonly catalog: RunCatalog,
+    private readonly tiers?: { hot: HotStore; cold: ColdStore },
   ) {}
 
   /** The series, or undefined when nothing of the range exists. */
   async series(
     run: string,
     variable: string,
-    query: SeriesQuery,
+    query: SeriesRange,
   ): Promise<SeriesResult | undefined> {
     const count = await this.catalog.count(run, variable);
     const range = clipSeqRange(query.fromSeq, query.toSeq, count);
@@ -102,10 +107,10 @@ export class SeriesReader {
     const slots = (): Slot[] =>
       seriesBuckets(fromSeq, toSeq, query.points).map(([lo, hi]) => ({ lo, hi, parts: [] }));
 
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    for (let attempt = 0; this.tiers !== undefined && attempt < ATTEMPTS; attempt++) {
       const answer = slots();
       try {
-        await this.fill(run, variable, answer, bucketSeqs);
+        await this.fill(this.tiers, run, variable, answer, bucketSeqs);
         return { fromSeq, toSeq, bucketSeqs, buckets: answer.map(combineSlot) };
       } catch (err) {
         if (!(err instanceof ObjectMissingError || err instanceof StaleIndexError)) throw err;
@@ -117,6 +122,7 @@ export class SeriesReader {
   }
 
   private async fill(
+    { hot, cold }: { hot: HotStore; cold: ColdStore },
     run: string,
     variable: string,
     slots: Slot[],
@@ -125,21 +131,20 @@ export class SeriesReader {
     const from = (slots[0] as Slot).lo;
     const to = (slots[slots.length - 1] as Slot).hi;
     // Newest tier first, as TieredHistory: below the floor, S3 holds every seq and keeps it.
-    const head = await this.hot.reader.headSeq(run, variable);
-    const transfers = await this.hot.transfers.transfers(run, variable);
+    const head = await hot.reader.headSeq(run, variable);
+    const transfers = await hot.transfers.transfers(run, variable);
     const floor = Math.min(transfers[0]?.first ?? Infinity, head ?? Infinity);
 
     let next = from;
     const s3End = Math.min(to, floor - 1);
     if (next <= s3End) {
-      const segments = await this.cold.listSegments(run, variable);
+      const segments = await cold.listSegments(run, variable);
       while (next <= s3End) {
-        const object =
-          coveringSegment(segments, next) ?? (await mergedObject(this.cold, run, variable));
+        const object = coveringSegment(segments, next) ?? (await mergedObject(cold, run, variable));
         if (object === undefined || object.last < next)
           throw new ObjectMissingError('ListObjectsV2', `${run}/${variable} seq ${next}`);
         const end = Math.min(object.last, s3End);
-        await this.fromObject(object, next, end, slots, bucketSeqs);
+        await this.fromObject(cold, object, next, end, slots, bucketSeqs);
         next = end + 1;
       }
     }
@@ -148,6 +153,7 @@ export class SeriesReader {
 
   /** Seqs lo..hi of one S3 object into the slots. */
   private async fromObject(
+    cold: ColdStore,
     object: DataObject,
     lo: number,
     hi: number,
@@ -155,10 +161,10 @@ export class SeriesReader {
     bucketSeqs: number,
   ): Promise<void> {
     const source =
-      bucketSeqs >= 2 ** PYRAMID_BASE_SHIFT ? await this.cellSource(object) : undefined;
+      bucketSeqs >= 2 ** PYRAMID_BASE_SHIFT ? await this.cellSource(cold, object) : undefined;
     if (source === undefined) {
       // Buckets finer than the pyramid's finest cells (or an object without one): one pass.
-      await aggregateRaw(this.objectTexts(object, lo), lo, hi, slots);
+      await aggregateRaw(objectTexts(cold, object, lo), lo, hi, slots);
       return;
     }
     for (let i = slotIndexOf(slots, lo); i < slots.length; i++) {
@@ -171,7 +177,7 @@ export class SeriesReader {
         decomposeRange(plo, phi, source.levels).map((part) =>
           part.kind === 'cell'
             ? source.cell(part.shift, part.cell)
-            : this.rawBucket(object, part.lo, part.hi),
+            : rawBucket(cold, object, part.lo, part.hi),
         ),
       );
       slot.parts.push(...parts);
@@ -179,17 +185,17 @@ export class SeriesReader {
   }
 
   /** The cells of an object: through its index, or built from its samples when it has none. */
-  private async cellSource(object: DataObject): Promise<CellSource | undefined> {
+  private async cellSource(cold: ColdStore, object: DataObject): Promise<CellSource | undefined> {
     if (hasIndex(object)) {
-      const index = await this.cold.objects.index(object);
+      const index = await cold.objects.index(object);
       // A legacy object (no index), or one flushed before pyramids: raw.
       if (index === undefined || index.levels.length === 0) return undefined;
-      return this.indexCells(object, index);
+      return indexCells(cold, object, index);
     }
     const levels = pyramidShifts(object.first, object.last);
-    const pyramid = await this.cold.cache.get(
+    const pyramid = await cold.cache.get(
       `pyramid|${object.key}|${object.size}`,
-      () => this.buildPyramid(object, levels),
+      () => buildPyramid(cold, object, levels),
       (cells) => 64 + [...cells.values()].reduce((n, level) => n + level.size * 256, 0),
     );
     return {
@@ -202,56 +208,66 @@ export class SeriesReader {
       },
     };
   }
+}
 
-  private indexCells(object: DataObject, index: ObjectIndex): CellSource {
-    return {
-      levels: index.levels.map((l) => l.shift),
-      cell: async (shift, cell) => {
-        const level = index.levels.find((l) => l.shift === shift);
-        const block = level === undefined ? undefined : blocksFor(level, cell, cell)[0];
-        if (block === undefined)
-          throw new StaleIndexError(`${object.key}: index has no cell ${cell} of level ${shift}`);
-        const records = await this.cold.objects.block(object, block);
-        return decodeCellRecord(records[cell - block.firstCell], shift).bucket;
-      },
-    };
+function indexCells(cold: ColdStore, object: DataObject, index: ObjectIndex): CellSource {
+  return {
+    levels: index.levels.map((l) => l.shift),
+    cell: async (shift, cell) => {
+      const level = index.levels.find((l) => l.shift === shift);
+      const block = level === undefined ? undefined : blocksFor(level, cell, cell)[0];
+      if (block === undefined)
+        throw new StaleIndexError(`${object.key}: index has no cell ${cell} of level ${shift}`);
+      const records = await cold.objects.block(object, block);
+      return decodeCellRecord(records[cell - block.firstCell], shift).bucket;
+    },
+  };
+}
+
+/** Every level's cells of a small object, from its samples. */
+async function buildPyramid(
+  cold: ColdStore,
+  object: DataObject,
+  levels: number[],
+): Promise<Map<number, Map<number, SeriesBucket>>> {
+  const base: CellBucket[] = [];
+  const aggregator = new CellAggregator(PYRAMID_BASE_SHIFT, (c) => base.push(c));
+  let next = object.first;
+  for await (const stored of objectTexts(cold, object, object.first)) {
+    if (stored.first + stored.count <= next) continue;
+    aggregator.addChunk(parseChunkText(stored.text, object.key));
+    next = stored.first + stored.count;
   }
-
-  /** Every level's cells of a small object, from its samples. */
-  private async buildPyramid(
-    object: DataObject,
-    levels: number[],
-  ): Promise<Map<number, Map<number, SeriesBucket>>> {
-    const base: CellBucket[] = [];
-    const aggregator = new CellAggregator(PYRAMID_BASE_SHIFT, (c) => base.push(c));
-    let next = object.first;
-    for await (const stored of this.objectTexts(object, object.first)) {
-      if (stored.first + stored.count <= next) continue;
-      aggregator.addChunk(parseChunkText(stored.text, object.key));
-      next = stored.first + stored.count;
-    }
-    aggregator.finish();
-    const out = new Map<number, Map<number, SeriesBucket>>();
-    for (const shift of levels) {
-      const cells =
-        shift === PYRAMID_BASE_SHIFT ? base : coarsenCells(base, PYRAMID_BASE_SHIFT, shift);
-      out.set(shift, new Map(cells.map((c) => [c.cell, c.bucket])));
-    }
-    return out;
+  aggregator.finish();
+  const out = new Map<number, Map<number, SeriesBucket>>();
+  for (const shift of levels) {
+    const cells =
+      shift === PYRAMID_BASE_SHIFT ? base : coarsenCells(base, PYRAMID_BASE_SHIFT, shift);
+    out.set(shift, new Map(cells.map((c) => [c.cell, c.bucket])));
   }
+  return out;
+}
 
-  /** Raw samples lo..hi of one object, as one bucket. */
-  private async rawBucket(object: DataObject, lo: number, hi: number): Promise<SeriesBucket> {
-    const slot: Slot = { lo, hi, parts: [] };
-    await aggregateRaw(this.objectTexts(object, lo), lo, hi, [slot]);
-    return combineSlot(slot);
-  }
+/** Raw samples lo..hi of one object, as one bucket. */
+async function rawBucket(
+  cold: ColdStore,
+  object: DataObject,
+  lo: number,
+  hi: number,
+): Promise<SeriesBucket> {
+  const slot: Slot = { lo, hi, parts: [] };
+  await aggregateRaw(objectTexts(cold, object, lo), lo, hi, [slot]);
+  return combineSlot(slot);
+}
 
-  private async *objectTexts(object: DataObject, from: number): AsyncGenerator<StoredChunkText> {
-    for await (const text of this.cold.objects.linesFrom(object, from)) {
-      const { first, count } = chunkTextHead(text, object.key);
-      yield { text, first, count };
-    }
+async function* objectTexts(
+  cold: ColdStore,
+  object: DataObject,
+  from: number,
+): AsyncGenerator<StoredChunkText> {
+  for await (const text of cold.objects.linesFrom(object, from)) {
+    const { first, count } = chunkTextHead(text, object.key);
+    yield { text, first, count };
   }
 }
 

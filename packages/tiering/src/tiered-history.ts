@@ -1,24 +1,14 @@
 import {
   chunkTextHead,
   ObjectMissingError,
-  parseChunkText,
   StaleIndexError,
   type ColdStore,
 } from '@runstream/cold-store';
-import { trimChunk, type SampleChunk } from '@runstream/domain';
+import type { SampleChunk, StoredChunkText } from '@runstream/domain';
+import { parsedChunks, type ChunkTextSource } from './chunk-text-source';
 import type { HotStore, Transfer } from '@runstream/hot-store';
 import { coveringSegment, mergedObject } from './data-objects';
 import { RunCatalog } from './run-catalog';
-
-/**
- * A stored chunk text as a reader passes it on: the text as the tiers keep
- * it (`{"s":…,"t":[…],"v":[…]}`), its first seq and sample count.
- */
-export interface StoredChunkText {
-  text: string;
-  first: number;
-  count: number;
-}
 
 /**
  * One variable's history across the tiers, in seq order, each seq once:
@@ -47,7 +37,7 @@ export interface StoredChunkText {
  * The count comes from the catalog: Redis, or the manifest of a completed run
  * Redis no longer knows.
  */
-export class TieredHistory {
+export class TieredHistory implements ChunkTextSource {
   constructor(
     private readonly hot: HotStore,
     private readonly cold: ColdStore,
@@ -89,11 +79,8 @@ export class TieredHistory {
   }
 
   /** The samples from `fromSeq`, parsed, each chunk trimmed to start at or after it. */
-  async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
-    for await (const stored of this.texts(run, variable, fromSeq)) {
-      const chunk = trimChunk(parseChunkText(stored.text), fromSeq);
-      if (chunk !== undefined) yield chunk;
-    }
+  chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
+    return parsedChunks(this, run, variable, fromSeq);
   }
 
   /** Transfer keys, then the buffer, from `next`; returns the next seq owed. */

@@ -1,5 +1,12 @@
-import { sliceChunkText, splitChunkText } from '@runstream/domain';
-import type { TieredHistory } from './tiered-history';
+import {
+  selectsByTime,
+  sliceChunkText,
+  splitChunkText,
+  TimeNotOrderedError,
+  type ReadRange,
+  type VariableStats,
+} from '@runstream/domain';
+import type { ChunkTextSource } from './chunk-text-source';
 
 /**
  * Seqs by time, for a variable whose t has never decreased (its stats say
@@ -9,7 +16,32 @@ import type { TieredHistory } from './tiered-history';
  * t parsed. About log2(count) probes: 27 for 100 M samples.
  */
 export class TimeSeek {
-  constructor(private readonly history: TieredHistory) {}
+  constructor(private readonly history: ChunkTextSource) {}
+
+  /**
+   * The seqs a read's range asks for: its seqs as given, or found by t;
+   * absent ends stay open. TimeNotOrderedError when a t is given for a
+   * variable whose t went back (a binary search would find wrong seqs).
+   */
+  async seqRange(
+    run: string,
+    variable: string,
+    stats: VariableStats,
+    range: ReadRange,
+  ): Promise<{ fromSeq: number | undefined; toSeq: number | undefined }> {
+    if (!selectsByTime(range)) return { fromSeq: range.fromSeq, toSeq: range.toSeq };
+    if (stats.tOrdered !== true) throw new TimeNotOrderedError(run, variable);
+    return {
+      fromSeq:
+        range.fromT === undefined
+          ? range.fromSeq
+          : await this.firstAtOrAfter(run, variable, stats.count, range.fromT),
+      toSeq:
+        range.toT === undefined
+          ? range.toSeq
+          : await this.lastAtOrBefore(run, variable, stats.count, range.toT),
+    };
+  }
 
   /** The first seq whose t is at or after `t`; count + 1 when there is none. */
   async firstAtOrAfter(run: string, variable: string, count: number, t: number): Promise<number> {

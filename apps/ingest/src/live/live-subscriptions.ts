@@ -1,25 +1,26 @@
 import {
   RunstreamError,
-  lastSeqOf,
-  rechunk,
+  boundedChunkTexts,
+  chunkJson,
   roomOf,
   subscribeRequestSchema,
   unsubscribeRequestSchema,
   type SocketError,
   type SubscribeAck,
   type UnsubscribeAck,
+  type VariableChunk,
 } from '@runstream/domain';
-import type { RunCatalog } from '@runstream/tiering';
+import type { ChunkTextSource, RunCatalog } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
-import type { HistorySource } from '../history-source';
+import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
 import type { LiveServer, LiveSocket } from './live-server';
 
 export interface LiveSubscriptionDeps {
   catalog: RunCatalog;
-  history: HistorySource;
+  history: ChunkTextSource;
   authorizer: Authorizer;
   metrics: IngestMetrics;
   logger: Logger;
@@ -105,12 +106,14 @@ async function subscribe(
   }
 
   let lastSeq = fromSeq - 1;
-  const history = deps.history.chunks(run, variable, fromSeq);
-  for await (const chunk of rechunk(history, fromSeq, deps.snapshotChunkSamples)) {
+  const history = deps.history.texts(run, variable, fromSeq);
+  for await (const chunk of boundedChunkTexts(history, fromSeq, deps.snapshotChunkSamples)) {
     if (socket.disconnected) break;
-    socket.emit('snapshot', { run, variable, ...chunk });
-    deps.metrics.snapshotSamples.inc(chunk.t.length);
-    lastSeq = lastSeqOf(chunk);
+    // Stored text spliced into the message: a VariableChunk on the wire, not parsed here.
+    const message = new RawJson(chunkJson(run, variable, chunk)) as unknown as VariableChunk;
+    socket.emit('snapshot', message);
+    deps.metrics.snapshotSamples.inc(chunk.count);
+    lastSeq = chunk.first + chunk.count - 1;
     await transportDrained(socket);
   }
   return { ok: true, lastSeq };

@@ -1,28 +1,18 @@
 import {
-  NotFoundError,
   RunNotFoundError,
-  collectPage,
+  chunkJson,
+  collectTextPage,
   historyQuerySchema,
-  type HistoryPage,
 } from '@runstream/domain';
-import type { RunCatalog } from '@runstream/tiering';
-import { Router, type Request, type RequestHandler } from 'express';
-import type { Authorizer } from '../auth';
-import type { HistorySource } from '../history-source';
+import type { ChunkTextSource } from '@runstream/tiering';
+import { Router } from 'express';
 import { requireScope } from './require-scope';
-import { runParam, validate, variableParam } from './validate';
+import { runParam } from './validate';
+import { addVariableRead, type VariableReadDeps } from './variable-read';
 
-export function variablesRouter(deps: {
-  catalog: RunCatalog;
-  history: HistorySource;
-  authorizer: Authorizer;
-}): Router {
+export function variablesRouter(deps: VariableReadDeps & { history: ChunkTextSource }): Router {
   const { catalog, history, authorizer } = deps;
   const router = Router();
-
-  async function requireRun(id: string): Promise<void> {
-    if ((await catalog.run(id)) === undefined) throw new RunNotFoundError(id);
-  }
 
   router.get('/runs/:run/variables', requireScope(authorizer, 'read'), async (req, res) => {
     const run = runParam(req.params.run);
@@ -31,37 +21,20 @@ export function variablesRouter(deps: {
     res.json({ run, variables });
   });
 
-  // Two addresses for one read: the path form reads well; the query form reaches
-  // every name, including '.' and '..', which URL parsers fold away in a path.
-  const readHistory =
-    (variableOf: (req: Request) => unknown): RequestHandler =>
-    async (req, res) => {
-      const run = runParam(req.params.run);
-      const variable = variableParam(variableOf(req));
-      const { fromSeq, limit } = validate(historyQuerySchema, omitVariable(req.query), 'query');
-      await requireRun(run);
-      if ((await catalog.variable(run, variable)) === undefined)
-        throw new NotFoundError(`run '${run}' has no variable '${variable}'`, 'variable_not_found');
-      const page = await collectPage(history.chunks(run, variable, fromSeq), fromSeq, limit);
-      const body: HistoryPage = { run, variable, ...page };
-      res.json(body);
-    };
-  router.get(
-    '/runs/:run/variables/:variable/samples',
-    requireScope(authorizer, 'read'),
-    readHistory((req) => req.params.variable),
-  );
-  router.get(
-    '/runs/:run/samples',
-    requireScope(authorizer, 'read'),
-    readHistory((req) => (req.query as Record<string, unknown>).variable),
-  );
+  // A page is the stored chunk text joined as it is: only its ends are scanned, nothing parsed.
+  addVariableRead(router, deps, 'samples', historyQuerySchema, async (read, _req, res) => {
+    const { run, variable, query } = read;
+    const fromSeq = read.fromSeq ?? 1;
+    const page = await collectTextPage(
+      history.texts(run, variable, fromSeq),
+      fromSeq,
+      query.limit,
+      read.toSeq,
+    );
+    res
+      .type('application/json')
+      .send(chunkJson(run, variable, page.chunk, { nextSeq: page.nextSeq, more: page.more }));
+  });
 
   return router;
-}
-
-function omitVariable(query: unknown): Record<string, unknown> {
-  const { variable: _variable, ...rest } = query as Record<string, unknown>;
-  void _variable;
-  return rest;
 }

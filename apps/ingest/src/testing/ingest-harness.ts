@@ -7,12 +7,17 @@ import {
   type SubscriberOptions,
 } from '@runstream/sdk';
 import { Queues } from '@runstream/queues';
-import { RunCatalog, type MemoryPressure } from '@runstream/tiering';
+import {
+  RedisHistory,
+  RunCatalog,
+  SeriesReader,
+  type ChunkTextSource,
+  type MemoryPressure,
+} from '@runstream/tiering';
 import { startRedis, type RunningRedis } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type IngestApp } from '../app';
-import type { HistorySource } from '../history-source';
 import { Authorizer } from '../auth';
 import { IngestMetrics } from '../metrics';
 
@@ -52,9 +57,11 @@ export interface IngestOptions {
   /** Builds the memory watch from the app's hot store and queues (back-pressure tests). */
   pressure?: (hotStore: HotStore, queues: Queues) => MemoryPressure;
   /** Builds the history source (default: the Redis buffer alone). */
-  history?: (hotStore: HotStore) => HistorySource;
+  history?: (hotStore: HotStore) => ChunkTextSource;
   /** Builds the runs catalog (default: Redis alone). */
   catalog?: (hotStore: HotStore) => RunCatalog;
+  /** Builds the series reader (default: every sample read from the history source). */
+  series?: (hotStore: HotStore, history: ChunkTextSource, catalog: RunCatalog) => SeriesReader;
 }
 
 /**
@@ -70,9 +77,13 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
   );
   const hotStore = HotStore.connect(redis.url);
   const queues = new Queues({ url: redis.url });
+  const catalog = options.catalog?.(hotStore) ?? new RunCatalog(hotStore);
+  const history = options.history?.(hotStore) ?? new RedisHistory(hotStore);
   const ingest = createApp({
     hotStore,
-    catalog: options.catalog?.(hotStore) ?? new RunCatalog(hotStore),
+    catalog,
+    history,
+    series: options.series?.(hotStore, history, catalog) ?? new SeriesReader(history, catalog),
     jobs: queues,
     authorizer: new Authorizer({
       writeTokens: [WRITE_TOKEN],
@@ -82,7 +93,6 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
     metrics: new IngestMetrics({ defaultMetrics: false }),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.pressure ? { pressure: options.pressure(hotStore, queues) } : {}),
-    ...(options.history ? { history: options.history(hotStore) } : {}),
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       snapshotChunkSamples: options.snapshotChunkSamples ?? 1000,

@@ -1,5 +1,5 @@
 import { ColdStore } from '@runstream/cold-store';
-import { RunCatalog, TieredHistory } from '@runstream/tiering';
+import { RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { startS3Server, type RunningS3Server } from '@runstream/testkit';
 import { startWorker, workerEnv, type TestWorker } from '@runstream/worker/testing';
 import { startIngest, type IngestHarness, type IngestOptions } from './ingest-harness';
@@ -34,6 +34,7 @@ export async function startTieredIngest(options: TieredIngestOptions = {}): Prom
   const cold = new ColdStore(s3.connection);
   const ingest = await startIngest({
     history: (hot) => new TieredHistory(hot, cold),
+    series: (hot, history, catalog) => new SeriesReader(history, catalog, { hot, cold }),
     ...(tieredCatalog ? { catalog: (hot) => new RunCatalog(hot, cold) } : {}),
     ...ingestOptions,
   });
