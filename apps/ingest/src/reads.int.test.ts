@@ -4,6 +4,7 @@ import {
   encodeValue,
   type HistoryPage,
   type SampleChunk,
+  type SampleValue,
   type SeriesBucket,
   type SeriesResponse,
   type WireValue,
@@ -137,8 +138,8 @@ describe('series', () => {
 
 describe('export as CSV', () => {
   it('writes every sample as a row, odd values spelled as CSV readers take them', async () => {
-    const values = [...UGLY_SAMPLE_VALUES, 'quote " and, comma', ['a'].length];
-    const wire = values.map((v) => encodeValue(v as never)) as WireValue[];
+    const values: SampleValue[] = [...UGLY_SAMPLE_VALUES, 'quote " and, comma', 1];
+    const wire: WireValue[] = values.map(encodeValue);
     const t = values.map((_, i) => i * 0.25);
     await h.request('/v1/runs', { json: { id: 'csv' } });
     await write('csv', 'v', { first: 1, t: t.slice(0, 8), v: wire.slice(0, 8) }, 3);
