@@ -48,6 +48,15 @@ export const ingestConfigSchema = z
     SNAPSHOT_CHUNK_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(5000),
     /** At most one Redis memory reading per this many ms per ingest process. */
     MEMORY_CHECK_MS: z.coerce.number().int().min(10).default(250),
+    /**
+     * Bytes of S3 reads (pieces, index blocks) kept for every reader of this
+     * process: many subscribers of one variable read S3 once.
+     */
+    READ_CACHE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(256 * 1024 * 1024),
   })
   .check(memoryLimitsRule, coldStoreCredentialsRule)
   .refine(

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   }
 
   const hotStore = HotStore.connect(config.REDIS_URL);
-  const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
+  const coldStore = new ColdStore({
+    ...coldStoreConfigFromEnv(config),
+    readCacheBytes: config.READ_CACHE_BYTES,
+  });
   const queues = new Queues({ url: config.REDIS_URL });
   const pressure = new MemoryPressure(
     () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
