@@ -95,8 +95,11 @@ describe('reads from every boundary', () => {
       rounds++;
     }
     await mover;
-    // Merged: one object, read through its own pieces.
+    // Merged: one object, read through its own pieces, from their edges too.
     expect(await s.cold.listSegments(run, 'x')).toEqual([]);
+    const merged = await mergedObject(s.cold, run, 'x');
+    const index = merged === undefined ? undefined : await s.cold.objects.index(merged);
+    for (const piece of index?.pieces ?? []) starts.push(piece.first - 1, piece.first);
     for (const fromSeq of starts) expectExactFrom(await seqsFrom(run, fromSeq), fromSeq, count);
   }, 180_000);
 });
