@@ -86,30 +86,34 @@ export class ObjectReader {
     );
   }
 
-  /** The chunk texts (lines) of piece `i`, checked against the index. */
-  async piece({ key, size }: DataObject, index: ObjectIndex, i: number): Promise<string[]> {
+  /**
+   * The chunk texts (lines) of piece `i`, checked against the index; kept in
+   * the read cache unless `cache` is false (a read passing over much data once).
+   */
+  async piece(
+    { key, size }: DataObject,
+    index: ObjectIndex,
+    i: number,
+    cache = true,
+  ): Promise<string[]> {
     const piece = index.pieces[i];
     if (piece === undefined) throw new RangeError(`${key}: no piece ${i}`);
-    return this.cache.get(
-      `piece|${key}|${size}|${piece.offset}`,
-      async () => {
-        const bytes = await this.source.readRange(
-          key,
-          piece.offset,
-          piece.offset + piece.length - 1,
-        );
-        let lines: string[];
-        try {
-          lines = await gunzipLines(bytes);
-        } catch (err) {
-          throw new StaleIndexError(`${key}: piece ${i} is not a gzip member`, { cause: err });
-        }
-        if (firstSeqOfLine(lines[0]) !== piece.first)
-          throw new StaleIndexError(`${key}: piece ${i} does not start at seq ${piece.first}`);
-        return lines;
-      },
-      linesBytes,
-    );
+    const cacheKey = `piece|${key}|${size}|${piece.offset}`;
+    const load = async (): Promise<string[]> => {
+      const bytes = await this.source.readRange(key, piece.offset, piece.offset + piece.length - 1);
+      let lines: string[];
+      try {
+        lines = await gunzipLines(bytes);
+      } catch (err) {
+        throw new StaleIndexError(`${key}: piece ${i} is not a gzip member`, { cause: err });
+      }
+      if (firstSeqOfLine(lines[0]) !== piece.first)
+        throw new StaleIndexError(`${key}: piece ${i} does not start at seq ${piece.first}`);
+      return lines;
+    };
+    return cache
+      ? this.cache.get(cacheKey, load, linesBytes)
+      : this.cache.peekOrLoad(cacheKey, load);
   }
 
   /** Every line of a small object without an index, decoded once for every reader. */
@@ -131,9 +135,10 @@ export class ObjectReader {
   /**
    * The lines of `key` from the piece holding `fromSeq` on (the caller trims
    * the first). The next piece is fetched while the current one is consumed.
-   * Without an index: every line from the start.
+   * Without an index: every line from the start. `cache` false reads pieces
+   * past the read cache (see piece).
    */
-  async *linesFrom(object: DataObject, fromSeq: number): AsyncGenerator<string> {
+  async *linesFrom(object: DataObject, fromSeq: number, cache = true): AsyncGenerator<string> {
     const index = await this.index(object);
     if (index === undefined) {
       if (object.size <= WHOLE_OBJECT_CACHE_BYTES) yield* await this.wholeObject(object);
@@ -141,11 +146,11 @@ export class ObjectReader {
       return;
     }
     let i = Math.max(0, pieceIndexOf(index.pieces, fromSeq));
-    let next: Promise<string[]> | undefined = this.piece(object, index, i);
+    let next: Promise<string[]> | undefined = this.piece(object, index, i, cache);
     while (next !== undefined) {
       const lines = await next;
       i++;
-      next = i < index.pieces.length ? this.piece(object, index, i) : undefined;
+      next = i < index.pieces.length ? this.piece(object, index, i, cache) : undefined;
       // Read ahead, but a reader that stops early must not leave a rejection unhandled.
       next?.catch(() => undefined);
       yield* lines;

@@ -40,6 +40,16 @@ export class ReadCache {
     return entry.value as T;
   }
 
+  /**
+   * The cached value of `key`, or `load()`'s without keeping it: for reads
+   * that pass over much data once (an export), which would otherwise push out
+   * what many readers share.
+   */
+  async peekOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const entry = this.lru.peek(key);
+    return entry !== undefined ? (entry.value as T) : load();
+  }
+
   /** Bytes held now (for metrics and tests). */
   get bytes(): number {
     return this.lru.calculatedSize;

@@ -9,7 +9,21 @@ import type { HotStore } from '@runstream/hot-store';
  * TieredHistory across every tier, or RedisHistory alone.
  */
 export interface ChunkTextSource {
-  texts(run: string, variable: string, fromSeq: number): AsyncIterable<StoredChunkText>;
+  texts(
+    run: string,
+    variable: string,
+    fromSeq: number,
+    options?: ReadOptions,
+  ): AsyncIterable<StoredChunkText>;
+}
+
+export interface ReadOptions {
+  /**
+   * False for a read that passes over much data once (an export): what it
+   * reads from S3 is not kept in the read cache, where it would push out what
+   * many readers share. Default true.
+   */
+  cache?: boolean;
 }
 
 /**
@@ -33,8 +47,9 @@ export async function* parsedChunks(
   run: string,
   variable: string,
   fromSeq = 1,
+  options: ReadOptions = {},
 ): AsyncGenerator<SampleChunk> {
-  for await (const stored of source.texts(run, variable, fromSeq)) {
+  for await (const stored of source.texts(run, variable, fromSeq, options)) {
     const chunk = trimChunk(parseChunkText(stored.text), fromSeq);
     if (chunk !== undefined) yield chunk;
   }

@@ -8,7 +8,12 @@ export {
 } from './flusher';
 export type { SegmentSink } from './segment-sink';
 export { TieredHistory } from './tiered-history';
-export { RedisHistory, parsedChunks, type ChunkTextSource } from './chunk-text-source';
+export {
+  RedisHistory,
+  parsedChunks,
+  type ChunkTextSource,
+  type ReadOptions,
+} from './chunk-text-source';
 export { coveringSegment, mergedObject } from './data-objects';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';

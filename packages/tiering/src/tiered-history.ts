@@ -5,7 +5,7 @@ import {
   type ColdStore,
 } from '@runstream/cold-store';
 import type { SampleChunk, StoredChunkText } from '@runstream/domain';
-import { parsedChunks, type ChunkTextSource } from './chunk-text-source';
+import { parsedChunks, type ChunkTextSource, type ReadOptions } from './chunk-text-source';
 import type { HotStore, Transfer } from '@runstream/hot-store';
 import { coveringSegment, mergedObject } from './data-objects';
 import { RunCatalog } from './run-catalog';
@@ -49,7 +49,12 @@ export class TieredHistory implements ChunkTextSource {
    * before `fromSeq`: the caller trims it), contiguous after it, up to the
    * count read first (the last may end after it).
    */
-  async *texts(run: string, variable: string, fromSeq = 1): AsyncGenerator<StoredChunkText> {
+  async *texts(
+    run: string,
+    variable: string,
+    fromSeq = 1,
+    options: ReadOptions = {},
+  ): AsyncGenerator<StoredChunkText> {
     // Every seq up to `target` exists in some tier now; the read ends past it.
     const target = await this.catalog.count(run, variable);
     let next = fromSeq;
@@ -61,7 +66,7 @@ export class TieredHistory implements ChunkTextSource {
       const before = next;
 
       if (next < floor) {
-        next = yield* this.fromS3(run, variable, next, floor);
+        next = yield* this.fromS3(run, variable, next, floor, options.cache ?? true);
       } else {
         next = yield* this.fromRedis(run, variable, transfers, next);
       }
@@ -118,6 +123,7 @@ export class TieredHistory implements ChunkTextSource {
     variable: string,
     next: number,
     below: number,
+    cache: boolean,
   ): AsyncGenerator<StoredChunkText, number> {
     const segments = await this.cold.listSegments(run, variable);
     while (next < below) {
@@ -126,7 +132,7 @@ export class TieredHistory implements ChunkTextSource {
       if (object === undefined) return next;
       const before = next;
       try {
-        for await (const text of this.cold.objects.linesFrom(object, next)) {
+        for await (const text of this.cold.objects.linesFrom(object, next, cache)) {
           const { first, count } = chunkTextHead(text, object.key);
           if (first + count <= next) continue;
           if (first > next || next >= below) break;

@@ -19,7 +19,10 @@ export function exportRouter(deps: VariableReadDeps & { history: ChunkTextSource
     res.type('text/csv; charset=utf-8');
     res.attachment(`${run}-${encodeURIComponent(variable)}.csv`);
     if (!(await write(res, CSV_HEADER))) return;
-    for await (const chunk of parsedChunks(deps.history, run, variable, fromSeq)) {
+    // Past the read cache: an export passes over the whole variable once.
+    for await (const chunk of parsedChunks(deps.history, run, variable, fromSeq, {
+      cache: false,
+    })) {
       if (chunk.first > toSeq) break;
       const rows = csvRows(chunk, 0, Math.min(chunk.t.length, toSeq - chunk.first + 1));
       if (!(await write(res, rows))) return;
