@@ -57,4 +57,15 @@ describe('ReadCache', () => {
     await expect(cache.get('k', load, () => 1)).rejects.toThrow('S3 down');
     expect(await cache.get('k', load, () => 1)).toBe('ok');
   });
+
+  it('peekOrLoad answers from the cache but never adds to it', async () => {
+    const cache = new ReadCache(100);
+    let loads = 0;
+    const load = (): Promise<number> => Promise.resolve(++loads);
+    expect(await cache.peekOrLoad('k', load)).toBe(1);
+    expect(await cache.peekOrLoad('k', load)).toBe(2);
+    expect(cache.bytes).toBe(0);
+    await cache.get('k', load, () => 10);
+    expect(await cache.peekOrLoad('k', load)).toBe(3);
+  });
 });
