@@ -16,6 +16,8 @@ module.exports = (dir) => ({
     // Apps used by other apps' tests (ingest's tests start a real worker and compare
     // the apps' configuration schemas).
     '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),
+    // The domain's test helpers (random samples, the brute-force series reference).
+    '^@runstream/domain/(testing)$': path.join(__dirname, 'packages/domain/src/$1/index.ts'),
     // The demo's seeded random numbers, which the bench's generated data uses too.
     '^@runstream/demo/(seeded-random)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
   },

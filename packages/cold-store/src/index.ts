@@ -4,6 +4,7 @@ export {
   S3_BATCH_LIMIT,
   type ObjectInfo,
   type SegmentInfo,
+  type SegmentLevels,
 } from './cold-store';
 // Every error class and the whole segment format are public.
 export * from './cold-store-errors';
