@@ -1,0 +1,180 @@
+import {
+  ColdStore,
+  encodeSegment,
+  hasIndex,
+  type DataObject,
+  type SegmentInfo,
+} from '@runstream/cold-store';
+import { seededRandom } from '@runstream/domain/testing';
+import { HotStore } from '@runstream/hot-store';
+import {
+  startRedis,
+  startS3Server,
+  type RunningRedis,
+  type RunningS3Server,
+} from '@runstream/testkit';
+import { Flusher } from './flusher';
+import { Merger, type MergeOptions } from './merger';
+import { pieceTableProblem } from './testing/piece-table-check';
+import { pyramidProblem, storedPyramid } from './testing/pyramid-check';
+import { RecordedVariable } from './testing/recorded-variable';
+import { TieredHistory } from './tiered-history';
+
+// What a flush and a merge write beside their data objects: piece tables
+// that cover each object exactly, and bucket pyramids equal to a
+// brute-force computation over the samples, whatever kinds of objects the
+// merge starts from.
+
+let redis: RunningRedis;
+let s3: RunningS3Server;
+let hot: HotStore;
+let cold: ColdStore;
+let flusher: Flusher;
+let merger: Merger;
+let history: TieredHistory;
+
+beforeAll(async () => {
+  [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
+  hot = HotStore.connect(redis.url);
+  cold = new ColdStore(s3.connection);
+  flusher = new Flusher(hot, cold);
+  merger = new Merger(hot, cold, flusher);
+  history = new TieredHistory(hot, cold);
+});
+afterAll(async () => {
+  cold.close();
+  await hot.close();
+  await Promise.all([redis.stop(), s3.dispose()]);
+});
+
+const everything = { lowWater: 0, budgetBytes: 0, everything: true };
+const options: MergeOptions = { reason: 'requested', quiescenceMs: 0, concurrency: 2 };
+
+async function variable(run: string, seed: number): Promise<RecordedVariable> {
+  await hot.runs.create({ id: run });
+  return new RecordedVariable(hot, run, 'x', seededRandom(seed));
+}
+
+/** Writes `samples` more and flushes them into one segment. */
+async function flushed(v: RecordedVariable, samples: number): Promise<SegmentInfo> {
+  await v.write(samples);
+  await flusher.flush({ ...everything, run: v.run });
+  const segments = await cold.listSegments(v.run, v.name);
+  const last = segments[segments.length - 1];
+  if (last?.last !== v.count) throw new Error(`no segment ends at ${v.count}`);
+  return last;
+}
+
+async function* members(bodies: Buffer[]): AsyncGenerator<Uint8Array> {
+  yield* bodies;
+}
+
+async function stored(key: string): Promise<Buffer> {
+  const blocks: Uint8Array[] = [];
+  for await (const block of cold.readObjectBytes(key)) blocks.push(block);
+  return Buffer.concat(blocks);
+}
+
+/** The merged object of a completed variable, as a reader knows it from the manifest. */
+async function mergedObject(v: RecordedVariable): Promise<DataObject> {
+  const manifest = await cold.getManifest(v.run);
+  const entry = manifest?.variables.find((m) => m.name === v.name);
+  if (entry === undefined) throw new Error(`${v.run}: no manifest entry for ${v.name}`);
+  return { key: entry.object, size: entry.bytes, first: 1, last: entry.count };
+}
+
+describe('a flush', () => {
+  it('writes beside a large segment an index whose pyramid is the brute-force one', async () => {
+    const v = await variable('ix-flush', 1);
+    await v.write(300); // a small segment first: the large one starts mid-cell
+    await flusher.flush({ ...everything, run: v.run });
+    const small = (await cold.listSegments(v.run, v.name))[0]!;
+    expect(hasIndex(small)).toBe(false);
+    expect(await cold.head(cold.keys.indexOf(small.key))).toBeUndefined();
+
+    const segment = await flushed(v, 70_000);
+    expect(hasIndex(segment)).toBe(true);
+    expect(await pieceTableProblem(cold, segment)).toBeUndefined();
+    const levels = await storedPyramid(cold, segment);
+    expect(levels?.map((l) => l.shift)).toEqual([8, 10, 12, 14, 16, 18]);
+    expect(pyramidProblem(levels!, v.data, segment.first, segment.last)).toBeUndefined();
+    expect(await v.historyProblem(history)).toBeUndefined();
+  });
+});
+
+describe('a merge', () => {
+  it('joins indexed, small and legacy segments into one object with an exact index', async () => {
+    const v = await variable('ix-merge', 2);
+    const indexed = [await flushed(v, 20_000), await flushed(v, 25_000)];
+    const small = [await flushed(v, 500), await flushed(v, 700)];
+    // A segment as a version before pieces wrote it: one gzip member, no index.
+    const replaced = await flushed(v, 30_000);
+    const texts: string[] = [];
+    for await (const line of cold.readObjectLines(replaced.key)) texts.push(line);
+    await cold.deleteDataObjects([replaced.key]);
+    const legacyBody = await encodeSegment(texts);
+    const legacy = await cold.putJoinedSegment(
+      v.run,
+      v.name,
+      replaced.first,
+      replaced.last,
+      members([legacyBody]),
+    );
+    expect(await cold.objects.index(legacy)).toBeUndefined();
+    await flushed(v, 1_000);
+    await v.write(800); // left in Redis: the merge flushes it
+    const copied = Buffer.concat(
+      await Promise.all([...indexed, ...small].map((s) => stored(s.key))),
+    );
+
+    const report = await merger.merge(v.run, options);
+    expect(report).toMatchObject({ outcome: 'merged', samples: v.count, segments: 7 });
+    expect(await cold.listSegments(v.run, v.name)).toEqual([]);
+    const merged = await mergedObject(v);
+    expect(merged.last).toBe(v.count);
+    expect(await pieceTableProblem(cold, merged)).toBeUndefined();
+    const levels = await storedPyramid(cold, merged);
+    expect(pyramidProblem(levels!, v.data, 1, v.count)).toBeUndefined();
+    expect(await v.historyProblem(history)).toBeUndefined();
+    expect(await v.historyProblem(history, 44_321)).toBeUndefined();
+
+    // Copied, not decoded: the indexed and small segments' bytes open it, as stored.
+    const bytes = await stored(merged.key);
+    expect(bytes.subarray(0, copied.length).equals(copied)).toBe(true);
+  });
+
+  it('writes the index of a complete merged object that has none (written before indexes)', async () => {
+    const v = await variable('ix-legacy-merged', 3);
+    await flushed(v, 30_000);
+    await flushed(v, 10_000);
+    const crash = new Error('crash after the upload');
+    await expect(
+      merger.merge(v.run, {
+        ...options,
+        probe: (point) => {
+          if (point === 'after-upload') throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    // As a version before indexes left it: complete, one gzip member, no index.
+    const key = cold.keys.merged(v.run, v.name);
+    const texts: string[] = [];
+    for await (const line of cold.readObjectLines(key)) texts.push(line);
+    await cold.deleteDataObjects([key]);
+    const body = await encodeSegment(texts);
+    const legacy = await cold.putMerged(v.run, v.name, members([body]), v.count);
+    expect(legacy.lastSeq).toBe(v.count);
+    expect(
+      await cold.objects.index({ key, size: legacy.size, first: 1, last: v.count }),
+    ).toBeUndefined();
+
+    await merger.merge(v.run, options);
+    const merged = await mergedObject(v);
+    expect(merged.size).not.toBe(legacy.size);
+    expect(await pieceTableProblem(cold, merged)).toBeUndefined();
+    expect(
+      pyramidProblem((await storedPyramid(cold, merged))!, v.data, 1, v.count),
+    ).toBeUndefined();
+    expect(await v.historyProblem(history, 12_345)).toBeUndefined();
+  });
+});
