@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   ColdStore,
   encodeSegment,
@@ -65,8 +66,8 @@ async function flushed(v: RecordedVariable, samples: number): Promise<SegmentInf
   return last;
 }
 
-async function* members(bodies: Buffer[]): AsyncGenerator<Uint8Array> {
-  yield* bodies;
+function members(bodies: Buffer[]): AsyncIterable<Uint8Array> {
+  return Readable.from(bodies);
 }
 
 async function stored(key: string): Promise<Buffer> {
