@@ -57,6 +57,9 @@ export interface ObjectInfo {
 /** A segment's bucket pyramid, or what builds it (called only for a segment that gets an index). */
 export type SegmentLevels = readonly IndexLevelInput[] | (() => readonly IndexLevelInput[]);
 
+/** An index to write beside a streamed data object: given, still being computed, or none. */
+export type IndexToWrite = ObjectIndexInput | PromiseLike<ObjectIndexInput | undefined> | undefined;
+
 /** Object metadata naming the last seq a merged object holds. */
 const LAST_SEQ_META = 'last-seq';
 
@@ -304,8 +307,9 @@ export class ColdStore {
    * compressed again on the way. An upload that fails is aborted and leaves
    * no object (and no old object is replaced: S3 makes an object visible only
    * when its upload completes). An error of `members` itself is rethrown as
-   * it is. `lastSeq` goes into the object's metadata. `index`, when given, is
-   * written before the upload starts, so the object is never visible
+   * it is. `lastSeq` goes into the object's metadata. `index`, when given
+   * (or once it resolves: it may still be computed while the bytes stream),
+   * is written before the upload completes, so the object is never visible
    * without it (a reader of the old object meanwhile finds an index whose
    * `dataBytes` is not its size, and does not use it).
    */
@@ -314,7 +318,7 @@ export class ColdStore {
     variable: string,
     members: AsyncIterable<Uint8Array>,
     lastSeq: number,
-    index?: ObjectIndexInput,
+    index?: IndexToWrite,
   ): Promise<ObjectInfo> {
     const key = this.keys.merged(run, variable);
     await this.putStreamed(key, members, index, { [LAST_SEQ_META]: String(lastSeq) });
@@ -327,9 +331,10 @@ export class ColdStore {
   /**
    * Writes the segment of seqs `firstSeq..lastSeq` from gzip members in seq
    * order (a compaction joins its inputs' stored bytes), streamed as
-   * putMerged streams, its index (when given) written first: a segment a
-   * listing shows has its index. The caller's contract: the members hold
-   * exactly those seqs, and the index describes exactly those bytes.
+   * putMerged streams, its index (when given) written before the upload
+   * completes: a segment a listing shows has its index. The caller's
+   * contract: the members hold exactly those seqs, and the index describes
+   * exactly those bytes.
    */
   async putJoinedSegment(
     run: string,
@@ -337,7 +342,7 @@ export class ColdStore {
     firstSeq: number,
     lastSeq: number,
     members: AsyncIterable<Uint8Array>,
-    index?: ObjectIndexInput,
+    index?: IndexToWrite,
   ): Promise<SegmentInfo> {
     const key = this.keys.segment(run, variable, firstSeq, lastSeq);
     const size = await this.putStreamed(key, members, index);
@@ -345,17 +350,23 @@ export class ColdStore {
   }
 
   /**
-   * One data object from a stream of gzip members (see putMerged), its index
-   * (when given) first; returns the object's size.
+   * One data object from a stream of gzip members (see putMerged); returns
+   * its size. The index is written while the bytes stream, and the stream
+   * ends only once it is written: the upload completes (and the object
+   * appears) after it.
    */
   private async putStreamed(
     key: string,
     members: AsyncIterable<Uint8Array>,
-    index: ObjectIndexInput | undefined,
+    index: IndexToWrite,
     metadata?: Record<string, string>,
   ): Promise<number> {
-    // First, as for segments: the data object is never visible without it.
-    if (index !== undefined) await this.putIndex(key, index);
+    const indexWritten = (async () => {
+      const input = await index;
+      if (input !== undefined) await this.putIndex(key, input);
+    })();
+    // Awaited at the end of the stream; meanwhile a failure is not an unhandled rejection.
+    indexWritten.catch(() => undefined);
     // Mutated by the generator below; an object so TS does not narrow it to its initial value.
     const source: { failed: boolean; error?: unknown; bytes: number } = { failed: false, bytes: 0 };
     const watched = async function* (): AsyncGenerator<Uint8Array> {
@@ -364,6 +375,7 @@ export class ColdStore {
           source.bytes += member.length;
           yield member;
         }
+        await indexWritten;
       } catch (error) {
         source.failed = true;
         source.error = error;
@@ -374,7 +386,7 @@ export class ColdStore {
     try {
       await this.upload(key, body, metadata);
     } catch (err) {
-      // The caller's own error, unchanged (whatever it is): it is not S3's.
+      // The caller's own error (or the index's), unchanged: the upload's is S3's.
       if (source.failed) throw source.error;
       throw err;
     } finally {

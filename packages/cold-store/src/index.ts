@@ -2,6 +2,7 @@ export {
   ColdStore,
   failedDeletes,
   S3_BATCH_LIMIT,
+  type IndexToWrite,
   type ObjectInfo,
   type SegmentInfo,
   type SegmentLevels,

@@ -62,12 +62,14 @@ interface Window {
  * the fewest bytes are joined.
  *
  * A join copies its inputs' stored bytes (pieces as they are, no
- * decompression) and writes the output's index — pieces shifted, pyramids
- * joined — before the output, then deletes the inputs. Killed anywhere, it
- * leaves the inputs, or the inputs and the output: readers and the merge
- * take at each seq the listed segment that starts there and reaches
- * furthest, so they read the output and pass the inputs over, and the next
- * compaction deletes segments that lie inside another listed one.
+ * decompression) into its output, whose index — pieces shifted, pyramids
+ * joined — is written before the output appears, then deletes the inputs.
+ * Killed anywhere, it leaves the inputs (and at most an index object
+ * without its data object, which nothing reads and a retry overwrites), or
+ * the inputs and the output: readers and the merge take at each seq the
+ * listed segment that starts there and reaches furthest, so they read the
+ * output and pass the inputs over, and the next compaction deletes
+ * segments that lie inside another listed one.
  *
  * Beside a merge: a compaction works on running runs only (a completing
  * run's segments are its merge's), checked before each join. One that
@@ -142,14 +144,14 @@ export class Compactor {
     }
   }
 
-  /** Writes the segment joining `inputs` (index first, then data), then deletes them. */
+  /** Writes the segment joining `inputs` (its index before it appears), then deletes them. */
   private async join(
     run: string,
     variable: string,
     inputs: SegmentInfo[],
     options: CompactOptions,
   ): Promise<SegmentInfo> {
-    const plan = await planJoin(
+    const plan = planJoin(
       this.cold,
       inputs.map((object) => ({ object })),
     );

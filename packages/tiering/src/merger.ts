@@ -56,10 +56,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /**
  * Completes a run: waits until its count is quiet, flushes what Redis still
  * holds of it, folds each variable's segments (and an older merged object)
- * into one merged object with its index (pieces and bucket pyramid, written
- * first: see planJoin), deletes the segments that object covers, writes
- * the run's manifest, and only then marks the run completed — and forgets
- * it in Redis: the manifest is its record from then on.
+ * into one merged object with its index (pieces and bucket pyramid,
+ * written before the object appears: see planJoin), deletes the segments
+ * that object covers, writes the run's manifest, and only then marks the
+ * run completed — and forgets it in Redis: the manifest is its record from
+ * then on.
  *
  * Every step is idempotent and ordered so that a crash anywhere, or two
  * merges at once, leave the same end state: the merged object replaces the
@@ -200,7 +201,7 @@ export class Merger {
     if (merged?.lastSeq !== count || (await this.lacksIndex(merged, count))) {
       const segments = await this.cold.listSegments(run, name);
       const inputs = await this.inputs(run, name, count, merged, segments);
-      const plan = await planJoin(this.cold, inputs);
+      const plan = planJoin(this.cold, inputs);
       const half = Math.floor(inputs.length / 2);
       const members = joinedMembers(this.cold, plan, async (i) => {
         if (i === half) await options.probe?.('mid-upload', name);

@@ -1,9 +1,13 @@
 import {
   chunkTextHead,
+  decodeIndexBlock,
   encodePieces,
   formatChunk,
   hasIndex,
+  INDEX_HEAD_BYTES,
+  ObjectMissingError,
   parseChunkText,
+  parseIndexHead,
   PIECE_MAX_SAMPLES,
   SegmentFormatError,
   type ChunkEntry,
@@ -20,8 +24,9 @@ import { joinPyramids, PyramidBuilder } from './pyramid';
 
 /**
  * One data object made of others joined in seq order — a compaction's
- * output, a merged object — and its index, computed before a byte is
- * uploaded (an index is written before its data object).
+ * output, a merged object — and its index, computed while the bytes
+ * stream and written before the upload completes (a data object is never
+ * visible without its index).
  *
  * The output is the inputs' stored bytes joined as they are: gzip members
  * stay gzip members, so nothing is decompressed and compressed again, and
@@ -61,9 +66,15 @@ export interface JoinPart {
 export interface JoinPlan {
   first: number;
   last: number;
-  parts: JoinPart[];
-  /** The output's index: undefined for an output small enough to be read whole. */
-  index: ObjectIndexInput | undefined;
+  /** Whether the output gets an index (more than one piece's worth of seqs). */
+  indexed: boolean;
+  /**
+   * Each input's part, planned in input order, a few at once: the bytes of
+   * the first parts stream while the later ones are still being planned.
+   */
+  parts: Promise<JoinPart>[];
+  /** The output's index, once every part is planned; undefined when it gets none. */
+  index: Promise<ObjectIndexInput | undefined>;
 }
 
 /** Inputs whose indexes and pyramids are read at once while planning. */
@@ -72,10 +83,11 @@ const PLAN_CONCURRENCY = 8;
 /**
  * How `inputs` (consecutive: each input's `from` is the seq after the last
  * of the one before) join into one object of seqs first..last, and its
- * index. Reads the inputs' indexes and pyramid blocks, and decodes the
- * inputs that need it (see above).
+ * index: started now, settled as it goes (see JoinPlan). Reads the inputs'
+ * indexes and pyramid blocks, and decodes the inputs that need it (see
+ * above). A part that cannot be planned rejects it and every part after it.
  */
-export async function planJoin(cold: ColdStore, inputs: readonly JoinInput[]): Promise<JoinPlan> {
+export function planJoin(cold: ColdStore, inputs: readonly JoinInput[]): JoinPlan {
   const head = inputs[0];
   const tail = inputs[inputs.length - 1];
   if (head === undefined || tail === undefined) throw new RangeError('nothing to join');
@@ -88,14 +100,30 @@ export async function planJoin(cold: ColdStore, inputs: readonly JoinInput[]): P
   const first = head.from ?? head.object.first;
   const last = tail.object.last;
   const indexed = hasIndex({ first, last });
-  const planned = await mapWithConcurrency(inputs, PLAN_CONCURRENCY, (input) =>
-    indexed ? planPart(cold, input) : Promise.resolve(unindexedPart(input)),
+
+  const settle: { resolve(p: PlannedPart): void; reject(err: unknown): void }[] = [];
+  const planned = inputs.map(
+    () => new Promise<PlannedPart>((resolve, reject) => settle.push({ resolve, reject })),
   );
-  const parts = planned.map((p) => p.part);
-  if (!indexed) return { first, last, parts, index: undefined };
+  mapWithConcurrency(inputs, PLAN_CONCURRENCY, async (input, i) => {
+    settle[i]?.resolve(indexed ? await planPart(cold, input) : unindexedPart(input));
+  }).catch((err: unknown) => {
+    // The parts not planned yet would otherwise never settle (a settled one stays as it is).
+    for (const s of settle) s.reject(err);
+  });
+  const parts = planned.map((p) => p.then((x) => x.part));
+  const index = indexed
+    ? Promise.all(planned).then((all) => indexOf(all, first, last))
+    : Promise.resolve(undefined);
+  // Each is awaited by the stream or the upload; one left behind by an aborted upload is not an unhandled rejection.
+  for (const p of [...parts, index]) p.catch(() => undefined);
+  return { first, last, indexed, parts, index };
+}
+
+function indexOf(planned: readonly PlannedPart[], first: number, last: number): ObjectIndexInput {
   const pieces: PieceEntry[] = [];
   let offset = 0;
-  for (const part of parts) {
+  for (const { part } of planned) {
     for (const p of part.pieces) pieces.push({ ...p, offset: offset + p.offset });
     offset += part.bytes;
   }
@@ -104,7 +132,7 @@ export async function planJoin(cold: ColdStore, inputs: readonly JoinInput[]): P
     first,
     last,
   );
-  return { first, last, parts, index: { first, last, dataBytes: offset, pieces, levels } };
+  return { first, last, dataBytes: offset, pieces, levels };
 }
 
 /**
@@ -119,8 +147,9 @@ export async function* joinedMembers(
   plan: JoinPlan,
   beforePart?: (index: number) => Promise<void> | void,
 ): AsyncGenerator<Uint8Array> {
-  for (const [i, part] of plan.parts.entries()) {
+  for (const [i, planned] of plan.parts.entries()) {
     await beforePart?.(i);
+    const part = await planned;
     const { key } = part.object;
     if (part.how === 'copy') {
       let bytes = 0;
@@ -134,12 +163,12 @@ export async function* joinedMembers(
     }
     let k = 0;
     for await (const piece of reencodedPieces(cold, part.object, part.from)) {
-      const planned = part.pieces[k++];
-      if (plan.index !== undefined && planned?.length !== piece.body.length)
+      const expected = part.pieces[k++];
+      if (plan.indexed && expected?.length !== piece.body.length)
         throw new Error(`${key}: piece ${k} encoded to other bytes than planned`);
       yield piece.body;
     }
-    if (plan.index !== undefined && k !== part.pieces.length)
+    if (plan.indexed && k !== part.pieces.length)
       throw new Error(`${key}: ${k} pieces encoded where ${part.pieces.length} were planned`);
   }
 }
@@ -161,11 +190,64 @@ async function planPart(cold: ColdStore, input: JoinInput): Promise<PlannedPart>
   const { object, from = object.first } = input;
   if (from === object.first) {
     if (!hasIndex(object)) return smallPart(cold, object);
-    const index = await cold.objects.index(object);
-    if (index !== undefined && tilesObject(index, object))
-      return { part: copyPart(object, index.pieces), levels: await pyramidOf(cold, object, index) };
+    const whole = await wholeIndex(cold, object);
+    if (whole !== undefined && tilesObject(whole.index, object)) {
+      const levels = levelsComplete(whole.index, object)
+        ? await whole.levels()
+        : await pyramidFromSamples(cold, object);
+      return { part: copyPart(object, whole.index.pieces), levels };
+    }
   }
   return reencodedPart(cold, object, from);
+}
+
+/**
+ * An object's index with every block, in one ranged GET for most (a join
+ * reads them all: one request, where a reader asks block by block); a
+ * second for a header or blocks past the first INDEX_HEAD_BYTES. Undefined
+ * when it has none, or one of another object (its size differs).
+ */
+async function wholeIndex(
+  cold: ColdStore,
+  object: DataObject,
+): Promise<{ index: ObjectIndex; levels(): Promise<IndexLevelInput[]> } | undefined> {
+  const key = cold.keys.indexOf(object.key);
+  let bytes: Buffer;
+  try {
+    bytes = await cold.readRange(key, 0, INDEX_HEAD_BYTES - 1);
+  } catch (err) {
+    if (err instanceof ObjectMissingError) return undefined;
+    throw err;
+  }
+  let parsed = parseIndexHead(bytes, key);
+  if ('needBytes' in parsed) {
+    bytes = await cold.readRange(key, 0, parsed.needBytes - 1);
+    parsed = parseIndexHead(bytes, key);
+    if ('needBytes' in parsed)
+      throw new SegmentFormatError(`${key}: header longer than the object`);
+  }
+  const { index } = parsed;
+  if (index.dataBytes !== object.size) return undefined;
+  const end = Math.max(0, ...index.levels.flatMap((l) => l.blocks.map((b) => b.offset + b.length)));
+  if (bytes.length < end)
+    bytes = Buffer.concat([bytes, await cold.readRange(key, bytes.length, end - 1)]);
+  const all = bytes;
+  const levels = (): Promise<IndexLevelInput[]> =>
+    Promise.all(
+      index.levels.map(async (level) => {
+        const blocks = await Promise.all(
+          level.blocks.map((b) =>
+            decodeIndexBlock(all.subarray(b.offset, b.offset + b.length), key),
+          ),
+        );
+        return {
+          shift: level.shift,
+          firstCell: level.blocks[0]?.firstCell ?? 0,
+          records: blocks.flat(),
+        };
+      }),
+    );
+  return { index, levels };
 }
 
 function copyPart(object: DataObject, pieces: PieceEntry[]): JoinPart {
@@ -202,16 +284,6 @@ function tilesObject(index: ObjectIndex, object: DataObject): boolean {
     seq = p.first;
   }
   return offset === object.size && seq <= object.last;
-}
-
-/** An indexed object's pyramid: every block of every level; built from its samples when its index has none. */
-async function pyramidOf(
-  cold: ColdStore,
-  object: DataObject,
-  index: ObjectIndex,
-): Promise<IndexLevelInput[]> {
-  if (!levelsComplete(index, object)) return pyramidFromSamples(cold, object);
-  return storedLevels(cold, object, index);
 }
 
 /** The levels an object's index holds, every block read (through the read cache). */
