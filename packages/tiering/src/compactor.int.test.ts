@@ -1,30 +1,22 @@
-import { ColdStore, hasIndex, type SegmentInfo } from '@runstream/cold-store';
+import { hasIndex, type ColdStore, type SegmentInfo } from '@runstream/cold-store';
 import { randomInt, seededRandom } from '@runstream/domain/testing';
-import { HotStore } from '@runstream/hot-store';
-import {
-  seqCoverageProblem,
-  startRedis,
-  startS3Server,
-  type RunningRedis,
-  type RunningS3Server,
-} from '@runstream/testkit';
-import { Compactor, type CompactOptions, type CompactPoint } from './compactor';
-import { Flusher } from './flusher';
-import { Merger, type MergeOptions } from './merger';
+import { seqCoverageProblem } from '@runstream/testkit';
+import type { Compactor, CompactOptions, CompactPoint } from './compactor';
+import type { Flusher } from './flusher';
+import type { Merger, MergeOptions } from './merger';
 import { segmentChain } from './segment-chain';
 import { pieceTableProblem } from './testing/piece-table-check';
 import { pyramidProblem, storedPyramid } from './testing/pyramid-check';
-import { RecordedVariable } from './testing/recorded-variable';
-import { TieredHistory } from './tiered-history';
+import type { RecordedVariable } from './testing/recorded-variable';
+import { TieringStores } from './testing/tiering-stores';
+import type { TieredHistory } from './tiered-history';
 
 // Compaction of a running variable's segments against a real Redis and
 // s3rver: few segments however many flushes, exact reads during and after
 // it, crash points finished by the next compaction, and a merge beside or
 // after it that loses nothing.
 
-let redis: RunningRedis;
-let s3: RunningS3Server;
-let hot: HotStore;
+let stores: TieringStores;
 let cold: ColdStore;
 let flusher: Flusher;
 let merger: Merger;
@@ -32,35 +24,20 @@ let compactor: Compactor;
 let history: TieredHistory;
 
 beforeAll(async () => {
-  [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
-  hot = HotStore.connect(redis.url);
-  cold = new ColdStore(s3.connection);
-  flusher = new Flusher(hot, cold);
-  merger = new Merger(hot, cold, flusher);
-  compactor = new Compactor(hot, cold);
-  history = new TieredHistory(hot, cold);
+  stores = await TieringStores.start();
+  ({ cold, flusher, merger, compactor, history } = stores);
 });
-afterAll(async () => {
-  cold.close();
-  await hot.close();
-  await Promise.all([redis.stop(), s3.dispose()]);
-});
+afterAll(() => stores?.stop());
 
 const everything = { lowWater: 0, budgetBytes: 0, everything: true };
 const mergeOptions: MergeOptions = { reason: 'requested', quiescenceMs: 0, concurrency: 2 };
 const defaults: CompactOptions = { fanIn: 8, maxSegments: 16 };
-
-async function variable(run: string, seed: number): Promise<RecordedVariable> {
-  await hot.runs.create({ id: run });
-  return new RecordedVariable(hot, run, 'x', seededRandom(seed));
-}
-
-async function flushed(v: RecordedVariable, samples: number): Promise<void> {
-  await v.write(samples, 400);
-  await flusher.flush({ ...everything, run: v.run });
-}
-
-const segments = (v: RecordedVariable): Promise<SegmentInfo[]> => cold.listSegments(v.run, v.name);
+const variable = (run: string, seed: number): Promise<RecordedVariable> =>
+  stores.variable(run, seed);
+const flushed = async (v: RecordedVariable, samples: number): Promise<void> => {
+  await stores.flushed(v, samples, 400);
+};
+const segments = (v: RecordedVariable): Promise<SegmentInfo[]> => stores.segments(v);
 
 /** Undefined when every indexed segment's piece table and pyramid are exact. */
 async function segmentsProblem(v: RecordedVariable): Promise<string | undefined> {

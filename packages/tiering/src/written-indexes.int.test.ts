@@ -1,70 +1,39 @@
 import { Readable } from 'node:stream';
 import {
-  ColdStore,
   encodeSegment,
   hasIndex,
+  type ColdStore,
   type DataObject,
   type SegmentInfo,
 } from '@runstream/cold-store';
-import { seededRandom } from '@runstream/domain/testing';
-import { HotStore } from '@runstream/hot-store';
-import {
-  startRedis,
-  startS3Server,
-  type RunningRedis,
-  type RunningS3Server,
-} from '@runstream/testkit';
-import { Flusher } from './flusher';
-import { Merger, type MergeOptions } from './merger';
+import type { Merger, MergeOptions } from './merger';
 import { pieceTableProblem } from './testing/piece-table-check';
 import { pyramidProblem, storedPyramid } from './testing/pyramid-check';
-import { RecordedVariable } from './testing/recorded-variable';
-import { TieredHistory } from './tiered-history';
+import type { RecordedVariable } from './testing/recorded-variable';
+import { TieringStores } from './testing/tiering-stores';
+import type { TieredHistory } from './tiered-history';
 
 // What a flush and a merge write beside their data objects: piece tables
 // that cover each object exactly, and bucket pyramids equal to a
 // brute-force computation over the samples, whatever kinds of objects the
 // merge starts from.
 
-let redis: RunningRedis;
-let s3: RunningS3Server;
-let hot: HotStore;
+let stores: TieringStores;
 let cold: ColdStore;
-let flusher: Flusher;
 let merger: Merger;
 let history: TieredHistory;
 
 beforeAll(async () => {
-  [redis, s3] = await Promise.all([startRedis(), startS3Server()]);
-  hot = HotStore.connect(redis.url);
-  cold = new ColdStore(s3.connection);
-  flusher = new Flusher(hot, cold);
-  merger = new Merger(hot, cold, flusher);
-  history = new TieredHistory(hot, cold);
+  stores = await TieringStores.start();
+  ({ cold, merger, history } = stores);
 });
-afterAll(async () => {
-  cold.close();
-  await hot.close();
-  await Promise.all([redis.stop(), s3.dispose()]);
-});
+afterAll(() => stores?.stop());
 
-const everything = { lowWater: 0, budgetBytes: 0, everything: true };
 const options: MergeOptions = { reason: 'requested', quiescenceMs: 0, concurrency: 2 };
-
-async function variable(run: string, seed: number): Promise<RecordedVariable> {
-  await hot.runs.create({ id: run });
-  return new RecordedVariable(hot, run, 'x', seededRandom(seed));
-}
-
-/** Writes `samples` more and flushes them into one segment. */
-async function flushed(v: RecordedVariable, samples: number): Promise<SegmentInfo> {
-  await v.write(samples);
-  await flusher.flush({ ...everything, run: v.run });
-  const segments = await cold.listSegments(v.run, v.name);
-  const last = segments[segments.length - 1];
-  if (last?.last !== v.count) throw new Error(`no segment ends at ${v.count}`);
-  return last;
-}
+const variable = (run: string, seed: number): Promise<RecordedVariable> =>
+  stores.variable(run, seed);
+const flushed = (v: RecordedVariable, samples: number): Promise<SegmentInfo> =>
+  stores.flushed(v, samples);
 
 function members(bodies: Buffer[]): AsyncIterable<Uint8Array> {
   return Readable.from(bodies);
@@ -88,7 +57,7 @@ describe('a flush', () => {
   it('writes beside a large segment an index whose pyramid is the brute-force one', async () => {
     const v = await variable('ix-flush', 1);
     await v.write(300); // a small segment first: the large one starts mid-cell
-    await flusher.flush({ ...everything, run: v.run });
+    await stores.flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run: v.run });
     const small = (await cold.listSegments(v.run, v.name))[0]!;
     expect(hasIndex(small)).toBe(false);
     expect(await cold.head(cold.keys.indexOf(small.key))).toBeUndefined();
