@@ -230,7 +230,7 @@ describe('BASE_PATH and the development flag', () => {
     const open = await startDashboard({ auth: false, redis: h.redis });
     try {
       const queues = await boardQueues(await open.request('/api/queues', { auth: 'none' }));
-      expect(queues).toHaveLength(3);
+      expect(queues).toHaveLength(4);
       expect((await open.request('/', { auth: 'none' })).status).toBe(200);
     } finally {
       await open.stop();
