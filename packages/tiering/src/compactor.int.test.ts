@@ -96,7 +96,7 @@ describe('Compactor', () => {
       pyramidProblem((await storedPyramid(cold, merged))!, v.data, 1, v.count),
     ).toBeUndefined();
     expect(await v.historyProblem(history)).toBeUndefined();
-  });
+  }, 240_000); // 200 flushes and their compactions: about 40 s on an idle 2-core machine
 
   it('gives readers exactly 1..N while writes, flushes and compactions run', async () => {
     const run = 'cp-readers';

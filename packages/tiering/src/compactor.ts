@@ -1,7 +1,7 @@
 import { PIECE_MAX_SAMPLES, type ColdStore, type SegmentInfo } from '@runstream/cold-store';
 import type { HotStore } from '@runstream/hot-store';
 import { mapWithConcurrency } from './bounded-concurrency';
-import { joinedMembers, planJoin } from './object-join';
+import { joinedMembers, ObjectChangedError, planJoin } from './object-join';
 import { compactFraction, type CompactProgress } from './progress';
 import { segmentChain } from './segment-chain';
 
@@ -39,6 +39,8 @@ export interface CompactReport {
   joined: number;
   /** Segments an earlier compaction cut off had left inside its output, deleted now. */
   covered: number;
+  /** Variables left for the next compaction: an input was not as listed (being written). */
+  changed: number;
   /** Bytes of the segments written. */
   bytes: number;
 }
@@ -98,6 +100,7 @@ export class Compactor {
       written: 0,
       joined: 0,
       covered: 0,
+      changed: 0,
       bytes: 0,
     };
     if (!(await this.running(run))) {
@@ -126,7 +129,10 @@ export class Compactor {
     options: CompactOptions,
     report: CompactReport,
   ): Promise<void> {
-    const { chain, covered } = segmentChain(await this.cold.listSegments(run, variable));
+    // A segment listed with no bytes is one a flush is writing (a filesystem-backed
+    // server may list an object before it is whole; S3 never does): not one to join.
+    const listed = (await this.cold.listSegments(run, variable)).filter((s) => s.size > 0);
+    const { chain, covered } = segmentChain(listed);
     if (covered.length > 0 && (await this.running(run))) {
       // Each lies inside a listed segment, which is complete (S3 shows an object whole).
       await this.cold.deleteDataObjects(covered.map((s) => s.key));
@@ -136,7 +142,15 @@ export class Compactor {
       const window = nextWindow(chain, options.fanIn, options.maxSegments);
       if (window === undefined || !(await this.running(run))) return;
       const inputs = chain.slice(window.start, window.end);
-      const output = await this.join(run, variable, inputs, options);
+      let output: SegmentInfo;
+      try {
+        output = await this.join(run, variable, inputs, options);
+      } catch (err) {
+        // Nothing was written (the upload is aborted): the next compaction lists again.
+        if (!(err instanceof ObjectChangedError)) throw err;
+        report.changed++;
+        return;
+      }
       chain.splice(window.start, inputs.length, output);
       report.written++;
       report.joined += inputs.length;

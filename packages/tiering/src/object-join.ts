@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import {
   chunkTextHead,
   decodeIndexBlock,
+  decodeSegmentLines,
   encodePieces,
   formatChunk,
   hasIndex,
@@ -11,6 +13,7 @@ import {
   PIECE_MAX_SAMPLES,
   SegmentFormatError,
   type ChunkEntry,
+  type ChunkHead,
   type ColdStore,
   type DataObject,
   type IndexLevelInput,
@@ -43,6 +46,20 @@ import { joinPyramids, PyramidBuilder } from './pyramid';
  * on the way up — rather than held in memory: gzip is deterministic, and
  * the second pass checks every piece against the plan.
  */
+
+/**
+ * An input's bytes are not what its listing said (written or rewritten
+ * since): the join stops, its upload aborted. The next one lists again.
+ */
+export class ObjectChangedError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = new.target.name;
+  }
+}
 
 /** An input: `object`'s seqs from `from` (default: its first) to its last. */
 export interface JoinInput {
@@ -158,7 +175,7 @@ export async function* joinedMembers(
         yield block;
       }
       if (bytes !== part.bytes)
-        throw new Error(`${key}: ${bytes} bytes where its listing said ${part.bytes}`);
+        throw new ObjectChangedError(key, `${bytes} bytes where its listing said ${part.bytes}`);
       continue;
     }
     let k = 0;
@@ -257,12 +274,22 @@ function copyPart(object: DataObject, pieces: PieceEntry[]): JoinPart {
 /** A small object is one piece; its pyramid is built from its samples. */
 async function smallPart(cold: ColdStore, object: DataObject): Promise<PlannedPart> {
   const { key } = object;
-  const lines = await cold.objects.wholeObject(object);
-  const head = chunkTextHead(lines[0] ?? '', key);
-  if (head.first !== object.first)
-    throw new SegmentFormatError(`${key}: starts at seq ${head.first}, not ${object.first}`);
+  // One byte more than listed: an object still being written shows it.
+  const bytes = await cold.readRange(key, 0, object.size);
+  if (bytes.length !== object.size)
+    throw new ObjectChangedError(
+      key,
+      `${bytes.length} bytes where its listing said ${object.size}`,
+    );
   const builder = new PyramidBuilder(object.first, object.last);
-  lines.forEach((line, i) => builder.add(parseChunkText(line, `${key}: chunk ${i + 1}`)));
+  let head: ChunkHead | undefined;
+  let n = 0;
+  for await (const line of decodeSegmentLines(Readable.from([bytes]), { label: key })) {
+    head ??= chunkTextHead(line, key);
+    builder.add(parseChunkText(line, `${key}: chunk ${++n}`));
+  }
+  if (head?.first !== object.first)
+    throw new SegmentFormatError(`${key}: does not start at seq ${object.first}`);
   const piece: PieceEntry = {
     first: object.first,
     firstT: head.firstT,

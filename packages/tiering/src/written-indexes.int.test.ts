@@ -7,6 +7,7 @@ import {
   type SegmentInfo,
 } from '@runstream/cold-store';
 import type { Merger, MergeOptions } from './merger';
+import { joinedMembers, ObjectChangedError, planJoin } from './object-join';
 import { pieceTableProblem } from './testing/piece-table-check';
 import { pyramidProblem, storedPyramid } from './testing/pyramid-check';
 import type { RecordedVariable } from './testing/recorded-variable';
@@ -146,5 +147,21 @@ describe('a merge', () => {
       pyramidProblem((await storedPyramid(cold, merged))!, v.data, 1, v.count),
     ).toBeUndefined();
     expect(await v.historyProblem(history, 12_345)).toBeUndefined();
+  });
+
+  it('aborts a join whose input is not as listed (being written), writing nothing', async () => {
+    const v = await variable('ix-changed', 4);
+    const a = await flushed(v, 9_000);
+    const b = await flushed(v, 9_000);
+    const listedShort = { ...b, size: b.size - 1 };
+    const plan = planJoin(cold, [{ object: a }, { object: listedShort }]);
+    await expect(
+      cold.putJoinedSegment(v.run, v.name, 1, b.last, joinedMembers(cold, plan), plan.index),
+    ).rejects.toThrow(ObjectChangedError);
+    expect((await cold.listSegments(v.run, v.name)).map((s) => [s.first, s.last])).toEqual([
+      [a.first, a.last],
+      [b.first, b.last],
+    ]);
+    expect(await v.historyProblem(history)).toBeUndefined();
   });
 });
