@@ -13,15 +13,13 @@ module.exports = (dir) => ({
   moduleNameMapper: {
     '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config)$':
       path.join(__dirname, 'packages/$1/src/index.ts'),
-    // Test helpers of a package, for other packages' tests.
-    '^@runstream/(domain)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
     // Apps used by other apps' tests (ingest's tests start a real worker and compare
     // the apps' configuration schemas).
     '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),
     // The demo's seeded random numbers, which the bench's generated data uses too.
     '^@runstream/demo/(seeded-random)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
     // Test helpers a package or app shares with the tests of those built on it.
-    '^@runstream/(tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@runstream/(domain|tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
     '^@runstream/(worker)/testing$': path.join(__dirname, 'apps/$1/src/testing/index.ts'),
   },
   testTimeout: 60_000,

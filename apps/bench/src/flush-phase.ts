@@ -6,6 +6,7 @@ import {
   SEGMENT_GZIP_LEVEL,
   type ColdStore,
   type SegmentInfo,
+  type SegmentLevels,
 } from '@runstream/cold-store';
 import { Flusher, type FlushReport, type SegmentSink } from '@runstream/tiering';
 import { variableNames } from './bodies';
@@ -95,10 +96,11 @@ class TimedSink implements SegmentSink {
     chunkTexts: string[],
     firstSeq: number,
     lastSeq: number,
+    levels: SegmentLevels,
   ): Promise<SegmentInfo> {
     const started = performance.now();
     try {
-      return await this.cold.putSegment(run, variable, chunkTexts, firstSeq, lastSeq);
+      return await this.cold.putSegment(run, variable, chunkTexts, firstSeq, lastSeq, levels);
     } finally {
       this.seconds += (performance.now() - started) / 1000;
     }
@@ -192,8 +194,8 @@ export async function measureFlush(phase: TierPhase, plan: FlushPlan): Promise<F
 
     const late = baselinesFirst ? undefined : await baselines();
     const { rawPut, rawGzipPut } = (early ?? late) as { rawPut: Timing; rawGzipPut: Timing };
+    await cold.deleteDataObjects(segments.map((s) => s.key));
     await cold.deleteObjects([
-      ...segments.map((s) => s.key),
       ...bodies.map((_, i) => rawKey(`bench-raw/${run}`, i)),
       ...bodies.map((_, i) => rawKey(`bench-raw-gzip/${run}`, i)),
     ]);

@@ -174,10 +174,10 @@ export async function measureJobs(
       throw new Error(
         `merge of ${run}: a merged object does not end at ${mergeJob.samplesPerVariable}`,
       );
-    await stores.cold.deleteObjects([
-      ...merged.flatMap((info) => (info === undefined ? [] : [info.key])),
-      stores.cold.keys.manifest(run),
-    ]);
+    await stores.cold.deleteDataObjects(
+      merged.flatMap((info) => (info === undefined ? [] : [info.key])),
+    );
+    await stores.cold.deleteObjects([stores.cold.keys.manifest(run)]);
     log(
       `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} merge ${fmtJobMs(ms)} ms`,
     );

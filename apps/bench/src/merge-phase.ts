@@ -311,7 +311,8 @@ async function checkMerged(
   if (manifest?.run.status !== 'completed' || count !== samples)
     throw new Error(`${run}: manifest ${manifest?.run.status ?? 'missing'}, count ${count}`);
   if ((await hot.runs.get(run)) !== undefined) throw new Error(`${run}: Redis still knows it`);
-  await cold.deleteObjects([info.key, cold.keys.manifest(run)]);
+  await cold.deleteDataObjects([info.key]);
+  await cold.deleteObjects([cold.keys.manifest(run)]);
   return info.size;
 }
 

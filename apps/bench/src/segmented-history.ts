@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import type { SegmentInfo } from '@runstream/cold-store';
+import { hasIndex, type SegmentInfo } from '@runstream/cold-store';
 import { Flusher, mapWithConcurrency } from '@runstream/tiering';
 import { fmtInt } from './format';
 import { SeriesWriter } from './tiering-data';
@@ -155,15 +155,16 @@ export async function buildHistory(
  * to merge, for runs that a merge consumes (it deletes the segments and
  * forgets the run in Redis), so each timed merge gets its own.
  *
- * S3: each segment object copied server-side (CopyObject) to the same key
- * under `to`. Redis: the run created with RunStore.create, then — bench
- * only, through HotKeys rather than a public store method — the three things
- * the write path leaves behind once every buffer has been flushed, copied
- * field for field from the built run: the run's `samples` count, its
- * variable set and each variable's stats hash (count = last seq, min, max,
- * last t and v). The Merger merges what `hot.reader.variables(run)` lists,
- * up to each stats count, from `cold.listSegments`. Writing a batch instead
- * would give new seqs, so the segments' ranges would no longer be the run's.
+ * S3: each segment object, and its index object when it has one, copied
+ * server-side (CopyObject) to the same key under `to`. Redis: the run
+ * created with RunStore.create, then — bench only, through HotKeys rather
+ * than a public store method — the three things the write path leaves
+ * behind once every buffer has been flushed, copied field for field from
+ * the built run: the run's `samples` count, its variable set and each
+ * variable's stats hash (count = last seq, min, max, last t and v). The
+ * Merger merges what `hot.reader.variables(run)` lists, up to each stats
+ * count, from `cold.listSegments`. Writing a batch instead would give new
+ * seqs, so the segments' ranges would no longer be the run's.
  */
 export async function cloneFlushedHistory(
   stores: TieringStores,
@@ -175,13 +176,16 @@ export async function cloneFlushedHistory(
   const { hot, cold } = stores;
   const from = layout.run;
 
+  // Each segment with its index object, when it has one (the merge reads its pieces and pyramid).
   const copies = (
     await Promise.all(
       layout.variables.map(async (name) =>
-        (await cold.listSegments(from, name)).map((s) => ({
-          source: s,
-          target: cold.keys.segment(to, name, s.first, s.last),
-        })),
+        (await cold.listSegments(from, name)).flatMap((s) => {
+          const target = cold.keys.segment(to, name, s.first, s.last);
+          const data = { source: s.key, target };
+          if (!hasIndex(s)) return [data];
+          return [data, { source: cold.keys.indexOf(s.key), target: cold.keys.indexOf(target) }];
+        }),
       ),
     )
   ).flat();
@@ -190,7 +194,7 @@ export async function cloneFlushedHistory(
       new CopyObjectCommand({
         Bucket: stores.bucket,
         Key: target,
-        CopySource: copySource(stores.bucket, source.key),
+        CopySource: copySource(stores.bucket, source),
       }),
     );
   });

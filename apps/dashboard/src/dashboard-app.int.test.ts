@@ -98,7 +98,7 @@ describe('auth in front of the board', () => {
 describe('the board', () => {
   it('lists exactly the catalog queues: flush, merge and observe', async () => {
     const queues = await boardQueues(await h.request('/api/queues'));
-    expect(queues.map((q) => q.name).sort()).toEqual(['flush', 'merge', 'observe']);
+    expect(queues.map((q) => q.name).sort()).toEqual(['compact', 'flush', 'merge', 'observe']);
     expect(queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
     for (const q of queues) expect(q.readOnlyMode).toBe(false);
   });
@@ -218,7 +218,7 @@ describe('BASE_PATH and the development flag', () => {
       const names = (await boardQueues(await other.request('/queues/api/queues'))).map(
         (q) => q.name,
       );
-      expect(names.sort()).toEqual(['flush', 'merge', 'observe']);
+      expect(names.sort()).toEqual(['compact', 'flush', 'merge', 'observe']);
       expect((await other.request('/healthz', { auth: 'none' })).status).toBe(200);
       expect((await other.request('/api/queues')).status).toBe(404);
     } finally {
@@ -230,7 +230,7 @@ describe('BASE_PATH and the development flag', () => {
     const open = await startDashboard({ auth: false, redis: h.redis });
     try {
       const queues = await boardQueues(await open.request('/api/queues', { auth: 'none' }));
-      expect(queues).toHaveLength(3);
+      expect(queues).toHaveLength(4);
       expect((await open.request('/', { auth: 'none' })).status).toBe(200);
     } finally {
       await open.stop();

@@ -76,7 +76,7 @@ describe('node dist/main.js', () => {
     const names = ((await ok.json()) as { queues: Array<{ name: string }> }).queues.map(
       (q) => q.name,
     );
-    expect(names.sort()).toEqual(['flush', 'merge', 'observe']);
+    expect(names.sort()).toEqual(['compact', 'flush', 'merge', 'observe']);
     expect(child.logLines().some((l) => /INSECURE/.test(l.msg ?? ''))).toBe(false);
 
     child.child.kill('SIGTERM');

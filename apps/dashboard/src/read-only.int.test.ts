@@ -50,7 +50,7 @@ const actions = (): Array<[string, string, unknown]> => [
 describe('read-only dashboard', () => {
   it('marks every queue read-only in the board (no action buttons, no retries)', async () => {
     const queues = await boardQueues(await readOnly.request('/api/queues'));
-    expect(queues.map((q) => q.name).sort()).toEqual(['flush', 'merge', 'observe']);
+    expect(queues.map((q) => q.name).sort()).toEqual(['compact', 'flush', 'merge', 'observe']);
     for (const q of queues) expect([q.readOnlyMode, q.allowRetries]).toEqual([true, false]);
   });
 

@@ -7,12 +7,15 @@ describe('loadConfig', () => {
     const c = loadConfig(s3);
     expect(c).toMatchObject({
       REDIS_URL: 'redis://127.0.0.1:6379',
-      WORKER_QUEUES: ['flush', 'merge', 'observe'],
+      WORKER_QUEUES: ['flush', 'merge', 'observe', 'compact'],
       FLUSH_CONCURRENCY: 1,
       MERGE_CONCURRENCY: 1,
       MERGE_VARIABLE_CONCURRENCY: 4,
       MERGE_QUIESCENCE_MS: 1000,
       OBSERVE_CONCURRENCY: 10,
+      COMPACT_SEGMENTS: 16,
+      COMPACT_FANIN: 8,
+      COMPACT_CONCURRENCY: 1,
       OBSERVER_INTERVAL_MS: 60_000,
       OBSERVER_REPEATS: 5,
       OBSERVER_DELAY_STRATEGY: 'constant',
@@ -44,6 +47,7 @@ describe('loadConfig', () => {
       'flush',
       'merge',
       'observe',
+      'compact',
     ]);
   });
 
@@ -58,7 +62,7 @@ describe('loadConfig', () => {
 
   it('refuses a queue the catalog does not have', () => {
     expect(() => loadConfig({ ...s3, WORKER_QUEUES: 'flush,mergee' })).toThrow(
-      /WORKER_QUEUES: unknown queue\(s\) 'mergee'; the catalog has flush, merge, observe/,
+      /WORKER_QUEUES: unknown queue\(s\) 'mergee'; the catalog has flush, merge, observe, compact/,
     );
   });
 
@@ -81,6 +85,17 @@ describe('loadConfig', () => {
       /FLUSH_THRESHOLD: must be below HARD_LIMIT/,
     );
     expect(loadConfig({ ...s3, FLUSH_LOW_WATER: '0' }).FLUSH_LOW_WATER).toBe(0);
+  });
+
+  it('keeps the compaction fan-in within the segment limit', () => {
+    expect(() => loadConfig({ ...s3, COMPACT_FANIN: '20' })).toThrow(
+      /COMPACT_FANIN: must be at most COMPACT_SEGMENTS \(16\)/,
+    );
+    expect(loadConfig({ ...s3, COMPACT_FANIN: '4', COMPACT_SEGMENTS: '4' })).toMatchObject({
+      COMPACT_FANIN: 4,
+      COMPACT_SEGMENTS: 4,
+    });
+    expect(() => loadConfig({ ...s3, COMPACT_FANIN: '1' })).toThrow(/COMPACT_FANIN/);
   });
 
   it('accepts only a Flusher probe point as RUNSTREAM_TEST_CRASH_AT', () => {

@@ -2,6 +2,7 @@ import { coldStoreCredentialsRule, coldStoreEnvShape } from '@runstream/cold-sto
 import { QUEUE_NAMES, isQueueName, type QueueName } from '@runstream/queues';
 import {
   belowRule,
+  envRule,
   memoryEnvShape,
   memoryLimitsRule,
   parseEnv,
@@ -11,8 +12,9 @@ import { z } from 'zod';
 import { OBSERVER_DELAY_STRATEGIES } from './observer-delay';
 
 /**
- * Fault-injection points: the Flusher's (FlushPoint in @runstream/tiering)
- * and the Merger's (MergePoint), the latter prefixed `merge-`.
+ * Fault-injection points: the Flusher's (FlushPoint in @runstream/tiering),
+ * the Merger's (MergePoint) and the Compactor's (CompactPoint), the latter
+ * two prefixed `merge-` and `compact-`.
  */
 export const CRASH_POINTS = [
   'after-rename',
@@ -20,6 +22,9 @@ export const CRASH_POINTS = [
   'before-delete',
   'merge-mid-upload',
   'merge-after-upload',
+  'compact-mid-upload',
+  'compact-after-upload',
+  'compact-mid-delete',
 ] as const;
 
 const queueList = z
@@ -80,6 +85,15 @@ export const workerConfigSchema = z
     MERGE_VARIABLE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     /** A run's sample count must stay unchanged this long before its merge starts. */
     MERGE_QUIESCENCE_MS: z.coerce.number().int().min(0).default(1000),
+    /**
+     * After a flush job, a run with a variable holding more segments than
+     * this gets a compaction job (docs/read-path.md, "Compaction").
+     */
+    COMPACT_SEGMENTS: z.coerce.number().int().min(2).max(10_000).default(16),
+    /** Segments a compaction joins into one; also the base of the size classes it joins by. */
+    COMPACT_FANIN: z.coerce.number().int().min(2).max(64).default(8),
+    /** Compaction jobs (runs) one process runs at once (each streams S3 → S3). */
+    COMPACT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     /** Observe jobs one process runs at once (each is a few Redis reads). */
     OBSERVE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
     /** The observer's base delay between looks at a running run. */
@@ -103,7 +117,8 @@ export const workerConfigSchema = z
     JOB_STALLED_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
     /**
      * Tests only: SIGKILL this process at that step of its first transfer (or
-     * merge), to prove a job killed anywhere loses nothing. Logged loudly at start.
+     * merge, or compaction), to prove a job killed anywhere loses nothing.
+     * Logged loudly at start.
      */
     RUNSTREAM_TEST_CRASH_AT: z
       .enum(['', ...CRASH_POINTS])
@@ -115,6 +130,18 @@ export const workerConfigSchema = z
     coldStoreCredentialsRule,
     // Otherwise a flush asked for at the threshold would stop before moving anything.
     belowRule('FLUSH_LOW_WATER', 'FLUSH_THRESHOLD'),
+    // Otherwise a variable over the limit could have too few segments to join: a job after every flush, for nothing.
+    envRule<{ COMPACT_FANIN: number; COMPACT_SEGMENTS: number }>(
+      ['COMPACT_FANIN', 'COMPACT_SEGMENTS'],
+      (env, ctx) => {
+        if (env.COMPACT_FANIN > env.COMPACT_SEGMENTS)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['COMPACT_FANIN'],
+            message: `must be at most COMPACT_SEGMENTS (${env.COMPACT_SEGMENTS})`,
+          });
+      },
+    ),
   );
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

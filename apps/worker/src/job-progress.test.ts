@@ -1,4 +1,4 @@
-import { flushJobProgress, mergeJobProgress, percentOf } from './job-progress';
+import { compactJobProgress, flushJobProgress, mergeJobProgress, percentOf } from './job-progress';
 
 describe('job progress', () => {
   it('is a percentage that reaches 100 only when the work is done', () => {
@@ -25,6 +25,22 @@ describe('job progress', () => {
       progress: 75,
       reason: 'idle',
       ...where,
+    });
+  });
+
+  it('carries a compaction’s reason and counts', () => {
+    const counts = {
+      variablesCompacted: 1,
+      variables: 2,
+      written: 3,
+      joined: 24,
+      covered: 0,
+      bytes: 9,
+    };
+    expect(compactJobProgress('segments', { fraction: 0.5, ...counts })).toEqual({
+      progress: 50,
+      reason: 'segments',
+      ...counts,
     });
   });
 });

@@ -1,5 +1,5 @@
-import type { CompletionReason, FlushReason } from '@runstream/queues';
-import type { FlushProgress, MergePhase, MergeProgress } from '@runstream/tiering';
+import type { CompactReason, CompletionReason, FlushReason } from '@runstream/queues';
+import type { CompactProgress, FlushProgress, MergePhase, MergeProgress } from '@runstream/tiering';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { ProgressForwarder } from './progress-forwarder';
@@ -26,6 +26,10 @@ export interface MergeJobProgress extends JobProgressBase {
   variables: number;
 }
 
+export interface CompactJobProgress extends JobProgressBase, Omit<CompactProgress, 'fraction'> {
+  reason: CompactReason;
+}
+
 /** 0..1 → 0..100, rounded down: a job shows 100 only when it is done. */
 export function percentOf(fraction: number): number {
   return Math.floor(Math.min(1, Math.max(0, fraction)) * 100);
@@ -39,6 +43,11 @@ export function flushJobProgress(reason: FlushReason, p: FlushProgress): FlushJo
 export function mergeJobProgress(reason: CompletionReason, p: MergeProgress): MergeJobProgress {
   const { fraction, ...where } = p;
   return { progress: percentOf(fraction), reason, ...where };
+}
+
+export function compactJobProgress(reason: CompactReason, p: CompactProgress): CompactJobProgress {
+  const { fraction, ...counts } = p;
+  return { progress: percentOf(fraction), reason, ...counts };
 }
 
 /**

@@ -61,6 +61,20 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly compactionDuration = new Histogram({
+    name: 'runstream_worker_compaction_duration_seconds',
+    help: 'Compaction job duration, by outcome (compacted, not-running, failed).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly segmentsCompacted = new Counter({
+    name: 'runstream_worker_compaction_segments_joined_total',
+    help: 'Segments joined into bigger ones (and deleted) by compactions.',
+    registers: [this.registry],
+  });
+
   /** changed/unchanged: rescheduled; idle: completed the run; gone/completing/completed: ended. */
   readonly observerLooks = new Counter({
     name: 'runstream_worker_observer_looks_total',

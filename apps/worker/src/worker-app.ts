@@ -8,13 +8,14 @@ import {
   type QueueName,
 } from '@runstream/queues';
 import { createHealthServer } from '@runstream/process-lifecycle';
-import { Flusher, Merger } from '@runstream/tiering';
+import { CompactionTrigger, Compactor, Flusher, Merger } from '@runstream/tiering';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
+import { compactProcessor } from './compact-processor';
 import { crashProbe } from './crash-probe';
 import { DrainWatchdog } from './drain-watchdog';
 import { flushProcessor } from './flush-processor';
@@ -73,12 +74,16 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const hotStore = HotStore.connect(config.REDIS_URL);
   const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
   const queues = new Queues({ url: config.REDIS_URL });
+  // Notes the variables flushes write segments of; a flush job then asks
+  // for the compactions they made due.
+  const compactionTrigger = new CompactionTrigger(coldStore, config.COMPACT_SEGMENTS);
   // An adapter, not the cold store itself: tiering's SegmentSink.putSegment
   // returns Promise<void> and ColdStore's returns Promise<SegmentInfo>, which
   // TypeScript does not accept in its place.
   const flusher = new Flusher(hotStore, {
-    putSegment: async (run, variable, chunkTexts, firstSeq, lastSeq) => {
-      await coldStore.putSegment(run, variable, chunkTexts, firstSeq, lastSeq);
+    putSegment: async (run, variable, chunkTexts, firstSeq, lastSeq, levels) => {
+      await coldStore.putSegment(run, variable, chunkTexts, firstSeq, lastSeq, levels);
+      compactionTrigger.noteSegment(run, variable);
     },
   });
 
@@ -105,8 +110,10 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   // The merge flushes its run through the runner: logged and counted with reason `completion`.
   const merger = new Merger(hotStore, coldStore, flushRunner);
 
+  const compactor = new Compactor(hotStore, coldStore);
+
   const processors = new ProcessorRegistry()
-    .register('flush', flushProcessor(flushRunner, logger))
+    .register('flush', flushProcessor(flushRunner, logger, { trigger: compactionTrigger, queues }))
     .register(
       'merge',
       mergeProcessor(
@@ -117,6 +124,21 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
           concurrency: config.MERGE_VARIABLE_CONCURRENCY,
           ...(probe !== undefined
             ? { probe: (point, variable) => probe(`merge-${point}`, `variable ${variable}`) }
+            : {}),
+        },
+        logger,
+        metrics,
+      ),
+    )
+    .register(
+      'compact',
+      compactProcessor(
+        compactor,
+        {
+          fanIn: config.COMPACT_FANIN,
+          maxSegments: config.COMPACT_SEGMENTS,
+          ...(probe !== undefined
+            ? { probe: (point, variable) => probe(`compact-${point}`, `variable ${variable}`) }
             : {}),
         },
         logger,
@@ -154,6 +176,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     flush: config.FLUSH_CONCURRENCY,
     merge: config.MERGE_CONCURRENCY,
     observe: config.OBSERVE_CONCURRENCY,
+    compact: config.COMPACT_CONCURRENCY,
   };
   const workers = new Map<QueueName, Worker>();
   for (const queue of config.WORKER_QUEUES) {

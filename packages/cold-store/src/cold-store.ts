@@ -54,6 +54,12 @@ export interface ObjectInfo {
   lastSeq?: number;
 }
 
+/** A segment's bucket pyramid, or what builds it (called only for a segment that gets an index). */
+export type SegmentLevels = readonly IndexLevelInput[] | (() => readonly IndexLevelInput[]);
+
+/** An index to write beside a streamed data object: given, still being computed, or none. */
+export type IndexToWrite = ObjectIndexInput | PromiseLike<ObjectIndexInput | undefined> | undefined;
+
 /** Object metadata naming the last seq a merged object holds. */
 const LAST_SEQ_META = 'last-seq';
 
@@ -139,8 +145,10 @@ export class ColdStore {
    * segment that may hold more than one piece gets an index (piece table and
    * bucket pyramid `levels`), written first: a segment a listing shows always
    * has its index. A smaller one is read whole anyway, and saves the second
-   * PUT (a flush of many small buffers is bound by PUTs). The key is named by
-   * the range, so a retry overwrites the same objects with the same bytes.
+   * PUT (a flush of many small buffers is bound by PUTs). `levels` may be a
+   * function: it is then called only for a segment that gets an index, while
+   * its pieces compress on the thread pool. The key is named by the range, so
+   * a retry overwrites the same objects with the same bytes.
    */
   async putSegment(
     run: string,
@@ -148,7 +156,7 @@ export class ColdStore {
     chunkTexts: readonly string[],
     firstSeq: number,
     lastSeq: number,
-    levels: readonly IndexLevelInput[] = [],
+    levels: SegmentLevels = [],
   ): Promise<SegmentInfo> {
     if (chunkTexts.length === 0) throw new RangeError('a segment holds at least one chunk');
     const key = this.keys.segment(run, variable, firstSeq, lastSeq);
@@ -156,14 +164,24 @@ export class ColdStore {
       text,
       ...chunkTextHead(text, `${key}: chunk ${i + 1}`),
     }));
-    const { body, pieces } = await encodePieces(chunks);
-    if (hasIndex({ first: firstSeq, last: lastSeq }))
+    const indexed = hasIndex({ first: firstSeq, last: lastSeq });
+    const encoding = encodePieces(chunks);
+    let pyramid: readonly IndexLevelInput[] = [];
+    try {
+      // On this thread while the pieces compress on the pool.
+      if (indexed) pyramid = typeof levels === 'function' ? levels() : levels;
+    } finally {
+      // Settled either way: a pyramid that throws must not leave a rejection unhandled.
+      await encoding.catch(() => undefined);
+    }
+    const { body, pieces } = await encoding;
+    if (indexed)
       await this.putIndex(key, {
         first: firstSeq,
         last: lastSeq,
         dataBytes: body.length,
         pieces,
-        levels,
+        levels: pyramid,
       });
     if (body.length <= this.partSize) {
       await this.put(key, body, SEGMENT_CONTENT_TYPE);
@@ -289,23 +307,75 @@ export class ColdStore {
    * compressed again on the way. An upload that fails is aborted and leaves
    * no object (and no old object is replaced: S3 makes an object visible only
    * when its upload completes). An error of `members` itself is rethrown as
-   * it is. `lastSeq` goes into the object's metadata.
+   * it is. `lastSeq` goes into the object's metadata. `index`, when given
+   * (or once it resolves: it may still be computed while the bytes stream),
+   * is written before the upload completes, so the object is never visible
+   * without it (a reader of the old object meanwhile finds an index whose
+   * `dataBytes` is not its size, and does not use it).
    */
   async putMerged(
     run: string,
     variable: string,
     members: AsyncIterable<Uint8Array>,
     lastSeq: number,
-    index?: ObjectIndexInput,
+    index?: IndexToWrite,
   ): Promise<ObjectInfo> {
     const key = this.keys.merged(run, variable);
-    // First, as for segments: the merged object is never visible without it.
-    if (index !== undefined) await this.putIndex(key, index);
+    await this.putStreamed(key, members, index, { [LAST_SEQ_META]: String(lastSeq) });
+    const info = await this.mergedInfo(run, variable);
+    if (info === undefined)
+      throw new ColdStoreError(`${key}: missing right after its upload`, 'HeadObject', key);
+    return info;
+  }
+
+  /**
+   * Writes the segment of seqs `firstSeq..lastSeq` from gzip members in seq
+   * order (a compaction joins its inputs' stored bytes), streamed as
+   * putMerged streams, its index (when given) written before the upload
+   * completes: a segment a listing shows has its index. The caller's
+   * contract: the members hold exactly those seqs, and the index describes
+   * exactly those bytes.
+   */
+  async putJoinedSegment(
+    run: string,
+    variable: string,
+    firstSeq: number,
+    lastSeq: number,
+    members: AsyncIterable<Uint8Array>,
+    index?: IndexToWrite,
+  ): Promise<SegmentInfo> {
+    const key = this.keys.segment(run, variable, firstSeq, lastSeq);
+    const size = await this.putStreamed(key, members, index);
+    return { key, first: firstSeq, last: lastSeq, size };
+  }
+
+  /**
+   * One data object from a stream of gzip members (see putMerged); returns
+   * its size. The index is written while the bytes stream, and the stream
+   * ends only once it is written: the upload completes (and the object
+   * appears) after it.
+   */
+  private async putStreamed(
+    key: string,
+    members: AsyncIterable<Uint8Array>,
+    index: IndexToWrite,
+    metadata?: Record<string, string>,
+  ): Promise<number> {
+    const indexWritten = (async () => {
+      const input = await index;
+      if (input !== undefined) await this.putIndex(key, input);
+    })();
+    // Awaited at the end of the stream; meanwhile a failure is not an unhandled rejection.
+    indexWritten.catch(() => undefined);
     // Mutated by the generator below; an object so TS does not narrow it to its initial value.
-    const source: { failed: boolean; error?: unknown } = { failed: false };
+    const source: { failed: boolean; error?: unknown; bytes: number } = { failed: false, bytes: 0 };
     const watched = async function* (): AsyncGenerator<Uint8Array> {
       try {
-        yield* members;
+        for await (const member of members) {
+          source.bytes += member.length;
+          yield member;
+        }
+        await indexWritten;
       } catch (error) {
         source.failed = true;
         source.error = error;
@@ -314,9 +384,9 @@ export class ColdStore {
     };
     const body = Readable.from(watched(), { objectMode: false });
     try {
-      await this.upload(key, body, { [LAST_SEQ_META]: String(lastSeq) });
+      await this.upload(key, body, metadata);
     } catch (err) {
-      // The caller's own error, unchanged (whatever it is): it is not S3's.
+      // The caller's own error (or the index's), unchanged: the upload's is S3's.
       if (source.failed) throw source.error;
       throw err;
     } finally {
@@ -324,10 +394,7 @@ export class ColdStore {
       // `members`' iterator, which may hold sockets of its own (segment reads).
       body.destroy();
     }
-    const info = await this.mergedInfo(run, variable);
-    if (info === undefined)
-      throw new ColdStoreError(`${key}: missing right after its upload`, 'HeadObject', key);
-    return info;
+    return source.bytes;
   }
 
   /** An object's stored bytes (gzip, as written), streamed: a merge copies segments with it. */

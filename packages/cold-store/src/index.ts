@@ -2,8 +2,10 @@ export {
   ColdStore,
   failedDeletes,
   S3_BATCH_LIMIT,
+  type IndexToWrite,
   type ObjectInfo,
   type SegmentInfo,
+  type SegmentLevels,
 } from './cold-store';
 // Every error class and the whole segment format are public.
 export * from './cold-store-errors';

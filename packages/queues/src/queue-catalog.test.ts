@@ -48,5 +48,22 @@ describe('retried queues', () => {
       attempts: RETRY_POLICIES['merge-retry'].attempts,
       backoff: { type: 'merge-retry' },
     });
+    expect(queueCatalog.compact.jobOptions).toMatchObject({
+      attempts: RETRY_POLICIES['compact-retry'].attempts,
+      backoff: { type: 'compact-retry' },
+    });
+    expect(backoffStrategy(30, 'compact-retry')).toBe(RETRY_POLICIES['compact-retry'].capMs);
+  });
+});
+
+describe('the compact payload', () => {
+  it('names a run and why, and is deduplicated per run', () => {
+    const payload = { run: 'r-1', reason: 'segments', requestedAt: 1 } as const;
+    expect(queueCatalog.compact.payload.parse(payload)).toEqual(payload);
+    expect(queueCatalog.compact.deduplication?.id(payload)).toBe('compact-r-1');
+    expect(queueCatalog.compact.payload.safeParse({ ...payload, reason: 'whim' }).success).toBe(
+      false,
+    );
+    expect(queueCatalog.compact.payload.safeParse({ ...payload, run: 'a/b' }).success).toBe(false);
   });
 });

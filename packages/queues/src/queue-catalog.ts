@@ -52,6 +52,20 @@ export const mergePayloadSchema = z.strictObject({
 });
 export type MergePayload = z.infer<typeof mergePayloadSchema>;
 
+/**
+ * Why a compaction was asked for: a flush left a variable of the run with
+ * more than COMPACT_SEGMENTS segments (tiering's CompactReason).
+ */
+export const compactReasonSchema = z.enum(['segments']);
+export type CompactReason = z.infer<typeof compactReasonSchema>;
+
+export const compactPayloadSchema = z.strictObject({
+  run: runIdField,
+  reason: compactReasonSchema,
+  requestedAt: z.number().int().min(0),
+});
+export type CompactPayload = z.infer<typeof compactPayloadSchema>;
+
 export const observePayloadSchema = z.strictObject({
   run: runIdField,
   /** The run's sample count at the last look; -1 before the first look. */
@@ -78,6 +92,8 @@ export const RETRY_POLICIES = {
   'flush-retry': { baseMs: 1000, capMs: 5000, attempts: 20 },
   // ~17 min of retries; completing the run again (or its observer) asks anew.
   'merge-retry': { baseMs: 2000, capMs: 60_000, attempts: 20 },
+  // ~7 min of retries; the run's next flush over the limit asks anew.
+  'compact-retry': { baseMs: 2000, capMs: 60_000, attempts: 10 },
 } as const;
 type RetryPolicyName = keyof typeof RETRY_POLICIES;
 
@@ -153,6 +169,13 @@ export const queueCatalog = {
     },
     // One observer per run: the job moves itself back to delayed between looks.
     jobId: (p) => observerJobId(p.run),
+  }),
+  compact: define({
+    name: 'compact',
+    payload: compactPayloadSchema,
+    jobOptions: retriedJobs('compact-retry', { completed: 100, failed: 500 }),
+    // One compaction per run at a time; flushes during it give one follow-up.
+    deduplication: { id: (p) => `compact-${p.run}`, keepLastIfActive: true },
   }),
 } as const;
 

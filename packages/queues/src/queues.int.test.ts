@@ -63,3 +63,38 @@ describe('flush queue', () => {
     ).rejects.toThrow();
   });
 });
+
+describe('compact queue', () => {
+  it('runs one compaction per run at a time, with one follow-up for triggers during it', async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const runs: string[] = [];
+    const worker = new Worker(
+      'compact',
+      async (job) => {
+        runs.push((job.data as { run: string }).run);
+        if (runs.length === 1) await blocked;
+      },
+      { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: QUEUE_PREFIX },
+    );
+    const add = (run: string): Promise<void> =>
+      queues.add('compact', { run, reason: 'segments', requestedAt: Date.now() });
+    try {
+      await add('a');
+      for (let i = 0; i < 100 && runs.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 5; i++) await add('a');
+      await add('b');
+      const q = queues.queue('compact');
+      // One active (a) and b's own waiting; a's single follow-up is held until a ends.
+      expect(await q.getJobCounts('active', 'waiting')).toEqual({ active: 1, waiting: 1 });
+      release();
+      for (let i = 0; i < 100 && runs.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runs.sort()).toEqual(['a', 'a', 'b']);
+    } finally {
+      release();
+      await worker.close();
+    }
+  });
+});

@@ -1,5 +1,7 @@
+import { parseChunkText, type IndexLevelInput } from '@runstream/cold-store';
 import { readMemory, type HotStore, type Transfer } from '@runstream/hot-store';
 import { flushFraction, type FlushProgress } from './progress';
+import { PyramidBuilder } from './pyramid';
 import type { SegmentSink } from './segment-sink';
 
 /**
@@ -154,7 +156,14 @@ export class Flusher implements FlushExecutor {
     }
     const range = await this.hot.transfers.range(transfer.key);
     if (range === undefined) return false;
-    await this.sink.putSegment(transfer.run, transfer.variable, texts, range.first, range.last);
+    await this.sink.putSegment(
+      transfer.run,
+      transfer.variable,
+      texts,
+      range.first,
+      range.last,
+      () => pyramidOf(texts, range, transfer.key),
+    );
     await options.probe?.('after-upload', transfer);
     await options.probe?.('before-delete', transfer);
     await this.hot.transfers.end(transfer);
@@ -183,6 +192,21 @@ export class Flusher implements FlushExecutor {
     }
     return all;
   }
+}
+
+/**
+ * The bucket pyramid of a segment, for its index (the sink asks only for a
+ * segment large enough to get one). The texts are in memory already:
+ * parsing them is most of the cost, which the sink overlaps with gzip.
+ */
+function pyramidOf(
+  texts: readonly string[],
+  range: { first: number; last: number },
+  label: string,
+): IndexLevelInput[] {
+  const builder = new PyramidBuilder(range.first, range.last);
+  texts.forEach((text, i) => builder.add(parseChunkText(text, `${label}: chunk ${i + 1}`)));
+  return builder.build();
 }
 
 function progressOf(report: FlushReport, fraction: number): FlushProgress {

@@ -18,9 +18,24 @@ export { coveringSegment, mergedObject } from './data-objects';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
 export {
+  Compactor,
+  nextWindow,
+  sizeClass,
+  type CompactOptions,
+  type CompactPoint,
+  type CompactReason,
+  type CompactReport,
+} from './compactor';
+export { CompactionTrigger } from './compaction-trigger';
+export { buildPyramid, joinPyramids, PyramidBuilder } from './pyramid';
+export { joinedMembers, planJoin, type JoinInput, type JoinPlan } from './object-join';
+export { coveringInputs, segmentChain } from './segment-chain';
+export {
+  compactFraction,
   flushFraction,
   mergeFraction,
   MERGE_PHASES,
+  type CompactProgress,
   type FlushProgress,
   type MergePhase,
   type MergeProgress,

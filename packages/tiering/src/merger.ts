@@ -1,21 +1,23 @@
 import {
-  encodeSegment,
-  formatChunk,
+  chunkTextHead,
+  hasIndex,
   type ColdStore,
+  type DataObject,
   type ObjectInfo,
   type SegmentInfo,
 } from '@runstream/cold-store';
-import {
-  trimChunk,
-  type CompletionReason,
-  type ManifestVariable,
-  type RunManifest,
-  type VariableStats,
+import type {
+  CompletionReason,
+  ManifestVariable,
+  RunManifest,
+  VariableStats,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { mapWithConcurrency } from './bounded-concurrency';
 import type { FlushExecutor } from './flusher';
+import { joinedMembers, planJoin, type JoinInput } from './object-join';
 import { mergeFraction, type MergePhase, type MergeProgress } from './progress';
+import { coveringInputs } from './segment-chain';
 
 /** Where a crash test may stop a merge. */
 export type MergePoint = 'mid-upload' | 'after-upload';
@@ -54,16 +56,20 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /**
  * Completes a run: waits until its count is quiet, flushes what Redis still
  * holds of it, folds each variable's segments (and an older merged object)
- * into one merged object, deletes the segments that object covers, writes
- * the run's manifest, and only then marks the run completed — and forgets
- * it in Redis: the manifest is its record from then on.
+ * into one merged object with its index (pieces and bucket pyramid,
+ * written before the object appears: see planJoin), deletes the segments
+ * that object covers, writes the run's manifest, and only then marks the
+ * run completed — and forgets it in Redis: the manifest is its record from
+ * then on.
  *
  * Every step is idempotent and ordered so that a crash anywhere, or two
  * merges at once, leave the same end state: the merged object replaces the
  * old one only when its upload completes (S3 makes an object visible whole),
  * segments go only after the object that holds them exists, and the run is
  * `completed` only after its manifest. A rerun skips what is done: a merged
- * object whose metadata says it holds 1..count is not written again.
+ * object whose metadata says it holds 1..count is not written again (unless
+ * it lacks its index: one written before indexes is written again, as
+ * pieces). A compaction still running beside it loses nothing (see Compactor).
  */
 export class Merger {
   constructor(
@@ -190,82 +196,89 @@ export class Merger {
     report: MergeReport,
   ): Promise<ManifestVariable> {
     const { name, count } = stats;
-    const segments = (await this.cold.listSegments(run, name)).filter((s) => s.last <= count);
     let merged = await this.cold.mergedInfo(run, name);
 
-    if (merged?.lastSeq !== count) {
-      merged = await this.cold.putMerged(
-        run,
-        name,
-        this.mergedMembers(run, name, count, merged, segments, options),
-        count,
-      );
+    if (merged?.lastSeq !== count || (await this.lacksIndex(merged, count))) {
+      const segments = await this.cold.listSegments(run, name);
+      const inputs = await this.inputs(run, name, count, merged, segments);
+      const plan = planJoin(this.cold, inputs);
+      const half = Math.floor(inputs.length / 2);
+      const members = joinedMembers(this.cold, plan, async (i) => {
+        if (i === half) await options.probe?.('mid-upload', name);
+      });
+      merged = await this.cold.putMerged(run, name, members, count, plan.index);
       await options.probe?.('after-upload', name);
     }
-    // Only now that the merged object holds them may the segments go.
-    await this.cold.deleteObjects(segments.map((s) => s.key));
-    report.segments += segments.length;
+    // Only now that the merged object holds them may the segments go: those
+    // listed now, which takes in one a compaction wrote meanwhile (see Compactor).
+    const left = (await this.cold.listSegments(run, name)).filter((s) => s.last <= count);
+    await this.cold.deleteDataObjects(left.map((s) => s.key));
+    report.segments += left.length;
     report.samples += count;
     report.bytes += merged.size;
     return { ...stats, object: merged.key, bytes: merged.size };
   }
 
   /**
-   * The gzip members of the new merged object: the old merged object, then
-   * the segments, in seq order, each seq once. Whole objects are copied as
-   * the bytes they are stored as — no gunzip, no parse, no gzip (their seq
-   * ranges are known from the metadata and the keys); only an object that
-   * overlaps what was already written is decoded, trimmed and encoded again.
-   * A gap, or an end short of `count`, fails the merge (the upload is
-   * aborted, nothing is replaced or deleted).
+   * A complete merged object that should have an index and has none (written
+   * before indexes): it is written again, as pieces, with its index.
    */
-  private async *mergedMembers(
+  private async lacksIndex(merged: ObjectInfo, count: number): Promise<boolean> {
+    const object = { key: merged.key, size: merged.size, first: 1, last: count };
+    return hasIndex(object) && (await this.cold.objects.index(object)) === undefined;
+  }
+
+  /**
+   * What the new merged object is made of: the old merged object (1..its
+   * last seq), then the segments, in seq order, each seq once — at each seq
+   * the segment that starts there and reaches furthest (a compaction may
+   * have left its inputs listed beside its output: they are passed over).
+   * Whole objects are copied as the bytes they are stored as; only an object
+   * that overlaps what comes before it, or a large one without an index, is
+   * decoded and encoded again (see planJoin). A gap, or an end short of
+   * `count`, fails the merge before anything is uploaded.
+   */
+  private async inputs(
     run: string,
     variable: string,
     count: number,
     merged: ObjectInfo | undefined,
-    segments: SegmentInfo[],
-    options: MergeOptions,
-  ): AsyncGenerator<Uint8Array> {
+    segments: readonly SegmentInfo[],
+  ): Promise<JoinInput[]> {
+    const inputs: JoinInput[] = [];
     let next = 1;
     if (merged !== undefined) {
-      if (merged.lastSeq !== undefined) {
-        yield* this.cold.readObjectBytes(merged.key);
-        next = merged.lastSeq + 1;
-      } else {
-        next = yield* this.trimmed(merged.key, next);
-      }
+      // One written before the metadata names its last seq: found by reading it.
+      const last = merged.lastSeq ?? (await this.lastSeqOf(merged.key));
+      if (last > count)
+        throw new Error(`${run}/${variable}: the merged object holds 1..${last}, the run ${count}`);
+      const object: DataObject = { key: merged.key, size: merged.size, first: 1, last };
+      inputs.push({ object });
+      next = last + 1;
     }
-    const half = Math.floor(segments.length / 2);
-    for (const [i, segment] of segments.entries()) {
-      if (i === half) await options.probe?.('mid-upload', variable);
-      if (segment.last < next) continue;
-      if (segment.first > next)
-        throw new Error(`${run}/${variable}: seqs ${next}..${segment.first - 1} are in no segment`);
-      if (segment.first === next) {
-        yield* this.cold.readObjectBytes(segment.key);
-        next = segment.last + 1;
-      } else {
-        next = yield* this.trimmed(segment.key, next);
-      }
+    if (next > count) return inputs;
+    // Segments past `count` (none should be) are not the merged object's.
+    const covering = coveringInputs(segments, next, count);
+    inputs.push(...covering.inputs);
+    if (covering.next <= count) {
+      const where = `${run}/${variable}`;
+      if (covering.resumesAt !== undefined)
+        throw new Error(
+          `${where}: seqs ${covering.next}..${covering.resumesAt - 1} are in no segment`,
+        );
+      throw new Error(`${where}: S3 holds seqs 1..${covering.next - 1}, the run has ${count}`);
     }
-    if (next !== count + 1)
-      throw new Error(`${run}/${variable}: S3 holds seqs 1..${next - 1}, the run has ${count}`);
+    return inputs;
   }
 
-  /** An object's chunks from `next` on, as one new gzip member; returns the next seq owed. */
-  private async *trimmed(key: string, next: number): AsyncGenerator<Uint8Array, number> {
-    const texts: string[] = [];
-    for await (const raw of this.cold.readObject(key)) {
-      const chunk = trimChunk(raw, next);
-      if (chunk === undefined) continue;
-      if (chunk.first !== next) throw new Error(`${key}: seq ${next} missing`);
-      texts.push(formatChunk(chunk));
-      next = chunk.first + chunk.t.length;
-      if (texts.length >= 256) yield await encodeSegment(texts.splice(0));
+  /** The last seq of a segment-format object, by reading every line's head. */
+  private async lastSeqOf(key: string): Promise<number> {
+    let last = 0;
+    for await (const line of this.cold.readObjectLines(key)) {
+      const head = chunkTextHead(line, key);
+      last = head.first + head.count - 1;
     }
-    if (texts.length > 0) yield await encodeSegment(texts);
-    return next;
+    return last;
   }
 }
 

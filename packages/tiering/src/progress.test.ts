@@ -1,4 +1,4 @@
-import { flushFraction, MERGE_PHASES, mergeFraction } from './progress';
+import { compactFraction, flushFraction, MERGE_PHASES, mergeFraction } from './progress';
 
 describe('flushFraction', () => {
   it('counts the buffers handled of a flush of everything', () => {
@@ -41,5 +41,14 @@ describe('mergeFraction', () => {
     expect(start).toBe(mergeFraction('merge'));
     expect(half).toBeCloseTo((start + all) / 2);
     expect(all).toBe(mergeFraction('manifest'));
+  });
+});
+
+describe('compactFraction', () => {
+  it('is the share of variables compacted, and done when there are none', () => {
+    expect(compactFraction(0, 4)).toBe(0);
+    expect(compactFraction(1, 4)).toBe(0.25);
+    expect(compactFraction(4, 4)).toBe(1);
+    expect(compactFraction(0, 0)).toBe(1);
   });
 });

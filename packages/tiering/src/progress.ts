@@ -1,7 +1,7 @@
 /**
- * How far a flush or a merge has come, for whoever shows it (the worker
- * forwards it to its BullMQ job, the dashboard draws it). Pure: the Flusher
- * and the Merger know nothing of queues.
+ * How far a flush, a merge or a compaction has come, for whoever shows it (the worker
+ * forwards it to its BullMQ job, the dashboard draws it). Pure: the Flusher,
+ * the Merger and the Compactor know nothing of queues.
  */
 
 /** A flush under way; counts so far, as in its FlushReport. */
@@ -68,6 +68,23 @@ export function mergeFraction(phase: MergePhase, variablesMerged = 0, variables 
   if (phase !== 'merge' || variables <= 0) return start;
   const span = MERGE_PHASE_START.manifest - start;
   return start + span * clamp01(variablesMerged / variables);
+}
+
+/** A compaction under way; counts so far, as in its CompactReport. */
+export interface CompactProgress {
+  /** 0..1 (see compactFraction). */
+  fraction: number;
+  variablesCompacted: number;
+  variables: number;
+  written: number;
+  joined: number;
+  covered: number;
+  bytes: number;
+}
+
+/** How much of a compaction is done, 0..1: variables compacted of all (all, when it has none). */
+export function compactFraction(variablesCompacted: number, variables: number): number {
+  return variables <= 0 ? 1 : clamp01(variablesCompacted / variables);
 }
 
 function clamp01(x: number): number {
