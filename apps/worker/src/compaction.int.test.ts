@@ -1,45 +1,22 @@
-import { Queues } from '@runstream/queues';
-import { waitFor } from '@runstream/testkit';
+import { collect, historyProblem, seqsOf, useFixture, waitFor } from '@runstream/testkit';
 import { Flusher, segmentChain } from '@runstream/tiering';
-import {
-  FLUSH_EVERYTHING,
-  historyProblem,
-  readHistory,
-  sampleCount,
-  startBackends,
-  startWorker,
-  waitForIdleQueue,
-  writeSamples,
-  type Backends,
-  type TestWorker,
-} from './testing/worker-harness';
-import { buildWorker, spawnWorker, type WorkerProcess } from './testing/worker-process';
+import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { FLUSH_EVERYTHING } from './testing/start-worker';
+import { waitForIdleQueue } from './testing/wait-for-idle-queue';
+import { startWorkerBackends } from './testing/worker-backends';
+import { buildWorker } from './testing/worker-process';
 
 // Compaction in the worker: a flush job that leaves a variable with too many
 // segments asks for a compaction, which the worker runs; and a compaction
 // killed (SIGKILL, no clean-up) in a real process at each of its steps
 // leaves every read exact and is finished by the next worker.
 
-let b: Backends;
-let queues: Queues;
-let child: WorkerProcess | undefined;
-let worker: TestWorker | undefined;
+beforeAll(() => buildWorker());
+const b = useFixture(() => startWorkerBackends());
 
-beforeAll(async () => {
-  await buildWorker();
-  b = await startBackends();
-  queues = new Queues({ url: b.redis.url });
-});
-afterEach(async () => {
-  await child?.kill();
-  child = undefined;
-  await worker?.app.close();
-  worker = undefined;
-});
-afterAll(async () => {
-  await queues?.close();
-  await b?.stop();
-});
+/** Undefined when `variable` of `run` reads back exactly 1..n as written. */
+const exact = (run: string, variable: string, n: number) =>
+  historyProblem(variable, b.history.chunks(run, variable), n, writtenSample());
 
 const variables = ['a', 'b c'];
 const fastTakeover = { JOB_LOCK_MS: '1500', JOB_STALLED_CHECK_MS: '300' };
@@ -60,25 +37,25 @@ async function segmentsProblem(run: string, variable: string): Promise<string | 
 describe('a flush job', () => {
   it('asks for a compaction once a variable holds more than COMPACT_SEGMENTS segments', async () => {
     // Short stalled checks here too: BullMQ keeps the last worker's interval in Redis.
-    worker = await startWorker(b.env, { ...FLUSH_EVERYTHING, ...fastTakeover, ...compaction });
+    const worker = await b.worker({ ...FLUSH_EVERYTHING, ...fastTakeover, ...compaction });
     const run = 'compact-trigger';
     await b.hot.runs.create({ id: run });
     for (let f = 0; f < 6; f++) {
       await writeSamples(b.hot, run, variables, 2, 250, f * 500);
-      await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
-      await waitForIdleQueue(queues.queue('flush'));
+      await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+      await waitForIdleQueue(b.queues.queue('flush'));
     }
     // Six segments: not over the limit yet, nothing asked.
     expect(worker.lines.filter((l) => l.msg === 'compaction done')).toEqual([]);
     await writeSamples(b.hot, run, variables, 2, 250, 3000);
-    await queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
-    await waitForIdleQueue(queues.queue('flush'));
+    await b.queues.add('flush', { reason: 'forced', requestedAt: Date.now() });
+    await waitForIdleQueue(b.queues.queue('flush'));
     const [done] = await waitFor('the compaction', () => {
-      const lines = worker!.lines.filter((l) => l.msg === 'compaction done');
+      const lines = worker.lines.filter((l) => l.msg === 'compaction done');
       return lines.length > 0 ? lines : undefined;
     });
     expect(done).toMatchObject({ run, reason: 'segments', outcome: 'compacted', variables: 2 });
-    await waitForIdleQueue(queues.queue('compact'));
+    await waitForIdleQueue(b.queues.queue('compact'));
     for (const v of variables) {
       // 7 segments of 500: the first 4 joined.
       expect((await b.cold.listSegments(run, v)).map((s) => [s.first, s.last])).toEqual([
@@ -88,7 +65,7 @@ describe('a flush job', () => {
         [3001, 3500],
       ]);
       expect(await segmentsProblem(run, v)).toBeUndefined();
-      expect(await historyProblem(b, run, v, 3500)).toBeUndefined();
+      expect(await exact(run, v, 3500)).toBeUndefined();
     }
   });
 });
@@ -107,8 +84,7 @@ describe.each(['compact-mid-upload', 'compact-after-upload', 'compact-mid-delete
       }
       const n = 40_000;
 
-      child = spawnWorker({
-        ...b.env,
+      const child = b.process({
         ...FLUSH_EVERYTHING,
         ...fastTakeover,
         ...compaction,
@@ -116,14 +92,14 @@ describe.each(['compact-mid-upload', 'compact-after-upload', 'compact-mid-delete
         RUNSTREAM_TEST_CRASH_AT: point,
         LOG_LEVEL: 'warn',
       });
-      await queues.add('compact', { run, reason: 'segments', requestedAt: Date.now() });
+      await b.queues.add('compact', { run, reason: 'segments', requestedAt: Date.now() });
       expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
       expect(child.output()).toContain(`SIGKILL at ${point}`);
 
       // Whatever it left, readers get exactly 1..N, from the start and from inside.
       for (const v of variables) {
-        expect(await historyProblem(b, run, v, n)).toBeUndefined();
-        const tail = await readHistory(b.history, run, v).then((seqs) => seqs.slice(12_345));
+        expect(await exact(run, v, n)).toBeUndefined();
+        const tail = seqsOf(await collect(b.history.chunks(run, v))).slice(12_345);
         expect(tail[0]).toBe(12_346);
       }
       if (point !== 'compact-mid-upload') {
@@ -132,22 +108,22 @@ describe.each(['compact-mid-upload', 'compact-after-upload', 'compact-mid-delete
         expect(left.some((segments) => segmentChain(segments).covered.length > 0)).toBe(true);
       }
 
-      worker = await startWorker(b.env, { ...FLUSH_EVERYTHING, ...fastTakeover, ...compaction });
+      const worker = await b.worker({ ...FLUSH_EVERYTHING, ...fastTakeover, ...compaction });
       await waitFor(
         'the compaction to be finished',
-        () => (worker!.lines.some((l) => l.msg === 'compaction done') ? true : undefined),
+        () => (worker.lines.some((l) => l.msg === 'compaction done') ? true : undefined),
         30_000,
       );
-      await waitForIdleQueue(queues.queue('compact'));
+      await waitForIdleQueue(b.queues.queue('compact'));
       for (const v of variables) {
-        expect(await sampleCount(b.hot, run, v)).toBe(n);
+        expect(await b.hot.reader.count(run, v)).toBe(n);
         expect(await segmentsProblem(run, v)).toBeUndefined();
         // 8 segments of one size: two joins of 4.
         expect((await b.cold.listSegments(run, v)).map((s) => [s.first, s.last])).toEqual([
           [1, 20_000],
           [20_001, 40_000],
         ]);
-        expect(await historyProblem(b, run, v, n)).toBeUndefined();
+        expect(await exact(run, v, n)).toBeUndefined();
       }
     });
   },

@@ -1,4 +1,10 @@
-import { type ColdStore, type DataObject, type SegmentInfo } from '@runstream/cold-store';
+import {
+  ObjectMissingError,
+  SegmentFormatError,
+  type ColdStore,
+  type DataObject,
+  type SegmentInfo,
+} from '@runstream/cold-store';
 
 /** The listed segment holding `seq` that reaches furthest, if any (sorted by first seq). */
 export function coveringSegment(
@@ -26,4 +32,16 @@ export async function mergedObject(
   const info = await cold.mergedInfo(run, variable);
   if (info === undefined) return undefined;
   return { key: info.key, size: info.size, first: 1, last: info.lastSeq ?? 1 };
+}
+
+/**
+ * Whether a read of a listed object failed because the object is not (any
+ * more) what the listing showed: merged or compacted away, rewritten (a
+ * stale index), or listed while still being written (a filesystem-backed S3
+ * server lists an object mid-upload, cut short). Readers look again; real
+ * damage fails for good once their retries run out.
+ */
+export function isMovedError(err: unknown): boolean {
+  // StaleIndexError is a SegmentFormatError.
+  return err instanceof ObjectMissingError || err instanceof SegmentFormatError;
 }

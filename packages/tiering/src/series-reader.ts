@@ -26,7 +26,7 @@ import {
   type StoredChunkText,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
-import { coveringSegment, mergedObject } from './data-objects';
+import { coveringSegment, isMovedError, mergedObject } from './data-objects';
 import type { RunCatalog } from './run-catalog';
 import type { ChunkTextSource } from './chunk-text-source';
 
@@ -113,7 +113,8 @@ export class SeriesReader {
         await this.fill(this.tiers, run, variable, answer, bucketSeqs);
         return { fromSeq, toSeq, bucketSeqs, buckets: answer.map(combineSlot) };
       } catch (err) {
-        if (!(err instanceof ObjectMissingError || err instanceof StaleIndexError)) throw err;
+        // Not what was listed (see isMovedError): the next round looks again.
+        if (!isMovedError(err)) throw err;
       }
     }
     const answer = slots();

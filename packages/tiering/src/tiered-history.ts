@@ -1,13 +1,8 @@
-import {
-  chunkTextHead,
-  ObjectMissingError,
-  StaleIndexError,
-  type ColdStore,
-} from '@runstream/cold-store';
+import { chunkTextHead, type ColdStore } from '@runstream/cold-store';
 import type { SampleChunk, StoredChunkText } from '@runstream/domain';
 import { parsedChunks, type ChunkTextSource, type ReadOptions } from './chunk-text-source';
 import type { HotStore, Transfer } from '@runstream/hot-store';
-import { coveringSegment, mergedObject } from './data-objects';
+import { coveringSegment, isMovedError, mergedObject } from './data-objects';
 import { RunCatalog } from './run-catalog';
 
 /**
@@ -57,7 +52,8 @@ export class TieredHistory implements ChunkTextSource {
   ): AsyncGenerator<StoredChunkText> {
     // Every seq up to `target` exists in some tier now; the read ends past it.
     const target = await this.catalog.count(run, variable);
-    let next = fromSeq;
+    // Seqs start at 1: a read from before the first is a read from the first.
+    let next = Math.max(1, fromSeq);
     for (let stalls = 0; next <= target;) {
       // Newest tier first: a buffer renamed after this look is in the transfers looked at next.
       const head = await this.hot.reader.headSeq(run, variable);
@@ -140,8 +136,8 @@ export class TieredHistory implements ChunkTextSource {
           next = first + count;
         }
       } catch (err) {
-        // Moved down meanwhile (merged and deleted, or rewritten): ask again.
-        if (err instanceof ObjectMissingError || err instanceof StaleIndexError) return next;
+        // Not what was listed (see isMovedError): ask again from the next seq owed.
+        if (isMovedError(err)) return next;
         throw err;
       }
       if (next === before) return next;
