@@ -113,6 +113,9 @@ export class Flusher implements FlushExecutor {
     // that never stop must not keep a flush running forever.
     const todo = options.everything ? await this.allDirty(runs) : undefined;
     const total = todo?.length ?? 0;
+    // A progress bar never goes back: memory that writers fill again while
+    // this flush runs holds the bar where it was.
+    let shown = 0;
     for (;;) {
       const memory = await readMemory(this.hot.redis, options.budgetBytes);
       report.ratioAfter = memory.ratio;
@@ -125,7 +128,8 @@ export class Flusher implements FlushExecutor {
               ratio: memory.ratio,
               lowWater: options.lowWater,
             });
-      options.onProgress?.(progressOf(report, fraction));
+      shown = Math.max(shown, fraction);
+      options.onProgress?.(progressOf(report, shown));
       if (!options.everything && memory.ratio <= options.lowWater) {
         report.stoppedBecause = 'low-water';
         return report;
