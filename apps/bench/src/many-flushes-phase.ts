@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { fmtInt } from './format';
 import { loggedRounds } from './interleaved-rounds';
 import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
@@ -11,6 +12,8 @@ import { evenSplit } from './tiering-data';
 import type { ReadPhase, TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 
+/** A pause after each first-chunk subscriber leaves, while ingest notices. */
+const SETTLE_MS = 100;
 /** The same data in this many segments: the comparison. */
 export const FEW_SEGMENTS = 10;
 
@@ -121,6 +124,8 @@ async function measureManyFlushes(
         return await client.firstChunk(layouts.histories[row.layout].run, ONE_VARIABLE);
       } finally {
         client.close();
+        // Untimed: ingest sends a few more messages before it sees the close; not into the next figure.
+        await setTimeout(SETTLE_MS);
       }
     };
     const latePage = async (row: ManyFlushesRow): Promise<number> => {

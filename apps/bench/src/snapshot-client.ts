@@ -72,7 +72,14 @@ const ACK_TIMEOUT_MS = 600_000;
  * 1..count, in order, each once.
  */
 export class SnapshotClient {
-  private constructor(private readonly socket: Socket) {}
+  /** Why the socket disconnected (Socket.IO's reason), for error messages. */
+  private disconnected: string | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('disconnect', (reason) => {
+      this.disconnected = reason;
+    });
+  }
 
   /** Connects (not timed: the figures start at `subscribe`). */
   static async connect(
@@ -154,8 +161,11 @@ export class SnapshotClient {
       this.socket
         .timeout(ACK_TIMEOUT_MS)
         .emit('subscribe', { run, variable }, (err: Error | null, ack: SubscribeAck) => {
-          if (err) reject(new Error(`subscribe got no answer: ${err.message}`));
-          else resolve(ack);
+          if (err) {
+            const why =
+              this.disconnected === undefined ? '' : ` (disconnected: ${this.disconnected})`;
+            reject(new Error(`subscribe got no answer: ${err.message}${why}`));
+          } else resolve(ack);
         });
     });
   }
