@@ -9,7 +9,12 @@
  * process against a real redis-server and s3rver. Then a 5 M-sample merge of
  * 50 segments into one object against a raw S3 → S3 copy of the same bytes,
  * and the job times of the three queues (flush, merge, observe) that the
- * README's capacity formula takes. BENCH_PHASES picks phases.
+ * README's capacity formula takes. Then the read phases (issue 12), each
+ * through the real ingest process on a redis-server and an s3rver of its
+ * own: history pages late vs early in each tier, downsampled series of a
+ * long completed and a running variable, a variable flushed many times vs
+ * few segments, many subscribers at once vs one, and one subscriber's
+ * snapshot vs raw reads of the same data. BENCH_PHASES picks phases.
  */
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';

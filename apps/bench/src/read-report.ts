@@ -149,9 +149,10 @@ export function formatSubscribers(r: SubscribersResults): string[] {
         times(f.maxToAlone.ratio),
         times(f.medianToAlone.ratio),
         fmtTarget(READ_TARGETS.subscribers),
-        f.decoding === 'json'
-          ? metOrNot(f.maxToAlone.pass)
-          : `(server side: ${metOrNot(f.maxToAlone.pass)})`,
+        (f.decoding === 'json'
+          ? metOrNot(f.maxToAlone.pass && f.disconnected === 0)
+          : `(server side: ${metOrNot(f.maxToAlone.pass)})`) +
+          (f.disconnected === 0 ? '' : ` (${f.disconnected} disconnected)`),
       ]),
     ),
     ...r.figures.flatMap((f) => [

@@ -62,6 +62,13 @@ export interface SnapshotTiming {
   messages: number;
 }
 
+/**
+ * A subscriber's socket went away before its ack (e.g. a ping timeout when
+ * many subscribers in one busy process fall behind): no figure, not a
+ * wrong snapshot.
+ */
+export class SubscriberDisconnected extends Error {}
+
 /** How long a subscribe may wait for its ack: long snapshots to many subscribers at once. */
 const ACK_TIMEOUT_MS = 600_000;
 

@@ -110,18 +110,19 @@ async function measureSnapshotRaw(
   );
   const bufferKey = stores.hot.keys.buffer(layouts.redis.run, ONE_VARIABLE);
   return ReadServer.usingPair(phase, 'snapshot-raw', async (servers) => {
-    const cpu = new CpuMeter(servers.warm.pids());
+    // Each subscriber's figure counts the ingest process that serves it (raw reads: the first).
+    const cpu = (server: ReadServer): CpuMeter => new CpuMeter(server.pids());
     /** Connects (untimed), then times subscribe → ack. */
     const subscriber = async (server: ReadServer, run: string): Promise<SubjectRound> => {
       const client = await SnapshotClient.connect(server, 'json');
       try {
-        return await cpu.measure(() => client.snapshot(run, ONE_VARIABLE, samples));
+        return await cpu(server).measure(() => client.snapshot(run, ONE_VARIABLE, samples));
       } finally {
         client.close();
       }
     };
     const raw = (read: (watch: RawReadWatch) => Promise<void>): Promise<SubjectRound> =>
-      cpu.measure(async () => {
+      cpu(servers.warm).measure(async () => {
         const tally = new SeqTally();
         await read({ data: () => undefined, chunk: (first, count) => tally.add(first, count) });
         const problem = tally.check(samples);

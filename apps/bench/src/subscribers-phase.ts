@@ -5,7 +5,8 @@ import { READ_TARGETS, crowdTimes, judgedRatio, roundRatio, roundsFigure } from 
 import type { JudgedRatio, RoundRatio, RoundsFigure } from './read-figures';
 import { ReadServer } from './read-server';
 import { ONE_VARIABLE } from './segmented-history';
-import { SnapshotClient, type SnapshotDecoding, type SnapshotTiming } from './snapshot-client';
+import { SnapshotClient, SubscriberDisconnected } from './snapshot-client';
+import type { SnapshotDecoding, SnapshotTiming } from './snapshot-client';
 import { buildSnapshotHistory, type SnapshotLayout } from './snapshot-phase';
 import { median } from './stats';
 import type { ReadPhase, TierPhase } from './tier-phase';
@@ -20,10 +21,13 @@ interface Subject {
 }
 
 interface SubjectRound {
-  /** Each subscriber's time from the common start to its ack, ms. */
+  /** Each subscriber's time from the common start to its ack, ms (those not disconnected). */
   doneMs: number[];
   firstMs: number[];
   cpuPercent: Record<string, number>;
+  /** Subscribers whose socket went away before their ack, and the first one's error. */
+  disconnected: number;
+  why?: string;
 }
 
 export interface DecodingFigures {
@@ -41,6 +45,8 @@ export interface DecodingFigures {
   /** Median share of a core per process, alone and in the crowd. */
   aloneCpu: Record<string, number>;
   crowdCpu: Record<string, number>;
+  /** Subscribers disconnected before their ack, over every round (none for a pass). */
+  disconnected: number;
 }
 
 export interface SubscribersResults {
@@ -103,13 +109,23 @@ async function measureSubscribers(
           clients.push(await SnapshotClient.connect(server, subject.decoding));
         cpu.start();
         const started = performance.now();
-        const timings: SnapshotTiming[] = await Promise.all(
+        const settled = await Promise.allSettled(
           clients.map((c) => c.snapshot(layout.run, ONE_VARIABLE, layout.samples, started)),
         );
+        const timings: SnapshotTiming[] = [];
+        const lost: string[] = [];
+        for (const s of settled) {
+          if (s.status === 'fulfilled') timings.push(s.value);
+          else if (s.reason instanceof SubscriberDisconnected) lost.push(s.reason.message);
+          else throw s.reason; // a wrong snapshot fails the bench
+        }
+        if (timings.length === 0) throw new Error(`every subscriber was disconnected: ${lost[0]}`);
         return {
           doneMs: timings.map((t) => t.doneMs),
           firstMs: timings.map((t) => t.firstMs),
           cpuPercent: cpu.stop(),
+          disconnected: lost.length,
+          ...(lost[0] !== undefined ? { why: lost[0] } : {}),
         };
       } finally {
         for (const c of clients) c.close();
@@ -121,9 +137,10 @@ async function measureSubscribers(
       const cpuText = Object.entries(r.cpuPercent)
         .map(([name, pct]) => `${name} ${pct}%`)
         .join(', ');
+      const lost = r.disconnected === 0 ? '' : `; ${r.disconnected} disconnected: ${r.why}`;
       return (
         `${subject.decoding.padEnd(4)} ${who.padEnd(12)} median ${(crowd.medianMs / 1000).toFixed(2)} s, ` +
-        `slowest ${(crowd.maxMs / 1000).toFixed(2)} s (${cpuText})`
+        `slowest ${(crowd.maxMs / 1000).toFixed(2)} s (${cpuText})${lost}`
       );
     };
     const measured = await loggedRounds(
@@ -161,9 +178,11 @@ async function measureSubscribers(
         medianToAlone: roundRatio(crowdMedian, aloneMs),
         aloneCpu: cpuMedians(alone),
         crowdCpu: cpuMedians(crowd),
+        disconnected: [...alone, ...crowd].reduce((n, r) => n + r.disconnected, 0),
       };
     });
-    const met = figures.find((f) => f.decoding === 'json')?.maxToAlone.pass ?? false;
+    const json = figures.find((f) => f.decoding === 'json');
+    const met = json !== undefined && json.maxToAlone.pass && json.disconnected === 0;
     return { layout, rounds, subscribers, figures, pass: met };
   });
 }
