@@ -95,3 +95,10 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     await sleep(50);
   }
 }
+
+/** Stops a server; one that exits non-zero on SIGTERM is worth knowing about (a failed graceful close). */
+export async function stopLoudly(server: ChildServer): Promise<void> {
+  const code = await server.stop();
+  if (code !== 0 && code !== null)
+    console.error(`${server.name} exited with code ${code}:\n${server.output()}`);
+}

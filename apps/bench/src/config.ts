@@ -10,6 +10,11 @@ export const BENCH_PHASES = [
   'snapshot',
   'merge',
   'jobs',
+  'reads',
+  'series',
+  'many-flushes',
+  'subscribers',
+  'snapshot-raw',
 ] as const;
 export type BenchPhase = (typeof BENCH_PHASES)[number];
 
@@ -60,7 +65,22 @@ export const SMOKE_SETTINGS: Readonly<Record<string, string>> = {
   BENCH_JOBS_MERGE_SAMPLES: '5000',
   BENCH_JOBS_OBSERVE_RUNS: '20',
   BENCH_JOBS_OBSERVE_LOOKS: '50',
+  BENCH_READS_SAMPLES: '200000',
+  BENCH_READS_SEGMENTS: '5',
+  BENCH_READS_REQUESTS: '3',
+  BENCH_SERIES_COMPLETED_SAMPLES: '2000000',
+  BENCH_SERIES_RUNNING_SAMPLES: '300000',
+  BENCH_SERIES_REQUESTS: '3',
+  BENCH_MANY_FLUSHES: '40',
+  BENCH_MANY_FLUSHES_SAMPLES: '80000',
+  BENCH_SUBSCRIBERS: '5',
+  BENCH_SUBSCRIBERS_SAMPLES: '100000',
+  BENCH_SNAPSHOT_RAW_SAMPLES: '100000',
 };
+
+/** A whole-number setting within min..max; `fallback` when unset. */
+const intSetting = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** Every setting of the benchmark, read from the environment once, at start. */
 const benchEnvSchema = z.object({
@@ -113,6 +133,28 @@ const benchEnvSchema = z.object({
   BENCH_JOBS_OBSERVE_RUNS: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Jobs phase, observe looks: looks timed per round (after one look at every run as warm-up). */
   BENCH_JOBS_OBSERVE_LOOKS: z.coerce.number().int().min(2).max(100_000).default(200),
+  /** Reads phase: samples of the one variable, held in Redis, in segments and merged. */
+  BENCH_READS_SAMPLES: intSetting(20_000, 100_000_000, 5_000_000),
+  /** Reads phase: segments (flushes) of the segment and merged layouts. */
+  BENCH_READS_SEGMENTS: intSetting(1, 10_000, 50),
+  /** Reads, series and many-flushes phases: timed requests of each kind per round (their median). */
+  BENCH_READS_REQUESTS: intSetting(1, 1000, 11),
+  /** Series phase: samples of the completed (merged) variable. */
+  BENCH_SERIES_COMPLETED_SAMPLES: intSetting(100_000, 1_000_000_000, 100_000_000),
+  /** Series phase: samples of the running variable (segments, a transfer key, the buffer). */
+  BENCH_SERIES_RUNNING_SAMPLES: intSetting(10_000, 100_000_000, 5_000_000),
+  /** Series phase: warm requests of each variable per round (their median). */
+  BENCH_SERIES_REQUESTS: intSetting(1, 1000, 11),
+  /** Many-flushes phase: flushes of the one variable (compacted as the worker does). */
+  BENCH_MANY_FLUSHES: intSetting(10, 100_000, 1000),
+  /** Many-flushes phase: samples of the variable over those flushes (and over 10 segments). */
+  BENCH_MANY_FLUSHES_SAMPLES: intSetting(20_000, 100_000_000, 2_000_000),
+  /** Subscribers phase: Socket.IO subscribers joining at once. */
+  BENCH_SUBSCRIBERS: intSetting(2, 1000, 50),
+  /** Subscribers phase: samples of the variable they join (segments + Redis). */
+  BENCH_SUBSCRIBERS_SAMPLES: intSetting(10_000, 100_000_000, 2_000_000),
+  /** Snapshot-raw phase: samples of each variable (one in Redis, one in segments). */
+  BENCH_SNAPSHOT_RAW_SAMPLES: intSetting(10_000, 100_000_000, 2_000_000),
   /** Where latest.json (and profiles) go. */
   BENCH_RESULTS_DIR: z
     .string()

@@ -35,4 +35,18 @@ describe('interleavedRounds', () => {
     );
     expect(warmed).toEqual([]);
   });
+
+  it('warms up once when no seconds are given (a read phase: one unmeasured pass)', async () => {
+    const warmed: string[] = [];
+    await interleavedRounds(
+      ['a', 'b'],
+      { rounds: 1 },
+      (s) => {
+        warmed.push(s);
+        return Promise.resolve();
+      },
+      () => Promise.resolve(undefined),
+    );
+    expect(warmed).toEqual(['a', 'b']);
+  });
 });

@@ -9,21 +9,22 @@
  * process against a real redis-server and s3rver. Then a 5 M-sample merge of
  * 50 segments into one object against a raw S3 → S3 copy of the same bytes,
  * and the job times of the three queues (flush, merge, observe) that the
- * README's capacity formula takes. BENCH_PHASES picks phases.
+ * README's capacity formula takes. Then the read phases (issue 12), each
+ * through the real ingest process on a redis-server and an s3rver of its
+ * own: history pages late vs early in each tier, downsampled series of a
+ * long completed and a running variable, a variable flushed many times vs
+ * few segments, many subscribers at once vs one, and one subscriber's
+ * snapshot vs raw reads of the same data. BENCH_PHASES picks phases.
  */
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_BATCH, BodyPool } from './bodies';
-import type { ChildServer } from './child-server';
-import { loadBenchConfig, type BenchConfig } from './config';
-import {
-  formatCpuProfileSummary,
-  summarizeCpuProfile,
-  type CpuProfile,
-} from './cpu-profile-summary';
+import { stopLoudly, type ChildServer } from './child-server';
+import { loadBenchConfig, type BenchConfig, type BenchPhase } from './config';
+import { formatCpuProfileSummary } from './cpu-profile-summary';
 import { CpuMeter } from './cpu-usage';
 import { measureFlush } from './flush-phase';
 import { profileInProcess } from './in-process-profile';
@@ -41,15 +42,23 @@ import {
   type BenchResults,
 } from './report';
 import { startBareServer } from './servers/bare-server';
-import { startIngestServer } from './servers/ingest-server';
+import {
+  READ_TOKEN,
+  WRITE_TOKEN,
+  ingestProfileSummary,
+  startIngestServer,
+} from './servers/ingest-server';
 import type { HistoryLayout, OneVariablePlan } from './segmented-history';
+import { manyFlushesPhase } from './many-flushes-phase';
+import { readsPhase } from './reads-phase';
+import { seriesPhase } from './series-phase';
+import { snapshotRawPhase } from './snapshot-raw-phase';
+import { subscribersPhase } from './subscribers-phase';
 import { buildSnapshotHistory, measureSnapshot } from './snapshot-phase';
 import { measureThroughput } from './throughput-phase';
-import type { Profiler, TierPhase } from './tier-phase';
+import type { Profiler, ReadPhase, TierPhase } from './tier-phase';
 import { TieringStores } from './tiering-stores';
 
-const WRITE_TOKEN = 'bench-write-token-0123456789';
-const READ_TOKEN = 'bench-read-token-0123456789';
 /** Ingest's default INGEST_MAX_BODY_BYTES; the bare server gets the same limit. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Bare + Redis writes to a database of its own (ingest uses 0), under a key of its own. */
@@ -94,6 +103,10 @@ async function main(teardown: Teardown): Promise<void> {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
   /** Printed after the table: CPU profile summaries (BENCH_PROFILE). */
   const afterReport: string[] = [];
+  const serverProfiles: TierPhase['serverProfiles'] =
+    profileDir === undefined
+      ? undefined
+      : { dir: profileDir, add: (title, summary) => afterReport.push(`\n${title}`, summary) };
   const profile: Profiler | undefined =
     profileDir === undefined
       ? undefined
@@ -118,13 +131,13 @@ async function main(teardown: Teardown): Promise<void> {
    */
   const onFreshStores = async <T>(
     name: string,
-    what: string,
+    what: string | undefined,
     measure: (phase: TierPhase) => Promise<T>,
   ): Promise<T> => {
-    log(`\n${name}: starting redis-server and s3rver; ${what}`);
+    log(`\n${name}: starting redis-server and s3rver${what === undefined ? '' : `; ${what}`}`);
     const stores = await TieringStores.start();
     teardown.add(`${name} phase stores`, () => stores.stop());
-    const result = await measure({ stores, log, profile });
+    const result = await measure({ stores, log, profile, serverProfiles, config });
     await stores.stop();
     return result;
   };
@@ -212,6 +225,24 @@ async function main(teardown: Teardown): Promise<void> {
     );
   }
 
+  /** A read phase on fresh stores: its data built (it says what), then its figures. */
+  const readPhase = async <L, R>(
+    name: BenchPhase,
+    steps: ReadPhase<L, R>,
+  ): Promise<R | undefined> => {
+    if (!phases.includes(name)) return undefined;
+    return onFreshStores(name, undefined, async (phase) =>
+      steps.measure(phase, await steps.build(phase)),
+    );
+  };
+  const readResults = {
+    reads: await readPhase('reads', readsPhase),
+    series: await readPhase('series', seriesPhase),
+    manyFlushes: await readPhase('many-flushes', manyFlushesPhase),
+    subscribers: await readPhase('subscribers', subscribersPhase),
+    snapshotRaw: await readPhase('snapshot-raw', snapshotRawPhase),
+  };
+
   const results: BenchResults = {
     startedAt,
     durationSeconds: (performance.now() - started) / 1000,
@@ -232,12 +263,20 @@ async function main(teardown: Teardown): Promise<void> {
     ...(snapshot !== undefined ? { snapshot } : {}),
     ...(merge !== undefined ? { merge } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
+    ...definedOnly(readResults),
   };
   const path = join(config.BENCH_RESULTS_DIR, 'latest.json');
   writeResults(path, results);
   log(formatReport(results));
   log(`figures written to ${path}`);
   for (const line of afterReport) log(line);
+}
+
+/** The fields of `record` that are not undefined (BenchResults leaves a phase that did not run out). */
+function definedOnly<T extends object>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 interface IngestPlan {
@@ -419,26 +458,13 @@ async function runIngestPhases(
   }
   // The profile is written when the process exits: stop it now rather than in the teardown.
   await stopLoudly(ingest);
-  const file = readdirSync(profileDir).find(
-    (f) => f.includes(`.${ingest.pid}.`) && f.endsWith('.cpuprofile'),
-  );
-  if (file === undefined)
-    throw new Error(`no CPU profile of ingest (pid ${ingest.pid}) in ${profileDir}`);
-  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-  const summary = formatCpuProfileSummary(summarizeCpuProfile(profile));
+  const { file, summary } = ingestProfileSummary(profileDir, ingest.pid);
   await teardown.run();
   return {
     throughput,
     latency,
-    profileSummary: `\ningest CPU profile (throughput and latency phases): ${join(profileDir, file)}\n${summary}`,
+    profileSummary: `\ningest CPU profile (throughput and latency phases): ${file}\n${summary}`,
   };
-}
-
-/** A server that exits non-zero on SIGTERM is worth knowing about (e.g. a failed graceful close). */
-async function stopLoudly(server: ChildServer): Promise<void> {
-  const code = await server.stop();
-  if (code !== 0 && code !== null)
-    console.error(`${server.name} exited with code ${code}:\n${server.output()}`);
 }
 
 const teardown = new Teardown();

@@ -98,6 +98,20 @@ export interface MergeResults {
   lastReport: MergeReport;
 }
 
+/**
+ * Completes and merges a run as a merge job does (`Merger.merge`, the
+ * worker's variable concurrency), without the quiescence wait: nothing
+ * writes to it.
+ */
+export function mergeNow(stores: TieringStores, run: string): Promise<MergeReport> {
+  const { hot, cold } = stores;
+  return new Merger(hot, cold, new Flusher(hot, cold)).merge(run, {
+    reason: 'requested',
+    quiescenceMs: 0,
+    concurrency: MERGE_VARIABLE_CONCURRENCY,
+  });
+}
+
 /** One variable of `samples` samples in `segments` segments in S3, nothing in Redis. */
 export async function buildMergeHistory(
   { stores, log }: TierPhase,
@@ -135,7 +149,7 @@ export async function measureMerge(
   layout: HistoryLayout,
 ): Promise<MergeResults> {
   const { stores, log, profile } = phase;
-  const { hot, cold } = stores;
+  const { cold } = stores;
   const segments = await cold.listSegments(layout.run, ONE_VARIABLE);
   const samples = layout.samplesPerVariable;
   const cpu = new CpuMeter(stores.pids());
@@ -151,12 +165,7 @@ export async function measureMerge(
     await cloneFlushedHistory(stores, layout, run);
     return run;
   };
-  const merge = (run: string): Promise<MergeReport> =>
-    new Merger(hot, cold, new Flusher(hot, cold)).merge(run, {
-      reason: 'requested',
-      quiescenceMs: 0,
-      concurrency: MERGE_VARIABLE_CONCURRENCY,
-    });
+  const merge = (run: string): Promise<MergeReport> => mergeNow(stores, run);
   const expectMerged = (report: MergeReport): void => {
     if (
       report.outcome !== 'merged' ||

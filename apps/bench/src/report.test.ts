@@ -6,6 +6,7 @@ import type { MergeResults } from './merge-phase';
 import { formatReport, throughputRatio, type BenchResults } from './report';
 import type { SnapshotResults } from './snapshot-phase';
 import { summarize } from './stats';
+import { historyLayout } from './testing/history-layout';
 import type { ThroughputFigures } from './throughput-phase';
 import {
   MB,
@@ -159,7 +160,9 @@ describe('formatReport with the tier phases only', () => {
       variable: 'plant.flow',
       samples: 5_000_000,
       segments: 55,
+      flushes: 55,
       samplesPerSegment: 90_090,
+      inTransfer: 0,
       inRedis: 45_050,
       chunks: 5_000,
       segmentBytes: 62_600_000,
@@ -230,20 +233,7 @@ describe('formatReport with the tier phases only', () => {
 
 describe('formatReport with the merge and jobs phases', () => {
   const timing = (seconds: number): Timing => ({ seconds, cpuPercent: { bench: 95, s3rver: 10 } });
-  const layout = {
-    run: 'bench-merge-x',
-    variables: ['plant.flow'],
-    samplesPerVariable: 5_000_000,
-    segments: 50,
-    inRedis: 0,
-    chunks: 5000,
-    segmentBytes: 72_000_000,
-    segmentTextBytes: 200_000_000,
-    redisTextBytes: 0,
-    buildSeconds: 12,
-    writeSeconds: 5,
-    flushSeconds: 4,
-  };
+  const layout = historyLayout();
   const volume = {
     samples: 5_000_000,
     textBytes: 200_000_000,

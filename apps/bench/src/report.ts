@@ -8,6 +8,18 @@ import { formatJobsTable, fmtJobMs } from './job-figures';
 import type { JobsResults } from './jobs-phase';
 import type { LatencyFigures } from './latency-phase';
 import type { MergeResults } from './merge-phase';
+import type { ManyFlushesResults } from './many-flushes-phase';
+import {
+  formatManyFlushes,
+  formatReads,
+  formatSeries,
+  formatSnapshotRaw,
+  formatSubscribers,
+} from './read-report';
+import type { ReadsResults } from './reads-phase';
+import type { SeriesResults } from './series-phase';
+import type { SnapshotRawResults } from './snapshot-raw-phase';
+import type { SubscribersResults } from './subscribers-phase';
 import type { SnapshotResults } from './snapshot-phase';
 import { median } from './stats';
 import type { ThroughputFigures } from './throughput-phase';
@@ -87,6 +99,16 @@ export interface BenchResults {
   merge?: MergeResults;
   /** Job times of the flush, merge and observe queues (README: capacity). */
   jobs?: JobsResults;
+  /** History pages at the last seq vs at seq 1, in each tier, through ingest's HTTP route. */
+  reads?: ReadsResults;
+  /** Downsampled series of a long completed variable and of a running one. */
+  series?: SeriesResults;
+  /** A variable flushed many times (compacted) against the same samples in a few segments. */
+  manyFlushes?: ManyFlushesResults;
+  /** Many subscribers joining one variable at once against one alone. */
+  subscribers?: SubscribersResults;
+  /** One subscriber's snapshot against raw reads of the same stored data. */
+  snapshotRaw?: SnapshotRawResults;
 }
 
 /** The summary table printed at the end of a run: the sections of the phases that ran. */
@@ -102,6 +124,11 @@ export function formatReport(r: BenchResults): string {
     ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
     ...(r.merge !== undefined ? formatMerge(r.merge) : []),
     ...(r.jobs !== undefined ? formatJobs(r.jobs) : []),
+    ...(r.reads !== undefined ? formatReads(r.reads) : []),
+    ...(r.series !== undefined ? formatSeries(r.series) : []),
+    ...(r.manyFlushes !== undefined ? formatManyFlushes(r.manyFlushes) : []),
+    ...(r.subscribers !== undefined ? formatSubscribers(r.subscribers) : []),
+    ...(r.snapshotRaw !== undefined ? formatSnapshotRaw(r.snapshotRaw) : []),
     '',
     `${r.durationSeconds.toFixed(0)} s in all.`,
     '',

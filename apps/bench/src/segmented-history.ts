@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { hasIndex, type SegmentInfo } from '@runstream/cold-store';
-import { Flusher, mapWithConcurrency } from '@runstream/tiering';
+import type { HotStore } from '@runstream/hot-store';
+import { Flusher, coveringSegment, mapWithConcurrency } from '@runstream/tiering';
 import { fmtInt } from './format';
 import { SeriesWriter } from './tiering-data';
+import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
 /**
@@ -17,10 +19,20 @@ export interface HistoryPlan {
   variables: readonly string[];
   /** Samples per variable of each segment, in seq order: one write + one flush each. */
   segmentSamples: readonly number[];
-  /** Samples per variable written after the last flush, left in the Redis buffer. */
+  /**
+   * Samples per variable written after the last flush and then renamed to a
+   * transfer key, as a flush leaves them between its rename and its upload.
+   */
+  inTransfer?: number;
+  /** Samples per variable written after those, left in the Redis buffer. */
   inRedis: number;
   /** Samples per variable per write (per stored chunk). */
   batchSamples: number;
+  /**
+   * Runs after each flush (e.g. what the worker does then: compaction); the
+   * segments are then checked to cover the flushed seqs, not counted.
+   */
+  afterFlush?: (run: string) => Promise<void>;
 }
 
 /** The variable of the one-variable phases (snapshot, merge). */
@@ -44,8 +56,12 @@ export interface HistoryLayout {
   variables: string[];
   /** Every variable holds seqs 1..this. */
   samplesPerVariable: number;
-  /** Segments per variable. */
+  /** Segments per variable (as listed at the end: fewer than the flushes after compactions). */
   segments: number;
+  /** Flushes that wrote them. */
+  flushes: number;
+  /** Samples per variable in a transfer key (a flush stopped after its rename). */
+  inTransfer: number;
   /** Samples per variable in the Redis buffer. */
   inRedis: number;
   /** Stored chunks per variable, over the segments and the buffer. */
@@ -64,9 +80,12 @@ export interface HistoryLayout {
 /**
  * Builds a fresh run: for each entry of `segmentSamples`, write that many
  * samples of every variable through BatchWriter (SeriesWriter), then flush
- * the run (one segment per variable); then write `inRedis` more, left
- * buffered. Checked at the end: every variable counts exactly its samples
- * and has exactly its segments.
+ * the run (one segment per variable) and run `afterFlush`; then write
+ * `inTransfer` more and rename each buffer to a transfer key
+ * (TransferStore.begin, a flush's first step); then write `inRedis` more,
+ * left buffered. Checked at the end: every variable counts exactly its
+ * samples, and its segments are exactly the flushes' (without
+ * `afterFlush`) or cover every flushed seq (with it).
  */
 export async function buildHistory(
   stores: TieringStores,
@@ -79,7 +98,7 @@ export async function buildHistory(
   await hot.runs.create({ id: run });
   const writer = new SeriesWriter(hot, run, names, { batchSamples: plan.batchSamples });
   const flusher = new Flusher(hot, cold);
-  const segments = plan.segmentSamples.length;
+  const flushes = plan.segmentSamples.length;
   const started = performance.now();
   let writeSeconds = 0;
   let flushSeconds = 0;
@@ -89,6 +108,7 @@ export async function buildHistory(
     await writer.write(size);
     const flushStart = performance.now();
     const report = await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run });
+    await plan.afterFlush?.(run);
     const end = performance.now();
     writeSeconds += (flushStart - writeStart) / 1000;
     flushSeconds += (end - flushStart) / 1000;
@@ -97,12 +117,21 @@ export async function buildHistory(
         `flush ${i + 1} moved ${report.moved} buffers, ${report.samples} samples; ` +
           `expected ${names.length}, ${size * names.length}`,
       );
-    if (end - lastLog > 5_000 || i === segments - 1) {
+    if (end - lastLog > 5_000 || i === flushes - 1) {
       lastLog = end;
       log(
-        `  built ${i + 1}/${segments} segments per variable (${fmtInt(writer.written)} samples × ${names.length})`,
+        `  built ${i + 1}/${flushes} flushes per variable (${fmtInt(writer.written)} samples × ${names.length})`,
       );
     }
+  }
+  const inTransfer = plan.inTransfer ?? 0;
+  if (inTransfer > 0) {
+    const writeStart = performance.now();
+    await writer.write(inTransfer);
+    writeSeconds += (performance.now() - writeStart) / 1000;
+    for (const name of names)
+      if ((await hot.transfers.begin(run, name)) === undefined)
+        throw new Error(`${run}/${name}: no buffer to rename to a transfer key`);
   }
   if (plan.inRedis > 0) {
     const writeStart = performance.now();
@@ -110,7 +139,9 @@ export async function buildHistory(
     writeSeconds += (performance.now() - writeStart) / 1000;
   }
 
-  const samplesPerVariable = plan.segmentSamples.reduce((a, b) => a + b, 0) + plan.inRedis;
+  const flushed = plan.segmentSamples.reduce((a, b) => a + b, 0);
+  const samplesPerVariable = flushed + inTransfer + plan.inRedis;
+  let segments = 0;
   let segmentBytes = 0;
   let segmentTextBytes = 0;
   let redisTextBytes = 0;
@@ -118,12 +149,15 @@ export async function buildHistory(
   for (const name of names) {
     const count = await hot.reader.count(run, name);
     const listed = await cold.listSegments(run, name);
-    if (count !== samplesPerVariable || listed.length !== segments)
-      throw new Error(
-        `${name}: built ${count} samples over ${listed.length} segments; ` +
-          `wanted ${samplesPerVariable} over ${segments}`,
-      );
-    const redisTexts = await hot.redis.lrange(hot.keys.buffer(run, name), 0, -1);
+    const problem =
+      count !== samplesPerVariable
+        ? `counts ${count} samples, wanted ${samplesPerVariable}`
+        : plan.afterFlush === undefined && listed.length !== flushes
+          ? `has ${listed.length} segments, wanted ${flushes}`
+          : uncoveredSeq(listed, flushed);
+    if (problem !== undefined) throw new Error(`${run}/${name} ${problem}`);
+    segments = listed.length;
+    const redisTexts = await redisChunkTexts(hot, run, name);
     redisChunks = redisTexts.length;
     redisTextBytes += redisTexts.reduce((n, t) => n + Buffer.byteLength(t), 0);
     segmentBytes += listed.reduce((n, s) => n + s.size, 0);
@@ -138,6 +172,8 @@ export async function buildHistory(
     variables: names,
     samplesPerVariable,
     segments,
+    flushes,
+    inTransfer,
     inRedis: plan.inRedis,
     chunks: segmentChunks + redisChunks,
     segmentBytes,
@@ -150,21 +186,31 @@ export async function buildHistory(
 }
 
 /**
+ * One variable (ONE_VARIABLE) of a read phase's history in run
+ * `<runPrefix>-…`: buildHistory with the bench's chunk size
+ * (BENCH_TIERING_BATCH) and the phase's log.
+ */
+export function buildOneVariable(
+  { stores, log, config }: TierPhase,
+  runPrefix: string,
+  layout: Pick<HistoryPlan, 'segmentSamples' | 'inTransfer' | 'inRedis' | 'afterFlush'>,
+): Promise<HistoryLayout> {
+  const plan = { runPrefix, variables: [ONE_VARIABLE], batchSamples: config.BENCH_TIERING_BATCH };
+  return buildHistory(stores, { ...plan, ...layout }, log);
+}
+
+/**
  * Makes run `to` a copy of a built history whose samples have all been
  * flushed (`layout.inRedis` 0): what the Merger finds of a run that is ready
  * to merge, for runs that a merge consumes (it deletes the segments and
  * forgets the run in Redis), so each timed merge gets its own.
  *
  * S3: each segment object, and its index object when it has one, copied
- * server-side (CopyObject) to the same key under `to`. Redis: the run
- * created with RunStore.create, then — bench only, through HotKeys rather
- * than a public store method — the three things the write path leaves
- * behind once every buffer has been flushed, copied field for field from
- * the built run: the run's `samples` count, its variable set and each
- * variable's stats hash (count = last seq, min, max, last t and v). The
- * Merger merges what `hot.reader.variables(run)` lists, up to each stats
- * count, from `cold.listSegments`. Writing a batch instead would give new
- * seqs, so the segments' ranges would no longer be the run's.
+ * server-side (CopyObject) to the same key under `to`. Redis: seedFlushedRun
+ * with the built run's `samples` count and stats hashes, copied field for
+ * field. The Merger merges what `hot.reader.variables(run)` lists, up to
+ * each stats count, from `cold.listSegments`. Writing a batch instead would
+ * give new seqs, so the segments' ranges would no longer be the run's.
  */
 export async function cloneFlushedHistory(
   stores: TieringStores,
@@ -199,7 +245,6 @@ export async function cloneFlushedHistory(
     );
   });
 
-  await hot.runs.create({ id: to });
   const samples = await hot.redis.hget(hot.keys.run(from), 'samples');
   const read = hot.redis.pipeline();
   for (const name of layout.variables) read.hgetall(hot.keys.stats(from, name));
@@ -207,13 +252,9 @@ export async function cloneFlushedHistory(
     if (err) throw err;
     const hash = h as Record<string, string>;
     if (hash.count === undefined) throw new Error(`${from}: no stats for variable ${i}`);
-    return hash;
+    return [layout.variables[i] as string, hash] as const;
   });
-  const write = hot.redis.multi();
-  write.hset(hot.keys.run(to), 'samples', samples ?? '0');
-  write.sadd(hot.keys.variables(to), ...layout.variables);
-  layout.variables.forEach((name, i) => write.hset(hot.keys.stats(to, name), stats[i] ?? {}));
-  for (const [err] of (await write.exec()) ?? []) if (err) throw err;
+  await seedFlushedRun(hot, to, samples ?? '0', new Map(stats));
 
   for (const name of layout.variables) {
     const [a, b] = await Promise.all([cold.listSegments(from, name), cold.listSegments(to, name)]);
@@ -222,6 +263,53 @@ export async function cloneFlushedHistory(
       a.every((s, i) => s.first === b[i]?.first && s.last === b[i]?.last && s.size === b[i]?.size);
     if (!same) throw new Error(`${to}/${name}: the copied segments differ from ${from}'s`);
   }
+}
+
+/**
+ * Creates run `run` in Redis as the write path leaves a run whose every
+ * buffer has been flushed — bench only, through HotKeys rather than a
+ * public store method: RunStore.create, then the run's `samples` count,
+ * its variable set and each variable's stats hash (`count` = last seq,
+ * `min`, `max`, `lastT`, `lastV` as wire JSON, `tOrder`; keys.ts). What the
+ * Merger needs of a run whose segments were written some other way.
+ */
+export async function seedFlushedRun(
+  hot: HotStore,
+  run: string,
+  samples: string,
+  stats: ReadonlyMap<string, Record<string, string>>,
+): Promise<void> {
+  await hot.runs.create({ id: run });
+  const write = hot.redis.multi();
+  write.hset(hot.keys.run(run), 'samples', samples);
+  write.sadd(hot.keys.variables(run), ...stats.keys());
+  for (const [name, hash] of stats) write.hset(hot.keys.stats(run, name), hash);
+  for (const [err] of (await write.exec()) ?? []) if (err) throw err;
+}
+
+/** Where listed segments first fail to hold seqs 1..last (undefined when they hold them all). */
+function uncoveredSeq(listed: readonly SegmentInfo[], last: number): string | undefined {
+  for (let next = 1; next <= last;) {
+    const segment = coveringSegment(listed, next);
+    if (segment === undefined) return `has no segment holding seq ${next}`;
+    next = segment.last + 1;
+  }
+  return undefined;
+}
+
+/** The chunk texts a variable holds in Redis: its transfer keys', then its buffer's. */
+export async function redisChunkTexts(
+  hot: HotStore,
+  run: string,
+  variable: string,
+): Promise<string[]> {
+  const keys = [
+    ...(await hot.transfers.transfers(run, variable)).map((t) => t.key),
+    hot.keys.buffer(run, variable),
+  ];
+  const texts: string[] = [];
+  for (const key of keys) texts.push(...(await hot.redis.lrange(key, 0, -1)));
+  return texts;
 }
 
 /** CopyObject's `x-amz-copy-source`: bucket/key, each key part URL-encoded (keys hold `%XX`). */

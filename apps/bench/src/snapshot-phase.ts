@@ -1,10 +1,7 @@
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { TieredHistory } from '@runstream/tiering';
-import { lines } from './byte-lines';
 import { CpuMeter } from './cpu-usage';
 import { LABEL_WIDTH, fmtInt, fmtMs } from './format';
+import { readListRaw, readObjectsRaw, type RawObjectRead, type RawReadWatch } from './raw-reads';
 import { fieldMedians } from './stats';
 import {
   ONE_VARIABLE,
@@ -145,42 +142,23 @@ export async function measureSnapshot(
     return { seconds, cpuPercent: {}, ...(firstMs !== undefined ? { firstMs } : {}) };
   };
 
-  const readRaw = async (mode: 'bytes' | 'gunzip' | 'parse'): Promise<Timing> => {
+  const readRaw = async (mode: RawObjectRead): Promise<Timing> => {
     const tally = new SeqTally();
     let firstMs: number | undefined;
     const started = performance.now();
-    const first = (): void => {
-      firstMs ??= performance.now() - started;
+    const watch: RawReadWatch = {
+      data: () => {
+        firstMs ??= performance.now() - started;
+      },
+      chunk: (first, count) => tally.add(first, count),
     };
-    for (const segment of segments) {
-      const response = await stores.s3Client.send(
-        new GetObjectCommand({ Bucket: stores.bucket, Key: segment.key }),
-      );
-      const body = response.Body as Readable | undefined;
-      if (body === undefined) throw new Error(`${segment.key}: no body`);
-      if (mode === 'bytes') {
-        for await (const _ of body as AsyncIterable<Buffer>) first();
-      } else {
-        const gunzip = body.pipe(createGunzip());
-        body.once('error', (err) => gunzip.destroy(err));
-        if (mode === 'gunzip') {
-          for await (const _ of gunzip as AsyncIterable<Buffer>) first();
-        } else {
-          for await (const line of lines(gunzip as AsyncIterable<Buffer>)) {
-            const chunk = JSON.parse(line) as { s: number; t: unknown[] };
-            first();
-            tally.add(chunk.s, chunk.t.length);
-          }
-        }
-      }
-    }
-    const texts = await hot.redis.lrange(bufferKey, 0, -1);
-    if (mode === 'parse') {
-      for (const text of texts) {
-        const chunk = JSON.parse(text) as { s: number; t: unknown[] };
-        tally.add(chunk.s, chunk.t.length);
-      }
-    }
+    await readObjectsRaw(
+      stores,
+      segments.map((s) => s.key),
+      mode,
+      watch,
+    );
+    await readListRaw(hot.redis, bufferKey, mode === 'parse', watch);
     const seconds = (performance.now() - started) / 1000;
     if (mode === 'parse') {
       const problem = tally.check(layout.samples);

@@ -1,4 +1,4 @@
-import { SampleSeries, batchSizes, evenSplit } from './tiering-data';
+import { SampleSeries, batchSizes, evenSplit, smoothChunk } from './tiering-data';
 
 describe('SampleSeries', () => {
   it('is deterministic: the same index and seed give the same samples', () => {
@@ -50,5 +50,25 @@ describe('evenSplit', () => {
     expect(() => evenSplit(2, 3)).toThrow(/2 samples cannot fill 3 parts/);
     expect(() => evenSplit(10, 0)).toThrow(RangeError);
     expect(() => evenSplit(10, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('smoothChunk', () => {
+  it('is a function of the seq: t at 1 kHz, short values, a tagged NaN and a spike now and then', () => {
+    const chunk = smoothChunk(499_001, 2000);
+    expect(chunk.first).toBe(499_001);
+    expect(chunk.t[0]).toBe(499);
+    expect(chunk.t[1999]).toBe(500.999);
+    expect(smoothChunk(499_500, 10)).toEqual({
+      first: 499_500,
+      t: chunk.t.slice(499, 509),
+      v: chunk.v.slice(499, 509),
+    });
+    const nans = chunk.v.filter((x) => typeof x === 'object');
+    expect(nans).toEqual([{ $num: 'NaN' }]);
+    const text = JSON.stringify(chunk.v);
+    expect(text.length / 2000).toBeLessThan(10);
+    const spike = smoothChunk(1_000_003, 2).v;
+    expect((spike[0] as number) - (spike[1] as number)).toBeGreaterThan(200);
   });
 });

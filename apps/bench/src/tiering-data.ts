@@ -1,4 +1,9 @@
-import { encodeNumber, parseIngestBatch, type WireValue } from '@runstream/domain';
+import {
+  encodeNumber,
+  parseIngestBatch,
+  type SampleChunk,
+  type WireValue,
+} from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { seededRandom } from '@runstream/demo/seeded-random';
 
@@ -117,4 +122,31 @@ export function evenSplit(total: number, parts: number): number[] {
   const base = Math.floor(total / parts);
   const larger = total - base * parts;
   return Array.from({ length: parts }, (_, i) => (i < larger ? base + 1 : base));
+}
+
+/** The smooth signal's spikes and NaNs: at seqs divisible by these (~100 and ~200 per 100 M). */
+const SPIKE_EVERY = 1_000_003;
+const NAN_EVERY = 499_979;
+
+/**
+ * A long sensor-like signal for the series phase, a function of the seq:
+ * t in seconds at 1 kHz ((seq − 1) / 1000), v a slow smooth wave (two
+ * sines) rounded to 4 decimals, a spike (+250) every ~1 M samples and a NaN
+ * every ~500 k. Cheap to generate and short as text (about 15 bytes a
+ * sample), so 100 M samples build in about a minute.
+ */
+export function smoothChunk(first: number, count: number): SampleChunk {
+  const t = new Array<number>(count);
+  const v = new Array<WireValue>(count);
+  for (let i = 0; i < count; i++) {
+    const seq = first + i;
+    t[i] = (seq - 1) / 1000;
+    if (seq % NAN_EVERY === 0) {
+      v[i] = encodeNumber(NaN);
+      continue;
+    }
+    const wave = 50 * Math.sin(seq * 1e-6) + 3 * Math.sin(seq * 3e-4);
+    v[i] = Math.round((seq % SPIKE_EVERY === 0 ? wave + 250 : wave) * 1e4) / 1e4;
+  }
+  return { first, t, v };
 }

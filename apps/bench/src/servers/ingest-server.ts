@@ -1,6 +1,17 @@
 import { coldStoreEnvOf } from '@runstream/cold-store';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  formatCpuProfileSummary,
+  summarizeCpuProfile,
+  type CpuProfile,
+} from '../cpu-profile-summary';
 import type { RunningS3Server } from '@runstream/testkit';
 import { startChildServer, type ChildServer } from '../child-server';
+
+/** The bearer tokens of every ingest process the bench starts. */
+export const WRITE_TOKEN = 'bench-write-token-0123456789';
+export const READ_TOKEN = 'bench-read-token-0123456789';
 
 export interface IngestServerOptions {
   port: number;
@@ -12,6 +23,8 @@ export interface IngestServerOptions {
   s3: Pick<RunningS3Server, 'connection'>;
   /** When set, the process writes a V8 CPU profile there on exit. */
   cpuProfileDir?: string;
+  /** More of ingest's settings (e.g. READ_CACHE_BYTES); the defaults otherwise. */
+  env?: Record<string, string>;
 }
 
 export interface IngestServer extends ChildServer {
@@ -41,6 +54,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
       LOG_LEVEL: 'info',
       ...coldStoreEnvOf(options.s3.connection),
+      ...options.env,
     },
     port: options.port,
     readyPath: '/readyz',
@@ -64,5 +78,16 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       const text = await res.text();
       if (!res.ok) throw new Error(`ingest: creating run ${id} failed: HTTP ${res.status} ${text}`);
     },
+  };
+}
+
+/** The CPU profile an ingest process started with `cpuProfileDir` wrote on exit, summarised. */
+export function ingestProfileSummary(dir: string, pid: number): { file: string; summary: string } {
+  const file = readdirSync(dir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no CPU profile of ingest (pid ${pid}) in ${dir}`);
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  return {
+    file: join(dir, file),
+    summary: formatCpuProfileSummary(summarizeCpuProfile(profile)),
   };
 }

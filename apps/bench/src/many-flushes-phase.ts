@@ -1,0 +1,199 @@
+import { setTimeout } from 'node:timers/promises';
+import { fmtInt } from './format';
+import { loggedRounds } from './interleaved-rounds';
+import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
+import type { RoundsFigure } from './read-figures';
+import { ReadServer, pageProblem, type CacheSetting } from './read-server';
+import { HISTORY_PAGE_LIMIT } from './reads-phase';
+import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
+import { SnapshotClient } from './snapshot-client';
+import { median } from './stats';
+import { evenSplit } from './tiering-data';
+import type { ReadPhase, TierPhase } from './tier-phase';
+import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
+
+/** A pause after each first-chunk subscriber leaves, while ingest notices. */
+const SETTLE_MS = 100;
+/** The same data in this many segments: the comparison. */
+export const FEW_SEGMENTS = 10;
+
+/**
+ * `compacted`: flushed BENCH_MANY_FLUSHES times, compacted as the worker
+ * does; `few`: FEW_SEGMENTS flushes; `uncompacted`: as the first, never
+ * compacted.
+ */
+export type FlushLayout = 'compacted' | 'few' | 'uncompacted';
+export const FLUSH_LAYOUTS: readonly FlushLayout[] = ['compacted', 'few', 'uncompacted'];
+
+export interface ManyFlushesLayouts {
+  samples: number;
+  histories: Record<FlushLayout, HistoryLayout>;
+  compaction: CompactionTally;
+}
+
+export interface ManyFlushesRow {
+  layout: FlushLayout;
+  cache: CacheSetting;
+}
+
+export interface ManyFlushesRowFigures extends ManyFlushesRow {
+  /** subscribe → first snapshot message, ms. */
+  firstChunkMs: RoundsFigure;
+  /** The history page ending at the last seq, ms. */
+  latePageMs: RoundsFigure;
+}
+
+/** One layout against FEW_SEGMENTS, with one read cache setting. */
+export interface ManyFlushesComparison {
+  layout: FlushLayout;
+  cache: CacheSetting;
+  /** Against READ_TARGETS.manyFlushes (the target is about `compacted`). */
+  firstChunk: JudgedRatio;
+  latePage: JudgedRatio;
+}
+
+export interface ManyFlushesResults {
+  layouts: ManyFlushesLayouts;
+  rounds: number;
+  /** Timed requests of each kind per round (the round's figure is their median). */
+  requests: number;
+  rows: ManyFlushesRowFigures[];
+  comparisons: ManyFlushesComparison[];
+  pass: boolean;
+}
+
+/**
+ * One variable's samples (BENCH_MANY_FLUSHES_SAMPLES) three times, through
+ * the real write and flush paths: BENCH_MANY_FLUSHES flushes with the
+ * worker's compactions after them; the same in FEW_SEGMENTS flushes; as
+ * many flushes never compacted (what compaction saves). Same samples, same
+ * chunks in each.
+ */
+async function buildManyFlushesHistories(phase: TierPhase): Promise<ManyFlushesLayouts> {
+  const { stores, log, config } = phase;
+  const { BENCH_MANY_FLUSHES: flushes, BENCH_MANY_FLUSHES_SAMPLES: samples } = config;
+  log(
+    `  building ${fmtInt(samples)} samples flushed ${flushes} times (compacted), ` +
+      `in ${FEW_SEGMENTS} segments, and flushed ${flushes} times uncompacted`,
+  );
+  const history = (
+    layout: FlushLayout,
+    parts: number,
+    afterFlush?: (run: string) => Promise<void>,
+  ) =>
+    buildOneVariable(phase, `bench-flushes-${layout}`, {
+      segmentSamples: evenSplit(samples, parts),
+      inRedis: 0,
+      ...(afterFlush !== undefined ? { afterFlush } : {}),
+    });
+  const compaction = compactLikeTheWorker(stores, [ONE_VARIABLE]);
+  const compacted = await history('compacted', flushes, compaction.afterFlush);
+  log(
+    `  compacted: ${compacted.segments} segments after ${compaction.tally.passes} compactions ` +
+      `(${compaction.tally.joined} segments joined into ${compaction.tally.written}, ${compaction.tally.seconds.toFixed(1)} s)`,
+  );
+  const few = await history('few', FEW_SEGMENTS);
+  const uncompacted = await history('uncompacted', flushes);
+  return { samples, histories: { compacted, few, uncompacted }, compaction: compaction.tally };
+}
+
+/**
+ * Through the real ingest process, for each layout: the time from
+ * `subscribe` (Socket.IO, from seq 1) to the first snapshot message, and
+ * the history page ending at the last seq (HTTP, limit 10,000), asked
+ * alternately `requests` times each a round, from an ingest process with
+ * its read cache (warm after the warm-up) and one without
+ * (READ_CACHE_BYTES=0). Each subscriber connects before its timed
+ * subscribe and disconnects at its first message. One warm-up pass, then
+ * `rounds` rounds over every row.
+ */
+async function measureManyFlushes(
+  phase: TierPhase,
+  layouts: ManyFlushesLayouts,
+): Promise<ManyFlushesResults> {
+  const { log, config } = phase;
+  const { BENCH_ROUNDS: rounds, BENCH_READS_REQUESTS: requests } = config;
+  const rows: ManyFlushesRow[] = FLUSH_LAYOUTS.flatMap((layout) =>
+    (['warm', 'none'] as const).map((cache) => ({ layout, cache })),
+  );
+  const lastFrom = layouts.samples - HISTORY_PAGE_LIMIT + 1;
+  return ReadServer.usingPair(phase, 'many flushes', async (servers) => {
+    const firstChunk = async (row: ManyFlushesRow): Promise<number> => {
+      const client = await SnapshotClient.connect(servers[row.cache], 'json');
+      try {
+        return await client.firstChunk(layouts.histories[row.layout].run, ONE_VARIABLE);
+      } finally {
+        client.close();
+        // Untimed: ingest sends a few more messages before it sees the close; not into the next figure.
+        await setTimeout(SETTLE_MS);
+      }
+    };
+    const latePage = async (row: ManyFlushesRow): Promise<number> => {
+      const run = layouts.histories[row.layout].run;
+      const answer = await servers[row.cache].page(run, ONE_VARIABLE, lastFrom, HISTORY_PAGE_LIMIT);
+      const problem = pageProblem(answer.body, lastFrom, HISTORY_PAGE_LIMIT);
+      if (problem !== undefined) throw new Error(`${row.layout}: ${problem}`);
+      return answer.ms;
+    };
+    const pass = async (
+      row: ManyFlushesRow,
+    ): Promise<{ firstChunkMs: number; latePageMs: number }> => {
+      const chunks: number[] = [];
+      const pages: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        chunks.push(await firstChunk(row));
+        pages.push(await latePage(row));
+      }
+      return { firstChunkMs: median(chunks), latePageMs: median(pages) };
+    };
+    const describe = (
+      row: ManyFlushesRow,
+      r: { firstChunkMs: number; latePageMs: number },
+    ): string =>
+      `${row.layout.padEnd(11)} ${row.cache === 'warm' ? 'read cache   ' : 'no read cache'} ` +
+      `first chunk ${r.firstChunkMs.toFixed(1).padStart(7)} ms, late page ${r.latePageMs.toFixed(1).padStart(7)} ms`;
+    const measured = await loggedRounds(rows, rounds, log, pass, describe);
+    const figures = rows.map((row, i): ManyFlushesRowFigures => {
+      const of = measured[i] ?? [];
+      return {
+        ...row,
+        firstChunkMs: roundsFigure(of.map((r) => r.firstChunkMs)),
+        latePageMs: roundsFigure(of.map((r) => r.latePageMs)),
+      };
+    });
+    const find = (layout: FlushLayout, cache: CacheSetting): ManyFlushesRowFigures => {
+      const found = figures.find((f) => f.layout === layout && f.cache === cache);
+      if (found === undefined) throw new Error(`no figures of ${layout}, ${cache}`);
+      return found;
+    };
+    const target = READ_TARGETS.manyFlushes;
+    const comparisons = (['compacted', 'uncompacted'] as const).flatMap((layout) =>
+      (['warm', 'none'] as const).map((cache): ManyFlushesComparison => {
+        const [many, few] = [find(layout, cache), find('few', cache)];
+        return {
+          layout,
+          cache,
+          firstChunk: judgedRatio(many.firstChunkMs.rounds, few.firstChunkMs.rounds, target),
+          latePage: judgedRatio(many.latePageMs.rounds, few.latePageMs.rounds, target),
+        };
+      }),
+    );
+    const met = comparisons
+      .filter((c) => c.layout === 'compacted')
+      .every((c) => c.firstChunk.pass && c.latePage.pass);
+    return { layouts, rounds, requests, rows: figures, comparisons, pass: met };
+  });
+}
+
+export const manyFlushesPhase: ReadPhase<ManyFlushesLayouts, ManyFlushesResults> = {
+  build: async (phase) => {
+    const layouts = await buildManyFlushesHistories(phase);
+    const h = layouts.histories;
+    phase.log(
+      `  built: ${h.compacted.flushes} flushes → ${h.compacted.segments} segments compacted; ` +
+        `${h.few.segments} segments; ${h.uncompacted.segments} uncompacted`,
+    );
+    return layouts;
+  },
+  measure: measureManyFlushes,
+};
