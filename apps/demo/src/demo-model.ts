@@ -10,6 +10,14 @@ import { readSensor } from './noisy-sensor';
 import { rk4Step, type Derivative } from './rk4';
 import { seededRandom } from './seeded-random';
 
+/** RK4 on Lorenz wants a small step; at low rates model time runs slower than real time. */
+export const MAX_DT = 0.01;
+
+/** The model step at `stepsPerSecond` steps per real second: real time, at most MAX_DT. */
+export function stepFor(stepsPerSecond: number): number {
+  return Math.min(MAX_DT, 1 / stepsPerSecond);
+}
+
 /** The drive alternates: on for this long, then off for as long. */
 export const DRIVE_PERIOD_S = 15;
 

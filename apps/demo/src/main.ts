@@ -1,6 +1,6 @@
 import { RunstreamClient, type Producer } from '@runstream/sdk';
 import { loadDemoConfig } from './config';
-import { DemoModel } from './demo-model';
+import { DemoModel, stepFor } from './demo-model';
 
 /**
  * The Runstream demo producer: a damped driven oscillator, a Lorenz system
@@ -14,8 +14,6 @@ const TICK_MS = 10;
 const PROGRESS_EVERY_MS = 5000;
 /** Most steps one tick may catch up on: a stalled machine skips time instead of spiralling. */
 const MAX_STEPS_PER_TICK = 10_000;
-/** RK4 on Lorenz wants a small step; at low rates model time runs slower than real time. */
-const MAX_DT = 0.01;
 
 async function main(): Promise<void> {
   const config = loadDemoConfig();
@@ -39,7 +37,7 @@ async function main(): Promise<void> {
       void stop('producer failed');
     },
   });
-  const model = new DemoModel(Math.min(MAX_DT, 1 / config.stepsPerSecond), config.seed);
+  const model = new DemoModel(stepFor(config.stepsPerSecond), config.seed);
   const started = Date.now();
   let steps = 0;
 
