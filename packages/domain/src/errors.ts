@@ -153,8 +153,10 @@ export interface Damage {
 /**
  * Stored data a request needs cannot be read (a manifest that is not JSON
  * or not a manifest, a data object or index that is truncated or garbage):
- * 500 `stored_data_damaged`. Not the client's fault and not transient — a
- * retry reads the same bytes — so no 503 and no Retry-After. The message
+ * 502 `stored_data_damaged` — the store behind the server gave bytes that are
+ * not what was written, so neither 500 (a fault of the server itself) nor a
+ * 4xx (the client did nothing wrong). Not transient — a retry reads the same
+ * bytes — so no 503 and no Retry-After. The message
  * names the run and variable, never storage; the app logs the damage (with
  * `damage.key` and the cause) and counts it. Other runs and variables stay
  * readable: readers raise this only for what they could not read.
@@ -170,7 +172,7 @@ export class StoredDataDamagedError extends RunstreamError {
         : `the stored data of run '${damage.run}'${damage.variable === undefined ? '' : `, variable '${damage.variable}'`}`;
     super(
       'stored_data_damaged',
-      500,
+      502,
       `${whose} is damaged and cannot be read; retrying will not help (the server has logged it)`,
       {
         kind: damage.kind,

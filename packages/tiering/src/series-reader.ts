@@ -27,6 +27,7 @@ import {
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { coveringSegment, mergedObject } from './data-objects';
+import { damagedObject, isFormatError } from './damaged-data';
 import type { RunCatalog } from './run-catalog';
 import type { ChunkTextSource } from './chunk-text-source';
 
@@ -79,7 +80,8 @@ const ATTEMPTS = 3;
  *
  * An object merged or compacted away mid-read sends the read round again;
  * after ATTEMPTS, every sample is read raw through TieredHistory, which is
- * exact under any movement.
+ * exact under any movement. An object (or index) that cannot be read is
+ * StoredDataDamagedError for this variable alone.
  */
 export class SeriesReader {
   /**
@@ -144,7 +146,12 @@ export class SeriesReader {
         if (object === undefined || object.last < next)
           throw new ObjectMissingError('ListObjectsV2', `${run}/${variable} seq ${next}`);
         const end = Math.min(object.last, s3End);
-        await this.fromObject(cold, object, next, end, slots, bucketSeqs);
+        try {
+          await this.fromObject(cold, object, next, end, slots, bucketSeqs);
+        } catch (err) {
+          if (isFormatError(err)) throw damagedObject(run, variable, object.key, err);
+          throw err;
+        }
         next = end + 1;
       }
     }

@@ -8,7 +8,20 @@ import type { SampleChunk, StoredChunkText } from '@runstream/domain';
 import { parsedChunks, type ChunkTextSource, type ReadOptions } from './chunk-text-source';
 import type { HotStore, Transfer } from '@runstream/hot-store';
 import { coveringSegment, mergedObject } from './data-objects';
+import { damagedObject, isFormatError } from './damaged-data';
 import { RunCatalog } from './run-catalog';
+
+/**
+ * Looks again at an object whose index keeps disagreeing with its bytes
+ * before calling it damaged: a rewrite shows within one look (its size
+ * changes, and with it every cache key), damage never goes away.
+ */
+const STALE_LOOKS = 5;
+
+/** The object a read last found not to match its index, if the last look ended there. */
+interface LastLook {
+  stale?: { key: string; err: StaleIndexError };
+}
 
 /**
  * One variable's history across the tiers, in seq order, each seq once:
@@ -36,6 +49,10 @@ import { RunCatalog } from './run-catalog';
  *
  * The count comes from the catalog: Redis, or the manifest of a completed run
  * Redis no longer knows.
+ *
+ * An S3 object that cannot be read (truncated, garbage, an index that never
+ * fits its bytes) is StoredDataDamagedError naming the run and variable: a
+ * read of another variable never touches it.
  */
 export class TieredHistory implements ChunkTextSource {
   constructor(
@@ -58,7 +75,8 @@ export class TieredHistory implements ChunkTextSource {
     // Every seq up to `target` exists in some tier now; the read ends past it.
     const target = await this.catalog.count(run, variable);
     let next = fromSeq;
-    for (let stalls = 0; next <= target;) {
+    const look: LastLook = {};
+    for (let stalls = 0, staleLooks = 0; next <= target;) {
       // Newest tier first: a buffer renamed after this look is in the transfers looked at next.
       const head = await this.hot.reader.headSeq(run, variable);
       const transfers = await this.hot.transfers.transfers(run, variable);
@@ -66,12 +84,16 @@ export class TieredHistory implements ChunkTextSource {
       const before = next;
 
       if (next < floor) {
-        next = yield* this.fromS3(run, variable, next, floor, options.cache ?? true);
+        look.stale = undefined;
+        next = yield* this.fromS3(run, variable, next, floor, options.cache ?? true, look);
       } else {
         next = yield* this.fromRedis(run, variable, transfers, next);
       }
 
       if (next === before) {
+        const stale = look.stale;
+        if (stale !== undefined && ++staleLooks >= STALE_LOOKS)
+          throw damagedObject(run, variable, stale.key, stale.err);
         // Nothing where it was a moment ago: it is moving down. Look again, not forever.
         if (++stalls > 100) {
           throw new Error(`history of ${run}/${variable} is missing seq ${next} in every tier`);
@@ -79,6 +101,7 @@ export class TieredHistory implements ChunkTextSource {
         await new Promise((resolve) => setTimeout(resolve, Math.min(50, stalls * 2)));
       } else {
         stalls = 0;
+        staleLooks = 0;
       }
     }
   }
@@ -124,6 +147,7 @@ export class TieredHistory implements ChunkTextSource {
     next: number,
     below: number,
     cache: boolean,
+    look: LastLook,
   ): AsyncGenerator<StoredChunkText, number> {
     const segments = await this.cold.listSegments(run, variable);
     while (next < below) {
@@ -141,7 +165,12 @@ export class TieredHistory implements ChunkTextSource {
         }
       } catch (err) {
         // Moved down meanwhile (merged and deleted, or rewritten): ask again.
-        if (err instanceof ObjectMissingError || err instanceof StaleIndexError) return next;
+        if (err instanceof ObjectMissingError) return next;
+        if (err instanceof StaleIndexError) {
+          look.stale = { key: object.key, err };
+          return next;
+        }
+        if (isFormatError(err)) throw damagedObject(run, variable, object.key, err);
         throw err;
       }
       if (next === before) return next;
