@@ -45,6 +45,18 @@ const LITERALS = [
 ];
 const TIMES = ['-1.7976931348623157e308', '-1e300', '-5e-324', '-0', '0e999', '5e-324', '1e308'];
 
+/** Strings that are special to JSON, to Lua, to CSV or to UTF-16. */
+const STRINGS: SampleValue[] = [
+  '😀 emoji, 变量, é',
+  'line\u2028separator\u2029and\nnewline\r\ttab',
+  '"quoted", \\backslash\\, comma; "',
+  '\u0000nul and \u001f unit separator',
+  '{"$num":"NaN"}',
+  '[1,2,3]',
+  '\ud800 lone surrogate \udfff',
+  'x'.repeat(65_536),
+];
+
 const run = 'odd-values';
 const META = '{"__proto__":"x","constructor":"y","toString":1}';
 /** What each variable holds, as the values a reader must get back. */
@@ -54,6 +66,7 @@ const expected: Record<string, SampleValue[]> = {
   'literal-times': TIMES.map((_, i) => i),
   rows: LITERALS.map((l) => JSON.parse(l) as number),
   ugly: [...UGLY_SAMPLE_VALUES],
+  strings: STRINGS,
 };
 const timesOf = (variable: string): number[] =>
   variable === 'literal-times'
@@ -159,6 +172,7 @@ describe('a run of odd values', () => {
     expect((await postText(`/v1/runs/${run}/samples`, `{"samples":[${rows}]}`)).status).toBe(200);
     const producer = h.writer.producer(run, { minIntervalMs: 0 });
     UGLY_SAMPLE_VALUES.forEach((v, i) => producer.log('ugly', i, v));
+    STRINGS.forEach((v, i) => producer.log('strings', i, v));
     await producer.flush();
     await expectAllExact();
 
