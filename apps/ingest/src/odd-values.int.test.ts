@@ -199,5 +199,6 @@ describe('a run of odd values', () => {
     // Redis lost: the runs live on in S3, their manifests the record.
     await h.hotStore.redis.flushall();
     await expectAllExact();
-  });
+    // Four full passes of reads, a flush and two merges: minutes on a loaded machine.
+  }, 180_000);
 });
