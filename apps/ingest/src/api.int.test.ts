@@ -80,6 +80,26 @@ describe('runs', () => {
       model: 'lorenz',
     });
   });
+
+  it('keeps every meta key, __proto__ and constructor included', async () => {
+    const meta = '{"__proto__":"x","constructor":1,"toString":null,"hasOwnProperty":true}';
+    const created = await h.request('/v1/runs', {
+      method: 'POST',
+      body: `{"id":"meta-keys","meta":${meta}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(created.status).toBe(201);
+    const keysOf = async (res: Response): Promise<string> => {
+      const text = await res.text();
+      const run = (JSON.parse(text) as { run?: { meta: object } }).run;
+      return JSON.stringify(run?.meta);
+    };
+    expect(await keysOf(created)).toBe(meta);
+    expect(await keysOf(await h.request('/v1/runs/meta-keys', { token: READ_TOKEN }))).toBe(meta);
+    const list = await (await h.request('/v1/runs', { token: READ_TOKEN })).text();
+    const listed = (JSON.parse(list) as { runs: Array<{ id: string; meta: object }> }).runs;
+    expect(JSON.stringify(listed.find((r) => r.id === 'meta-keys')?.meta)).toBe(meta);
+  });
 });
 
 describe('samples', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
+import { damageReporter } from './damage-report';
 import { errorHandler, notFound } from './http-errors';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
@@ -29,7 +30,11 @@ import { rawJsonParser } from './live/raw-json-parser';
 
 export interface IngestDeps {
   hotStore: HotStore;
-  /** Runs and variables: Redis, then S3 manifests. Defaults to Redis alone. */
+  /**
+   * Runs and variables: Redis, then S3 manifests. Defaults to Redis alone.
+   * Give it `onDamage: damageReporter(logger, metrics)`, so a damaged
+   * manifest a listing leaves out is logged and counted.
+   */
   catalog?: RunCatalog;
   /** The queues a run's life adds jobs to (observe at creation, merge at completion). */
   jobs: RunJobs;
@@ -62,6 +67,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const catalog = deps.catalog ?? new RunCatalog(hotStore);
   const series = deps.series ?? new SeriesReader(history, catalog);
   const time = new TimeSeek(history);
+  const reportDamage = damageReporter(logger, metrics);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -76,6 +82,7 @@ export function createApp(deps: IngestDeps): IngestApp {
     authorizer,
     metrics,
     logger,
+    reportDamage,
     snapshotChunkSamples: config.snapshotChunkSamples,
   });
 
@@ -103,7 +110,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   // The viewer page holds no data: it asks the API (with the user's token) for everything.
   app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));
   app.use(notFound);
-  app.use(errorHandler(logger, maxBodyBytes));
+  app.use(errorHandler(logger, maxBodyBytes, reportDamage));
 
   return {
     app,

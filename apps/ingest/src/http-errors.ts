@@ -6,8 +6,10 @@ import {
   UnauthorizedError,
   toErrorBody,
 } from '@runstream/domain';
+import type { DamageReporter } from '@runstream/tiering';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { asDamage } from './damage-report';
 
 interface BodyParserError {
   type: string;
@@ -33,17 +35,23 @@ function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamErro
   }
 }
 
-export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger,
+  limitBytes: number,
+  reportDamage: DamageReporter,
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     void _next;
+    const damage = asDamage(err);
+    if (damage !== undefined) reportDamage(damage);
     if (res.headersSent) {
       // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
       logger.error({ err, method: req.method, url: req.originalUrl }, 'response failed mid-stream');
       res.destroy();
       return;
     }
-    let known: RunstreamError | undefined;
-    if (err instanceof RunstreamError) known = err;
+    let known: RunstreamError | undefined = damage;
+    if (known === undefined && err instanceof RunstreamError) known = err;
     else if (isBodyParserError(err)) known = fromBodyParser(err, limitBytes);
 
     if (known === undefined) {

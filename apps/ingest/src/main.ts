@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { createApp } from './app';
 import { Authorizer } from './auth';
 import { loadConfig } from './config';
+import { damageReporter } from './damage-report';
 import { IngestMetrics } from './metrics';
 
 async function main(): Promise<void> {
@@ -38,7 +39,10 @@ async function main(): Promise<void> {
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
-  const catalog = new RunCatalog(hotStore, coldStore);
+  const metrics = new IngestMetrics();
+  const catalog = new RunCatalog(hotStore, coldStore, {
+    onDamage: damageReporter(logger, metrics),
+  });
   const history = new TieredHistory(hotStore, coldStore, catalog);
   const ingest = createApp({
     hotStore,
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
       readTokens: config.RUNSTREAM_READ_TOKENS,
       insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
     }),
-    metrics: new IngestMetrics(),
+    metrics,
     logger,
     config: {
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,

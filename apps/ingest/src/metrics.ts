@@ -37,6 +37,13 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly damagedObjects = new Counter({
+    name: 'runstream_ingest_damaged_objects_total',
+    help: 'Stored data found damaged (unreadable manifests, data objects, indexes) by reads, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

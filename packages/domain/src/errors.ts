@@ -122,9 +122,9 @@ export class ServiceUnavailableError extends RunstreamError {
 /**
  * Stored data (a chunk text, a cell record of an object index) is not in the
  * form its writer produces: corruption or a bug, never the client's fault and
- * never transient. Deliberately not a RunstreamError: the apps log unknown
- * errors and answer 500 `internal`, which is what corruption needs (a loud
- * log, no details of storage in the response).
+ * never transient. Deliberately not a RunstreamError: its message names
+ * storage, which API clients are not told. A reader that knows whose data it
+ * was reading turns it into a StoredDataDamagedError.
  */
 export class StoredFormatError extends Error {
   constructor(
@@ -135,5 +135,51 @@ export class StoredFormatError extends Error {
   ) {
     super(`${format}: ${message}`, options);
     this.name = new.target.name;
+  }
+}
+
+/** What was found damaged: a run's manifest, or one of a variable's data objects (or its index). */
+export type DamagedKind = 'manifest' | 'segment' | 'merged' | 'other';
+
+export interface Damage {
+  kind: DamagedKind;
+  /** The run whose data it is, when the reader knows. */
+  run?: string;
+  variable?: string;
+  /** The object's key: for the logs, never sent to a client. */
+  key?: string;
+}
+
+/**
+ * Stored data a request needs cannot be read (a manifest that is not JSON
+ * or not a manifest, a data object or index that is truncated or garbage):
+ * 502 `stored_data_damaged` — the store behind the server gave bytes that are
+ * not what was written, so neither 500 (a fault of the server itself) nor a
+ * 4xx (the client did nothing wrong). Not transient — a retry reads the same
+ * bytes — so no 503 and no Retry-After. The message
+ * names the run and variable, never storage; the app logs the damage (with
+ * `damage.key` and the cause) and counts it. Other runs and variables stay
+ * readable: readers raise this only for what they could not read.
+ */
+export class StoredDataDamagedError extends RunstreamError {
+  constructor(
+    readonly damage: Damage,
+    options?: { cause?: unknown },
+  ) {
+    const whose =
+      damage.run === undefined
+        ? 'stored data this request needs'
+        : `the stored data of run '${damage.run}'${damage.variable === undefined ? '' : `, variable '${damage.variable}'`}`;
+    super(
+      'stored_data_damaged',
+      502,
+      `${whose} is damaged and cannot be read; retrying will not help (the server has logged it)`,
+      {
+        kind: damage.kind,
+        ...(damage.run === undefined ? {} : { run: damage.run }),
+        ...(damage.variable === undefined ? {} : { variable: damage.variable }),
+      },
+      options,
+    );
   }
 }

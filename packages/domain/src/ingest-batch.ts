@@ -3,6 +3,7 @@ import { ValidationError, type FieldIssue } from './errors';
 import { producerIdSchema, variableNameProblem, variableNameSchema } from './names';
 import { findSeriesSpans, type SeriesSpans } from './raw-series-spans';
 import {
+  finiteNumberSchema,
   isWireValue,
   normalizeWireValues,
   wireValueSchema,
@@ -36,9 +37,11 @@ const batchIdentity = {
   batch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 };
 
+const timeSchema = finiteNumberSchema('t must be a finite number: this one is out of double range');
+
 const seriesSchema = z
   .strictObject({
-    t: z.array(z.number()).min(1, 'a variable needs at least one sample'),
+    t: z.array(timeSchema).min(1, 'a variable needs at least one sample'),
     v: z.array(wireValueSchema),
   })
   .refine((s) => s.t.length === s.v.length, {
@@ -60,7 +63,7 @@ function isValidSeries(x: unknown): x is { t: number[]; v: WireValue[] } {
   const { t, v } = x;
   if (keys !== 2 || !Array.isArray(t) || !Array.isArray(v)) return false;
   if (t.length === 0 || t.length !== v.length) return false;
-  for (let i = 0; i < t.length; i++) if (typeof t[i] !== 'number') return false;
+  for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) return false;
   for (let i = 0; i < v.length; i++) if (!isWireValue(v[i])) return false;
   return true;
 }
@@ -79,7 +82,7 @@ const columnarSchema = z.strictObject({
 const rowSchema = z.strictObject({
   ...batchIdentity,
   samples: z
-    .array(z.strictObject({ variable: variableNameSchema, t: z.number(), v: wireValueSchema }))
+    .array(z.strictObject({ variable: variableNameSchema, t: timeSchema, v: wireValueSchema }))
     .min(1, 'samples must not be empty'),
 });
 
@@ -114,6 +117,23 @@ function fail(issues: FieldIssue[]): never {
  * carries its own `t`/`v` text so the writer need not serialise them again.
  */
 export function parseIngestBatch(body: unknown, raw?: string): IngestBatch {
+  return parseBatch(body, raw, isValidSeries);
+}
+
+/**
+ * The same validation with zod alone: every series through seriesSchema, no
+ * raw text. The reference parseIngestBatch's plain loops must agree with on
+ * every body (ingest-batch.property.test.ts); not used to serve requests.
+ */
+export function parseIngestBatchWithSchema(body: unknown): IngestBatch {
+  return parseBatch(body, undefined, (_x): _x is never => false);
+}
+
+function parseBatch(
+  body: unknown,
+  raw: string | undefined,
+  fastCheck: (x: unknown) => x is { t: number[]; v: WireValue[] },
+): IngestBatch {
   if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
   if ('samples' in body && 'variables' in body)
     fail([
@@ -141,19 +161,36 @@ export function parseIngestBatch(body: unknown, raw?: string): IngestBatch {
     const problem = variableNameProblem(name);
     if (problem !== undefined) fail([{ path: `variables.${name}`, message: problem }]);
     let data: { t: number[]; v: WireValue[] };
-    if (isValidSeries(candidate)) {
+    if (fastCheck(candidate)) {
       data = candidate;
     } else {
       const parsed = seriesSchema.safeParse(candidate);
       if (!parsed.success) fail(issuesOf(parsed.error, ['variables', name]));
       data = parsed.data;
     }
+    const timesRewritten = normalizeTimes(data.t);
     const summary = normalizeWireValues(data.v);
-    const span = summary.rewrote ? undefined : spans?.get(name);
+    // Rewritten values no longer match the request's text: serialise them instead.
+    const span = summary.rewrote || timesRewritten ? undefined : spans?.get(name);
     series.push({ name, t: data.t, v: data.v, summary, ...(span ? { raw: span } : {}) });
     sampleCount += data.t.length;
   }
   return { producer: envelope.data.producer, batch: envelope.data.batch, series, sampleCount };
+}
+
+/**
+ * A time of -0 is the instant 0: it is stored as 0, in place, so that a time
+ * reads the same whether the request's text or a serialisation of it is
+ * stored (JSON.stringify prints -0 as 0). True when one was rewritten.
+ */
+function normalizeTimes(t: number[]): boolean {
+  let rewrote = false;
+  for (let i = 0; i < t.length; i++)
+    if (t[i] === 0 && Object.is(t[i], -0)) {
+      t[i] = 0;
+      rewrote = true;
+    }
+  return rewrote;
 }
 
 function parseRows(body: Record<string, unknown>): IngestBatch {
@@ -166,7 +203,7 @@ function parseRows(body: Record<string, unknown>): IngestBatch {
       s = { t: [], v: [] };
       byName.set(row.variable, s);
     }
-    s.t.push(row.t);
+    s.t.push(row.t === 0 ? 0 : row.t); // -0 is the instant 0, as in the columnar form
     s.v.push(row.v);
   }
   if (byName.size > MAX_VARIABLES_PER_BATCH)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Run } from './run';
+import { storedMetaSchema, type Run } from './run';
 import type { VariableStats } from './http-api';
 import type { WireValue } from './sample-value';
 
@@ -26,6 +26,14 @@ export interface ManifestVariable extends VariableStats {
 }
 
 const finite = z.number().refine(Number.isFinite);
+/**
+ * A stat that may be absent. Before ingest refused number literals beyond
+ * double range (1e999), such a value could reach a variable's stats as an
+ * infinity and its manifest as null (what JSON.stringify makes of one): that
+ * reads as absent, so such a run is served, not refused as damaged.
+ */
+const stat = <T extends z.ZodType<number>>(schema: T) =>
+  z.preprocess((x) => (x === null ? undefined : x), schema.optional());
 // lastV is a wire value (JSON, with {"$num": ...} tags): kept as it was written.
 const wireValue = z.custom<WireValue>(() => true);
 
@@ -38,15 +46,15 @@ export const runManifestSchema = z.object({
     completedAt: z.string().optional(),
     reason: z.enum(['requested', 'idle']).optional(),
     samples: z.number().int().min(0),
-    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    meta: storedMetaSchema,
   }),
   variables: z.array(
     z.object({
       name: z.string(),
       count: z.number().int().min(0),
-      min: finite.optional(),
-      max: finite.optional(),
-      lastT: z.number().optional(),
+      min: stat(finite),
+      max: stat(finite),
+      lastT: stat(z.number()),
       lastV: wireValue.optional(),
       tOrdered: z.boolean().optional(),
       object: z.string(),

@@ -17,18 +17,53 @@ export interface Run {
   meta: RunMeta;
 }
 
-const metaKeySchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .refine((k) => k !== '__proto__', 'meta key __proto__ is reserved');
+export const MAX_META_ENTRIES = 64;
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * A meta object walked by hand, not with z.record: a record schema silently
+ * drops a key named `__proto__`, and every key must come back as it was
+ * sent. The object itself is kept (JSON.parse gives `__proto__` as an own
+ * key; a copy by assignment would turn it into a prototype).
+ */
+function metaSchema(
+  key: z.ZodType<string>,
+  value: z.ZodType<RunMeta[string]>,
+  maxEntries = Infinity,
+): z.ZodType<RunMeta> {
+  return z.custom<RunMeta>(isPlainObject, 'meta must be an object').superRefine((meta, ctx) => {
+    const keys = Object.keys(meta);
+    if (keys.length > maxEntries)
+      ctx.addIssue({ code: 'custom', message: `at most ${maxEntries} meta entries` });
+    for (const k of keys) {
+      for (const [schema, input, where] of [
+        [key, k, 'key'],
+        [value, meta[k], 'value'],
+      ] as const) {
+        const parsed = schema.safeParse(input);
+        if (!parsed.success)
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({ code: 'custom', path: [k], message: `${where}: ${issue.message}` });
+      }
+    }
+  });
+}
+
+/** Meta as a run holds it (e.g. in its manifest): whatever its creation accepted. */
+export const storedMetaSchema = metaSchema(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+);
 
 export const createRunBodySchema = z.strictObject({
   id: runIdSchema.optional(),
-  meta: z
-    .record(metaKeySchema, z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-    .refine((m) => Object.keys(m).length <= 64, 'at most 64 meta entries')
-    .optional(),
+  meta: metaSchema(
+    z.string().min(1).max(128),
+    z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]),
+    MAX_META_ENTRIES,
+  ).optional(),
 });
 export type CreateRunBody = z.infer<typeof createRunBodySchema>;
 

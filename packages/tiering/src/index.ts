@@ -40,7 +40,8 @@ export {
   type MergePhase,
   type MergeProgress,
 } from './progress';
-export { RunCatalog } from './run-catalog';
+export { RunCatalog, type RunCatalogOptions } from './run-catalog';
+export { damagedObject, isFormatError, type DamageReporter } from './damaged-data';
 export { mapWithConcurrency } from './bounded-concurrency';
 export { SeriesReader, type SeriesRange, type SeriesResult } from './series-reader';
 export { TimeSeek } from './time-seek';

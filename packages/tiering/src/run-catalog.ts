@@ -1,12 +1,24 @@
-import type { ColdStore } from '@runstream/cold-store';
-import type {
-  ManifestVariable,
-  Run,
-  RunManifest,
-  RunStatus,
-  VariableStats,
+import { SegmentFormatError, type ColdStore } from '@runstream/cold-store';
+import {
+  StoredDataDamagedError,
+  type ManifestVariable,
+  type Run,
+  type RunManifest,
+  type RunStatus,
+  type VariableStats,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
+import type { DamageReporter } from './damaged-data';
+
+export interface RunCatalogOptions {
+  /** Manifests kept in memory. */
+  cacheSize?: number;
+  /**
+   * Told of each damaged manifest a listing leaves out (the app logs and
+   * counts it). A read of that one run throws StoredDataDamagedError instead.
+   */
+  onDamage?: DamageReporter;
+}
 
 /**
  * What the system knows of runs and their variables: Redis first, then the
@@ -14,15 +26,24 @@ import type { HotStore } from '@runstream/hot-store';
  * Redis) is still listed and served from its manifest, the source of truth
  * once the run is completed. Manifests never change once written, so they
  * are cached. Without a cold store it is Redis alone (tests of the live path).
+ *
+ * A manifest that cannot be read (not JSON, not a manifest) damages its run
+ * alone: a listing leaves that run out and reports it, everything asked of
+ * that run throws StoredDataDamagedError, every other run is served.
  */
 export class RunCatalog {
   private readonly manifests = new Map<string, RunManifest>();
+  private readonly cacheSize: number;
+  private readonly onDamage: DamageReporter;
 
   constructor(
     private readonly hot: HotStore,
     private readonly cold?: ColdStore,
-    private readonly cacheSize = 10_000,
-  ) {}
+    options: RunCatalogOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.onDamage = options.onDamage ?? (() => undefined);
+  }
 
   async run(id: string): Promise<Run | undefined> {
     return (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run;
@@ -30,7 +51,8 @@ export class RunCatalog {
 
   /**
    * Newest first: Redis's runs, then completed runs only S3 still knows
-   * (one listing of the manifests, and a read of each one not cached).
+   * (one listing of the manifests, and a read of each one not cached). A
+   * run whose manifest is damaged is left out, and reported.
    */
   async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
     const runs = await this.hot.runs.list(options);
@@ -42,7 +64,14 @@ export class RunCatalog {
     const fromS3: Run[] = [];
     for await (const id of cold.manifestRuns()) {
       if (known.has(id)) continue;
-      const manifest = await this.manifest(id);
+      let manifest: RunManifest | undefined;
+      try {
+        manifest = await this.manifest(id);
+      } catch (err) {
+        if (!(err instanceof StoredDataDamagedError)) throw err;
+        this.onDamage(err);
+        continue;
+      }
       if (manifest !== undefined) fromS3.push(manifest.run);
     }
     return [...runs, ...fromS3]
@@ -74,11 +103,21 @@ export class RunCatalog {
     return manifest?.variables.find((v) => v.name === variable)?.count ?? 0;
   }
 
-  /** A completed run's manifest (cached), or undefined. */
+  /**
+   * A completed run's manifest (cached), or undefined. StoredDataDamagedError
+   * when it cannot be read (not cached: a manifest put right is read again).
+   */
   async manifest(id: string): Promise<RunManifest | undefined> {
     const cached = this.manifests.get(id);
-    if (cached !== undefined || this.cold === undefined) return cached;
-    const manifest = await this.cold.getManifest(id);
+    const cold = this.cold;
+    if (cached !== undefined || cold === undefined) return cached;
+    const manifest = await cold.getManifest(id).catch((err: unknown) => {
+      if (!(err instanceof SegmentFormatError)) throw err;
+      throw new StoredDataDamagedError(
+        { kind: 'manifest', run: id, key: cold.keys.manifest(id) },
+        { cause: err },
+      );
+    });
     if (manifest !== undefined) {
       if (this.manifests.size >= this.cacheSize) this.manifests.clear();
       this.manifests.set(id, manifest);

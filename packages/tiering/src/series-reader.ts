@@ -23,10 +23,12 @@ import {
   seriesBuckets,
   type CellBucket,
   type SeriesBucket,
+  StoredDataDamagedError,
   type StoredChunkText,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { coveringSegment, isMovedError, mergedObject } from './data-objects';
+import { damagedObject, isFormatError } from './damaged-data';
 import type { RunCatalog } from './run-catalog';
 import type { ChunkTextSource } from './chunk-text-source';
 
@@ -79,7 +81,8 @@ const ATTEMPTS = 3;
  *
  * An object merged or compacted away mid-read sends the read round again;
  * after ATTEMPTS, every sample is read raw through TieredHistory, which is
- * exact under any movement.
+ * exact under any movement. An object (or index) that cannot be read is
+ * StoredDataDamagedError for this variable alone.
  */
 export class SeriesReader {
   /**
@@ -113,8 +116,10 @@ export class SeriesReader {
         await this.fill(this.tiers, run, variable, answer, bucketSeqs);
         return { fromSeq, toSeq, bucketSeqs, buckets: answer.map(combineSlot) };
       } catch (err) {
-        // Not what was listed (see isMovedError): the next round looks again.
-        if (!isMovedError(err)) throw err;
+        // Not what was listed (see isMovedError), or unreadable (an upload in
+        // progress, or damage): the next round looks again; past the last,
+        // the raw read below answers from the data or says what is damaged.
+        if (!isMovedError(err) && !(err instanceof StoredDataDamagedError)) throw err;
       }
     }
     const answer = slots();
@@ -145,7 +150,12 @@ export class SeriesReader {
         if (object === undefined || object.last < next)
           throw new ObjectMissingError('ListObjectsV2', `${run}/${variable} seq ${next}`);
         const end = Math.min(object.last, s3End);
-        await this.fromObject(cold, object, next, end, slots, bucketSeqs);
+        try {
+          await this.fromObject(cold, object, next, end, slots, bucketSeqs);
+        } catch (err) {
+          if (isFormatError(err)) throw damagedObject(run, variable, object.key, err);
+          throw err;
+        }
         next = end + 1;
       }
     }

@@ -1,9 +1,23 @@
-import { chunkTextHead, type ColdStore } from '@runstream/cold-store';
+import { chunkTextHead, ObjectMissingError, type ColdStore } from '@runstream/cold-store';
 import type { SampleChunk, StoredChunkText } from '@runstream/domain';
 import { parsedChunks, type ChunkTextSource, type ReadOptions } from './chunk-text-source';
 import type { HotStore, Transfer } from '@runstream/hot-store';
 import { coveringSegment, isMovedError, mergedObject } from './data-objects';
+import { damagedObject, isFormatError } from './damaged-data';
 import { RunCatalog } from './run-catalog';
+
+/**
+ * Looks again at an object whose bytes keep disagreeing with its listing or
+ * its index before calling it damaged: a rewrite or an upload in progress
+ * shows within a look or two (its size changes, and with it every cache
+ * key), damage never goes away.
+ */
+const STALE_LOOKS = 5;
+
+/** The object a read last found not to match its index, if the last look ended there. */
+interface LastLook {
+  stale?: { key: string; err: unknown };
+}
 
 /**
  * One variable's history across the tiers, in seq order, each seq once:
@@ -31,6 +45,10 @@ import { RunCatalog } from './run-catalog';
  *
  * The count comes from the catalog: Redis, or the manifest of a completed run
  * Redis no longer knows.
+ *
+ * An S3 object that cannot be read (truncated, garbage, an index that never
+ * fits its bytes) is StoredDataDamagedError naming the run and variable: a
+ * read of another variable never touches it.
  */
 export class TieredHistory implements ChunkTextSource {
   constructor(
@@ -54,7 +72,8 @@ export class TieredHistory implements ChunkTextSource {
     const target = await this.catalog.count(run, variable);
     // Seqs start at 1: a read from before the first is a read from the first.
     let next = Math.max(1, fromSeq);
-    for (let stalls = 0; next <= target;) {
+    const look: LastLook = {};
+    for (let stalls = 0, staleLooks = 0; next <= target;) {
       // Newest tier first: a buffer renamed after this look is in the transfers looked at next.
       const head = await this.hot.reader.headSeq(run, variable);
       const transfers = await this.hot.transfers.transfers(run, variable);
@@ -62,12 +81,16 @@ export class TieredHistory implements ChunkTextSource {
       const before = next;
 
       if (next < floor) {
-        next = yield* this.fromS3(run, variable, next, floor, options.cache ?? true);
+        look.stale = undefined;
+        next = yield* this.fromS3(run, variable, next, floor, options.cache ?? true, look);
       } else {
         next = yield* this.fromRedis(run, variable, transfers, next);
       }
 
       if (next === before) {
+        const stale = look.stale;
+        if (stale !== undefined && ++staleLooks >= STALE_LOOKS)
+          throw damagedObject(run, variable, stale.key, stale.err);
         // Nothing where it was a moment ago: it is moving down. Look again, not forever.
         if (++stalls > 100) {
           throw new Error(`history of ${run}/${variable} is missing seq ${next} in every tier`);
@@ -75,6 +98,7 @@ export class TieredHistory implements ChunkTextSource {
         await new Promise((resolve) => setTimeout(resolve, Math.min(50, stalls * 2)));
       } else {
         stalls = 0;
+        staleLooks = 0;
       }
     }
   }
@@ -120,6 +144,7 @@ export class TieredHistory implements ChunkTextSource {
     next: number,
     below: number,
     cache: boolean,
+    look: LastLook,
   ): AsyncGenerator<StoredChunkText, number> {
     const segments = await this.cold.listSegments(run, variable);
     while (next < below) {
@@ -136,8 +161,13 @@ export class TieredHistory implements ChunkTextSource {
           next = first + count;
         }
       } catch (err) {
-        // Not what was listed (see isMovedError): ask again from the next seq owed.
-        if (isMovedError(err)) return next;
+        // Not what was listed or not readable (see isMovedError): rewritten
+        // meanwhile, or listed mid-upload; ask again from the next seq owed.
+        // Bytes that stay unreadable look after look are damage (STALE_LOOKS).
+        if (isMovedError(err) || isFormatError(err)) {
+          if (!(err instanceof ObjectMissingError)) look.stale = { key: object.key, err };
+          return next;
+        }
         throw err;
       }
       if (next === before) return next;

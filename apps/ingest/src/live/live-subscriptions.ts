@@ -10,9 +10,10 @@ import {
   type UnsubscribeAck,
   type VariableChunk,
 } from '@runstream/domain';
-import type { ChunkTextSource, RunCatalog } from '@runstream/tiering';
+import type { ChunkTextSource, DamageReporter, RunCatalog } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
+import { asDamage } from '../damage-report';
 import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
@@ -24,6 +25,7 @@ export interface LiveSubscriptionDeps {
   authorizer: Authorizer;
   metrics: IngestMetrics;
   logger: Logger;
+  reportDamage: DamageReporter;
   snapshotChunkSamples: number;
 }
 
@@ -65,8 +67,10 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
     socket.on('subscribe', (req, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       subscribe(socket, req, deps).then(reply, (err: unknown) => {
-        if (!(err instanceof RunstreamError)) logger.error({ err }, 'subscribe failed');
-        reply({ ok: false, error: toSocketError(err) });
+        const damage = asDamage(err);
+        if (damage !== undefined) deps.reportDamage(damage);
+        else if (!(err instanceof RunstreamError)) logger.error({ err }, 'subscribe failed');
+        reply({ ok: false, error: toSocketError(damage ?? err) });
       });
     });
     socket.on('unsubscribe', (req, ack) => {

@@ -15,19 +15,26 @@ export function exportRouter(deps: VariableReadDeps & { history: ChunkTextSource
     const { run, variable } = read;
     const fromSeq = read.fromSeq ?? 1;
     const toSeq = read.toSeq ?? read.stats.count;
-    res.status(200);
-    res.type('text/csv; charset=utf-8');
-    res.attachment(`${run}-${encodeURIComponent(variable)}.csv`);
-    if (!(await write(res, CSV_HEADER))) return;
     // Past the read cache: an export passes over the whole variable once.
-    for await (const chunk of parsedChunks(deps.history, run, variable, fromSeq, {
-      cache: false,
-    })) {
-      if (chunk.first > toSeq) break;
-      const rows = csvRows(chunk, 0, Math.min(chunk.t.length, toSeq - chunk.first + 1));
-      if (!(await write(res, rows))) return;
+    const chunks = parsedChunks(deps.history, run, variable, fromSeq, { cache: false });
+    try {
+      // The first chunk before the status: what cannot be read at all (damaged
+      // stored data) is answered as an error, not as a 200 cut short.
+      let next = await chunks.next();
+      res.status(200);
+      res.type('text/csv; charset=utf-8');
+      res.attachment(`${run}-${encodeURIComponent(variable)}.csv`);
+      if (!(await write(res, CSV_HEADER))) return;
+      for (; next.done !== true; next = await chunks.next()) {
+        const chunk = next.value;
+        if (chunk.first > toSeq) break;
+        const rows = csvRows(chunk, 0, Math.min(chunk.t.length, toSeq - chunk.first + 1));
+        if (!(await write(res, rows))) return;
+      }
+      res.end();
+    } finally {
+      await chunks.return(undefined);
     }
-    res.end();
   });
   return router;
 }

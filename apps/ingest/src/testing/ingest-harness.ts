@@ -12,13 +12,15 @@ import {
   RunCatalog,
   SeriesReader,
   type ChunkTextSource,
+  type DamageReporter,
   type MemoryPressure,
 } from '@runstream/tiering';
 import { startRedis, type RunningRedis } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp, type IngestApp } from '../app';
 import { Authorizer } from '../auth';
+import { damageReporter } from '../damage-report';
 import { IngestMetrics } from '../metrics';
 
 export const WRITE_TOKEN = 'test-write-token-0123456789';
@@ -51,6 +53,8 @@ export interface IngestHarness {
 
 export interface IngestOptions {
   maxBodyBytes?: number;
+  /** The app's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
   snapshotChunkSamples?: number;
   /** Redis maxmemory, e.g. '16mb' (default: none). */
   maxmemory?: string;
@@ -58,8 +62,8 @@ export interface IngestOptions {
   pressure?: (hotStore: HotStore, queues: Queues) => MemoryPressure;
   /** Builds the history source (default: the Redis buffer alone). */
   history?: (hotStore: HotStore) => ChunkTextSource;
-  /** Builds the runs catalog (default: Redis alone). */
-  catalog?: (hotStore: HotStore) => RunCatalog;
+  /** Builds the runs catalog (default: Redis alone); `onDamage` reports to the app's log and metrics. */
+  catalog?: (hotStore: HotStore, onDamage: DamageReporter) => RunCatalog;
   /** Builds the series reader (default: every sample read from the history source). */
   series?: (hotStore: HotStore, history: ChunkTextSource, catalog: RunCatalog) => SeriesReader;
 }
@@ -77,7 +81,10 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
   );
   const hotStore = HotStore.connect(redis.url);
   const queues = new Queues({ url: redis.url });
-  const catalog = options.catalog?.(hotStore) ?? new RunCatalog(hotStore);
+  const metrics = new IngestMetrics({ defaultMetrics: false });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const catalog =
+    options.catalog?.(hotStore, damageReporter(logger, metrics)) ?? new RunCatalog(hotStore);
   const history = options.history?.(hotStore) ?? new RedisHistory(hotStore);
   const ingest = createApp({
     hotStore,
@@ -90,8 +97,8 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
       readTokens: [READ_TOKEN],
       insecureNoAuth: false,
     }),
-    metrics: new IngestMetrics({ defaultMetrics: false }),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    metrics,
+    logger,
     ...(options.pressure ? { pressure: options.pressure(hotStore, queues) } : {}),
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,

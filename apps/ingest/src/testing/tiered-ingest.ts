@@ -35,7 +35,9 @@ export async function startTieredIngest(options: TieredIngestOptions = {}): Prom
   const ingest = await startIngest({
     history: (hot) => new TieredHistory(hot, cold),
     series: (hot, history, catalog) => new SeriesReader(history, catalog, { hot, cold }),
-    ...(tieredCatalog ? { catalog: (hot) => new RunCatalog(hot, cold) } : {}),
+    ...(tieredCatalog
+      ? { catalog: (hot, onDamage) => new RunCatalog(hot, cold, { onDamage }) }
+      : {}),
     ...ingestOptions,
   });
   const worker =
