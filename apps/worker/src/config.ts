@@ -102,6 +102,12 @@ export const workerConfigSchema = z
     OBSERVER_REPEATS: z.coerce.number().int().min(1).max(100).default(5),
     /** constant: every delay is the interval; divided: interval / k; exponential: interval / 2^(k-1). */
     OBSERVER_DELAY_STRATEGY: z.enum(OBSERVER_DELAY_STRATEGIES).default('constant'),
+    /**
+     * How often a process serving the observe or merge queue walks every run:
+     * a running run without a live observer gets one (a failed one is
+     * replaced), a completing run without a live merge job gets one.
+     */
+    SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     /** A flush stops moving buffers once Redis used/limit is at or below this. */
     FLUSH_LOW_WATER: ratio.lt(1).default(0.5),
     /** How often the drain watchdog reads Redis memory (INFO memory). */

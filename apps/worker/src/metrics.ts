@@ -111,6 +111,21 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly sweeps = new Counter({
+    name: 'runstream_worker_run_sweeps_total',
+    help: 'Sweeps over every run for missing observers and merges, by outcome (done, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** observe: a running run had no live observer; merge: a completing run had no live merge job. */
+  readonly sweepRepairs = new Counter({
+    name: 'runstream_worker_run_sweep_repairs_total',
+    help: 'Jobs a run sweep added because the run had no live one, by job (observe, merge).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -25,6 +25,7 @@ import { FlushRunner } from './flush-runner';
 import { LogThrottle } from './log-throttle';
 import { WorkerMetrics } from './metrics';
 import { ProcessorRegistry } from './processors';
+import { RunSweeper } from './run-sweeper';
 
 /** At most one 'worker error' line per queue this often; the rest are counted. */
 const ERROR_LOG_INTERVAL_MS = 5_000;
@@ -45,6 +46,8 @@ export interface WorkerApp {
   readonly workers: ReadonlyMap<QueueName, Worker>;
   /** Only in a process that serves the flush queue. */
   readonly watchdog: DrainWatchdog | undefined;
+  /** Only in a process that serves the observe or merge queue. */
+  readonly sweeper: RunSweeper | undefined;
   readonly server: Server;
   readonly metrics: WorkerMetrics;
   /**
@@ -239,6 +242,21 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       )
     : undefined;
 
+  const sweeps = { observers: workers.has('observe'), merges: workers.has('merge') };
+  const sweeper =
+    sweeps.observers || sweeps.merges
+      ? new RunSweeper(
+          {
+            runs: async () => hotStore.runs.states(await hotStore.runs.ids()),
+            queues,
+            ...sweeps,
+            logger,
+            metrics,
+          },
+          config.SWEEP_INTERVAL_MS,
+        )
+      : undefined;
+
   const server = createHealthServer({
     // Redis's ping gives up after its own 1 s; S3's HeadBucket may take up to 2 s.
     checks: { redis: () => hotStore.ping(1000), s3: () => coldStore.ping().then(() => true) },
@@ -273,6 +291,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         worker.run().catch((err: unknown) => logger.error({ queue, err }, 'worker stopped')),
       );
     }
+    sweeper?.start();
   };
 
   /** With no limit the memory ratio is 0: no flush would ever move anything. */
@@ -291,6 +310,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await watchdog?.stop();
+      await sweeper?.stop();
       // Worker.close() waits for the jobs it is running to finish.
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(loops);
@@ -314,6 +334,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     flushRunner,
     workers,
     watchdog,
+    sweeper,
     server,
     metrics,
     start,
