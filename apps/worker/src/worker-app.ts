@@ -14,7 +14,7 @@ import { writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { WorkerConfig } from './config';
+import { ageFlushOlderThanMs, type WorkerConfig } from './config';
 import { compactProcessor } from './compact-processor';
 import { crashProbe } from './crash-probe';
 import { DrainWatchdog } from './drain-watchdog';
@@ -103,6 +103,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     {
       lowWater: config.FLUSH_LOW_WATER,
       budgetBytes: config.REDIS_MEMORY_BUDGET_BYTES,
+      ageOlderThanMs: ageFlushOlderThanMs(config),
       ...(probe !== undefined
         ? { probe: (point, transfer) => probe(point, `transfer ${transfer.key}`) }
         : {}),
@@ -280,6 +281,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       });
     });
     await warnWithoutMemoryLimit();
+    if (workers.has('flush')) await scheduleAgeFlush();
     // The watchdog's first check comes before the workers: a Redis that is
     // full now is drained before they fetch (every fetch would be refused).
     await watchdog?.start();
@@ -304,6 +306,17 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         );
     } catch (err) {
       logger.warn({ err }, 'cannot read Redis memory at start');
+    }
+  };
+
+  /** Not fatal: the schedule lives in Redis, and the next start (of any flush worker) sets it again. */
+  const scheduleAgeFlush = async (): Promise<void> => {
+    try {
+      await queues.scheduleAgeFlush(
+        config.FLUSH_MAX_AGE_S === 0 ? undefined : config.FLUSH_AGE_CHECK_MS,
+      );
+    } catch (err) {
+      logger.warn({ err }, 'cannot schedule the age flush');
     }
   };
 

@@ -18,6 +18,7 @@ export interface RunstreamCommands {
     transfers: string,
     pending: string,
     dirty: string,
+    run: string,
     variable: string,
   ): Promise<number | null>;
   rsEndTransfer(

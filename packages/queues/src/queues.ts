@@ -1,5 +1,11 @@
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { QUEUE_PREFIX, queueCatalog, type PayloadOf, type QueueName } from './queue-catalog';
+import {
+  AGE_FLUSH_SCHEDULER_ID,
+  QUEUE_PREFIX,
+  queueCatalog,
+  type PayloadOf,
+  type QueueName,
+} from './queue-catalog';
 
 /** States of a job that will not run again by itself ('unknown': its key is gone). */
 const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
@@ -64,6 +70,35 @@ export class Queues {
     if (dedupId !== undefined && heldBy !== null) await queue.removeDeduplicationKey(dedupId);
     await queue.add(queueCatalog[name].name, data, options);
     return replaced ? 'replaced' : 'added';
+  }
+
+  /**
+   * Schedules a flush job with reason `age` every `everyMs` (a BullMQ job
+   * scheduler: one per queue, however many workers ask, and the last ask's
+   * interval wins), or removes the schedule (undefined: age flushes off).
+   * Each job runs once: the next one comes an interval later anyway.
+   */
+  async scheduleAgeFlush(everyMs: number | undefined): Promise<void> {
+    const queue = this.queue('flush');
+    if (everyMs === undefined) {
+      await queue.removeJobScheduler(AGE_FLUSH_SCHEDULER_ID);
+      return;
+    }
+    const data = queueCatalog.flush.payload.parse({ reason: 'age', requestedAt: 0 });
+    const { removeOnComplete, removeOnFail } = queueCatalog.flush.jobOptions;
+    await queue.upsertJobScheduler(
+      AGE_FLUSH_SCHEDULER_ID,
+      { every: everyMs },
+      {
+        name: queueCatalog.flush.name,
+        data,
+        opts: {
+          attempts: 1,
+          ...(removeOnComplete !== undefined ? { removeOnComplete } : {}),
+          ...(removeOnFail !== undefined ? { removeOnFail } : {}),
+        },
+      },
+    );
   }
 
   /** The payload checked against the catalog, with the queue's job options, deduplication and job id. */
