@@ -5,7 +5,8 @@ import { encodeName } from '@runstream/domain';
  *
  *   rs:runs                        ZSET   run id → created-at (ms); the runs index
  *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, samples, meta (JSON),
- *                                         dirtySince (ms: the oldest buffered sample is no older)
+ *                                         dirtySince (ms: the oldest buffered sample is no older),
+ *                                         completionClaimedAt (the time its merges complete it at)
  *   rs:{<run>}:vars                SET    the run's variable names, as given
  *   rs:{<run>}:acks                HASH   "<producer>#<batch mod 64>" → "<batch>|<ranges>|<names JSON>"
  *   rs:{<run>}:dirty               ZSET   variable name → bytes buffered since the last flush

@@ -153,6 +153,28 @@ describe('end-completion-1.lua', () => {
   });
 });
 
+describe('claim-completion-time-1.lua', () => {
+  it('returns the first time claimed, then that same time to every later claim', async () => {
+    await runWithStatus('cc1', 'completing');
+    const claim = (at: string) => redis.rsClaimCompletionTime(keys.run('cc1'), at);
+    expect(await claim('2024-05-01T11:00:00.000Z')).toBe('2024-05-01T11:00:00.000Z');
+    expect(await claim('2024-05-01T12:00:00.000Z')).toBe('2024-05-01T11:00:00.000Z');
+  });
+
+  it('returns the completion time of a run already completed', async () => {
+    await runWithStatus('cc2', 'completing');
+    await redis.rsEndCompletion(keys.run('cc2'), '2024-05-01T10:30:00.000Z');
+    expect(await redis.rsClaimCompletionTime(keys.run('cc2'), '2024-05-01T12:00:00.000Z')).toBe(
+      '2024-05-01T10:30:00.000Z',
+    );
+  });
+
+  it('returns false (nil) for a run that does not exist, and creates nothing', async () => {
+    expect(await redis.rsClaimCompletionTime(keys.run('cc-none'), CREATED)).toBeNull();
+    expect(await redis.exists(keys.run('cc-none'))).toBe(0);
+  });
+});
+
 describe('forget-run-n.lua', () => {
   it('returns 1 and deletes every key of a completed run whose samples have left', async () => {
     await createRun('f1');

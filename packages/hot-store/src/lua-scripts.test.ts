@@ -8,6 +8,7 @@ import type { RunstreamCommands } from './redis-commands';
 const FILE_OF = {
   rsBeginCompletion: 'begin-completion-1.lua',
   rsBeginTransfer: 'begin-transfer-6.lua',
+  rsClaimCompletionTime: 'claim-completion-time-1.lua',
   rsCreateRun: 'create-run-1.lua',
   rsEndCompletion: 'end-completion-1.lua',
   rsEndTransfer: 'end-transfer-3.lua',
@@ -22,6 +23,7 @@ const FILE_OF = {
  */
 const ALLOW_OOM = [
   'begin-transfer-6.lua',
+  'claim-completion-time-1.lua',
   'end-completion-1.lua',
   'end-transfer-3.lua',
   'forget-run-n.lua',

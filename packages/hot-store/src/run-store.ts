@@ -54,6 +54,15 @@ export class RunStore {
     return status === null ? undefined : (status as RunStatus);
   }
 
+  /**
+   * The time the run is completed at: `now` for the first merge to ask, the
+   * same for every merge after it (undefined when Redis does not know the run).
+   */
+  async claimCompletionTime(id: string, now: Date): Promise<Date | undefined> {
+    const claimed = await this.redis.rsClaimCompletionTime(this.keys.run(id), now.toISOString());
+    return claimed === null ? undefined : new Date(claimed);
+  }
+
   /** Marks a completing run completed (idempotent; never creates the record). */
   async endCompletion(id: string, now = new Date()): Promise<RunStatus | undefined> {
     const status = await this.redis.rsEndCompletion(this.keys.run(id), now.toISOString());
