@@ -1,4 +1,4 @@
-import { loadConfig } from './config';
+import { ageFlushOlderThanMs, loadConfig } from './config';
 
 const s3 = { S3_BUCKET: 'runstream-test' };
 
@@ -26,6 +26,9 @@ describe('loadConfig', () => {
       DRAIN_CHECK_MS: 1000,
       JOB_LOCK_MS: 30_000,
       JOB_STALLED_CHECK_MS: 30_000,
+      FLUSH_MAX_AGE_S: 600,
+      FLUSH_AGE_CHECK_MS: 30_000,
+      SWEEP_INTERVAL_MS: 60_000,
       PORT: 8081,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
@@ -96,6 +99,15 @@ describe('loadConfig', () => {
       COMPACT_SEGMENTS: 4,
     });
     expect(() => loadConfig({ ...s3, COMPACT_FANIN: '1' })).toThrow(/COMPACT_FANIN/);
+  });
+
+  it('keeps the age check at most a quarter of the max age, and moves buffers two checks early', () => {
+    expect(() => loadConfig({ ...s3, FLUSH_MAX_AGE_S: '60', FLUSH_AGE_CHECK_MS: '20000' })).toThrow(
+      /FLUSH_AGE_CHECK_MS: must be at most a quarter of FLUSH_MAX_AGE_S \(60 s\)/,
+    );
+    expect(ageFlushOlderThanMs(loadConfig(s3))).toBe(540_000);
+    const off = loadConfig({ ...s3, FLUSH_MAX_AGE_S: '0', FLUSH_AGE_CHECK_MS: '20000' });
+    expect(ageFlushOlderThanMs(off)).toBeUndefined();
   });
 
   it('accepts only a Flusher probe point as RUNSTREAM_TEST_CRASH_AT', () => {

@@ -102,6 +102,24 @@ export const workerConfigSchema = z
     OBSERVER_REPEATS: z.coerce.number().int().min(1).max(100).default(5),
     /** constant: every delay is the interval; divided: interval / k; exponential: interval / 2^(k-1). */
     OBSERVER_DELAY_STRATEGY: z.enum(OBSERVER_DELAY_STRATEGIES).default('constant'),
+    /**
+     * How often a process serving the observe or merge queue walks every run:
+     * a running run without a live observer gets one (a failed one is
+     * replaced), a completing run without a live merge job gets one.
+     */
+    SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+    /**
+     * No acknowledged sample stays only in Redis longer than this (Loki's
+     * max_age): a scheduled flush job (reason `age`) moves the buffers of
+     * runs holding older samples, however slowly they write. 0: off.
+     */
+    FLUSH_MAX_AGE_S: z.coerce.number().int().min(0).default(600),
+    /**
+     * How often the age flush job runs. It moves buffers older than
+     * FLUSH_MAX_AGE_S minus two of these: one for a buffer just under that
+     * age at one check, one for the job to start and upload at the next.
+     */
+    FLUSH_AGE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
     /** A flush stops moving buffers once Redis used/limit is at or below this. */
     FLUSH_LOW_WATER: ratio.lt(1).default(0.5),
     /** How often the drain watchdog reads Redis memory (INFO memory). */
@@ -130,6 +148,18 @@ export const workerConfigSchema = z
     coldStoreCredentialsRule,
     // Otherwise a flush asked for at the threshold would stop before moving anything.
     belowRule('FLUSH_LOW_WATER', 'FLUSH_THRESHOLD'),
+    // Otherwise the age flush could not keep its promise (see FLUSH_AGE_CHECK_MS).
+    envRule<{ FLUSH_MAX_AGE_S: number; FLUSH_AGE_CHECK_MS: number }>(
+      ['FLUSH_MAX_AGE_S', 'FLUSH_AGE_CHECK_MS'],
+      (env, ctx) => {
+        if (env.FLUSH_MAX_AGE_S > 0 && env.FLUSH_AGE_CHECK_MS * 4 > env.FLUSH_MAX_AGE_S * 1000)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['FLUSH_AGE_CHECK_MS'],
+            message: `must be at most a quarter of FLUSH_MAX_AGE_S (${env.FLUSH_MAX_AGE_S} s)`,
+          });
+      },
+    ),
     // Otherwise a variable over the limit could have too few segments to join: a job after every flush, for nothing.
     envRule<{ COMPACT_FANIN: number; COMPACT_SEGMENTS: number }>(
       ['COMPACT_FANIN', 'COMPACT_SEGMENTS'],
@@ -145,6 +175,13 @@ export const workerConfigSchema = z
   );
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/** The age from which the age flush moves a run's buffers (ms), or undefined when it is off. */
+export function ageFlushOlderThanMs(config: WorkerConfig): number | undefined {
+  return config.FLUSH_MAX_AGE_S === 0
+    ? undefined
+    : config.FLUSH_MAX_AGE_S * 1000 - 2 * config.FLUSH_AGE_CHECK_MS;
+}
 
 /** Parses the environment; a bad value fails fast naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {

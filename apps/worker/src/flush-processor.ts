@@ -33,7 +33,12 @@ export function flushProcessor(
     try {
       report = await runner.run(
         reason,
-        { jobId: job.id, attempt: job.attemptsMade + 1, waitedMs: Date.now() - requestedAt },
+        {
+          jobId: job.id,
+          attempt: job.attemptsMade + 1,
+          // A scheduled job (requestedAt 0) was asked for when it was made.
+          waitedMs: Date.now() - (requestedAt > 0 ? requestedAt : job.timestamp),
+        },
         (p) => progress.report(flushJobProgress(reason, p)),
       );
     } finally {

@@ -14,6 +14,8 @@ export interface FlushSettings {
   lowWater: number;
   /** REDIS_MEMORY_BUDGET_BYTES: the limit when Redis has no maxmemory. */
   budgetBytes: number;
+  /** An age flush moves the buffers of runs with samples this old (ms); undefined: age flushes off. */
+  ageOlderThanMs?: number | undefined;
   /** Fault injection (RUNSTREAM_TEST_CRASH_AT); unset in production. */
   probe?: FlushOptions['probe'];
 }
@@ -33,7 +35,11 @@ export class FlushRunner implements FlushExecutor {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  /** One flush down to this process's low-water mark. */
+  /**
+   * One flush down to this process's low-water mark; for reason `age`, one
+   * of the buffers holding samples older than the age limit (none when age
+   * flushes are off here: a job left scheduled only resumes transfers).
+   */
   run(
     reason: FlushReason,
     context: Record<string, unknown> = {},
@@ -44,6 +50,9 @@ export class FlushRunner implements FlushExecutor {
         reason,
         lowWater: this.settings.lowWater,
         budgetBytes: this.settings.budgetBytes,
+        ...(reason === 'age'
+          ? { olderThanMs: this.settings.ageOlderThanMs ?? Number.POSITIVE_INFINITY }
+          : {}),
         ...(this.settings.probe !== undefined ? { probe: this.settings.probe } : {}),
         ...(onProgress !== undefined ? { onProgress } : {}),
       },
@@ -78,6 +87,7 @@ export class FlushRunner implements FlushExecutor {
     this.metrics.samplesMoved.inc({ reason }, report.samples);
     this.metrics.bytesMoved.inc({ reason }, report.bytes);
     this.metrics.transfersResumed.inc({ reason }, report.resumed);
+    if (report.oldestKeptMs !== undefined) this.metrics.noteOldestUnflushed(report.oldestKeptMs);
     this.logger.info({ ...logContext, durationMs: Math.round(ms), ...report }, 'flush done');
     return report;
   }

@@ -111,6 +111,48 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** The last age flush's reading, and when (performance.now()) it was taken. */
+  private oldestUnflushed: { ageMs: number; at: number } | undefined;
+
+  /**
+   * From the last age flush's reading (FlushReport.oldestKeptMs) plus the
+   * time since: nothing at all Redis holds is older (a sample written since
+   * is younger). Only in a process that runs age flushes.
+   */
+  readonly oldestUnflushedAge = new Gauge({
+    name: 'runstream_worker_oldest_unflushed_sample_age_seconds',
+    help: 'Age of the oldest sample held only in Redis (not yet in S3), as of the last age flush plus the time since.',
+    registers: [this.registry],
+    collect: () => {
+      const last = this.oldestUnflushed;
+      this.oldestUnflushedAge.set(
+        last === undefined || last.ageMs === 0
+          ? 0
+          : (last.ageMs + performance.now() - last.at) / 1000,
+      );
+    },
+  });
+
+  /** Notes an age flush's report of the oldest sample it left in Redis. */
+  noteOldestUnflushed(ageMs: number): void {
+    this.oldestUnflushed = { ageMs, at: performance.now() };
+  }
+
+  readonly sweeps = new Counter({
+    name: 'runstream_worker_run_sweeps_total',
+    help: 'Sweeps over every run for missing observers and merges, by outcome (done, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** observe: a running run had no live observer; merge: a completing run had no live merge job. */
+  readonly sweepRepairs = new Counter({
+    name: 'runstream_worker_run_sweep_repairs_total',
+    help: 'Jobs a run sweep added because the run had no live one, by job (observe, merge).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -14,7 +14,7 @@ import { writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { WorkerConfig } from './config';
+import { ageFlushOlderThanMs, type WorkerConfig } from './config';
 import { compactProcessor } from './compact-processor';
 import { crashProbe } from './crash-probe';
 import { DrainWatchdog } from './drain-watchdog';
@@ -25,6 +25,7 @@ import { FlushRunner } from './flush-runner';
 import { LogThrottle } from './log-throttle';
 import { WorkerMetrics } from './metrics';
 import { ProcessorRegistry } from './processors';
+import { RunSweeper } from './run-sweeper';
 
 /** At most one 'worker error' line per queue this often; the rest are counted. */
 const ERROR_LOG_INTERVAL_MS = 5_000;
@@ -45,6 +46,8 @@ export interface WorkerApp {
   readonly workers: ReadonlyMap<QueueName, Worker>;
   /** Only in a process that serves the flush queue. */
   readonly watchdog: DrainWatchdog | undefined;
+  /** Only in a process that serves the observe or merge queue. */
+  readonly sweeper: RunSweeper | undefined;
   readonly server: Server;
   readonly metrics: WorkerMetrics;
   /**
@@ -100,6 +103,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     {
       lowWater: config.FLUSH_LOW_WATER,
       budgetBytes: config.REDIS_MEMORY_BUDGET_BYTES,
+      ageOlderThanMs: ageFlushOlderThanMs(config),
       ...(probe !== undefined
         ? { probe: (point, transfer) => probe(point, `transfer ${transfer.key}`) }
         : {}),
@@ -239,6 +243,21 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       )
     : undefined;
 
+  const sweeps = { observers: workers.has('observe'), merges: workers.has('merge') };
+  const sweeper =
+    sweeps.observers || sweeps.merges
+      ? new RunSweeper(
+          {
+            runs: async () => hotStore.runs.states(await hotStore.runs.ids()),
+            queues,
+            ...sweeps,
+            logger,
+            metrics,
+          },
+          config.SWEEP_INTERVAL_MS,
+        )
+      : undefined;
+
   const server = createHealthServer({
     // Redis's ping gives up after its own 1 s; S3's HeadBucket may take up to 2 s.
     checks: { redis: () => hotStore.ping(1000), s3: () => coldStore.ping().then(() => true) },
@@ -262,6 +281,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       });
     });
     await warnWithoutMemoryLimit();
+    if (workers.has('flush')) await scheduleAgeFlush();
     // The watchdog's first check comes before the workers: a Redis that is
     // full now is drained before they fetch (every fetch would be refused).
     await watchdog?.start();
@@ -273,6 +293,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         worker.run().catch((err: unknown) => logger.error({ queue, err }, 'worker stopped')),
       );
     }
+    sweeper?.start();
   };
 
   /** With no limit the memory ratio is 0: no flush would ever move anything. */
@@ -288,9 +309,21 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     }
   };
 
+  /** Not fatal: the schedule lives in Redis, and the next start (of any flush worker) sets it again. */
+  const scheduleAgeFlush = async (): Promise<void> => {
+    try {
+      await queues.scheduleAgeFlush(
+        config.FLUSH_MAX_AGE_S === 0 ? undefined : config.FLUSH_AGE_CHECK_MS,
+      );
+    } catch (err) {
+      logger.warn({ err }, 'cannot schedule the age flush');
+    }
+  };
+
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await watchdog?.stop();
+      await sweeper?.stop();
       // Worker.close() waits for the jobs it is running to finish.
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(loops);
@@ -314,6 +347,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     flushRunner,
     workers,
     watchdog,
+    sweeper,
     server,
     metrics,
     start,

@@ -14,7 +14,7 @@ export interface RunManifest {
   version: 1;
   run: Run;
   variables: ManifestVariable[];
-  /** ISO-8601, when the merge wrote it. */
+  /** ISO-8601: the run's completion time, fixed by the first merge to write it (every merge writes the same). */
   writtenAt: string;
 }
 

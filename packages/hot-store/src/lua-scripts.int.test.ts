@@ -65,7 +65,7 @@ function forgetRun(run: string, names: string[]) {
   return redis.rsForgetRun(k.length, k);
 }
 
-/** KEYS and ARGV of begin-transfer-5.lua and end-transfer-3.lua. */
+/** KEYS and ARGV of begin-transfer-6.lua and end-transfer-3.lua. */
 const beginTransfer = (run: string, variable: string, id: string) =>
   redis.rsBeginTransfer(
     keys.buffer(run, variable),
@@ -73,6 +73,7 @@ const beginTransfer = (run: string, variable: string, id: string) =>
     keys.transfers(run, variable),
     keys.pending(run),
     keys.dirty(run),
+    keys.run(run),
     variable,
   );
 const endTransfer = (run: string, variable: string, id: string) =>
@@ -152,6 +153,28 @@ describe('end-completion-1.lua', () => {
   });
 });
 
+describe('claim-completion-time-1.lua', () => {
+  it('returns the first time claimed, then that same time to every later claim', async () => {
+    await runWithStatus('cc1', 'completing');
+    const claim = (at: string) => redis.rsClaimCompletionTime(keys.run('cc1'), at);
+    expect(await claim('2024-05-01T11:00:00.000Z')).toBe('2024-05-01T11:00:00.000Z');
+    expect(await claim('2024-05-01T12:00:00.000Z')).toBe('2024-05-01T11:00:00.000Z');
+  });
+
+  it('returns the completion time of a run already completed', async () => {
+    await runWithStatus('cc2', 'completing');
+    await redis.rsEndCompletion(keys.run('cc2'), '2024-05-01T10:30:00.000Z');
+    expect(await redis.rsClaimCompletionTime(keys.run('cc2'), '2024-05-01T12:00:00.000Z')).toBe(
+      '2024-05-01T10:30:00.000Z',
+    );
+  });
+
+  it('returns false (nil) for a run that does not exist, and creates nothing', async () => {
+    expect(await redis.rsClaimCompletionTime(keys.run('cc-none'), CREATED)).toBeNull();
+    expect(await redis.exists(keys.run('cc-none'))).toBe(0);
+  });
+});
+
 describe('forget-run-n.lua', () => {
   it('returns 1 and deletes every key of a completed run whose samples have left', async () => {
     await createRun('f1');
@@ -192,7 +215,7 @@ describe('forget-run-n.lua', () => {
   });
 });
 
-describe('begin-transfer-5.lua', () => {
+describe('begin-transfer-6.lua', () => {
   it('renames the buffer to the transfer key and returns the first seq it holds', async () => {
     await createRun('t1');
     await writeBatch('t1', [x([1, 2, 3])]);
@@ -309,6 +332,50 @@ describe('write-batch-n.lua', () => {
     await runWithStatus('w4', 'completing');
     expect(await writeBatch('w4', [x([1])])).toEqual(['not_running', 'completing']);
     expect(await redis.exists(keys.buffer('w4', 'x'), keys.stats('w4', 'x'))).toBe(0);
+  });
+});
+
+describe('write-batch-n.lua and begin-transfer-6.lua: dirtySince', () => {
+  const redisNow = async (): Promise<number> => {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+  const dirtySince = async (run: string): Promise<number | undefined> => {
+    const value = await redis.hget(keys.run(run), 'dirtySince');
+    return value === null ? undefined : Number(value);
+  };
+  const y = (t: number[]): Series => ({ name: 'y', t, v: t });
+
+  it('stamps the first write after the buffers were empty, by Redis clock, and keeps it', async () => {
+    await createRun('ds1');
+    expect(await dirtySince('ds1')).toBeUndefined();
+    const before = await redisNow();
+    await writeBatch('ds1', [x([1])]);
+    const stamped = await dirtySince('ds1');
+    expect(stamped).toBeGreaterThanOrEqual(before);
+    expect(stamped).toBeLessThanOrEqual(await redisNow());
+    await writeBatch('ds1', [x([2]), y([1])]);
+    expect(await dirtySince('ds1')).toBe(stamped);
+  });
+
+  it('is cleared once no variable of the run is dirty, and stamped anew by the next write', async () => {
+    await createRun('ds2');
+    await writeBatch('ds2', [x([1]), y([1])]);
+    const stamped = await dirtySince('ds2');
+    await beginTransfer('ds2', 'x', 'u1');
+    expect(await dirtySince('ds2')).toBe(stamped); // y still buffered
+    await beginTransfer('ds2', 'y', 'u1');
+    expect(await dirtySince('ds2')).toBeUndefined();
+    await writeBatch('ds2', [x([2])]);
+    expect(await dirtySince('ds2')).toBeGreaterThanOrEqual(stamped!);
+  });
+
+  it('is cleared by a transfer that finds the buffer gone (a stale dirty entry)', async () => {
+    await createRun('ds3');
+    await writeBatch('ds3', [x([1])]);
+    await redis.del(keys.buffer('ds3', 'x'));
+    expect(await beginTransfer('ds3', 'x', 'u1')).toBeNull();
+    expect(await dirtySince('ds3')).toBeUndefined();
   });
 });
 

@@ -7,7 +7,8 @@ import type { RunstreamCommands } from './redis-commands';
 /** Each command callers use and its file: the compiler keeps this to exactly RunstreamCommands. */
 const FILE_OF = {
   rsBeginCompletion: 'begin-completion-1.lua',
-  rsBeginTransfer: 'begin-transfer-5.lua',
+  rsBeginTransfer: 'begin-transfer-6.lua',
+  rsClaimCompletionTime: 'claim-completion-time-1.lua',
   rsCreateRun: 'create-run-1.lua',
   rsEndCompletion: 'end-completion-1.lua',
   rsEndTransfer: 'end-transfer-3.lua',
@@ -21,7 +22,8 @@ const FILE_OF = {
  * free memory); the others are refused there whole, before they write.
  */
 const ALLOW_OOM = [
-  'begin-transfer-5.lua',
+  'begin-transfer-6.lua',
+  'claim-completion-time-1.lua',
   'end-completion-1.lua',
   'end-transfer-3.lua',
   'forget-run-n.lua',

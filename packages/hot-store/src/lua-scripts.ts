@@ -12,7 +12,7 @@ import { join } from 'node:path';
  *   <name>-<k>.lua   exactly k keys: called with the k keys, then ARGV
  *   <name>-n.lua     any number of keys: called with the key count first
  *
- * and names the ioredis command `rs<Name>` (`begin-transfer-5.lua` →
+ * and names the ioredis command `rs<Name>` (`begin-transfer-6.lua` →
  * `rsBeginTransfer`). A name without either suffix is refused, so a script
  * never turns variadic by a forgotten count.
  *

@@ -11,6 +11,7 @@ export interface RunstreamCommands {
   rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
   rsBeginCompletion(runKey: string, reason: string): Promise<string | null>;
   rsEndCompletion(runKey: string, completedAt: string): Promise<string | null>;
+  rsClaimCompletionTime(runKey: string, completedAt: string): Promise<string | null>;
   rsForgetRun(numKeys: number, keys: string[]): Promise<number | null>;
   rsBeginTransfer(
     buffer: string,
@@ -18,6 +19,7 @@ export interface RunstreamCommands {
     transfers: string,
     pending: string,
     dirty: string,
+    run: string,
     variable: string,
   ): Promise<number | null>;
   rsEndTransfer(

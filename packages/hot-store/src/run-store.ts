@@ -3,6 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
 
+/** What the worker's sweeps need to know of a run. */
+export interface RunState {
+  id: string;
+  status: RunStatus;
+  reason?: CompletionReason;
+  /**
+   * When the oldest sample of the run still in a buffer (not yet renamed to
+   * a transfer) was written, by Redis's clock (ms); absent when none is.
+   */
+  dirtySinceMs?: number;
+}
+
 /** Runs: their record (status, times, meta) and the index that lists them. */
 export class RunStore {
   constructor(
@@ -40,6 +52,15 @@ export class RunStore {
   async beginCompletion(id: string, reason: CompletionReason): Promise<RunStatus | undefined> {
     const status = await this.redis.rsBeginCompletion(this.keys.run(id), reason);
     return status === null ? undefined : (status as RunStatus);
+  }
+
+  /**
+   * The time the run is completed at: `now` for the first merge to ask, the
+   * same for every merge after it (undefined when Redis does not know the run).
+   */
+  async claimCompletionTime(id: string, now: Date): Promise<Date | undefined> {
+    const claimed = await this.redis.rsClaimCompletionTime(this.keys.run(id), now.toISOString());
+    return claimed === null ? undefined : new Date(claimed);
   }
 
   /** Marks a completing run completed (idempotent; never creates the record). */
@@ -83,6 +104,40 @@ export class RunStore {
   /** Every run id, oldest first (the flush walks them). */
   async ids(): Promise<string[]> {
     return this.redis.zrange(this.keys.runsIndex(), '0', '-1');
+  }
+
+  /**
+   * Each listed run's status and completion reason (and when its oldest
+   * sample not yet moved to a transfer was written, Redis clock, ms), read in
+   * pipelined pages: the worker's sweeps walk every run with this. Runs
+   * whose record is gone (forgotten meanwhile) are left out.
+   */
+  async states(ids: readonly string[], pageSize = 500): Promise<RunState[]> {
+    const out: RunState[] = [];
+    for (let start = 0; start < ids.length; start += pageSize) {
+      const page = ids.slice(start, start + pageSize);
+      const pipeline = this.redis.pipeline();
+      for (const id of page) pipeline.hmget(this.keys.run(id), 'status', 'reason', 'dirtySince');
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([err, fields], i) => {
+        if (err) throw err;
+        const [status, reason, dirtySince] = fields as (string | null)[];
+        if (status === null || status === undefined) return;
+        out.push({
+          id: page[i] ?? '',
+          status: status as RunStatus,
+          ...(reason ? { reason: reason as CompletionReason } : {}),
+          ...(dirtySince ? { dirtySinceMs: Number(dirtySince) } : {}),
+        });
+      });
+    }
+    return out;
+  }
+
+  /** Redis's clock (ms): the one the write script stamps `dirtySince` with. */
+  async nowMs(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   /** Newest first. */

@@ -58,6 +58,7 @@ export class TransferStore {
       this.keys.transfers(run, variable),
       this.keys.pending(run),
       this.keys.dirty(run),
+      this.keys.run(run),
       variable,
     );
     return first === null ? undefined : { run, variable, key, first: Number(first) };

@@ -6,6 +6,7 @@ export {
   backoffStrategy,
   RETRY_POLICIES,
   observerJobId,
+  AGE_FLUSH_SCHEDULER_ID,
   flushPayloadSchema,
   flushReasonSchema,
   mergePayloadSchema,

@@ -11,9 +11,10 @@ export const QUEUE_PREFIX = '{rs}:q';
  * Why a flush job was asked for; counted in metrics and logs (tiering's
  * FlushReason has them all): `pressure` (memory over FLUSH_THRESHOLD: ingest
  * or the worker's watchdog), `forced` (by hand), `drain` (the watchdog's own
- * flush at HARD_LIMIT, which runs without a job; a job may ask for one too).
+ * flush at HARD_LIMIT, which runs without a job; a job may ask for one too),
+ * `age` (the scheduled flush of buffers older than FLUSH_MAX_AGE_S allows).
  */
-export const flushReasonSchema = z.enum(['pressure', 'drain', 'forced']);
+export const flushReasonSchema = z.enum(['pressure', 'drain', 'forced', 'age']);
 export type FlushReason = z.infer<typeof flushReasonSchema>;
 
 /**
@@ -32,7 +33,7 @@ const flushJobReasonSchema = z.preprocess(
 
 export const flushPayloadSchema = z.strictObject({
   reason: flushJobReasonSchema,
-  /** ms since the epoch, when the trigger fired. */
+  /** ms since the epoch, when the trigger fired; 0 in a scheduled job (its timestamp says). */
   requestedAt: z.number().int().min(0),
 });
 export type FlushPayload = z.infer<typeof flushPayloadSchema>;
@@ -74,6 +75,9 @@ export const observePayloadSchema = z.strictObject({
   unchanged: z.number().int().min(0),
 });
 export type ObservePayload = z.infer<typeof observePayloadSchema>;
+
+/** The BullMQ job scheduler that adds the age flush jobs. */
+export const AGE_FLUSH_SCHEDULER_ID = 'flush-age';
 
 /** The one observe job of a run (a prefix: run ids may be all digits, which BullMQ refuses). */
 export function observerJobId(run: string): string {

@@ -1,5 +1,14 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { QUEUE_PREFIX, queueCatalog, type PayloadOf, type QueueName } from './queue-catalog';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import {
+  AGE_FLUSH_SCHEDULER_ID,
+  QUEUE_PREFIX,
+  queueCatalog,
+  type PayloadOf,
+  type QueueName,
+} from './queue-catalog';
+
+/** States of a job that will not run again by itself ('unknown': its key is gone). */
+const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
 
 /** Adds jobs to the catalog's queues with their default options and deduplication. */
 export class Queues {
@@ -27,6 +36,77 @@ export class Queues {
     payload: PayloadOf<N>,
     extra: Pick<JobsOptions, 'delay'> = {},
   ): Promise<void> {
+    const { data, options } = this.jobOf(name, payload, extra);
+    await this.queue(name).add(queueCatalog[name].name, data, options);
+  }
+
+  /**
+   * Makes sure a live job stands for the payload's instance (its fixed job
+   * id, or its deduplication id): adds one when there is none, or when the
+   * one there has finished — failed for good (kept under its fixed id, where
+   * a plain add is a no-op), or stalled out of the queue's hands. Waiting,
+   * delayed, active or prioritized, it is left alone. Returns what it did.
+   * Two callers at once may both replace a finished job: the second add
+   * meets the first's live job (same id) and does nothing.
+   */
+  async ensure<N extends QueueName>(
+    name: N,
+    payload: PayloadOf<N>,
+  ): Promise<'live' | 'added' | 'replaced'> {
+    const { data, options } = this.jobOf(name, payload);
+    const queue = this.queue(name);
+    const dedupId = options.deduplication?.id;
+    const heldBy =
+      options.jobId ?? (dedupId !== undefined ? await queue.getDeduplicationJobId(dedupId) : null);
+    const job: Job | undefined = heldBy === null ? undefined : await queue.getJob(heldBy);
+    let replaced = false;
+    if (job !== undefined) {
+      const state = await job.getState();
+      if (!FINISHED_STATES.has(state)) return 'live';
+      if (options.jobId !== undefined) await job.remove();
+      replaced = true;
+    }
+    // A deduplication id left pointing at a finished or vanished job would swallow the add.
+    if (dedupId !== undefined && heldBy !== null) await queue.removeDeduplicationKey(dedupId);
+    await queue.add(queueCatalog[name].name, data, options);
+    return replaced ? 'replaced' : 'added';
+  }
+
+  /**
+   * Schedules a flush job with reason `age` every `everyMs` (a BullMQ job
+   * scheduler: one per queue, however many workers ask, and the last ask's
+   * interval wins), or removes the schedule (undefined: age flushes off).
+   * Each job runs once: the next one comes an interval later anyway.
+   */
+  async scheduleAgeFlush(everyMs: number | undefined): Promise<void> {
+    const queue = this.queue('flush');
+    if (everyMs === undefined) {
+      await queue.removeJobScheduler(AGE_FLUSH_SCHEDULER_ID);
+      return;
+    }
+    const data = queueCatalog.flush.payload.parse({ reason: 'age', requestedAt: 0 });
+    const { removeOnComplete, removeOnFail } = queueCatalog.flush.jobOptions;
+    await queue.upsertJobScheduler(
+      AGE_FLUSH_SCHEDULER_ID,
+      { every: everyMs },
+      {
+        name: queueCatalog.flush.name,
+        data,
+        opts: {
+          attempts: 1,
+          ...(removeOnComplete !== undefined ? { removeOnComplete } : {}),
+          ...(removeOnFail !== undefined ? { removeOnFail } : {}),
+        },
+      },
+    );
+  }
+
+  /** The payload checked against the catalog, with the queue's job options, deduplication and job id. */
+  private jobOf<N extends QueueName>(
+    name: N,
+    payload: PayloadOf<N>,
+    extra: Pick<JobsOptions, 'delay'> = {},
+  ): { data: PayloadOf<N>; options: JobsOptions } {
     const def = queueCatalog[name];
     // The schema is the catalog's own, so parse returns PayloadOf<N>.
     const data = def.payload.parse(payload) as PayloadOf<N>;
@@ -41,7 +121,7 @@ export class Queues {
         : { id: dedup.id(data) };
     }
     if ('jobId' in def) options.jobId = (def.jobId as (p: PayloadOf<N>) => string)(data);
-    await this.queue(name).add(def.name, data, options);
+    return { data, options };
   }
 
   async close(): Promise<void> {

@@ -13,13 +13,12 @@ import type { SegmentSink } from './segment-sink';
  * - `drain`: the worker's watchdog flushes by itself at HARD_LIMIT, where
  *   Redis refuses even BullMQ's writes;
  * - `completion`: a merge moves what Redis still holds of its run;
- * - `forced`: asked for by hand (a job added by an operator, a test, the bench).
- *
- * `age` (buffers flushed for being old rather than for memory) comes with
- * the flush that selects by age; it is not listed before anything can run
- * for that reason.
+ * - `forced`: asked for by hand (a job added by an operator, a test, the bench);
+ * - `age`: the worker's scheduled flush of buffers holding samples older than
+ *   allowed (FLUSH_MAX_AGE_S), as Loki's max_age: acknowledged samples do
+ *   not stay on Redis's disk alone, however slowly their run writes.
  */
-export type FlushReason = 'pressure' | 'drain' | 'completion' | 'forced';
+export type FlushReason = 'pressure' | 'drain' | 'completion' | 'forced' | 'age';
 
 /** The steps of one transfer, where a crash test may stop the process. */
 export type FlushPoint = 'after-rename' | 'after-upload' | 'before-delete';
@@ -33,6 +32,12 @@ export interface FlushOptions {
   budgetBytes: number;
   /** Move every buffer regardless of memory (used before a merge). */
   everything?: boolean;
+  /**
+   * Move, once, every buffer of the runs whose oldest buffered sample was
+   * written at least this many ms ago (Redis clock; the run's `dirtySince`),
+   * regardless of memory (an age flush).
+   */
+  olderThanMs?: number;
   /** Only this run's buffers (a merge flushes its own run). */
   run?: string;
   /** Fault injection for crash tests; never set in production. */
@@ -57,6 +62,11 @@ export interface FlushReport {
   ratioAfter: number;
   /** Why it stopped: under the low-water mark, nothing left, or all asked for was done. */
   stoppedBecause: 'low-water' | 'nothing-left' | 'done';
+  /**
+   * An age flush only: how old the oldest buffered sample it left in Redis
+   * is (ms, as it started; 0 when it left none): the runs under its limit.
+   */
+  oldestKeptMs?: number;
 }
 
 /**
@@ -109,9 +119,13 @@ export class Flusher implements FlushExecutor {
       }
     }
 
-    // `everything` moves what is buffered when the flush starts, once: writers
-    // that never stop must not keep a flush running forever.
-    const todo = options.everything ? await this.allDirty(runs) : undefined;
+    // `everything` (or an age limit) moves what is buffered when the flush
+    // starts, once: writers that never stop must not keep a flush running forever.
+    const todo = options.everything
+      ? await this.allDirty(runs)
+      : options.olderThanMs !== undefined
+        ? await this.allDirty(await this.agedRuns(runs, options.olderThanMs, report))
+        : undefined;
     const total = todo?.length ?? 0;
     // A progress bar never goes back: memory that writers fill again while
     // this flush runs holds the bar where it was.
@@ -130,7 +144,7 @@ export class Flusher implements FlushExecutor {
             });
       shown = Math.max(shown, fraction);
       options.onProgress?.(progressOf(report, shown));
-      if (!options.everything && memory.ratio <= options.lowWater) {
+      if (todo === undefined && memory.ratio <= options.lowWater) {
         report.stoppedBecause = 'low-water';
         return report;
       }
@@ -174,6 +188,24 @@ export class Flusher implements FlushExecutor {
     report.samples += range.last - range.first + 1;
     for (const t of texts) report.bytes += t.length;
     return true;
+  }
+
+  /** The runs with a buffered sample at least `olderThanMs` old; notes the oldest it leaves. */
+  private async agedRuns(
+    runs: string[],
+    olderThanMs: number,
+    report: FlushReport,
+  ): Promise<string[]> {
+    const now = await this.hot.runs.nowMs();
+    const aged: string[] = [];
+    report.oldestKeptMs = 0;
+    for (const state of await this.hot.runs.states(runs)) {
+      if (state.dirtySinceMs === undefined) continue;
+      const age = now - state.dirtySinceMs;
+      if (age >= olderThanMs) aged.push(state.id);
+      else report.oldestKeptMs = Math.max(report.oldestKeptMs, age);
+    }
+    return aged;
   }
 
   private async largestDirty(

@@ -1,4 +1,4 @@
-import { formatChunk } from '@runstream/cold-store';
+import { formatChunk, type ColdStore } from '@runstream/cold-store';
 import { parseIngestBatch, RunNotFoundError, type WireValue } from '@runstream/domain';
 import { historyProblem, useFixture } from '@runstream/testkit';
 import { Flusher } from './flusher';
@@ -201,4 +201,60 @@ describe('Merger', () => {
     expect(report.quietWaitMs).toBeGreaterThanOrEqual(300);
     expect(report.samples).toBe(5);
   });
+
+  it.each([0, 20, 80])(
+    'two merges of one run at once (the second %i ms later) leave it exact and completed once',
+    async (lagMs) => {
+      const run = `merge-twice-${lagMs}`;
+      const variables = ['a', 'b', 'c d', 'e'];
+      await s.hot.runs.create({ id: run });
+      for (let f = 0; f < 3; f++) {
+        await write(run, variables, 3, 200);
+        await flusher.flush(everything);
+      }
+      await write(run, variables, 2, 100); // 2000 per variable; the last 200 in Redis
+      const n = 2000;
+      // Two workers: each its own Flusher and Merger, as two processes would
+      // have; every manifest either writes is noted.
+      const written: unknown[] = [];
+      const noting = (): ColdStore => {
+        const cold = Object.create(s.cold) as ColdStore;
+        cold.putManifest = async (manifest) => {
+          written.push(structuredClone(manifest));
+          await s.cold.putManifest(manifest);
+        };
+        return cold;
+      };
+      const one = new Merger(s.hot, noting(), new Flusher(s.hot, s.cold));
+      const other = new Merger(s.hot, noting(), new Flusher(s.hot, s.cold));
+      const settled = await Promise.allSettled([
+        one.merge(run, { ...options, concurrency: 2 }),
+        new Promise((r) => setTimeout(r, lagMs)).then(() =>
+          other.merge(run, { ...options, concurrency: 1 }),
+        ),
+      ]);
+      // A merge that lost a race may fail (BullMQ retries it): its retry changes nothing.
+      const outcomes: string[] = [];
+      for (const result of settled) {
+        if (result.status === 'fulfilled') outcomes.push(result.value.outcome);
+        else outcomes.push((await one.merge(run, options)).outcome);
+      }
+      expect(outcomes).toContain('merged');
+      for (const outcome of outcomes) expect(['merged', 'already-completed']).toContain(outcome);
+
+      const manifest = await expectMerged(s.cold, run, variables, n);
+      expect(manifest?.run).toMatchObject({ status: 'completed', samples: 4 * n });
+      for (const name of variables)
+        expect(
+          await historyProblem(name, s.history.chunks(run, name), n, expected),
+        ).toBeUndefined();
+      expect(await s.hot.redis.keys(`rs:{${run}}*`)).toEqual([]);
+      // Completed once: another merge finds it so and changes nothing.
+      expect(await merger.merge(run, options)).toMatchObject({ outcome: 'already-completed' });
+      expect(await s.cold.getManifest(run)).toEqual(manifest);
+      // Completed once: whichever merges wrote the manifest wrote the same one.
+      expect(written.length).toBeGreaterThanOrEqual(1);
+      for (const m of written) expect(m).toEqual(manifest);
+    },
+  );
 });

@@ -124,20 +124,28 @@ export class Merger {
 
     const record = await this.hot.runs.get(run);
     if (record === undefined) throw new Error(`run '${run}' vanished from Redis during its merge`);
-    const now = (options.now ?? (() => new Date()))();
+    // One completion time for every merge of the run, even two at once: they
+    // write the same manifest, so a reader never sees the completion change.
+    const completedAt =
+      record.completedAt ??
+      (
+        await this.hot.runs.claimCompletionTime(run, (options.now ?? (() => new Date()))())
+      )?.toISOString();
+    if (completedAt === undefined)
+      throw new Error(`run '${run}' vanished from Redis during its merge`);
     const manifest: RunManifest = {
       version: 1,
       run: {
         ...record,
         status: 'completed',
         reason: record.reason ?? options.reason,
-        completedAt: record.completedAt ?? now.toISOString(),
+        completedAt,
       },
       variables: merged,
-      writtenAt: now.toISOString(),
+      writtenAt: completedAt,
     };
     await this.cold.putManifest(manifest);
-    await this.hot.runs.endCompletion(run, now);
+    await this.hot.runs.endCompletion(run, new Date(completedAt));
     // From here S3 is the run's record: Redis keeps only runs that can change.
     if (!(await this.hot.runs.forget(run)))
       throw new Error(`run '${run}' completed but still holds samples in Redis`);

@@ -4,9 +4,20 @@ import { loadConfig } from '../config';
 import { WorkerMetrics } from '../metrics';
 import { createWorkerApp, type WorkerApp } from '../worker-app';
 
-/** What a worker needs to reach a test's redis-server and S3 server; health on a free port. */
+/**
+ * What a worker needs to reach a test's redis-server and S3 server; health on
+ * a free port. Age flushes off: their schedule keeps a delayed job in the
+ * flush queue, which would never look idle, and their flushes would mix with
+ * the ones a test counts; the tests of age flushes turn them on.
+ */
 export function workerEnv(redisUrl: string, s3: S3Connection): Record<string, string> {
-  return { REDIS_URL: redisUrl, ...coldStoreEnvOf(s3), HOST: '127.0.0.1', PORT: '0' };
+  return {
+    REDIS_URL: redisUrl,
+    ...coldStoreEnvOf(s3),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    FLUSH_MAX_AGE_S: '0',
+  };
 }
 
 /**

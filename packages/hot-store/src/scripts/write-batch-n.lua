@@ -27,6 +27,12 @@
 -- then "none" for good; readers search by t only while it is "asc" (a variable
 -- older than the field has none: not searchable).
 --
+-- The run hash's `dirtySince` is when (Redis clock, ms) the run's buffers
+-- last went from empty to holding samples: no buffered sample of the run is
+-- older. Set here on the first write after that, cleared by begin-transfer
+-- when the dirty set empties; the worker's age flush (FLUSH_MAX_AGE_S) reads
+-- it, so the write path asks nothing more of Redis for it.
+--
 -- Returns
 --   {"ok",  ranges}          written; ranges = "first,last;first,last;..." in KEYS order
 --   {"dup", ranges, names}   this (producer, batch) was written before: nothing written
@@ -90,6 +96,10 @@ end
 
 -- The run's own count: the observer and the merge's quiescence check watch it.
 redis.call('HINCRBY', KEYS[1], 'samples', total)
+if redis.call('HEXISTS', KEYS[1], 'dirtySince') == 0 then
+  local now = redis.call('TIME')
+  redis.call('HSET', KEYS[1], 'dirtySince', string.format('%d', now[1] * 1000 + math.floor(now[2] / 1000)))
+end
 
 local rangesText = table.concat(ranges, ';')
 if ackField ~= '' then
