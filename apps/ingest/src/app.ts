@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
+import { RunAccess } from './run-access';
 import { errorHandler, notFound } from './http-errors';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
@@ -62,6 +63,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const catalog = deps.catalog ?? new RunCatalog(hotStore);
   const series = deps.series ?? new SeriesReader(history, catalog);
   const time = new TimeSeek(history);
+  const access = new RunAccess(catalog);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -71,7 +73,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6, parser: rawJsonParser });
   const live = new LivePublisher(io, { skipEmptyRooms: true });
   attachLiveSubscriptions(io, {
-    catalog,
+    access,
     history,
     authorizer,
     metrics,
@@ -83,20 +85,24 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   const maxBodyBytes = config.maxBodyBytes;
-  app.use('/v1', runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, maxBodyBytes }));
+  app.use(
+    '/v1',
+    runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, access, maxBodyBytes }),
+  );
   app.use(
     '/v1',
     samplesRouter({
       hotStore,
       catalog,
       authorizer,
+      access,
       live,
       metrics,
       maxBodyBytes,
       pressure: deps.pressure,
     }),
   );
-  const reads = { catalog, time, authorizer };
+  const reads = { catalog, time, authorizer, access };
   app.use('/v1', variablesRouter({ ...reads, history }));
   app.use('/v1', seriesRouter({ ...reads, series }));
   app.use('/v1', exportRouter({ ...reads, history }));

@@ -8,6 +8,7 @@ import { createApp } from './app';
 import { Authorizer } from './auth';
 import { loadConfig } from './config';
 import { IngestMetrics } from './metrics';
+import { TokenFileWatcher } from './token-file-watcher';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,6 +18,23 @@ async function main(): Promise<void> {
       '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run. Development only. !!!',
     );
   }
+
+  // Before any connection: a bad tokens file stops the app at once.
+  const authorizer = new Authorizer({
+    writeTokens: config.RUNSTREAM_WRITE_TOKENS,
+    readTokens: config.RUNSTREAM_READ_TOKENS,
+    insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
+  });
+  const tokenFile =
+    config.RUNSTREAM_TOKENS_FILE === undefined
+      ? undefined
+      : new TokenFileWatcher({
+          path: config.RUNSTREAM_TOKENS_FILE,
+          intervalMs: config.RUNSTREAM_TOKENS_RELOAD_MS,
+          logger,
+          onLoad: (grants) => authorizer.useTokenFile(grants),
+        });
+  tokenFile?.start();
 
   const hotStore = HotStore.connect(config.REDIS_URL);
   const coldStore = new ColdStore({
@@ -48,11 +66,7 @@ async function main(): Promise<void> {
     series: new SeriesReader(history, catalog, { hot: hotStore, cold: coldStore }),
     pressure,
     readiness: { s3: () => coldStore.ping().then(() => true) },
-    authorizer: new Authorizer({
-      writeTokens: config.RUNSTREAM_WRITE_TOKENS,
-      readTokens: config.RUNSTREAM_READ_TOKENS,
-      insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
-    }),
+    authorizer,
     metrics: new IngestMetrics(),
     logger,
     config: {
@@ -71,6 +85,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: async () => {
+      tokenFile?.close();
       await ingest.close();
       await queues.close();
       await hotStore.close();

@@ -39,6 +39,8 @@ export const runManifestSchema = z.object({
     reason: z.enum(['requested', 'idle']).optional(),
     samples: z.number().int().min(0),
     meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    // Absent in manifests written before projects: those runs belong to the default project.
+    project: z.string().optional(),
   }),
   variables: z.array(
     z.object({

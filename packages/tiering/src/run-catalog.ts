@@ -1,10 +1,11 @@
 import type { ColdStore } from '@runstream/cold-store';
-import type {
-  ManifestVariable,
-  Run,
-  RunManifest,
-  RunStatus,
-  VariableStats,
+import {
+  ownerOf,
+  type ManifestVariable,
+  type Run,
+  type RunManifest,
+  type RunStatus,
+  type VariableStats,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 
@@ -30,9 +31,10 @@ export class RunCatalog {
 
   /**
    * Newest first: Redis's runs, then completed runs only S3 still knows
-   * (one listing of the manifests, and a read of each one not cached).
+   * (one listing of the manifests, and a read of each one not cached). With
+   * `project`, only the runs it owns (`ownerOf`), filtered before the limit.
    */
-  async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
+  async list(options: { status?: RunStatus; project?: string; limit: number }): Promise<Run[]> {
     const runs = await this.hot.runs.list(options);
     const cold = this.cold;
     if (cold === undefined) return runs;
@@ -43,7 +45,11 @@ export class RunCatalog {
     for await (const id of cold.manifestRuns()) {
       if (known.has(id)) continue;
       const manifest = await this.manifest(id);
-      if (manifest !== undefined) fromS3.push(manifest.run);
+      if (
+        manifest !== undefined &&
+        (options.project === undefined || ownerOf(manifest.run) === options.project)
+      )
+        fromS3.push(manifest.run);
     }
     return [...runs, ...fromS3]
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
