@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'ingest', level: config.LOG_LEVEL });
   if (config.RUNSTREAM_INSECURE_NO_AUTH) {
     logger.warn(
-      '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run. Development only. !!!',
+      '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run of the default project. Development only. !!!',
     );
   }
 

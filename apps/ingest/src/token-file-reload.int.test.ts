@@ -1,10 +1,12 @@
 import type { Run } from '@runstream/domain';
 import { startRedis, startS3Server, useFixture, waitFor } from '@runstream/testkit';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnIngest, type IngestProcess } from './testing/ingest-process';
-import { tokenDigest, type TokenGrant } from './token-table';
+import { buildIngest, spawnIngest, type IngestProcess } from './testing/ingest-process';
+import { parseTokenFile } from './token-file';
+import { TokenTable, tokenDigest, type TokenGrant } from './token-table';
 
 // The tokens file of a real ingest process (main.ts, as deployed): edited
 // while it runs, the new tokens are in force without a restart; a bad
@@ -106,3 +108,35 @@ it('refuses to start with a tokens file that is bad, naming the file', async () 
     spawnIngest(f.redis.url, f.s3.connection, { RUNSTREAM_TOKENS_FILE: f.path }),
   ).rejects.toThrow(/tokens file .*tokens\.json: an entry has a "token" field/);
 }, 90_000);
+
+describe('npm run token:digest', () => {
+  const cli = (args: string[], input: string) =>
+    spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'token-digest-cli.js'), ...args], {
+      input,
+      encoding: 'utf8',
+    });
+
+  beforeAll(() => buildIngest(), 120_000);
+
+  it('makes a new token and prints its entry, the token on stderr only', () => {
+    const out = cli(['--project', 'acme', '--access', 'read', '--name', 'ci'], '');
+    expect(out.status).toBe(0);
+    const token = /token \(shown once, stored nowhere\): (\S+)/.exec(out.stderr)?.[1];
+    expect(token).toBeDefined();
+    expect(out.stdout).not.toContain(token);
+    const grants = parseTokenFile(`{"tokens": [${out.stdout}]}`, 'stdout');
+    expect(grants).toEqual([
+      { name: 'ci', sha256: tokenDigest(token ?? ''), project: 'acme', access: 'read' },
+    ]);
+    expect(new TokenTable(grants).match(token ?? '')).toEqual({ project: 'acme', access: 'read' });
+  });
+
+  it('digests a token given on stdin, and refuses a bad project or access', () => {
+    const out = cli(['--project', 'globex'], `${GLOBEX}\n`);
+    expect(JSON.parse(out.stdout)).toEqual(grant(GLOBEX, 'globex', 'read-write'));
+    expect(out.stderr).toBe('');
+    expect(cli(['--project', 'a/b'], '').status).toBe(2);
+    expect(cli([], '').status).toBe(2);
+    expect(cli(['--project', 'p', '--access', 'admin'], '').status).toBe(2);
+  });
+});

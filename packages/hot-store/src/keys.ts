@@ -4,7 +4,7 @@ import { encodeName } from '@runstream/domain';
  * Every Redis key Runstream uses is built here, and only here.
  *
  *   rs:runs                        ZSET   run id → created-at (ms); the runs index
- *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, samples, meta (JSON)
+ *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, samples, meta (JSON), project
  *   rs:{<run>}:vars                SET    the run's variable names, as given
  *   rs:{<run>}:acks                HASH   "<producer>#<batch mod 64>" → "<batch>|<ranges>|<names JSON>"
  *   rs:{<run>}:dirty               ZSET   variable name → bytes buffered since the last flush
