@@ -1,5 +1,5 @@
 import { DEFAULT_PROJECT, ForbiddenError, UnauthorizedError } from '@runstream/domain';
-import { TokenTable, tokenDigest, type Principal, type TokenGrant } from './token-table';
+import { TokenTable, grantOf, type Principal, type TokenGrant } from './token-table';
 
 export type Scope = 'read' | 'write';
 
@@ -25,11 +25,8 @@ export class Authorizer {
   private table: TokenTable;
 
   constructor(readonly settings: AuthSettings) {
-    const grant = (access: Principal['access']) => (t: string) => ({
-      sha256: tokenDigest(t),
-      project: DEFAULT_PROJECT,
-      access,
-    });
+    const grant = (access: Principal['access']) => (t: string) =>
+      grantOf(t, { project: DEFAULT_PROJECT, access });
     this.settingsGrants = [
       ...settings.writeTokens.map(grant('read-write')),
       ...settings.readTokens.map(grant('read')),

@@ -12,7 +12,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { Authorizer } from './auth';
 import { WRITE_TOKEN, READ_TOKEN } from './testing/ingest-harness';
 import { startTieredIngest } from './testing/tiered-ingest';
-import { tokenDigest, type TokenGrant } from './token-table';
+import { grantOf, type Access, type TokenGrant } from './token-table';
 
 // Tenancy end to end: the real app on a real redis-server and s3rver, a real
 // worker completing runs into S3. A token sees its own project's runs only;
@@ -23,11 +23,8 @@ const ACME_READ = 'acme-read-token-0123456789';
 const GLOBEX = 'globex-write-token-0123456789';
 const GLOBEX_READ = 'globex-read-token-0123456789';
 
-const grant = (token: string, project: string, access: TokenGrant['access']): TokenGrant => ({
-  sha256: tokenDigest(token),
-  project,
-  access,
-});
+const grant = (token: string, project: string, access: Access): TokenGrant =>
+  grantOf(token, { project, access });
 
 const h = useFixture(() => {
   const authorizer = new Authorizer({

@@ -2,7 +2,7 @@ import { projectNameSchema } from '@runstream/domain';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { tokenDigest, type TokenGrant } from './token-table';
+import { grantOf } from './token-table';
 
 const USAGE = `usage: npm run token:digest -- --project <name> [--access read|read-write] [--name <label>]
   Makes a new token (or, with a token piped on stdin, uses that one) and prints
@@ -35,12 +35,7 @@ function main(): void {
   }
   const piped = process.stdin.isTTY ? '' : readFileSync(0, 'utf8').trim();
   const token = piped !== '' ? piped : randomBytes(32).toString('base64url');
-  const grant: TokenGrant = {
-    ...(values.name !== undefined ? { name: values.name } : {}),
-    sha256: tokenDigest(token),
-    project: project.data,
-    access: values.access,
-  };
+  const grant = grantOf(token, { project: project.data, access: values.access }, values.name);
   if (piped === '') process.stderr.write(`token (shown once, stored nowhere): ${token}\n`);
   process.stdout.write(`${JSON.stringify(grant)}\n`);
 }

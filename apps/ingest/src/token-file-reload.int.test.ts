@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIngest, spawnIngest, type IngestProcess } from './testing/ingest-process';
 import { parseTokenFile } from './token-file';
-import { TokenTable, tokenDigest, type TokenGrant } from './token-table';
+import { TokenTable, grantOf, tokenDigest, type Access, type TokenGrant } from './token-table';
 
 // The tokens file of a real ingest process (main.ts, as deployed): edited
 // while it runs, the new tokens are in force without a restart; a bad
@@ -16,11 +16,8 @@ const FIRST = 'first-acme-token-0123456789';
 const SECOND = 'second-acme-token-0123456789';
 const GLOBEX = 'globex-token-0123456789';
 
-const grant = (token: string, project: string, access: TokenGrant['access']): TokenGrant => ({
-  sha256: tokenDigest(token),
-  project,
-  access,
-});
+const grant = (token: string, project: string, access: Access): TokenGrant =>
+  grantOf(token, { project, access });
 
 const f = useFixture(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-tokens-'));

@@ -4,13 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenFileError } from './token-file';
 import { TokenFileWatcher } from './token-file-watcher';
-import { tokenDigest, type TokenGrant } from './token-table';
+import { grantOf, type TokenGrant } from './token-table';
 
-const entry = (token: string, project: string): TokenGrant => ({
-  sha256: tokenDigest(token),
-  project,
-  access: 'read',
-});
+const entry = (token: string, project: string): TokenGrant =>
+  grantOf(token, { project, access: 'read' });
 const fileOf = (...grants: TokenGrant[]): string => JSON.stringify({ tokens: grants });
 
 describe('TokenFileWatcher', () => {
@@ -22,8 +19,8 @@ describe('TokenFileWatcher', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A watcher of `path` whose every load is recorded; polled by hand (poll()). */
-  function watch(): {
+  /** A watcher of `path` whose every load is recorded; polled by hand (poll()) unless started. */
+  function watch(intervalMs = 60_000): {
     loads: TokenGrant[][];
     watcher: TokenFileWatcher;
     lines: { msg?: string }[];
@@ -32,7 +29,7 @@ describe('TokenFileWatcher', () => {
     const loads: TokenGrant[][] = [];
     const watcher = new TokenFileWatcher({
       path,
-      intervalMs: 60_000,
+      intervalMs,
       logger,
       onLoad: (g) => loads.push(g),
     });
@@ -92,14 +89,7 @@ describe('TokenFileWatcher', () => {
 
   it('polls on its own once started', async () => {
     writeFileSync(path, fileOf(entry('a-0123456789abcdef', 'acme')));
-    const { logger } = memoryLogger('silent');
-    const loads: TokenGrant[][] = [];
-    const watcher = new TokenFileWatcher({
-      path,
-      intervalMs: 100,
-      logger,
-      onLoad: (g) => loads.push(g),
-    });
+    const { loads, watcher } = watch(100);
     watcher.start();
     try {
       writeFileSync(path, fileOf(entry('a-0123456789abcdef', 'polled')));

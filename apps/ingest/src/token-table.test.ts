@@ -1,6 +1,6 @@
 import type * as nodeCrypto from 'node:crypto';
 import { timingSafeEqual } from 'node:crypto';
-import { TokenTable, tokenDigest, type TokenGrant } from './token-table';
+import { TokenTable, grantOf, tokenDigest, type Access, type TokenGrant } from './token-table';
 
 // Counts the comparisons (the real one does the work): a match must not stop them early.
 jest.mock('node:crypto', () => {
@@ -9,10 +9,18 @@ jest.mock('node:crypto', () => {
 });
 const compare = jest.mocked(timingSafeEqual);
 
-const grant = (token: string, project: string, access: TokenGrant['access']): TokenGrant => ({
-  sha256: tokenDigest(token),
-  project,
-  access,
+const grant = (token: string, project: string, access: Access): TokenGrant =>
+  grantOf(token, { project, access });
+
+describe('grantOf', () => {
+  it('holds the digest, never the token', () => {
+    expect(grantOf('abc-token', { project: 'p', access: 'read' }, 'label')).toEqual({
+      name: 'label',
+      sha256: tokenDigest('abc-token'),
+      project: 'p',
+      access: 'read',
+    });
+  });
 });
 
 describe('tokenDigest', () => {

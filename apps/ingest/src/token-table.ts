@@ -22,6 +22,16 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** The grant of `token`: what goes into the tokens file (or stands for a settings token). */
+export function grantOf(token: string, principal: Principal, name?: string): TokenGrant {
+  return {
+    ...(name !== undefined ? { name } : {}),
+    sha256: tokenDigest(token),
+    project: principal.project,
+    access: principal.access,
+  };
+}
+
 /**
  * The tokens one ingest process accepts, as digests. A token is found by
  * comparing its digest with every configured digest in constant time, and
