@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
 import { damageReporter } from './damage-report';
+import { RunAccess } from './run-access';
 import { errorHandler, notFound } from './http-errors';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
@@ -68,6 +69,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const series = deps.series ?? new SeriesReader(history, catalog);
   const time = new TimeSeek(history);
   const reportDamage = damageReporter(logger, metrics);
+  const access = new RunAccess(catalog);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -77,7 +79,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6, parser: rawJsonParser });
   const live = new LivePublisher(io, { skipEmptyRooms: true });
   attachLiveSubscriptions(io, {
-    catalog,
+    access,
     history,
     authorizer,
     metrics,
@@ -90,20 +92,24 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   const maxBodyBytes = config.maxBodyBytes;
-  app.use('/v1', runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, maxBodyBytes }));
+  app.use(
+    '/v1',
+    runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, access, maxBodyBytes }),
+  );
   app.use(
     '/v1',
     samplesRouter({
       hotStore,
       catalog,
       authorizer,
+      access,
       live,
       metrics,
       maxBodyBytes,
       pressure: deps.pressure,
     }),
   );
-  const reads = { catalog, time, authorizer };
+  const reads = { catalog, time, authorizer, access };
   app.use('/v1', variablesRouter({ ...reads, history }));
   app.use('/v1', seriesRouter({ ...reads, series }));
   app.use('/v1', exportRouter({ ...reads, history }));

@@ -10,6 +10,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('starts with a tokens file alone; an empty path is no file', () => {
+    const c = loadConfig({ ...S3, RUNSTREAM_TOKENS_FILE: '/etc/runstream/tokens.json' });
+    expect(c.RUNSTREAM_TOKENS_FILE).toBe('/etc/runstream/tokens.json');
+    expect(c.RUNSTREAM_TOKENS_RELOAD_MS).toBe(2000);
+    expect(() => loadConfig({ ...S3, RUNSTREAM_TOKENS_FILE: '' })).toThrow(/RUNSTREAM_TOKENS_FILE/);
+    expect(() =>
+      loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: '1', RUNSTREAM_TOKENS_RELOAD_MS: '10' }),
+    ).toThrow(/RUNSTREAM_TOKENS_RELOAD_MS/);
+  });
+
   it('parses token lists and defaults', () => {
     const c = loadConfig({
       ...S3,

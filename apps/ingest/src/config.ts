@@ -34,10 +34,20 @@ export const ingestConfigSchema = z
     ...insecureNoAuthEnvShape,
     /** The cold store (S3, MinIO or a local S3-protocol server) that history is read from. */
     ...coldStoreEnvShape,
-    /** Comma-separated bearer tokens allowed to write (they may read too). */
+    /** Comma-separated bearer tokens of the default project allowed to write (they may read too). */
     RUNSTREAM_WRITE_TOKENS: tokenList,
-    /** Comma-separated bearer tokens allowed to read (history and live). */
+    /** Comma-separated bearer tokens of the default project allowed to read (history and live). */
     RUNSTREAM_READ_TOKENS: tokenList,
+    /**
+     * A JSON file of tokens of any project, as SHA-256 digests with their
+     * project and access (README, "Tenancy"); re-read when it changes.
+     */
+    RUNSTREAM_TOKENS_FILE: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v)),
+    /** How often the tokens file is looked at for a change, in ms. */
+    RUNSTREAM_TOKENS_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
     /** Largest request body accepted, in bytes (413 above it). */
     INGEST_MAX_BODY_BYTES: z.coerce
       .number()
@@ -62,10 +72,11 @@ export const ingestConfigSchema = z
   .refine(
     (c) =>
       c.RUNSTREAM_INSECURE_NO_AUTH ||
+      c.RUNSTREAM_TOKENS_FILE !== undefined ||
       c.RUNSTREAM_WRITE_TOKENS.length + c.RUNSTREAM_READ_TOKENS.length > 0,
     {
       message:
-        'set RUNSTREAM_WRITE_TOKENS and/or RUNSTREAM_READ_TOKENS, or RUNSTREAM_INSECURE_NO_AUTH=1 for local development',
+        'set RUNSTREAM_WRITE_TOKENS and/or RUNSTREAM_READ_TOKENS, or RUNSTREAM_TOKENS_FILE, or RUNSTREAM_INSECURE_NO_AUTH=1 for local development',
       path: ['RUNSTREAM_WRITE_TOKENS'],
     },
   );

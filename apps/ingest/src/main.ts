@@ -9,15 +9,33 @@ import { Authorizer } from './auth';
 import { loadConfig } from './config';
 import { damageReporter } from './damage-report';
 import { IngestMetrics } from './metrics';
+import { TokenFileWatcher } from './token-file-watcher';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ name: 'ingest', level: config.LOG_LEVEL });
   if (config.RUNSTREAM_INSECURE_NO_AUTH) {
     logger.warn(
-      '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run. Development only. !!!',
+      '!!! RUNSTREAM_INSECURE_NO_AUTH is set: anyone who can reach this port can read and write every run of the default project. Development only. !!!',
     );
   }
+
+  // Before any connection: a bad tokens file stops the app at once.
+  const authorizer = new Authorizer({
+    writeTokens: config.RUNSTREAM_WRITE_TOKENS,
+    readTokens: config.RUNSTREAM_READ_TOKENS,
+    insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
+  });
+  const tokenFile =
+    config.RUNSTREAM_TOKENS_FILE === undefined
+      ? undefined
+      : new TokenFileWatcher({
+          path: config.RUNSTREAM_TOKENS_FILE,
+          intervalMs: config.RUNSTREAM_TOKENS_RELOAD_MS,
+          logger,
+          onLoad: (grants) => authorizer.useTokenFile(grants),
+        });
+  tokenFile?.start();
 
   const hotStore = HotStore.connect(config.REDIS_URL);
   const coldStore = new ColdStore({
@@ -52,11 +70,7 @@ async function main(): Promise<void> {
     series: new SeriesReader(history, catalog, { hot: hotStore, cold: coldStore }),
     pressure,
     readiness: { s3: () => coldStore.ping().then(() => true) },
-    authorizer: new Authorizer({
-      writeTokens: config.RUNSTREAM_WRITE_TOKENS,
-      readTokens: config.RUNSTREAM_READ_TOKENS,
-      insecureNoAuth: config.RUNSTREAM_INSECURE_NO_AUTH,
-    }),
+    authorizer,
     metrics,
     logger,
     config: {
@@ -75,6 +89,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: async () => {
+      tokenFile?.close();
       await ingest.close();
       await queues.close();
       await hotStore.close();

@@ -90,6 +90,16 @@ export class RunNotRunningError extends RunstreamError {
   }
 }
 
+/**
+ * A run id another project holds. Run ids are one namespace for every
+ * project, so a create can only say the id is taken: nothing of the run.
+ */
+export class RunIdTakenError extends RunstreamError {
+  constructor(readonly runId: string) {
+    super('run_id_taken', 409, `run id '${runId}' is taken: choose another`);
+  }
+}
+
 export class PayloadTooLargeError extends RunstreamError {
   constructor(limitBytes: number) {
     super('payload_too_large', 413, `request body is larger than ${limitBytes} bytes`, {

@@ -15,6 +15,8 @@ export interface Run {
   /** Samples written to the run so far, over all its variables. */
   samples: number;
   meta: RunMeta;
+  /** The project whose token created the run; absent on runs from before projects (the default one). */
+  project?: string;
 }
 
 export const MAX_META_ENTRIES = 64;

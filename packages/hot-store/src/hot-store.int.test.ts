@@ -35,6 +35,22 @@ describe('HotStore', () => {
     expect(listed.filter((r) => r.id === 'r-create')).toHaveLength(1);
   });
 
+  it('keeps the owning project with a run, and lists by project', async () => {
+    const { run } = await store.runs.create({ id: 'r-owned' }, { project: 'acme' });
+    expect(run.project).toBe('acme');
+    const again = await store.runs.create({ id: 'r-owned' }, { project: 'globex' });
+    expect(again).toEqual({ run, created: false });
+    await store.runs.create({ id: 'r-unowned' });
+    expect((await store.runs.get('r-unowned'))?.project).toBeUndefined();
+    const ids = async (project: string) =>
+      (await store.runs.list({ project, limit: 1000 })).map((r) => r.id);
+    expect(await ids('acme')).toContain('r-owned');
+    expect(await ids('acme')).not.toContain('r-unowned');
+    expect(await ids('default')).toContain('r-unowned');
+    expect(await ids('default')).not.toContain('r-owned');
+    expect(await ids('globex')).toEqual([]);
+  });
+
   it('assigns dense seqs and keeps stats', async () => {
     await store.runs.create({ id: 'r-seq' });
     const first = await store.writer.write(

@@ -4,7 +4,7 @@ import { encodeName } from '@runstream/domain';
  * Every Redis key Runstream uses is built here, and only here.
  *
  *   rs:runs                        ZSET   run id → created-at (ms); the runs index
- *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, samples, meta (JSON),
+ *   rs:{<run>}:run                 HASH   id, status, createdAt, completedAt, reason, samples, meta (JSON), project,
  *                                         dirtySince (ms: the oldest buffered sample is no older),
  *                                         completionClaimedAt (the time its merges complete it at)
  *   rs:{<run>}:vars                SET    the run's variable names, as given

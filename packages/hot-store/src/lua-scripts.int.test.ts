@@ -95,6 +95,13 @@ describe('create-run-1.lua', () => {
     });
   });
 
+  it('records the owning project with the run, in the same script', async () => {
+    expect(await redis.rsCreateRun(keys.run('c3'), 'c3', CREATED, '{}', 'acme')).toBe(1);
+    expect(await redis.hget(keys.run('c3'), 'project')).toBe('acme');
+    expect(await redis.rsCreateRun(keys.run('c3'), 'c3', CREATED, '{}', 'globex')).toBe(0);
+    expect(await redis.hget(keys.run('c3'), 'project')).toBe('acme');
+  });
+
   it('returns 0 when the run exists, and changes nothing', async () => {
     await runWithStatus('c2', 'completing');
     const before = await redis.hgetall(keys.run('c2'));

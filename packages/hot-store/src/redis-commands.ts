@@ -8,7 +8,13 @@ import { loadLuaScripts } from './lua-scripts';
  */
 export interface RunstreamCommands {
   rsWriteBatch(numKeys: number, keys: string[], args: string[]): Promise<string[]>;
-  rsCreateRun(runKey: string, id: string, createdAt: string, metaJson: string): Promise<number>;
+  rsCreateRun(
+    runKey: string,
+    id: string,
+    createdAt: string,
+    metaJson: string,
+    project?: string,
+  ): Promise<number>;
   rsBeginCompletion(runKey: string, reason: string): Promise<string | null>;
   rsEndCompletion(runKey: string, completedAt: string): Promise<string | null>;
   rsClaimCompletionTime(runKey: string, completedAt: string): Promise<string | null>;

@@ -1,4 +1,11 @@
-import type { CompletionReason, CreateRunBody, Run, RunMeta, RunStatus } from '@runstream/domain';
+import {
+  ownerOf,
+  type CompletionReason,
+  type CreateRunBody,
+  type Run,
+  type RunMeta,
+  type RunStatus,
+} from '@runstream/domain';
 import { randomUUID } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
@@ -22,16 +29,27 @@ export class RunStore {
     private readonly keys: HotKeys,
   ) {}
 
-  /** Creates a run; with an id that exists already, returns it unchanged (`created: false`). */
-  async create(body: CreateRunBody, now = new Date()): Promise<{ run: Run; created: boolean }> {
+  /**
+   * Creates a run owned by `project` (none: the default project); with an id
+   * that exists already, returns it unchanged (`created: false`) — its owner
+   * too, which the caller compares.
+   */
+  async create(
+    body: CreateRunBody,
+    options: { project?: string; now?: Date } = {},
+  ): Promise<{ run: Run; created: boolean }> {
     const id = body.id ?? randomUUID();
+    const now = options.now ?? new Date();
+    const args = [
+      this.keys.run(id),
+      id,
+      now.toISOString(),
+      JSON.stringify(body.meta ?? {}),
+    ] as const;
     const created =
-      (await this.redis.rsCreateRun(
-        this.keys.run(id),
-        id,
-        now.toISOString(),
-        JSON.stringify(body.meta ?? {}),
-      )) === 1;
+      (options.project === undefined
+        ? await this.redis.rsCreateRun(...args)
+        : await this.redis.rsCreateRun(...args, options.project)) === 1;
     const run = await this.get(id);
     if (run === undefined) throw new Error(`run '${id}' vanished right after it was created`);
     // The index lives in another cluster slot, so it is written after the record;
@@ -140,8 +158,8 @@ export class RunStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  /** Newest first. */
-  async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
+  /** Newest first; with `project`, only the runs it owns (ownerOf). */
+  async list(options: { status?: RunStatus; project?: string; limit: number }): Promise<Run[]> {
     const runs: Run[] = [];
     const page = Math.max(options.limit, 100);
     for (let start = 0; runs.length < options.limit; start += page) {
@@ -155,7 +173,11 @@ export class RunStore {
         const record = h as Record<string, string>;
         if (record.id === undefined) continue;
         const run = toRun(record);
-        if (options.status === undefined || run.status === options.status) runs.push(run);
+        if (
+          (options.status === undefined || run.status === options.status) &&
+          (options.project === undefined || ownerOf(run) === options.project)
+        )
+          runs.push(run);
         if (runs.length === options.limit) break;
       }
     }
@@ -172,5 +194,6 @@ function toRun(h: Record<string, string>): Run {
     ...(h.reason ? { reason: h.reason as Run['reason'] } : {}),
     samples: Number(h.samples ?? 0),
     meta: h.meta ? (JSON.parse(h.meta) as RunMeta) : {},
+    ...(h.project ? { project: h.project } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { SegmentFormatError, type ColdStore } from '@runstream/cold-store';
 import {
+  ownerOf,
   StoredDataDamagedError,
   type ManifestVariable,
   type Run,
@@ -52,9 +53,10 @@ export class RunCatalog {
   /**
    * Newest first: Redis's runs, then completed runs only S3 still knows
    * (one listing of the manifests, and a read of each one not cached). A
-   * run whose manifest is damaged is left out, and reported.
+   * run whose manifest is damaged is left out, and reported. With
+   * `project`, only the runs it owns (`ownerOf`), filtered before the limit.
    */
-  async list(options: { status?: RunStatus; limit: number }): Promise<Run[]> {
+  async list(options: { status?: RunStatus; project?: string; limit: number }): Promise<Run[]> {
     const runs = await this.hot.runs.list(options);
     const cold = this.cold;
     if (cold === undefined) return runs;
@@ -72,7 +74,11 @@ export class RunCatalog {
         this.onDamage(err);
         continue;
       }
-      if (manifest !== undefined) fromS3.push(manifest.run);
+      if (
+        manifest !== undefined &&
+        (options.project === undefined || ownerOf(manifest.run) === options.project)
+      )
+        fromS3.push(manifest.run);
     }
     return [...runs, ...fromS3]
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))

@@ -1,8 +1,10 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@runstream/domain';
 import type { Server, Socket } from 'socket.io';
+import type { Principal } from '../token-table';
 
-/** Per-socket state: the rooms this socket subscribed to. */
+/** Per-socket state: who connected (checked at the handshake), the rooms it subscribed to. */
 export interface LiveSocketData {
+  principal: Principal;
   subscriptions: Set<string>;
 }
 

@@ -10,19 +10,20 @@ import {
   type UnsubscribeAck,
   type VariableChunk,
 } from '@runstream/domain';
-import type { ChunkTextSource, DamageReporter, RunCatalog } from '@runstream/tiering';
+import type { ChunkTextSource, DamageReporter } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
 import { asDamage } from '../damage-report';
+import type { RunAccess } from '../run-access';
 import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
 import type { LiveServer, LiveSocket } from './live-server';
 
 export interface LiveSubscriptionDeps {
-  catalog: RunCatalog;
   history: ChunkTextSource;
   authorizer: Authorizer;
+  access: RunAccess;
   metrics: IngestMetrics;
   logger: Logger;
   reportDamage: DamageReporter;
@@ -51,7 +52,9 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
         ? auth.token
         : bearerToken(socket.handshake.headers.authorization);
     try {
-      authorizer.check(token, 'read');
+      // Checked once per connection: a token dropped from the tokens file keeps
+      // its open sockets until they reconnect.
+      socket.data.principal = authorizer.check(token, 'read');
       next();
     } catch (err) {
       const e = new Error(err instanceof Error ? err.message : 'unauthorized') as Error & {
@@ -98,9 +101,8 @@ async function subscribe(
   deps: LiveSubscriptionDeps,
 ): Promise<SubscribeAck> {
   const { run, variable, fromSeq = 1 } = validate(subscribeRequestSchema, req, 'subscribe');
-  const exists = (await deps.catalog.run(run)) !== undefined;
-  if (!exists)
-    return { ok: false, error: { code: 'run_not_found', message: `run '${run}' does not exist` } };
+  // Another project's run is refused exactly as a missing one (RunAccess).
+  await deps.access.run(socket.data.principal, run);
 
   const room = roomOf(run, variable);
   await socket.join(room);

@@ -1,6 +1,8 @@
 import {
+  RunIdTakenError,
   RunNotFoundError,
   RunNotRunningError,
+  ownerOf,
   ServiceUnavailableError,
   createRunBodySchema,
   listRunsQuerySchema,
@@ -12,8 +14,9 @@ import type { RunCatalog } from '@runstream/tiering';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Authorizer } from '../auth';
+import type { RunAccess } from '../run-access';
 import { jsonBody } from './json-body';
-import { requireScope } from './require-scope';
+import { principalOf, requireScope } from './require-scope';
 import { runParam, validate } from './validate';
 
 /** What the runs routes ask of the queues: the observer at creation, the merge at completion. */
@@ -26,9 +29,10 @@ export function runsRouter(deps: {
   catalog: RunCatalog;
   jobs: RunJobs;
   authorizer: Authorizer;
+  access: RunAccess;
   maxBodyBytes: number;
 }): Router {
-  const { hotStore, catalog, jobs, authorizer } = deps;
+  const { hotStore, catalog, jobs, authorizer, access } = deps;
   const router = Router();
 
   /** Adds a job outside the hot path; a Redis that refuses it (full) asks the client to retry. */
@@ -48,12 +52,17 @@ export function runsRouter(deps: {
     ...jsonBody(deps.maxBodyBytes, { allowEmpty: true }),
     async (req, res) => {
       const body = validate(createRunBodySchema, req.body, 'body');
+      const { project } = principalOf(res);
       // A completed run Redis has forgotten lives on in S3: its id is taken for good.
       if (body.id !== undefined && (await hotStore.runs.get(body.id)) === undefined) {
         const archived = await catalog.manifest(body.id);
+        if (archived !== undefined && ownerOf(archived.run) !== project)
+          throw new RunIdTakenError(body.id);
         if (archived !== undefined) throw new RunNotRunningError(body.id, archived.run.status);
       }
-      const { run, created } = await hotStore.runs.create(body);
+      const { run, created } = await hotStore.runs.create(body, { project });
+      // Ids are one namespace: the same id from another project is not the same run.
+      if (ownerOf(run) !== project) throw new RunIdTakenError(run.id);
       // Every running run has an observer (one job id per run: adding it again is a no-op).
       if (run.status === 'running')
         await addJob('run observer', () =>
@@ -76,6 +85,7 @@ export function runsRouter(deps: {
     async (req, res) => {
       const id = runParam(req.params.run);
       validate(completeRunBodySchema, req.body ?? {}, 'body');
+      await access.check(principalOf(res), id);
       const status = await hotStore.runs.beginCompletion(id, 'requested');
       let run: Run | undefined;
       if (status === undefined) {
@@ -97,14 +107,12 @@ export function runsRouter(deps: {
 
   router.get('/runs', requireScope(authorizer, 'read'), async (req, res) => {
     const query = validate(listRunsQuerySchema, req.query, 'query');
-    res.json({ runs: await catalog.list(query) });
+    res.json({ runs: await catalog.list({ ...query, project: principalOf(res).project }) });
   });
 
   router.get('/runs/:run', requireScope(authorizer, 'read'), async (req, res) => {
     const id = runParam(req.params.run);
-    const run = await catalog.run(id);
-    if (run === undefined) throw new RunNotFoundError(id);
-    res.json({ run });
+    res.json({ run: await access.run(principalOf(res), id) });
   });
 
   return router;

@@ -9,10 +9,11 @@ import type { MemoryPressure, RunCatalog } from '@runstream/tiering';
 import type { HotStore } from '@runstream/hot-store';
 import { Router } from 'express';
 import type { Authorizer } from '../auth';
+import type { RunAccess } from '../run-access';
 import type { LivePublisher } from '../live/live-publisher';
 import type { IngestMetrics } from '../metrics';
 import { jsonBody, rawBodyOf } from './json-body';
-import { requireScope } from './require-scope';
+import { principalOf, requireScope } from './require-scope';
 import { runParam } from './validate';
 
 /**
@@ -31,6 +32,7 @@ export function samplesRouter(deps: {
   hotStore: HotStore;
   catalog: RunCatalog;
   authorizer: Authorizer;
+  access: RunAccess;
   live: LivePublisher;
   metrics: IngestMetrics;
   maxBodyBytes: number;
@@ -47,6 +49,7 @@ export function samplesRouter(deps: {
     async (req, res) => {
       const run = runParam(req.params.run);
       const batch = parseIngestBatch(req.body, rawBodyOf(req));
+      await deps.access.check(principalOf(res), run);
       const bytes = REDIS_BYTES_PER_BODY_BYTE * (rawBodyOf(req)?.length ?? 0);
       if (pressure !== undefined && !(await pressure.admitsWrite(bytes))) {
         metrics.batches.inc({ outcome: 'refused_full' });

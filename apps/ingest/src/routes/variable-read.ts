@@ -1,14 +1,10 @@
-import {
-  NotFoundError,
-  RunNotFoundError,
-  type ReadRange,
-  type VariableStats,
-} from '@runstream/domain';
+import { NotFoundError, type ReadRange, type VariableStats } from '@runstream/domain';
 import type { RunCatalog, TimeSeek } from '@runstream/tiering';
 import type { Request, RequestHandler, Router } from 'express';
 import type { z } from 'zod';
 import type { Authorizer } from '../auth';
-import { requireScope } from './require-scope';
+import type { RunAccess } from '../run-access';
+import { principalOf, requireScope } from './require-scope';
 import { runParam, validate, variableParam } from './validate';
 
 /** What a read of one variable's samples has resolved before it reads. */
@@ -26,6 +22,7 @@ export interface VariableReadDeps {
   catalog: RunCatalog;
   time: TimeSeek;
   authorizer: Authorizer;
+  access: RunAccess;
 }
 
 /**
@@ -54,7 +51,7 @@ export function addVariableRead<S extends z.ZodType<ReadRange>>(
       const run = runParam(req.params.run);
       const variable = variableParam(variableOf(req));
       const query = validate(schema, omitVariable(req.query), 'query');
-      if ((await deps.catalog.run(run)) === undefined) throw new RunNotFoundError(run);
+      await deps.access.run(principalOf(res), run);
       const stats = await deps.catalog.variable(run, variable);
       if (stats === undefined)
         throw new NotFoundError(`run '${run}' has no variable '${variable}'`, 'variable_not_found');

@@ -6,16 +6,17 @@ import {
 } from '@runstream/domain';
 import type { ChunkTextSource } from '@runstream/tiering';
 import { Router } from 'express';
-import { requireScope } from './require-scope';
+import { principalOf, requireScope } from './require-scope';
 import { runParam } from './validate';
 import { addVariableRead, type VariableReadDeps } from './variable-read';
 
 export function variablesRouter(deps: VariableReadDeps & { history: ChunkTextSource }): Router {
-  const { catalog, history, authorizer } = deps;
+  const { catalog, history, authorizer, access } = deps;
   const router = Router();
 
   router.get('/runs/:run/variables', requireScope(authorizer, 'read'), async (req, res) => {
     const run = runParam(req.params.run);
+    await access.run(principalOf(res), run);
     const variables = await catalog.variables(run);
     if (variables === undefined) throw new RunNotFoundError(run);
     res.json({ run, variables });

@@ -64,6 +64,8 @@ export interface IngestOptions {
   history?: (hotStore: HotStore) => ChunkTextSource;
   /** Builds the runs catalog (default: Redis alone); `onDamage` reports to the app's log and metrics. */
   catalog?: (hotStore: HotStore, onDamage: DamageReporter) => RunCatalog;
+  /** Who may do what (default: WRITE_TOKEN and READ_TOKEN, of the default project). */
+  authorizer?: Authorizer;
   /** Builds the series reader (default: every sample read from the history source). */
   series?: (hotStore: HotStore, history: ChunkTextSource, catalog: RunCatalog) => SeriesReader;
 }
@@ -92,11 +94,13 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
     history,
     series: options.series?.(hotStore, history, catalog) ?? new SeriesReader(history, catalog),
     jobs: queues,
-    authorizer: new Authorizer({
-      writeTokens: [WRITE_TOKEN],
-      readTokens: [READ_TOKEN],
-      insecureNoAuth: false,
-    }),
+    authorizer:
+      options.authorizer ??
+      new Authorizer({
+        writeTokens: [WRITE_TOKEN],
+        readTokens: [READ_TOKEN],
+        insecureNoAuth: false,
+      }),
     metrics,
     logger,
     ...(options.pressure ? { pressure: options.pressure(hotStore, queues) } : {}),
