@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
-  const catalog = new RunCatalog(hotStore, coldStore);
+  const catalog = new RunCatalog(hotStore, coldStore, {
+    missingRunTtlMs: config.MISSING_RUN_CACHE_MS,
+  });
   const history = new TieredHistory(hotStore, coldStore, catalog);
   const ingest = createApp({
     hotStore,
@@ -58,6 +60,15 @@ async function main(): Promise<void> {
     config: {
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
       snapshotChunkSamples: config.SNAPSHOT_CHUNK_SAMPLES,
+      limits: {
+        maxBatchVariables: config.INGEST_MAX_BATCH_VARIABLES,
+        maxBatchSamples: config.INGEST_MAX_BATCH_SAMPLES,
+        maxSubscriptionsPerSocket: config.INGEST_MAX_SUBSCRIPTIONS_PER_SOCKET,
+        maxConnections: config.INGEST_MAX_CONNECTIONS,
+        headersTimeoutMs: config.INGEST_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: config.INGEST_REQUEST_TIMEOUT_MS,
+        liveMaxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+      },
     },
   });
 

@@ -7,6 +7,23 @@ import type {
   VariableStats,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
+import { LRUCache } from 'lru-cache';
+
+/** How long a run found nowhere is remembered as missing, by default. */
+export const DEFAULT_MISSING_RUN_TTL_MS = 2000;
+
+export interface RunCatalogOptions {
+  /** Manifests kept (they never change once written). Default 10 000. */
+  cacheSize?: number;
+  /**
+   * How long a run that S3 has no manifest of is remembered as such (0: not
+   * at all), so lookups of a run that does not exist (a subscribe or read
+   * repeated, a typo in a dashboard) cost no S3 read each. Short, because
+   * another process may create the run meanwhile; this process forgets the
+   * entry itself when it creates the run. Default 2000.
+   */
+  missingRunTtlMs?: number;
+}
 
 /**
  * What the system knows of runs and their variables: Redis first, then the
@@ -17,12 +34,24 @@ import type { HotStore } from '@runstream/hot-store';
  */
 export class RunCatalog {
   private readonly manifests = new Map<string, RunManifest>();
+  private readonly cacheSize: number;
+  /** Runs S3 had no manifest of, lately. */
+  private readonly missing: LRUCache<string, true> | undefined;
 
   constructor(
     private readonly hot: HotStore,
     private readonly cold?: ColdStore,
-    private readonly cacheSize = 10_000,
-  ) {}
+    options: RunCatalogOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+    const ttl = options.missingRunTtlMs ?? DEFAULT_MISSING_RUN_TTL_MS;
+    this.missing = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : undefined;
+  }
+
+  /** This process created the run: a lookup must not find it missing from an earlier look. */
+  created(id: string): void {
+    this.missing?.delete(id);
+  }
 
   async run(id: string): Promise<Run | undefined> {
     return (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run;
@@ -78,11 +107,14 @@ export class RunCatalog {
   async manifest(id: string): Promise<RunManifest | undefined> {
     const cached = this.manifests.get(id);
     if (cached !== undefined || this.cold === undefined) return cached;
+    if (this.missing?.has(id) === true) return undefined;
     const manifest = await this.cold.getManifest(id);
-    if (manifest !== undefined) {
-      if (this.manifests.size >= this.cacheSize) this.manifests.clear();
-      this.manifests.set(id, manifest);
+    if (manifest === undefined) {
+      this.missing?.set(id, true);
+      return undefined;
     }
+    if (this.manifests.size >= this.cacheSize) this.manifests.clear();
+    this.manifests.set(id, manifest);
     return manifest;
   }
 }

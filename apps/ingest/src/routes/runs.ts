@@ -54,6 +54,7 @@ export function runsRouter(deps: {
         if (archived !== undefined) throw new RunNotRunningError(body.id, archived.run.status);
       }
       const { run, created } = await hotStore.runs.create(body);
+      catalog.created(run.id);
       // Every running run has an observer (one job id per run: adding it again is a no-op).
       if (run.status === 'running')
         await addJob('run observer', () =>
