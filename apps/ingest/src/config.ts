@@ -96,13 +96,13 @@ export const ingestConfigSchema = z
       .min(100)
       .default(DEFAULT_LIMITS.requestTimeoutMs),
     /** Bytes queued for one slow socket past which it is told to resync instead of queueing more. */
-    LIVE_MAX_BUFFERED_BYTES: z.coerce
+    INGEST_LIVE_MAX_BUFFERED_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
       .default(DEFAULT_LIMITS.liveMaxBufferedBytes),
     /** How long a run found in neither Redis nor S3 is remembered as missing (no S3 read per lookup). */
-    MISSING_RUN_CACHE_MS: z.coerce.number().int().min(0).default(DEFAULT_MISSING_RUN_TTL_MS),
+    INGEST_MISSING_RUN_CACHE_MS: z.coerce.number().int().min(0).default(DEFAULT_MISSING_RUN_TTL_MS),
   })
   .check(memoryLimitsRule, coldStoreCredentialsRule)
   .refine((c) => c.INGEST_HEADERS_TIMEOUT_MS <= c.INGEST_REQUEST_TIMEOUT_MS, {

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
   const catalog = new RunCatalog(hotStore, coldStore, {
-    missingRunTtlMs: config.MISSING_RUN_CACHE_MS,
+    missingRunTtlMs: config.INGEST_MISSING_RUN_CACHE_MS,
   });
   const history = new TieredHistory(hotStore, coldStore, catalog);
   const ingest = createApp({
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
         maxConnections: config.INGEST_MAX_CONNECTIONS,
         headersTimeoutMs: config.INGEST_HEADERS_TIMEOUT_MS,
         requestTimeoutMs: config.INGEST_REQUEST_TIMEOUT_MS,
-        liveMaxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+        liveMaxBufferedBytes: config.INGEST_LIVE_MAX_BUFFERED_BYTES,
       },
     },
   });

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type IngestApp } from '../app';
 import { Authorizer } from '../auth';
+import type { IngestLimits } from '../ingest-limits';
 import { IngestMetrics } from '../metrics';
 
 export const WRITE_TOKEN = 'test-write-token-0123456789';
@@ -51,6 +52,8 @@ export interface IngestHarness {
 
 export interface IngestOptions {
   maxBodyBytes?: number;
+  /** The app's limits; each unset one is its default. */
+  limits?: Partial<IngestLimits>;
   snapshotChunkSamples?: number;
   /** Redis maxmemory, e.g. '16mb' (default: none). */
   maxmemory?: string;
@@ -96,6 +99,7 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       snapshotChunkSamples: options.snapshotChunkSamples ?? 1000,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
     },
   });
   await new Promise<void>((resolve) => ingest.server.listen(0, '127.0.0.1', resolve));
