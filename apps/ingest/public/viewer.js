@@ -82,6 +82,11 @@
     };
     socket.on('snapshot', onChunk);
     socket.on('samples', onChunk);
+    // The server stopped sending us live events (we fell behind): ask again from the last seq drawn.
+    socket.on('resync', (notice) => {
+      if (current && notice.run === current.run && notice.variable === current.variable)
+        subscribe(current);
+    });
     return socket;
   }
 

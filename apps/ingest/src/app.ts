@@ -1,7 +1,7 @@
 import type { HotStore } from '@runstream/hot-store';
 import { healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
 import express, { type Express } from 'express';
-import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
@@ -9,6 +9,8 @@ import type { Authorizer } from './auth';
 import { damageReporter } from './damage-report';
 import { RunAccess } from './run-access';
 import { errorHandler, notFound } from './http-errors';
+import { createLimitedServer } from './http-server-limits';
+import { DEFAULT_LIMITS, type IngestLimits } from './ingest-limits';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
@@ -46,7 +48,12 @@ export interface IngestDeps {
   authorizer: Authorizer;
   metrics: IngestMetrics;
   logger: Logger;
-  config: { maxBodyBytes: number; snapshotChunkSamples: number };
+  config: {
+    maxBodyBytes: number;
+    snapshotChunkSamples: number;
+    /** What one client may cost; each unset one is its DEFAULT_LIMITS value. */
+    limits?: Partial<IngestLimits>;
+  };
   /** Redis memory watch: requests flushes and refuses writes at the hard limit. */
   pressure?: MemoryPressure;
   /** Extra readiness checks beside Redis (e.g. the cold store). */
@@ -64,6 +71,7 @@ export interface IngestApp {
 /** Builds the ingest HTTP API and Socket.IO server without listening (main.ts listens). */
 export function createApp(deps: IngestDeps): IngestApp {
   const { hotStore, authorizer, metrics, logger, config } = deps;
+  const limits: IngestLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const history = deps.history ?? new RedisHistory(hotStore);
   const catalog = deps.catalog ?? new RunCatalog(hotStore);
   const series = deps.series ?? new SeriesReader(history, catalog);
@@ -74,10 +82,14 @@ export function createApp(deps: IngestDeps): IngestApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const server = createServer(app);
+  const server = createLimitedServer(app, limits, metrics, logger);
   // Snapshot messages are spliced from stored chunk text (RawJson), not serialised again.
   const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6, parser: rawJsonParser });
-  const live = new LivePublisher(io, { skipEmptyRooms: true });
+  const live = new LivePublisher(io, {
+    skipEmptyRooms: true,
+    maxBufferedBytes: limits.liveMaxBufferedBytes,
+    metrics,
+  });
   attachLiveSubscriptions(io, {
     access,
     history,
@@ -86,6 +98,7 @@ export function createApp(deps: IngestDeps): IngestApp {
     logger,
     reportDamage,
     snapshotChunkSamples: config.snapshotChunkSamples,
+    maxSubscriptionsPerSocket: limits.maxSubscriptionsPerSocket,
   });
 
   app.use(requestObserver(logger, metrics));
@@ -106,6 +119,7 @@ export function createApp(deps: IngestDeps): IngestApp {
       live,
       metrics,
       maxBodyBytes,
+      limits,
       pressure: deps.pressure,
     }),
   );

@@ -1,4 +1,5 @@
 import { loadConfig } from './config';
+import { DEFAULT_LIMITS } from './ingest-limits';
 
 const S3 = { S3_BUCKET: 'runstream' };
 
@@ -29,6 +30,27 @@ describe('loadConfig', () => {
     expect(c.RUNSTREAM_WRITE_TOKENS).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(c.PORT).toBe(9000);
     expect(c.INGEST_MAX_BODY_BYTES).toBe(16 * 1024 * 1024);
+  });
+
+  it('has the limits of DEFAULT_LIMITS by default, and a headers timeout within the request timeout', () => {
+    const c = loadConfig({ ...S3, RUNSTREAM_INSECURE_NO_AUTH: '1' });
+    expect({
+      maxBatchVariables: c.INGEST_MAX_BATCH_VARIABLES,
+      maxBatchSamples: c.INGEST_MAX_BATCH_SAMPLES,
+      maxSubscriptionsPerSocket: c.INGEST_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxConnections: c.INGEST_MAX_CONNECTIONS,
+      headersTimeoutMs: c.INGEST_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.INGEST_REQUEST_TIMEOUT_MS,
+      liveMaxBufferedBytes: c.INGEST_LIVE_MAX_BUFFERED_BYTES,
+    }).toEqual(DEFAULT_LIMITS);
+    expect(() =>
+      loadConfig({
+        ...S3,
+        RUNSTREAM_INSECURE_NO_AUTH: '1',
+        INGEST_HEADERS_TIMEOUT_MS: '5000',
+        INGEST_REQUEST_TIMEOUT_MS: '1000',
+      }),
+    ).toThrow(/INGEST_HEADERS_TIMEOUT_MS: must not be more than INGEST_REQUEST_TIMEOUT_MS/);
   });
 
   it('names the variable that is wrong', () => {

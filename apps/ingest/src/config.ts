@@ -6,7 +6,9 @@ import {
   parseEnv,
   serviceEnvShape,
 } from '@runstream/service-config';
+import { DEFAULT_MISSING_RUN_TTL_MS } from '@runstream/tiering';
 import { z } from 'zod';
+import { DEFAULT_LIMITS } from './ingest-limits';
 
 const tokenList = z
   .string()
@@ -67,8 +69,56 @@ export const ingestConfigSchema = z
       .int()
       .min(0)
       .default(256 * 1024 * 1024),
+    /**
+     * Most variables in one sample batch (413 above it). A write script blocks
+     * Redis for everyone while it runs: ~15 µs per variable (README, "Limits").
+     */
+    INGEST_MAX_BATCH_VARIABLES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(DEFAULT_LIMITS.maxBatchVariables),
+    /** Most samples in one sample batch (413 above it); bounds the write script's time too. */
+    INGEST_MAX_BATCH_SAMPLES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LIMITS.maxBatchSamples),
+    /** Live subscriptions one socket may hold; the next subscribe is refused. */
+    INGEST_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LIMITS.maxSubscriptionsPerSocket),
+    /** Open connections (HTTP and Socket.IO) this process accepts; more are closed at once. */
+    INGEST_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxConnections),
+    /** Time a client has to send a request's headers (then 408 and the connection closed). */
+    INGEST_HEADERS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_LIMITS.headersTimeoutMs),
+    /** Time a client has to send a whole request, body included (then 408): a slow body cannot hold a connection. */
+    INGEST_REQUEST_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_LIMITS.requestTimeoutMs),
+    /** Bytes queued for one slow socket past which it is told to resync instead of queueing more. */
+    INGEST_LIVE_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(DEFAULT_LIMITS.liveMaxBufferedBytes),
+    /** How long a run found in neither Redis nor S3 is remembered as missing (no S3 read per lookup). */
+    INGEST_MISSING_RUN_CACHE_MS: z.coerce.number().int().min(0).default(DEFAULT_MISSING_RUN_TTL_MS),
   })
   .check(memoryLimitsRule, coldStoreCredentialsRule)
+  .refine((c) => c.INGEST_HEADERS_TIMEOUT_MS <= c.INGEST_REQUEST_TIMEOUT_MS, {
+    message: 'must not be more than INGEST_REQUEST_TIMEOUT_MS',
+    path: ['INGEST_HEADERS_TIMEOUT_MS'],
+  })
   .refine(
     (c) =>
       c.RUNSTREAM_INSECURE_NO_AUTH ||

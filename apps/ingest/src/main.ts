@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   const metrics = new IngestMetrics();
   const catalog = new RunCatalog(hotStore, coldStore, {
     onDamage: damageReporter(logger, metrics),
+    missingRunTtlMs: config.INGEST_MISSING_RUN_CACHE_MS,
   });
   const history = new TieredHistory(hotStore, coldStore, catalog);
   const ingest = createApp({
@@ -76,6 +77,15 @@ async function main(): Promise<void> {
     config: {
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
       snapshotChunkSamples: config.SNAPSHOT_CHUNK_SAMPLES,
+      limits: {
+        maxBatchVariables: config.INGEST_MAX_BATCH_VARIABLES,
+        maxBatchSamples: config.INGEST_MAX_BATCH_SAMPLES,
+        maxSubscriptionsPerSocket: config.INGEST_MAX_SUBSCRIPTIONS_PER_SOCKET,
+        maxConnections: config.INGEST_MAX_CONNECTIONS,
+        headersTimeoutMs: config.INGEST_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: config.INGEST_REQUEST_TIMEOUT_MS,
+        liveMaxBufferedBytes: config.INGEST_LIVE_MAX_BUFFERED_BYTES,
+      },
     },
   });
 

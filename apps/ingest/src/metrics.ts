@@ -44,6 +44,25 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly limitRefusals = new Counter({
+    name: 'runstream_ingest_limit_refusals_total',
+    help: 'Requests and subscriptions refused by a limit (batch_variables, batch_samples, subscriptions, connections, request_timeout).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connections = new Gauge({
+    name: 'runstream_ingest_open_connections',
+    help: 'Open TCP connections (HTTP and Socket.IO) of this process.',
+    registers: [this.registry],
+  });
+
+  readonly liveResyncs = new Counter({
+    name: 'runstream_ingest_live_resyncs_total',
+    help: 'Subscriptions of slow sockets ended with a resync instead of queueing more live events.',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -108,6 +108,27 @@ export class PayloadTooLargeError extends RunstreamError {
   }
 }
 
+/**
+ * A sample batch over one of ingest's batch limits (variables or samples):
+ * nothing of it was written. 413 like a body over the size limit, so a
+ * producer splits it the same way.
+ */
+export class BatchTooLargeError extends RunstreamError {
+  constructor(
+    readonly what: 'variables' | 'samples',
+    limit: number,
+    actual: number,
+    setting: string,
+  ) {
+    super(
+      'batch_too_large',
+      413,
+      `a batch may hold at most ${limit} ${what} (${setting}); this one holds ${actual}: send it in smaller batches`,
+      { [what === 'variables' ? 'maxVariables' : 'maxSamples']: limit, actual },
+    );
+  }
+}
+
 /** A read selected samples by t, but the variable's t went back at some point: seqs cannot be found by t. */
 export class TimeNotOrderedError extends RunstreamError {
   constructor(run: string, variable: string) {

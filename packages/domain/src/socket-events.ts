@@ -45,6 +45,19 @@ export interface VariableChunk extends SampleChunk {
   variable: string;
 }
 
+/**
+ * The server stopped sending this socket a variable's live events because the
+ * socket fell behind (its outgoing queue passed the server's cap): it has left
+ * the room. Every seq before `fromSeq` was queued to it; subscribing again
+ * from the client's own last seq + 1 gets the rest, nothing lost.
+ */
+export interface ResyncNotice {
+  run: string;
+  variable: string;
+  /** The first seq this socket was not sent. */
+  fromSeq: number;
+}
+
 export interface ClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: SubscribeAck) => void) => void;
   unsubscribe: (req: UnsubscribeRequest, ack: (res: UnsubscribeAck) => void) => void;
@@ -53,6 +66,7 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   snapshot: (chunk: VariableChunk) => void;
   samples: (chunk: VariableChunk) => void;
+  resync: (notice: ResyncNotice) => void;
 }
 
 /** The Socket.IO room of one (run, variable); JSON keeps any name unambiguous. */

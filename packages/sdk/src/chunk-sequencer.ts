@@ -33,6 +33,12 @@ export class ChunkSequencer {
     return this.heldSamples;
   }
 
+  /** Forgets the chunks held behind a gap (the caller will get them again from `lastSeq + 1`). */
+  releaseHeld(): void {
+    this.held.length = 0;
+    this.heldSamples = 0;
+  }
+
   /** Accepts a chunk; returns the chunks that are now deliverable, in order. */
   push(chunk: SampleChunk): SampleChunk[] {
     const out: SampleChunk[] = [];

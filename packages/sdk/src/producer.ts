@@ -16,7 +16,8 @@ import { SampleBuffer, type FlushTarget } from './sample-buffer';
 import { checkTime, checkVariableName, encodeLoggedValue } from './sample-input';
 
 export const DEFAULT_MIN_INTERVAL_MS = 1000;
-export const DEFAULT_MAX_BATCH_SAMPLES = 100_000;
+/** Ingest's default INGEST_MAX_BATCH_SAMPLES: a larger batch would be answered 413 and split. */
+export const DEFAULT_MAX_BATCH_SAMPLES = 10_000;
 export const DEFAULT_MAX_BUFFERED_SAMPLES = 1_000_000;
 
 /**
@@ -35,7 +36,7 @@ export interface ProducerOptions {
    * else 1000.
    */
   minIntervalMs?: number;
-  /** At most this many samples per request. Default 100 000. */
+  /** At most this many samples per request. Default 10 000 (ingest's default limit). */
   maxBatchSamples?: number;
   /** Bound on unacknowledged samples held in memory (buffered + in flight). Default 1 000 000. */
   maxBufferedSamples?: number;

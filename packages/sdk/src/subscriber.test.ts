@@ -51,7 +51,12 @@ describe('Subscriber against a real Socket.IO server', () => {
   let subscriber: Subscriber | undefined;
 
   const connect = (
-    options: { gapTimeoutMs?: number; token?: string; onError?: (e: Error) => void } = {},
+    options: {
+      gapTimeoutMs?: number;
+      token?: string;
+      onError?: (e: Error) => void;
+      maxHeldSamples?: number;
+    } = {},
   ): Subscriber => {
     subscriber = new Subscriber({
       url: server.url,
@@ -59,6 +64,7 @@ describe('Subscriber against a real Socket.IO server', () => {
       env: {},
       gapTimeoutMs: options.gapTimeoutMs,
       onError: options.onError,
+      maxHeldSamples: options.maxHeldSamples,
       reconnect: { baseMs: 20, capMs: 50 },
       socketOptions: { transports: ['websocket'], reconnectionDelay: 20, reconnectionDelayMax: 50 },
     });
@@ -131,6 +137,43 @@ describe('Subscriber against a real Socket.IO server', () => {
     expect((server.subscribes[1]?.at ?? 0) - gapAt).toBeGreaterThanOrEqual(190);
     expect(sub.resubscribes).toBe(1);
     expect(sub.lastSeq).toBe(20);
+  });
+
+  it('on resync, subscribes again from lastSeq + 1 (the server left it out of the room)', async () => {
+    const room = roomOf('r', 'x');
+    server.lastSeq.set(room, 10);
+    const got = collector();
+    const sub = connect({ gapTimeoutMs: 60_000 }).subscribe('r', 'x', got.onSamples);
+    await waitFor('10 samples', () => got.seqs.length === 10 || undefined);
+    // What ingest does to a socket that fell behind: out of the room, told where it was cut.
+    const socket = server.sockets()[0];
+    if (socket === undefined) throw new Error('no socket');
+    void socket.leave(room);
+    server.lastSeq.set(room, 20);
+    socket.emit('resync', { run: 'r', variable: 'x', fromSeq: 11 });
+    await waitFor('20 samples', () => got.seqs.length >= 20 || undefined, 3000);
+    expectExactly(got, 20);
+    expect(server.subscribes.map((s) => s.req.fromSeq)).toEqual([1, 11]);
+    expect(sub.resubscribes).toBe(1);
+  });
+
+  it('lets held chunks go past maxHeldSamples and asks again from lastSeq + 1', async () => {
+    const room = roomOf('r', 'x');
+    server.lastSeq.set(room, 10);
+    const got = collector();
+    const sub = connect({ gapTimeoutMs: 60_000, maxHeldSamples: 10 }).subscribe(
+      'r',
+      'x',
+      got.onSamples,
+    );
+    await waitFor('10 samples', () => got.seqs.length === 10 || undefined);
+    server.lastSeq.set(room, 40); // 11..15 are "lost" live events; the store has them
+    server.live('r', 'x', 16, 25); // 10 held: at the cap, not past it
+    server.live('r', 'x', 26, 30); // 15 held: past it
+    await waitFor('40 samples', () => got.seqs.length >= 40 || undefined, 3000);
+    expectExactly(got, 40);
+    expect(server.subscribes.map((s) => s.req.fromSeq)).toEqual([1, 11]);
+    expect(sub.resubscribes).toBe(1);
   });
 
   it('re-subscribes when the ack says the snapshot went further than what arrived', async () => {

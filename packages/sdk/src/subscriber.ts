@@ -3,6 +3,7 @@ import {
   lastSeqOf,
   roomOf,
   type ClientToServerEvents,
+  type ResyncNotice,
   type ServerToClientEvents,
   type SubscribeAck,
   type UnsubscribeAck,
@@ -17,6 +18,7 @@ import { backoffDelayMs, type RetryOptions } from './retry-policy';
 
 export const DEFAULT_GAP_TIMEOUT_MS = 1000;
 export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_HELD_SAMPLES = 100_000;
 
 export interface SubscriberOptions {
   /** Ingest base URL. Default: RUNSTREAM_URL. A path prefix is kept (`<prefix>/socket.io`). */
@@ -27,6 +29,13 @@ export interface SubscriberOptions {
   gapTimeoutMs?: number;
   /** How long to wait for a subscribe/unsubscribe acknowledgement. Default 30 s. */
   ackTimeoutMs?: number;
+  /**
+   * Samples one subscription may hold behind a gap (arrived out of order,
+   * waiting for what comes before them). Past it they are let go and the
+   * subscription asks again from its last seq: memory stays bounded and
+   * nothing is lost. Default 100 000.
+   */
+  maxHeldSamples?: number;
   /**
    * Connection problems that will not heal by themselves (the server refused
    * the handshake), and subscription errors without their own `onError`.
@@ -57,7 +66,7 @@ export interface Subscription {
   readonly variable: string;
   /** Highest seq handed to `onSamples` (fromSeq - 1 before any). */
   readonly lastSeq: number;
-  /** Times this subscription asked the server again (gap or reconnect). */
+  /** Times this subscription asked the server again (gap, reconnect, resync or too much held). */
   readonly resubscribes: number;
   /** Stops delivery at once; resolves when the server acknowledged leaving the room. */
   unsubscribe(): Promise<void>;
@@ -114,6 +123,7 @@ class SubscriptionState implements Subscription {
 export class Subscriber {
   readonly gapTimeoutMs: number;
   readonly ackTimeoutMs: number;
+  readonly maxHeldSamples: number;
   private readonly socket: ClientSocket;
   /** Subscriptions by room; several may share a (run, variable). */
   private readonly rooms = new Map<string, Set<SubscriptionState>>();
@@ -126,6 +136,7 @@ export class Subscriber {
     const base = new URL(url);
     this.gapTimeoutMs = positiveOption(options, 'gapTimeoutMs', DEFAULT_GAP_TIMEOUT_MS);
     this.ackTimeoutMs = positiveOption(options, 'ackTimeoutMs', DEFAULT_ACK_TIMEOUT_MS);
+    this.maxHeldSamples = positiveOption(options, 'maxHeldSamples', DEFAULT_MAX_HELD_SAMPLES);
 
     // io('http://host/prefix') would read /prefix as a namespace: the prefix belongs in `path`.
     this.socket = io(base.origin, {
@@ -140,6 +151,7 @@ export class Subscriber {
     this.socket.on('connect_error', (err) => this.onConnectError(err));
     this.socket.on('snapshot', (chunk) => this.route(chunk));
     this.socket.on('samples', (chunk) => this.route(chunk));
+    this.socket.on('resync', (notice) => this.onResync(notice));
   }
 
   /** True while the socket is connected. */
@@ -302,6 +314,22 @@ export class Subscriber {
       });
   }
 
+  /**
+   * The server stopped sending us a room's live events (we fell behind) and
+   * left us out of it: everything before `fromSeq` was sent ahead of this
+   * notice, so asking again from our last seq misses nothing.
+   */
+  private onResync(notice: ResyncNotice): void {
+    if (typeof notice !== 'object' || notice === null) return;
+    const set = this.rooms.get(roomOf(notice.run, notice.variable));
+    if (set === undefined) return;
+    for (const state of set) {
+      if (!state.active) continue;
+      state.resubscribes++;
+      this.requestSnapshot(state);
+    }
+  }
+
   private route(chunk: VariableChunk): void {
     if (!isChunk(chunk)) return;
     const set = this.rooms.get(roomOf(chunk.run, chunk.variable));
@@ -319,6 +347,13 @@ export class Subscriber {
       } catch (err) {
         this.reportCallbackError(state, err);
       }
+    }
+    if (state.active && state.sequencer.heldCount > this.maxHeldSamples) {
+      // Held chunks are what a snapshot from lastSeq + 1 sends again: let them go, ask for that.
+      state.sequencer.releaseHeld();
+      state.resubscribes++;
+      this.requestSnapshot(state);
+      return;
     }
     this.checkGap(state);
   }

@@ -40,7 +40,7 @@ export {
   type MergePhase,
   type MergeProgress,
 } from './progress';
-export { RunCatalog, type RunCatalogOptions } from './run-catalog';
+export { DEFAULT_MISSING_RUN_TTL_MS, RunCatalog, type RunCatalogOptions } from './run-catalog';
 export { damagedObject, isFormatError, type DamageReporter } from './damaged-data';
 export { mapWithConcurrency } from './bounded-concurrency';
 export { SeriesReader, type SeriesRange, type SeriesResult } from './series-reader';

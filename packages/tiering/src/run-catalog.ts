@@ -9,16 +9,28 @@ import {
   type VariableStats,
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
+import { LRUCache } from 'lru-cache';
 import type { DamageReporter } from './damaged-data';
 
+/** How long a run found nowhere is remembered as missing, by default. */
+export const DEFAULT_MISSING_RUN_TTL_MS = 2000;
+
 export interface RunCatalogOptions {
-  /** Manifests kept in memory. */
+  /** Manifests kept (they never change once written). Default 10 000. */
   cacheSize?: number;
   /**
    * Told of each damaged manifest a listing leaves out (the app logs and
    * counts it). A read of that one run throws StoredDataDamagedError instead.
    */
   onDamage?: DamageReporter;
+  /**
+   * How long a run that S3 has no manifest of is remembered as such (0: not
+   * at all), so lookups of a run that does not exist (a subscribe or read
+   * repeated, a typo in a dashboard) cost no S3 read each. Short, because
+   * another process may create the run meanwhile; this process forgets the
+   * entry itself when it creates the run. Default 2000.
+   */
+  missingRunTtlMs?: number;
 }
 
 /**
@@ -36,6 +48,8 @@ export class RunCatalog {
   private readonly manifests = new Map<string, RunManifest>();
   private readonly cacheSize: number;
   private readonly onDamage: DamageReporter;
+  /** Runs S3 had no manifest of, lately. */
+  private readonly missing: LRUCache<string, true> | undefined;
 
   constructor(
     private readonly hot: HotStore,
@@ -44,6 +58,13 @@ export class RunCatalog {
   ) {
     this.cacheSize = options.cacheSize ?? 10_000;
     this.onDamage = options.onDamage ?? (() => undefined);
+    const ttl = options.missingRunTtlMs ?? DEFAULT_MISSING_RUN_TTL_MS;
+    this.missing = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : undefined;
+  }
+
+  /** This process created the run: a lookup must not find it missing from an earlier look. */
+  created(id: string): void {
+    this.missing?.delete(id);
   }
 
   async run(id: string): Promise<Run | undefined> {
@@ -117,6 +138,7 @@ export class RunCatalog {
     const cached = this.manifests.get(id);
     const cold = this.cold;
     if (cached !== undefined || cold === undefined) return cached;
+    if (this.missing?.has(id) === true) return undefined;
     const manifest = await cold.getManifest(id).catch((err: unknown) => {
       if (!(err instanceof SegmentFormatError)) throw err;
       throw new StoredDataDamagedError(
@@ -124,10 +146,12 @@ export class RunCatalog {
         { cause: err },
       );
     });
-    if (manifest !== undefined) {
-      if (this.manifests.size >= this.cacheSize) this.manifests.clear();
-      this.manifests.set(id, manifest);
+    if (manifest === undefined) {
+      this.missing?.set(id, true);
+      return undefined;
     }
+    if (this.manifests.size >= this.cacheSize) this.manifests.clear();
+    this.manifests.set(id, manifest);
     return manifest;
   }
 }

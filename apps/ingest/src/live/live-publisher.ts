@@ -1,29 +1,75 @@
 import { roomOf, type SeqRange, type VariableSeries } from '@runstream/domain';
-import type { LiveServer } from './live-server';
+import type { IngestMetrics } from '../metrics';
+import type { LiveServer, LiveSocket } from './live-server';
+import { socketBacklogBytes } from './socket-backlog';
+import { leaveSubscription } from './subscription-set';
+
+export interface LivePublisherOptions {
+  /**
+   * With the in-memory adapter (one ingest process) a room without sockets is
+   * skipped, because Socket.IO would still serialise the packet; with a
+   * cross-process adapter every emit goes out, as other processes may hold
+   * subscribers.
+   */
+  skipEmptyRooms: boolean;
+  /** A socket with more than this queued is sent a `resync` instead of more events. */
+  maxBufferedBytes: number;
+  metrics: IngestMetrics;
+}
 
 /**
- * Emits freshly written samples to their variable's room. With the in-memory
- * adapter (one ingest process) a room without sockets is skipped, because
- * Socket.IO would still serialise the packet; with a cross-process adapter
- * every emit goes out, as other processes may hold subscribers.
+ * Emits freshly written samples to their variable's room, never queueing
+ * without bound for a socket that does not read: past `maxBufferedBytes` the
+ * socket leaves the room and is told to `resync` from the first seq it was not
+ * sent. Nothing is dropped silently: every seq before that was queued to it,
+ * and a subscribe from its last seq + 1 reads the rest from history.
  */
 export class LivePublisher {
   constructor(
     private readonly io: LiveServer,
-    private readonly options: { skipEmptyRooms: boolean },
+    private readonly options: LivePublisherOptions,
   ) {}
 
   publish(run: string, series: VariableSeries[], ranges: SeqRange[]): void {
-    const rooms = this.io.of('/').adapter.rooms;
+    const nsp = this.io.of('/');
+    const rooms = nsp.adapter.rooms;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
       const range = ranges[i];
       if (s === undefined || range === undefined) continue;
       const room = roomOf(run, s.name);
-      if (this.options.skipEmptyRooms && !rooms.has(room)) continue;
-      this.io
-        .to(room)
-        .emit('samples', { run, variable: s.name, first: range.first, t: s.t, v: s.v });
+      const members = rooms.get(room);
+      if (this.options.skipEmptyRooms && members === undefined) continue;
+      const behind = this.slowMembers(members);
+      for (const socket of behind) this.resync(socket, room, run, s.name, range.first);
+      const target =
+        behind.length === 0 ? this.io.to(room) : this.io.to(room).except(behind.map((b) => b.id));
+      target.emit('samples', { run, variable: s.name, first: range.first, t: s.t, v: s.v });
     }
+  }
+
+  /** This process's sockets of the room whose outgoing queue is past the cap. */
+  private slowMembers(members: ReadonlySet<string> | undefined): LiveSocket[] {
+    if (members === undefined) return [];
+    const sockets = this.io.of('/').sockets;
+    const slow: LiveSocket[] = [];
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (socket !== undefined && socketBacklogBytes(socket) > this.options.maxBufferedBytes)
+        slow.push(socket);
+    }
+    return slow;
+  }
+
+  private resync(
+    socket: LiveSocket,
+    room: string,
+    run: string,
+    variable: string,
+    fromSeq: number,
+  ): void {
+    leaveSubscription(socket, room, this.options.metrics);
+    this.options.metrics.liveResyncs.inc();
+    socket.emit('resync', { run, variable, fromSeq });
   }
 }

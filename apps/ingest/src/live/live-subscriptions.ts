@@ -19,6 +19,7 @@ import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
 import type { LiveServer, LiveSocket } from './live-server';
+import { joinSubscription, leaveSubscription } from './subscription-set';
 
 export interface LiveSubscriptionDeps {
   history: ChunkTextSource;
@@ -28,6 +29,8 @@ export interface LiveSubscriptionDeps {
   logger: Logger;
   reportDamage: DamageReporter;
   snapshotChunkSamples: number;
+  /** Subscriptions one socket may hold; the next subscribe is refused. */
+  maxSubscriptionsPerSocket: number;
 }
 
 const toSocketError = (err: unknown): SocketError =>
@@ -80,9 +83,7 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
       const reply = typeof ack === 'function' ? ack : () => undefined;
       try {
         const { run, variable } = validate(unsubscribeRequestSchema, req, 'unsubscribe');
-        const room = roomOf(run, variable);
-        if (socket.data.subscriptions.delete(room)) metrics.subscriptions.dec();
-        void socket.leave(room);
+        leaveSubscription(socket, roomOf(run, variable), metrics);
         reply({ ok: true } satisfies UnsubscribeAck);
       } catch (err) {
         reply({ ok: false, error: toSocketError(err) });
@@ -101,15 +102,17 @@ async function subscribe(
   deps: LiveSubscriptionDeps,
 ): Promise<SubscribeAck> {
   const { run, variable, fromSeq = 1 } = validate(subscribeRequestSchema, req, 'subscribe');
+  const room = roomOf(run, variable);
+  let refusal = subscriptionLimitError(socket, room, deps);
+  if (refusal !== undefined) return { ok: false, error: refusal };
   // Another project's run is refused exactly as a missing one (RunAccess).
   await deps.access.run(socket.data.principal, run);
 
-  const room = roomOf(run, variable);
+  // Again after the wait: subscribes of one socket run concurrently.
+  refusal = subscriptionLimitError(socket, room, deps);
+  if (refusal !== undefined) return { ok: false, error: refusal };
+  joinSubscription(socket, room, deps.metrics);
   await socket.join(room);
-  if (!socket.data.subscriptions.has(room)) {
-    socket.data.subscriptions.add(room);
-    deps.metrics.subscriptions.inc();
-  }
 
   let lastSeq = fromSeq - 1;
   const history = deps.history.texts(run, variable, fromSeq);
@@ -123,6 +126,21 @@ async function subscribe(
     await transportDrained(socket);
   }
   return { ok: true, lastSeq };
+}
+
+/** A refusal when a new room would take the socket past its subscription limit. */
+function subscriptionLimitError(
+  socket: LiveSocket,
+  room: string,
+  deps: LiveSubscriptionDeps,
+): SocketError | undefined {
+  const held = socket.data.subscriptions;
+  if (held.has(room) || held.size < deps.maxSubscriptionsPerSocket) return undefined;
+  deps.metrics.limitRefusals.inc({ limit: 'subscriptions' });
+  return {
+    code: 'too_many_subscriptions',
+    message: `a socket may hold at most ${deps.maxSubscriptionsPerSocket} subscriptions (INGEST_MAX_SUBSCRIPTIONS_PER_SOCKET): unsubscribe from one first`,
+  };
 }
 
 /**

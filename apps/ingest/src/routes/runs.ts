@@ -63,6 +63,7 @@ export function runsRouter(deps: {
       const { run, created } = await hotStore.runs.create(body, { project });
       // Ids are one namespace: the same id from another project is not the same run.
       if (ownerOf(run) !== project) throw new RunIdTakenError(run.id);
+      catalog.created(run.id);
       // Every running run has an observer (one job id per run: adding it again is a no-op).
       if (run.status === 'running')
         await addJob('run observer', () =>

@@ -1,8 +1,10 @@
 import {
+  BatchTooLargeError,
   RunNotFoundError,
   RunNotRunningError,
   ServiceUnavailableError,
   parseIngestBatch,
+  type IngestBatch,
   type SamplesAck,
 } from '@runstream/domain';
 import type { MemoryPressure, RunCatalog } from '@runstream/tiering';
@@ -11,6 +13,7 @@ import { Router } from 'express';
 import type { Authorizer } from '../auth';
 import type { RunAccess } from '../run-access';
 import type { LivePublisher } from '../live/live-publisher';
+import type { IngestLimits } from '../ingest-limits';
 import type { IngestMetrics } from '../metrics';
 import { jsonBody, rawBodyOf } from './json-body';
 import { principalOf, requireScope } from './require-scope';
@@ -36,6 +39,7 @@ export function samplesRouter(deps: {
   live: LivePublisher;
   metrics: IngestMetrics;
   maxBodyBytes: number;
+  limits: Pick<IngestLimits, 'maxBatchVariables' | 'maxBatchSamples'>;
   /** Back-pressure: when Redis is at the hard limit, refuse before writing. */
   pressure?: MemoryPressure;
 }): Router {
@@ -50,6 +54,12 @@ export function samplesRouter(deps: {
       const run = runParam(req.params.run);
       const batch = parseIngestBatch(req.body, rawBodyOf(req));
       await deps.access.check(principalOf(res), run);
+      const tooLarge = batchLimitError(batch, deps.limits);
+      if (tooLarge !== undefined) {
+        metrics.batches.inc({ outcome: 'refused_too_large' });
+        metrics.limitRefusals.inc({ limit: `batch_${tooLarge.what}` });
+        throw tooLarge;
+      }
       const bytes = REDIS_BYTES_PER_BODY_BYTE * (rawBodyOf(req)?.length ?? 0);
       if (pressure !== undefined && !(await pressure.admitsWrite(bytes))) {
         metrics.batches.inc({ outcome: 'refused_full' });
@@ -87,4 +97,27 @@ export function samplesRouter(deps: {
   );
 
   return router;
+}
+
+/** The batch's first excess over the limits, if any: they bound one write script's Redis time. */
+function batchLimitError(
+  batch: IngestBatch,
+  limits: Pick<IngestLimits, 'maxBatchVariables' | 'maxBatchSamples'>,
+): BatchTooLargeError | undefined {
+  const variables = batch.series.length;
+  if (variables > limits.maxBatchVariables)
+    return new BatchTooLargeError(
+      'variables',
+      limits.maxBatchVariables,
+      variables,
+      'INGEST_MAX_BATCH_VARIABLES',
+    );
+  if (batch.sampleCount > limits.maxBatchSamples)
+    return new BatchTooLargeError(
+      'samples',
+      limits.maxBatchSamples,
+      batch.sampleCount,
+      'INGEST_MAX_BATCH_SAMPLES',
+    );
+  return undefined;
 }

@@ -21,6 +21,7 @@ import { pino, type Logger } from 'pino';
 import { createApp, type IngestApp } from '../app';
 import { Authorizer } from '../auth';
 import { damageReporter } from '../damage-report';
+import type { IngestLimits } from '../ingest-limits';
 import { IngestMetrics } from '../metrics';
 
 export const WRITE_TOKEN = 'test-write-token-0123456789';
@@ -55,6 +56,8 @@ export interface IngestOptions {
   maxBodyBytes?: number;
   /** The app's logger (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** The app's limits; each unset one is its default. */
+  limits?: Partial<IngestLimits>;
   snapshotChunkSamples?: number;
   /** Redis maxmemory, e.g. '16mb' (default: none). */
   maxmemory?: string;
@@ -74,7 +77,12 @@ export interface IngestOptions {
  * A Redis that fills within seconds and bodies large enough to fill it:
  * the options of the back-pressure tests.
  */
-export const SMALL_REDIS = { maxmemory: '16mb', maxBodyBytes: 4 * 1024 * 1024 } as const;
+export const SMALL_REDIS = {
+  maxmemory: '16mb',
+  maxBodyBytes: 4 * 1024 * 1024,
+  // Batches as large as those bodies: these tests fill Redis, not time its scripts.
+  limits: { maxBatchSamples: 100_000 },
+} as const;
 
 /** A real redis-server and a listening ingest app on free loopback ports. */
 export async function startIngest(options: IngestOptions = {}): Promise<IngestHarness> {
@@ -107,6 +115,7 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
     config: {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       snapshotChunkSamples: options.snapshotChunkSamples ?? 1000,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
     },
   });
   await new Promise<void>((resolve) => ingest.server.listen(0, '127.0.0.1', resolve));
