@@ -6,6 +6,7 @@ import {
   UnauthorizedError,
   toErrorBody,
 } from '@runstream/domain';
+import { asRedisUnavailable } from '@runstream/hot-store';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -33,6 +34,16 @@ function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamErro
   }
 }
 
+/**
+ * Our named errors as they are, and Redis in trouble (down, frozen, full,
+ * loading) as 503 `unavailable`: what an HTTP answer and a socket
+ * acknowledgement both say. Undefined for anything else (a 500).
+ */
+export function knownError(err: unknown): RunstreamError | undefined {
+  if (err instanceof RunstreamError) return err;
+  return asRedisUnavailable(err);
+}
+
 export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     void _next;
@@ -42,9 +53,8 @@ export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHa
       res.destroy();
       return;
     }
-    let known: RunstreamError | undefined;
-    if (err instanceof RunstreamError) known = err;
-    else if (isBodyParserError(err)) known = fromBodyParser(err, limitBytes);
+    const known =
+      knownError(err) ?? (isBodyParserError(err) ? fromBodyParser(err, limitBytes) : undefined);
 
     if (known === undefined) {
       logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');

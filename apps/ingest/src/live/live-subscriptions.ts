@@ -1,5 +1,4 @@
 import {
-  RunstreamError,
   boundedChunkTexts,
   chunkJson,
   roomOf,
@@ -13,6 +12,7 @@ import {
 import type { ChunkTextSource, RunCatalog } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
+import { knownError } from '../http-errors';
 import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
@@ -27,10 +27,12 @@ export interface LiveSubscriptionDeps {
   snapshotChunkSamples: number;
 }
 
-const toSocketError = (err: unknown): SocketError =>
-  err instanceof RunstreamError
-    ? { code: err.code, message: err.message }
-    : { code: 'internal', message: 'internal server error' };
+const toSocketError = (err: unknown): SocketError => {
+  const known = knownError(err);
+  return known === undefined
+    ? { code: 'internal', message: 'internal server error' }
+    : { code: known.code, message: known.message };
+};
 
 /**
  * The subscribe protocol: join the room first, then read history and send it
@@ -65,7 +67,7 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
     socket.on('subscribe', (req, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       subscribe(socket, req, deps).then(reply, (err: unknown) => {
-        if (!(err instanceof RunstreamError)) logger.error({ err }, 'subscribe failed');
+        if (knownError(err) === undefined) logger.error({ err }, 'subscribe failed');
         reply({ ok: false, error: toSocketError(err) });
       });
     });
