@@ -260,7 +260,8 @@ const producerWrote = (after: number): Promise<true> =>
   );
 
 describe('ingest with Redis in trouble (real processes)', () => {
-  jest.setTimeout(90_000);
+  // Generous: spawnIngest may compile ingest first.
+  jest.setTimeout(180_000);
 
   it('answers 503 + Retry-After while Redis is SIGKILLed, and is back once it restarts', async () => {
     await producerWrote(0);
