@@ -1,4 +1,4 @@
-import { healthRoutes } from '@runstream/process-lifecycle';
+import { healthRoutes, redactUrl } from '@runstream/process-lifecycle';
 import type { Queues } from '@runstream/queues';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -70,7 +70,7 @@ export function createDashboardApp(deps: DashboardDeps): DashboardApp {
           // A browser's first request always comes without credentials: not worth a line.
           if (reason === 'invalid')
             logger.warn(
-              { ip: req.ip, method: req.method, url: req.originalUrl },
+              { ip: req.ip, method: req.method, url: redactUrl(req.originalUrl) },
               'bad credentials',
             );
         },

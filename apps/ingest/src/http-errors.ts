@@ -1,3 +1,4 @@
+import { redactUrl } from '@runstream/process-lifecycle';
 import {
   NotFoundError,
   PayloadTooLargeError,
@@ -49,7 +50,10 @@ export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHa
     void _next;
     if (res.headersSent) {
       // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'response failed mid-stream');
+      logger.error(
+        { err, method: req.method, url: redactUrl(req.originalUrl) },
+        'response failed mid-stream',
+      );
       res.destroy();
       return;
     }
@@ -57,7 +61,7 @@ export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHa
       knownError(err) ?? (isBodyParserError(err) ? fromBodyParser(err, limitBytes) : undefined);
 
     if (known === undefined) {
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
       res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
       return;
     }

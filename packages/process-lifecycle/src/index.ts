@@ -14,3 +14,4 @@ export {
 export { createHealthServer } from './health-server';
 export { TimeoutError, withTimeout } from './with-timeout';
 export { HttpDrain } from './http-drain';
+export { REDACTED, redactUrl } from './redact-url';
