@@ -39,6 +39,10 @@ async function main(): Promise<void> {
     readOnly: config.DASHBOARD_READ_ONLY,
     basePath: config.BASE_PATH,
     logger,
+    loginLimit: {
+      attempts: config.DASHBOARD_LOGIN_ATTEMPTS,
+      windowMs: config.DASHBOARD_LOGIN_WINDOW_S * 1000,
+    },
   });
 
   onShutdownSignals({

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   auth?: boolean;
   /** Share a running Redis (not stopped by this harness). */
   redis?: RunningRedis;
+  /** The login throttle (default: the app's). */
+  loginLimit?: { attempts: number; windowMs: number };
 }
 
 export async function startDashboard(options: HarnessOptions = {}): Promise<DashboardHarness> {
@@ -66,6 +68,7 @@ export async function startDashboard(options: HarnessOptions = {}): Promise<Dash
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
     logger: pino({ level: 'silent' }),
     defaultMetrics: false,
+    ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
   });
   await new Promise<void>((resolve) => dashboard.server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(dashboard.server.address() as AddressInfo).port}`;
