@@ -49,6 +49,10 @@ export const dashboardConfigSchema = z
     DASHBOARD_READ_ONLY: envFlag,
     /** Where the board is mounted, e.g. '/queues' behind a reverse proxy; '/' by default. */
     BASE_PATH: basePath,
+    /** Wrong passwords one client (IP) may send per window before every request of it gets 429. */
+    DASHBOARD_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+    /** The window of DASHBOARD_LOGIN_ATTEMPTS, in seconds. */
+    DASHBOARD_LOGIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
   })
   .superRefine((c, ctx) => {
     if (c.RUNSTREAM_INSECURE_NO_AUTH) return;

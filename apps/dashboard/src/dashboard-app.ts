@@ -1,10 +1,11 @@
-import { healthRoutes } from '@runstream/process-lifecycle';
+import { healthRoutes, redactUrl } from '@runstream/process-lifecycle';
 import type { Queues } from '@runstream/queues';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { basicAuth } from './basic-auth';
+import { loginThrottle } from './login-throttle';
 import { createBoardRouter } from './board';
 import type { DashboardAuth } from './config';
 import { errorHandler, notFound } from './http-errors';
@@ -27,6 +28,8 @@ export interface DashboardDeps {
   logger: Logger;
   /** Node's default process metrics on /metrics (default true). */
   defaultMetrics?: boolean;
+  /** Failed logins per client and window before it is refused (429); default 10 per 15 min. */
+  loginLimit?: { attempts: number; windowMs: number };
 }
 
 export interface DashboardApp {
@@ -63,6 +66,16 @@ export function createDashboardApp(deps: DashboardDeps): DashboardApp {
   const guards: RequestHandler[] = [];
   if (auth.kind === 'basic') {
     guards.push(
+      loginThrottle({
+        ...(deps.loginLimit ?? { attempts: 10, windowMs: 15 * 60_000 }),
+        onThrottled: (req) => {
+          metrics.authFailures.inc({ reason: 'throttled' });
+          logger.warn(
+            { ip: req.ip, method: req.method, url: redactUrl(req.originalUrl) },
+            'login throttled',
+          );
+        },
+      }),
       basicAuth(auth, {
         realm: AUTH_REALM,
         onFailure: (reason, req) => {
@@ -70,7 +83,7 @@ export function createDashboardApp(deps: DashboardDeps): DashboardApp {
           // A browser's first request always comes without credentials: not worth a line.
           if (reason === 'invalid')
             logger.warn(
-              { ip: req.ip, method: req.method, url: req.originalUrl },
+              { ip: req.ip, method: req.method, url: redactUrl(req.originalUrl) },
               'bad credentials',
             );
         },

@@ -1,3 +1,4 @@
+import { redactUrl } from '@runstream/process-lifecycle';
 import { NotFoundError, RunstreamError, toErrorBody } from '@runstream/domain';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -19,7 +20,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(err.httpStatus).json(toErrorBody(err));
       return;
     }
-    logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
     res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
   };
 }

@@ -23,9 +23,11 @@ async function main(): Promise<void> {
     );
   }
 
-  const queues = new Queues({ url: config.REDIS_URL });
+  // A frozen Redis answers the board's pages with an error, not a hang.
+  const commandTimeout = config.REDIS_COMMAND_TIMEOUT_MS;
+  const queues = new Queues({ url: config.REDIS_URL, commandTimeout });
   // One attempt per command: /readyz must say "not ready" now, not after retries.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout });
   // Without listeners a lost connection is printed raw on every reconnect attempt.
   warnOnErrors(redis, 'redis', logger);
   for (const queue of queues.all()) warnOnErrors(queue, `queue ${queue.name}`, logger);
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
     readOnly: config.DASHBOARD_READ_ONLY,
     basePath: config.BASE_PATH,
     logger,
+    loginLimit: {
+      attempts: config.DASHBOARD_LOGIN_ATTEMPTS,
+      windowMs: config.DASHBOARD_LOGIN_WINDOW_S * 1000,
+    },
   });
 
   onShutdownSignals({

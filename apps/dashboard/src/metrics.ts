@@ -18,7 +18,7 @@ export class DashboardMetrics {
   /** missing: no credentials (a browser's first request); invalid: wrong or malformed. */
   readonly authFailures = new Counter({
     name: 'runstream_dashboard_auth_failures_total',
-    help: 'Requests to the board refused for want of valid credentials, by reason (missing, invalid).',
+    help: 'Requests to the board refused for want of valid credentials, by reason (missing, invalid, throttled).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

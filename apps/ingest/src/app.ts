@@ -1,5 +1,5 @@
 import type { HotStore } from '@runstream/hot-store';
-import { healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
+import { HttpDrain, healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
 import express, { type Express } from 'express';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
@@ -64,7 +64,11 @@ export interface IngestApp {
   app: Express;
   server: HttpServer;
   io: LiveServer;
-  /** Stops taking connections, closes sockets and waits for in-flight requests. */
+  /**
+   * Drains: stops taking connections, answers new requests on open ones 503
+   * (closing them), lets in-flight requests finish (closing their
+   * connections after), closes sockets, and resolves once all are closed.
+   */
   close(): Promise<void>;
 }
 
@@ -102,6 +106,9 @@ export function createApp(deps: IngestDeps): IngestApp {
   });
 
   app.use(requestObserver(logger, metrics));
+  // Once closing: new requests 503, those under way finish, every connection closes after.
+  const drain = new HttpDrain(server);
+  app.use(drain.middleware);
 
   app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   const maxBodyBytes = config.maxBodyBytes;
@@ -138,9 +145,9 @@ export function createApp(deps: IngestDeps): IngestApp {
     io,
     close: () =>
       new Promise<void>((resolve) => {
-        // io.close() also closes the HTTP server and waits for it.
+        drain.start();
+        // io.close() also closes the HTTP server and waits for its connections.
         void io.close(() => resolve());
-        server.closeIdleConnections();
       }),
   };
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '@runstream/process-lifecycle';
 import {
   NotFoundError,
   PayloadTooLargeError,
@@ -6,6 +7,7 @@ import {
   UnauthorizedError,
   toErrorBody,
 } from '@runstream/domain';
+import { asRedisUnavailable } from '@runstream/hot-store';
 import type { DamageReporter } from '@runstream/tiering';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -35,6 +37,16 @@ function fromBodyParser(err: BodyParserError, limitBytes: number): RunstreamErro
   }
 }
 
+/**
+ * Our named errors as they are, and Redis in trouble (down, frozen, full,
+ * loading) as 503 `unavailable`: what an HTTP answer and a socket
+ * acknowledgement both say. Undefined for anything else (a 500).
+ */
+export function knownError(err: unknown): RunstreamError | undefined {
+  if (err instanceof RunstreamError) return err;
+  return asRedisUnavailable(err);
+}
+
 export function errorHandler(
   logger: Logger,
   limitBytes: number,
@@ -46,16 +58,20 @@ export function errorHandler(
     if (damage !== undefined) reportDamage(damage);
     if (res.headersSent) {
       // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'response failed mid-stream');
+      logger.error(
+        { err, method: req.method, url: redactUrl(req.originalUrl) },
+        'response failed mid-stream',
+      );
       res.destroy();
       return;
     }
-    let known: RunstreamError | undefined = damage;
-    if (known === undefined && err instanceof RunstreamError) known = err;
-    else if (isBodyParserError(err)) known = fromBodyParser(err, limitBytes);
+    const known =
+      damage ??
+      knownError(err) ??
+      (isBodyParserError(err) ? fromBodyParser(err, limitBytes) : undefined);
 
     if (known === undefined) {
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
       res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
       return;
     }

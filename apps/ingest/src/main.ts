@@ -1,5 +1,5 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
-import { HotStore, readMemory } from '@runstream/hot-store';
+import { HotStore, readMemory, redisClientOptions } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
 import { MemoryPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
@@ -37,12 +37,17 @@ async function main(): Promise<void> {
         });
   tokenFile?.start();
 
-  const hotStore = HotStore.connect(config.REDIS_URL);
+  // Every Redis command answered or refused within the timeout: requests get 503, never hang.
+  const redisOptions = redisClientOptions(config.REDIS_COMMAND_TIMEOUT_MS);
+  const hotStore = HotStore.connect(config.REDIS_URL, redisOptions);
   const coldStore = new ColdStore({
     ...coldStoreConfigFromEnv(config),
     readCacheBytes: config.READ_CACHE_BYTES,
   });
-  const queues = new Queues({ url: config.REDIS_URL });
+  const queues = new Queues(
+    { url: config.REDIS_URL, ...redisOptions },
+    { readyTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
+  );
   const pressure = new MemoryPressure(
     () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
     {

@@ -1,3 +1,4 @@
+import { redactUrl } from '@runstream/process-lifecycle';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from './metrics';
@@ -19,7 +20,12 @@ export function requestObserver(logger: Logger, metrics: IngestMetrics): Request
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
-        { method: req.method, url: req.originalUrl, status, ms: Math.round(seconds * 1e4) / 10 },
+        {
+          method: req.method,
+          url: redactUrl(req.originalUrl),
+          status,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
         'request',
       );
     });

@@ -74,9 +74,12 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const { config, logger } = deps;
   const metrics = deps.metrics ?? new WorkerMetrics();
 
-  const hotStore = HotStore.connect(config.REDIS_URL);
+  // A frozen Redis fails the job (BullMQ retries it) rather than hang it; the
+  // offline queue stays: a job waits out a reconnect rather than fail on it.
+  const commandTimeout = config.REDIS_COMMAND_TIMEOUT_MS;
+  const hotStore = HotStore.connect(config.REDIS_URL, { commandTimeout });
   const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
-  const queues = new Queues({ url: config.REDIS_URL });
+  const queues = new Queues({ url: config.REDIS_URL, commandTimeout });
   // Notes the variables flushes write segments of; a flush job then asks
   // for the compactions they made due.
   const compactionTrigger = new CompactionTrigger(coldStore, config.COMPACT_SEGMENTS);

@@ -1,23 +1,16 @@
 import {
   RunNotFoundError,
   RunNotRunningError,
-  ServiceUnavailableError,
   type IngestBatch,
   type SeqRange,
 } from '@runstream/domain';
 import { ackField, type HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
+import { asRedisUnavailable } from './redis-unavailable';
 
 export interface WriteResult {
   duplicate: boolean;
   ranges: SeqRange[];
-}
-
-/** Redis refused the write because it is at maxmemory: the client should retry later. */
-export class HotStoreFullError extends ServiceUnavailableError {
-  constructor(options: { cause?: unknown }) {
-    super('the hot store is full; retry shortly', 1, options);
-  }
 }
 
 /** Appends ingest batches to their variables' buffers: one atomic script, one round trip. */
@@ -65,9 +58,8 @@ export class BatchWriter {
       // Nested arrays, not spreads: ioredis flattens them once.
       reply = await this.redis.rsWriteBatch(keys.length, keys, args);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('OOM'))
-        throw new HotStoreFullError({ cause: err });
-      throw err;
+      // Full (maxmemory), down or frozen: 503 and the producer retries the same batch.
+      throw asRedisUnavailable(err) ?? err;
     }
 
     switch (reply[0]) {

@@ -1,7 +1,14 @@
 export { HotStore } from './hot-store';
 export { HotKeys, ACK_WINDOW, ackField } from './keys';
 export { RunStore, type RunState } from './run-store';
-export { BatchWriter, HotStoreFullError, type WriteResult } from './batch-writer';
+export { BatchWriter, type WriteResult } from './batch-writer';
+export {
+  HotStoreFullError,
+  RedisUnavailableError,
+  asRedisUnavailable,
+  type RedisTrouble,
+} from './redis-unavailable';
+export { redisClientOptions } from './redis-client-options';
 export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer } from './transfer-store';

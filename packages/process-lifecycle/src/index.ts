@@ -13,3 +13,5 @@ export {
 } from './health-routes';
 export { createHealthServer } from './health-server';
 export { TimeoutError, withTimeout } from './with-timeout';
+export { HttpDrain } from './http-drain';
+export { REDACTED, redactUrl } from './redact-url';

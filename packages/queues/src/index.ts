@@ -24,4 +24,5 @@ export {
   type PayloadOf,
   type QueueName,
 } from './queue-catalog';
-export { Queues } from './queues';
+export { Queues, type QueuesOptions } from './queues';
+export { QueueNotReadyError } from './queue-not-ready-error';

@@ -6,15 +6,27 @@ import {
   type PayloadOf,
   type QueueName,
 } from './queue-catalog';
+import { QueueNotReadyError } from './queue-not-ready-error';
 
 /** States of a job that will not run again by itself ('unknown': its key is gone). */
 const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
+
+export interface QueuesOptions {
+  /**
+   * Longest wait for a queue's connection to be ready before an add fails
+   * (BullMQ waits for Redis without end otherwise). Default: no bound.
+   */
+  readyTimeoutMs?: number;
+}
 
 /** Adds jobs to the catalog's queues with their default options and deduplication. */
 export class Queues {
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(private readonly connection: ConnectionOptions) {}
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly options: QueuesOptions = {},
+  ) {}
 
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
@@ -37,7 +49,8 @@ export class Queues {
     extra: Pick<JobsOptions, 'delay'> = {},
   ): Promise<void> {
     const { data, options } = this.jobOf(name, payload, extra);
-    await this.queue(name).add(queueCatalog[name].name, data, options);
+    const queue = await this.ready(name);
+    await queue.add(queueCatalog[name].name, data, options);
   }
 
   /**
@@ -54,7 +67,7 @@ export class Queues {
     payload: PayloadOf<N>,
   ): Promise<'live' | 'added' | 'replaced'> {
     const { data, options } = this.jobOf(name, payload);
-    const queue = this.queue(name);
+    const queue = await this.ready(name);
     const dedupId = options.deduplication?.id;
     const heldBy =
       options.jobId ?? (dedupId !== undefined ? await queue.getDeduplicationJobId(dedupId) : null);
@@ -122,6 +135,38 @@ export class Queues {
     }
     if ('jobId' in def) options.jobId = (def.jobId as (p: PayloadOf<N>) => string)(data);
     return { data, options };
+  }
+
+  /**
+   * The queue once its connection is ready. A connection whose start failed
+   * (Redis frozen while BullMQ read its version) stays failed in BullMQ:
+   * that queue is dropped, and the next add makes a new one.
+   */
+  private async ready(name: QueueName): Promise<Queue> {
+    const queue = this.queue(name);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = this.options.readyTimeoutMs;
+    try {
+      await Promise.race([
+        queue.waitUntilReady(),
+        ...(bound === undefined
+          ? []
+          : [
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new QueueNotReadyError(queue.name, bound)), bound);
+              }),
+            ]),
+      ]);
+    } catch (err) {
+      if (!(err instanceof QueueNotReadyError) && this.queues.get(name) === queue) {
+        this.queues.delete(name);
+        queue.close().catch(() => undefined); // already broken: nothing to wait for
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return queue;
   }
 
   async close(): Promise<void> {

@@ -4,4 +4,10 @@ import { z } from 'zod';
 export const redisEnvShape = {
   /** Redis holding the hot store and BullMQ's queues (the `{rs}:q` prefix). */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * Longest wait for one Redis command before it fails (a frozen or
+   * overloaded Redis): a request answers 503 within about this long instead
+   * of hanging. Far above any one command's work (a batch script takes a few ms).
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 };

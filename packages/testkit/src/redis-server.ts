@@ -15,7 +15,15 @@ export interface RunningRedis {
   url: string;
   port: number;
   process: ChildProcess;
+  /** Stops it and removes its directory (call it on the newest instance only). */
   stop(): Promise<void>;
+  /**
+   * Starts redis-server again on the same port, in the same directory, with
+   * the same arguments (so with `--appendonly yes` it reloads what it had
+   * acknowledged); SIGKILLs this one first if it still runs (a SIGSTOPped one
+   * too). The returned instance is the one to stop.
+   */
+  restart(): Promise<RunningRedis>;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -30,7 +38,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Runn
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     try {
-      return await launch(port, options);
+      return await launch(port, options, mkdtempSync(join(tmpdir(), 'rs-redis-')));
     } catch (err) {
       lastError = err;
     }
@@ -38,8 +46,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Runn
   throw new Error(`could not start redis-server: ${String(lastError)}`, { cause: lastError });
 }
 
-function launch(port: number, options: RedisServerOptions): Promise<RunningRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'rs-redis-'));
+function launch(port: number, options: RedisServerOptions, dir: string): Promise<RunningRedis> {
   const child = spawn(
     REDIS_BIN,
     [
@@ -79,6 +86,15 @@ function launch(port: number, options: RedisServerOptions): Promise<RunningRedis
       child.kill('SIGTERM');
     });
 
+  const restart = async (): Promise<RunningRedis> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return launch(port, options, dir);
+  };
+
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -102,7 +118,7 @@ function launch(port: number, options: RedisServerOptions): Promise<RunningRedis
         clearTimeout(timer);
         child.removeAllListeners('exit');
         child.stdout?.off('data', watch);
-        resolve({ url: `redis://127.0.0.1:${port}`, port, process: child, stop });
+        resolve({ url: `redis://127.0.0.1:${port}`, port, process: child, stop, restart });
       }
     };
     child.stdout?.on('data', watch);

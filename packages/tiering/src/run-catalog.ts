@@ -8,7 +8,7 @@ import {
   type RunStatus,
   type VariableStats,
 } from '@runstream/domain';
-import type { HotStore } from '@runstream/hot-store';
+import { asRedisUnavailable, type HotStore, type Transfer } from '@runstream/hot-store';
 import { LRUCache } from 'lru-cache';
 import type { DamageReporter } from './damaged-data';
 
@@ -68,7 +68,11 @@ export class RunCatalog {
   }
 
   async run(id: string): Promise<Run | undefined> {
-    return (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run;
+    return this.hotOrManifest(
+      id,
+      async () => (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run,
+      (manifest) => manifest.run,
+    );
   }
 
   /**
@@ -76,14 +80,31 @@ export class RunCatalog {
    * (one listing of the manifests, and a read of each one not cached). A
    * run whose manifest is damaged is left out, and reported. With
    * `project`, only the runs it owns (`ownerOf`), filtered before the limit.
+   * With Redis away, completed runs are still listed: S3 has every one.
    */
   async list(options: { status?: RunStatus; project?: string; limit: number }): Promise<Run[]> {
-    const runs = await this.hot.runs.list(options);
     const cold = this.cold;
+    let runs: Run[];
+    try {
+      runs = await this.hot.runs.list(options);
+    } catch (err) {
+      if (options.status !== 'completed' || cold === undefined || !asRedisUnavailable(err))
+        throw err;
+      return this.fromManifests(cold, new Set(), [], options);
+    }
     if (cold === undefined) return runs;
     if (runs.length >= options.limit || (options.status ?? 'completed') !== 'completed')
       return runs;
-    const known = new Set(await this.hot.runs.ids());
+    return this.fromManifests(cold, new Set(await this.hot.runs.ids()), runs, options);
+  }
+
+  /** `runs` and the runs of S3's manifests not in `known`, newest first. */
+  private async fromManifests(
+    cold: ColdStore,
+    known: Set<string>,
+    runs: Run[],
+    options: { project?: string; limit: number },
+  ): Promise<Run[]> {
     const fromS3: Run[] = [];
     for await (const id of cold.manifestRuns()) {
       if (known.has(id)) continue;
@@ -108,26 +129,87 @@ export class RunCatalog {
 
   /** The run's variables, or undefined for a run neither Redis nor S3 knows. */
   async variables(id: string): Promise<VariableStats[] | undefined> {
-    if ((await this.hot.runs.get(id)) !== undefined) return this.hot.reader.variables(id);
-    const manifest = await this.manifest(id);
-    return manifest?.variables.map(statsOf);
+    return this.hotOrManifest(
+      id,
+      async () => {
+        if ((await this.hot.runs.get(id)) !== undefined) return this.hot.reader.variables(id);
+        return (await this.manifest(id))?.variables.map(statsOf);
+      },
+      (manifest) => manifest.variables.map(statsOf),
+    );
   }
 
   /** One variable's stats, or undefined when the run (or the variable) is unknown. */
   async variable(run: string, name: string): Promise<VariableStats | undefined> {
-    const stats = await this.hot.reader.stats(run, name);
-    if (stats !== undefined || (await this.hot.runs.get(run)) !== undefined) return stats;
-    const manifest = await this.manifest(run);
-    const found = manifest?.variables.find((v) => v.name === name);
-    return found === undefined ? undefined : statsOf(found);
+    const fromManifest = (manifest: RunManifest | undefined): VariableStats | undefined => {
+      const found = manifest?.variables.find((v) => v.name === name);
+      return found === undefined ? undefined : statsOf(found);
+    };
+    return this.hotOrManifest(
+      run,
+      async () => {
+        const stats = await this.hot.reader.stats(run, name);
+        if (stats !== undefined || (await this.hot.runs.get(run)) !== undefined) return stats;
+        return fromManifest(await this.manifest(run));
+      },
+      fromManifest,
+    );
   }
 
   /** The variable's last seq: every seq up to it exists in some tier. */
   async count(run: string, variable: string): Promise<number> {
-    const count = await this.hot.reader.count(run, variable);
-    if (count > 0 || (await this.hot.runs.get(run)) !== undefined) return count;
-    const manifest = await this.manifest(run);
-    return manifest?.variables.find((v) => v.name === variable)?.count ?? 0;
+    const fromManifest = (manifest: RunManifest | undefined): number =>
+      manifest?.variables.find((v) => v.name === variable)?.count ?? 0;
+    return this.hotOrManifest(
+      run,
+      async () => {
+        const count = await this.hot.reader.count(run, variable);
+        if (count > 0 || (await this.hot.runs.get(run)) !== undefined) return count;
+        return fromManifest(await this.manifest(run));
+      },
+      fromManifest,
+    );
+  }
+
+  /**
+   * What Redis still holds of a variable: its buffer's first seq and its
+   * transfer keys (readers take every seq below the lowest from S3). Nothing,
+   * without asking Redis, for a completed run: its merged objects hold all.
+   */
+  async redisHoldings(
+    run: string,
+    variable: string,
+  ): Promise<{ head: number | undefined; transfers: Transfer[] }> {
+    return this.hotOrManifest(
+      run,
+      async () => ({
+        head: await this.hot.reader.headSeq(run, variable),
+        transfers: await this.hot.transfers.transfers(run, variable),
+      }),
+      () => ({ head: undefined, transfers: [] }),
+    );
+  }
+
+  /**
+   * `fromRedis`, except for a completed run: its manifest (cached, so known
+   * without a round trip) is the source of truth, and serves it while Redis
+   * is away. A running run with Redis away fails with Redis's error (503).
+   */
+  private async hotOrManifest<T>(
+    run: string,
+    fromRedis: () => Promise<T>,
+    fromManifest: (manifest: RunManifest) => T,
+  ): Promise<T> {
+    const cached = this.manifests.get(run);
+    if (cached !== undefined) return fromManifest(cached);
+    try {
+      return await fromRedis();
+    } catch (err) {
+      if (this.cold === undefined || !asRedisUnavailable(err)) throw err;
+      const manifest = await this.manifest(run);
+      if (manifest === undefined) throw err;
+      return fromManifest(manifest);
+    }
   }
 
   /**

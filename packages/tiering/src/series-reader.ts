@@ -128,7 +128,7 @@ export class SeriesReader {
   }
 
   private async fill(
-    { hot, cold }: { hot: HotStore; cold: ColdStore },
+    { cold }: { cold: ColdStore },
     run: string,
     variable: string,
     slots: Slot[],
@@ -137,8 +137,7 @@ export class SeriesReader {
     const from = (slots[0] as Slot).lo;
     const to = (slots[slots.length - 1] as Slot).hi;
     // Newest tier first, as TieredHistory: below the floor, S3 holds every seq and keeps it.
-    const head = await hot.reader.headSeq(run, variable);
-    const transfers = await hot.transfers.transfers(run, variable);
+    const { head, transfers } = await this.catalog.redisHoldings(run, variable);
     const floor = Math.min(transfers[0]?.first ?? Infinity, head ?? Infinity);
 
     let next = from;

@@ -75,8 +75,7 @@ export class TieredHistory implements ChunkTextSource {
     const look: LastLook = {};
     for (let stalls = 0, staleLooks = 0; next <= target;) {
       // Newest tier first: a buffer renamed after this look is in the transfers looked at next.
-      const head = await this.hot.reader.headSeq(run, variable);
-      const transfers = await this.hot.transfers.transfers(run, variable);
+      const { head, transfers } = await this.catalog.redisHoldings(run, variable);
       const floor = Math.min(transfers[0]?.first ?? Infinity, head ?? Infinity);
       const before = next;
 

@@ -46,6 +46,12 @@ export interface HarnessOptions {
   auth?: boolean;
   /** Share a running Redis (not stopped by this harness). */
   redis?: RunningRedis;
+  /**
+   * The login throttle. Default: 1000 wrong passwords a minute, as tests of
+   * other features send many from one address (login-throttle.int.test.ts
+   * tests the throttle with its own).
+   */
+  loginLimit?: { attempts: number; windowMs: number };
 }
 
 export async function startDashboard(options: HarnessOptions = {}): Promise<DashboardHarness> {
@@ -66,6 +72,7 @@ export async function startDashboard(options: HarnessOptions = {}): Promise<Dash
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
     logger: pino({ level: 'silent' }),
     defaultMetrics: false,
+    loginLimit: options.loginLimit ?? { attempts: 1000, windowMs: 60_000 },
   });
   await new Promise<void>((resolve) => dashboard.server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(dashboard.server.address() as AddressInfo).port}`;

@@ -1,5 +1,4 @@
 import {
-  RunstreamError,
   boundedChunkTexts,
   chunkJson,
   roomOf,
@@ -14,6 +13,7 @@ import type { ChunkTextSource, DamageReporter } from '@runstream/tiering';
 import type { Logger } from 'pino';
 import { bearerToken, type Authorizer } from '../auth';
 import { asDamage } from '../damage-report';
+import { knownError } from '../http-errors';
 import type { RunAccess } from '../run-access';
 import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
@@ -33,10 +33,12 @@ export interface LiveSubscriptionDeps {
   maxSubscriptionsPerSocket: number;
 }
 
-const toSocketError = (err: unknown): SocketError =>
-  err instanceof RunstreamError
-    ? { code: err.code, message: err.message }
-    : { code: 'internal', message: 'internal server error' };
+const toSocketError = (err: unknown): SocketError => {
+  const known = knownError(err);
+  return known === undefined
+    ? { code: 'internal', message: 'internal server error' }
+    : { code: known.code, message: known.message };
+};
 
 /**
  * The subscribe protocol: join the room first, then read history and send it
@@ -75,7 +77,7 @@ export function attachLiveSubscriptions(io: LiveServer, deps: LiveSubscriptionDe
       subscribe(socket, req, deps).then(reply, (err: unknown) => {
         const damage = asDamage(err);
         if (damage !== undefined) deps.reportDamage(damage);
-        else if (!(err instanceof RunstreamError)) logger.error({ err }, 'subscribe failed');
+        else if (knownError(err) === undefined) logger.error({ err }, 'subscribe failed');
         reply({ ok: false, error: toSocketError(damage ?? err) });
       });
     });
