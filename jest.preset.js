@@ -20,7 +20,10 @@ module.exports = (dir) => ({
     // and its configuration (the compose file's check reads its variables).
     '^@runstream/demo/(seeded-random|config)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
     // Test helpers a package or app shares with the tests of those built on it.
-    '^@runstream/(domain|tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@runstream/(domain|tiering)/testing$': path.join(
+      __dirname,
+      'packages/$1/src/testing/index.ts',
+    ),
     '^@runstream/(worker)/testing$': path.join(__dirname, 'apps/$1/src/testing/index.ts'),
   },
   testTimeout: 60_000,
