@@ -89,7 +89,6 @@ const FILLED_ENV: Record<string, string> = {
   S3_ACCESS_KEY_ID: 'runstream-app',
   S3_SECRET_ACCESS_KEY: 'app-secret-0123',
   RUNSTREAM_WRITE_TOKENS: 'producer-token-0123456789',
-  RUNSTREAM_READ_TOKENS: 'reader-token-0123456789',
   DASHBOARD_USER: 'ops',
   DASHBOARD_PASSWORD: 'correct-horse-battery',
 };
