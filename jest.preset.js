@@ -16,10 +16,14 @@ module.exports = (dir) => ({
     // Apps used by other apps' tests (ingest's tests start a real worker and compare
     // the apps' configuration schemas).
     '^@runstream/(worker|dashboard)$': path.join(__dirname, 'apps/$1/src/index.ts'),
-    // The demo's seeded random numbers, which the bench's generated data uses too.
-    '^@runstream/demo/(seeded-random)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
+    // The demo's seeded random numbers, which the bench's generated data uses too,
+    // and its configuration (the compose file's check reads its variables).
+    '^@runstream/demo/(seeded-random|config)$': path.join(__dirname, 'apps/demo/src/$1.ts'),
     // Test helpers a package or app shares with the tests of those built on it.
-    '^@runstream/(domain|tiering)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@runstream/(domain|tiering)/testing$': path.join(
+      __dirname,
+      'packages/$1/src/testing/index.ts',
+    ),
     '^@runstream/(worker)/testing$': path.join(__dirname, 'apps/$1/src/testing/index.ts'),
   },
   testTimeout: 60_000,

@@ -24,6 +24,21 @@ export { DemoConfigError };
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** The SDK's own variables, passed on to it untouched. */
+const SDK_VARIABLES = ['RUNSTREAM_URL', 'RUNSTREAM_TOKEN', 'RUNSTREAM_MIN_INTERVAL_MS'] as const;
+
+/**
+ * Every variable the demo reads, for the check that the compose file gives it
+ * nothing it would ignore (the demo has no zod schema to ask).
+ */
+export const DEMO_VARIABLES = [
+  'DEMO_STEPS_PER_SECOND',
+  'DEMO_DURATION_S',
+  'DEMO_RUN_ID',
+  'DEMO_SEED',
+  ...SDK_VARIABLES,
+] as const;
+
 export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env, now = new Date()): DemoConfig {
   const stepsPerSecond = number(env, 'DEMO_STEPS_PER_SECOND', 200, (n) => n > 0 && n <= 100_000);
   const durationS = number(env, 'DEMO_DURATION_S', 0, (n) => n >= 0);
@@ -40,11 +55,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env, now = new D
     durationS,
     runId,
     seed,
-    sdkEnv: {
-      RUNSTREAM_URL: env.RUNSTREAM_URL,
-      RUNSTREAM_TOKEN: env.RUNSTREAM_TOKEN,
-      RUNSTREAM_MIN_INTERVAL_MS: env.RUNSTREAM_MIN_INTERVAL_MS,
-    },
+    sdkEnv: Object.fromEntries(SDK_VARIABLES.map((name) => [name, env[name]])),
   };
 }
 
