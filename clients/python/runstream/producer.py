@@ -18,11 +18,13 @@ from .errors import (
 )
 from .retry import DEFAULT_RETRY_BASE_S, DEFAULT_RETRY_CAP_S, retry_delay_s, status_verdict
 from .sample_buffer import Column, OutgoingBatch, SampleBuffer, split_parts
+from .spool import Spool
 from .wire import RUN_ID_PATTERN, check_run_id, check_time, check_variable_name, encode_logged_value
 
 DEFAULT_MIN_INTERVAL_MS = 1000
 DEFAULT_MAX_BATCH_SAMPLES = 100_000
 DEFAULT_MAX_BUFFERED_SAMPLES = 1_000_000
+DEFAULT_SPOOL_MAX_BYTES = 1 << 30
 ON_FULL_POLICIES = ("drop-newest", "raise")
 
 
@@ -67,6 +69,14 @@ class Producer:
     The sender is a daemon thread: it never keeps the process alive, but an
     ``atexit`` hook flushes what was logged (for at most
     ``atexit_timeout_s``) when the interpreter exits normally.
+
+    With ``spool_dir``, every batch is written to disk before it is first
+    sent and removed once acknowledged (see ``spool.py``); batches wait
+    there, not in memory, while the server is away, and a producer started
+    again on the same folder and run sends them first, with their ids. A
+    batch is formed from what was logged at least every ``min_interval_ms``,
+    so a killed process loses at most the last interval's samples
+    (``persist()`` spools them at once).
     """
 
     def __init__(
@@ -88,6 +98,8 @@ class Producer:
         request_timeout_s: float = 10.0,
         producer_id: Optional[str] = None,
         atexit_timeout_s: float = 30.0,
+        spool_dir: Optional[str] = None,
+        spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
     ) -> None:
         self.run = check_run_id(run)
         self.producer_id = producer_id or base64.urlsafe_b64encode(os.urandom(12)).decode()
@@ -116,7 +128,15 @@ class Producer:
         self._buffer = SampleBuffer()
         self._outbox: List[OutgoingBatch] = []
         self._outbox_samples = 0
+        # Of those, the samples held in memory (a spooled batch may be on disk only).
+        self._outbox_in_memory = 0
         self._next_batch = 0
+        self._next_form_at = 0.0
+        self._persisting = 0
+        # Outbox batches a spool could not take (it was full). While there are
+        # any, later batches stay out of it too, so `column.spooled` remains a
+        # prefix count and persist() never returns early.
+        self._unspooled = 0
         # Shrinks after a 413 so later batches do not hit the same limit again.
         self._batch_limit = self.max_batch_samples
         self._stats = ProducerStats()
@@ -127,6 +147,9 @@ class Producer:
         self._closed = False
         self._forced = False
         self._completing = False
+        self._spool: Optional[Spool] = None
+        if spool_dir is not None:
+            self._open_spool(spool_dir, producer_id, int(_number_option("spool_max_bytes", spool_max_bytes, 1)))
         self._thread = threading.Thread(
             target=self._send_loop, name=f"runstream-producer-{self.run}", daemon=True
         )
@@ -141,6 +164,15 @@ class Producer:
             out = self._stats.copy()
             out.buffered = self._buffer.size + self._outbox_samples
             return out
+
+    @property
+    def _held(self) -> int:
+        """Samples held in memory, what ``max_buffered_samples`` bounds."""
+        return self._buffer.size + self._outbox_in_memory
+
+    @property
+    def _spill_at(self) -> int:
+        return min(self._batch_limit, max(1, self.max_buffered_samples // 2))
 
     @property
     def error(self) -> Optional[Exception]:
@@ -162,10 +194,12 @@ class Producer:
                 column = self._buffer.get_or_add(variable)
             t = check_time(variable, t)
             wire = encode_logged_value(variable, v)
-            if self._buffer.size + self._outbox_samples >= self.max_buffered_samples:
+            if self._held >= self.max_buffered_samples:
                 return self._refuse(variable, t, 1) == 0
             self._buffer.append(column, t, wire)
-            self._cond.notify_all()
+            # Wake the sender only when it has something new to do, not per sample.
+            if self._buffer.size == 1 or (self._spool is not None and self._buffer.size == self._spill_at):
+                self._cond.notify_all()
             return True
 
     def log_many(self, variable: str, t: Any, v: Any) -> int:
@@ -182,7 +216,7 @@ class Producer:
         vs = [encode_logged_value(variable, x) for x in v_list]
         with self._cond:
             self._check_open()
-            room = max(0, self.max_buffered_samples - self._buffer.size - self._outbox_samples)
+            room = max(0, self.max_buffered_samples - self._held)
             kept = min(room, len(ts))
             self._buffer.extend(self._buffer.get_or_add(variable), ts[:kept], vs[:kept])
             if kept:
@@ -201,6 +235,22 @@ class Producer:
         with self._cond:
             self._check_open()
             self._wait_for(self._buffer.flush_targets(), timeout)
+
+    def persist(self, timeout: Optional[float] = None) -> None:
+        """Returns when every sample logged before this call is in the spool (or
+        acknowledged): a kill from then on loses none of them. Without a spool
+        (or with a full one) this is ``flush()``."""
+        with self._cond:
+            self._check_open()
+            targets = self._buffer.flush_targets()
+            if self._spool is None:
+                self._wait_for(targets, timeout)
+                return
+            self._persisting += 1
+            try:
+                self._wait_for(targets, timeout, spooled=True)
+            finally:
+                self._persisting -= 1
 
     def complete(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """Stops taking samples, waits until everything is acknowledged, then
@@ -232,6 +282,8 @@ class Producer:
                         self._cond.acquire()
                     self._pace_from_now()
                     if error is None:
+                        if self._spool is not None:
+                            self._spool.clear()  # a completed run takes no more samples
                         return {"completed": True, "run": run}
                     if isinstance(error, RunstreamHttpError) and error.status == 404 and error.code == "not_found":
                         return {"completed": False}
@@ -290,15 +342,16 @@ class Producer:
                 self._on_drop(variable, t)
         return n
 
-    def _wait_for(self, targets: List[Tuple[Column, int]], timeout: Optional[float]) -> None:
-        """Blocks (lock held, released while waiting) until every target is acknowledged."""
+    def _wait_for(self, targets: List[Tuple[Column, int]], timeout: Optional[float], spooled: bool = False) -> None:
+        """Blocks (lock held, released while waiting) until every target is
+        acknowledged (or, ``spooled``, at least written to the spool)."""
         if not targets:
             return
         self._waiters.append(targets)
         self._cond.notify_all()
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            while any(c.acked < until for c, until in targets):
+            while any(c.acked < until and not (spooled and c.spooled >= until) for c, until in targets):
                 if self._failure is not None:
                     raise self._failure
                 if self._forced:
@@ -334,24 +387,109 @@ class Producer:
                         self._cond.wait()
                     if self._stopping:
                         return
+                    now = time.monotonic()
+                    if self._should_spool_now(now):
+                        self._form_batch()
+                        continue
                     # The interval is waited before the batch is formed, so it
                     # takes everything logged meanwhile.
-                    self._sleep_until(self._next_attempt_at)
-                    if self._stopping:
-                        return
+                    wake_at = self._next_attempt_at
+                    if self._spool is not None and self._buffer.size > 0 and self._outbox:
+                        wake_at = min(wake_at, self._next_form_at)
+                    if now < wake_at:
+                        self._cond.wait(wake_at - now)
+                        continue
+                    if now < self._next_attempt_at:
+                        continue
                     if not self._outbox:
-                        parts = self._buffer.take(self._batch_limit)
-                        if not parts:
+                        self._form_batch()
+                        if not self._outbox:
                             continue
-                        batch = OutgoingBatch(self.producer_id, self._next_batch, parts)
-                        self._next_batch += 1
-                        self._outbox.append(batch)
-                        self._outbox_samples += batch.count
-                        self._stats.sent += batch.count
-                    self._attempt_batch(self._outbox[0])
+                    head = self._outbox[0]
+                    if head.body is None:
+                        self._load(head)
+                    self._attempt_batch(head)
         except BaseException as err:  # only a bug gets here: fail loudly rather than stall
             with self._cond:
                 self._fail(err if isinstance(err, Exception) else RuntimeError(repr(err)))
+
+    def _should_spool_now(self, now: float) -> bool:
+        """With a spool, batches are formed (and written) while the head waits:
+        a full batch's worth at once, anything after an interval or on persist()."""
+        if self._spool is None or self._buffer.size == 0 or self._unspooled or not self._spool.has_room(0):
+            return False
+        if self._persisting > 0:
+            return True
+        return bool(self._outbox) and (self._buffer.size >= self._spill_at or now >= self._next_form_at)
+
+    def _form_batch(self) -> None:
+        """Takes a batch from the buffer into the outbox; with a spool, writes it
+        there first (lock released: disk I/O must not hold up log())."""
+        parts = self._buffer.take(self._batch_limit)
+        if not parts:
+            return
+        batch = OutgoingBatch(self.producer_id, self._next_batch, parts)
+        self._next_batch += 1
+        self._outbox.append(batch)
+        self._outbox_samples += batch.count
+        self._outbox_in_memory += batch.count
+        self._stats.sent += batch.count
+        spool = self._spool
+        if spool is None:
+            return
+        self._next_form_at = time.monotonic() + self.min_interval_s
+        if self._unspooled or not spool.has_room(batch.size):
+            self._unspooled += 1  # the spool is full: this batch waits in memory, as without one
+            return
+        self._cond.release()
+        try:
+            spool.record_next_batch(self._next_batch)
+            path = spool.write(batch.number, batch.body)
+        finally:
+            self._cond.acquire()
+        batch.path = path
+        for column, n in batch.columns:
+            column.spooled += n
+        self._cond.notify_all()
+        if batch in self._outbox and batch is not self._outbox[0]:
+            batch.spill()
+            self._outbox_in_memory -= batch.count
+
+    def _load(self, batch: OutgoingBatch) -> None:
+        """Reads a batch held on disk only back into memory, to send it."""
+        self._cond.release()
+        try:
+            body = Spool.read(batch.path)
+        finally:
+            self._cond.acquire()
+        batch.body = body
+        self._outbox_in_memory += batch.count
+
+    def _open_spool(self, spool_dir: str, producer_id: Optional[str], max_bytes: int) -> None:
+        """Takes over what a previous producer of this run left in the spool."""
+        spool = Spool(spool_dir, self.run, max_bytes)
+        previous = spool.producer_id()
+        if previous is not None:
+            if producer_id is not None and producer_id != previous:
+                raise RunstreamConfigError(
+                    "producer_id", f"{spool.dir} holds batches of producer {previous!r}, not {producer_id!r}"
+                )
+            self.producer_id = previous
+        spool.claim(self.producer_id)
+        self._next_batch = spool.next_batch()
+        for number, path in spool.pending():
+            batch = OutgoingBatch.from_body(Spool.read(path), self._buffer)
+            batch.path = path
+            for column, n in batch.columns:
+                column.accepted += n
+                column.spooled = column.accepted
+            self._outbox.append(batch)
+            self._outbox_samples += batch.count
+            if self._outbox_in_memory == 0:
+                self._outbox_in_memory = batch.count  # the head stays in memory
+            else:
+                batch.spill()
+        self._spool = spool
 
     def _attempt_batch(self, batch: OutgoingBatch) -> None:
         """Sends the head batch with the lock released; handles the answer under it."""
@@ -395,10 +533,20 @@ class Producer:
 
     def _split(self, batch: OutgoingBatch) -> None:
         """413: the halves go out as two new batches (the server wrote nothing of this one)."""
-        a, b = split_parts(batch.parts)
+        parts = batch.parts if batch.parts is not None else OutgoingBatch.from_body(batch.body, self._buffer).parts
+        a, b = split_parts(parts)
         first = OutgoingBatch(self.producer_id, self._next_batch, a)
         second = OutgoingBatch(self.producer_id, self._next_batch + 1, b)
         self._next_batch += 2
+        if self._spool is not None and batch.path is None:
+            self._unspooled += 1  # two halves in memory where one batch was
+        if self._spool is not None and batch.path is not None:
+            # Halves first, then the parent: a kill between leaves both, and the
+            # spool's recovery removes the parent (spool.py).
+            self._spool.record_next_batch(self._next_batch)
+            first.path = self._spool.write(first.number, first.body, parent=batch.number)
+            second.path = self._spool.write(second.number, second.body, parent=batch.number)
+            self._spool.remove(batch.path, batch.size)
         self._outbox[0:1] = [first, second]
         self._batch_limit = min(self._batch_limit, first.count)
         self._stats.splits += 1
@@ -407,13 +555,19 @@ class Producer:
     def _acknowledge(self, batch: OutgoingBatch, ack: Any) -> None:
         self._outbox.pop(0)
         self._outbox_samples -= batch.count
+        self._outbox_in_memory -= batch.count
         self._attempt = 0
         self._stats.acknowledged += batch.count
         self._stats.batches += 1
         if isinstance(ack, dict) and ack.get("duplicate") is True:
             self._stats.duplicates += 1
-        for part in batch.parts:
-            part.column.acked += len(part.t)
+        for column, n in batch.columns:
+            column.acked += n
+        if self._spool is not None:
+            if batch.path is not None:
+                self._spool.remove(batch.path, batch.size)
+            else:
+                self._unspooled -= 1
         self._cond.notify_all()
 
     def _fail(self, error: Exception) -> None:
@@ -426,13 +580,18 @@ class Producer:
             self._on_error(error)
 
     def _discard_unsent(self) -> None:
+        """Forgets what is unsent; spooled batches stay on disk for the next start."""
         self._stats.discarded += self._buffer.clear() + self._outbox_samples
         self._outbox.clear()
         self._outbox_samples = 0
+        self._outbox_in_memory = 0
+        self._unspooled = 0
 
     def _at_exit(self) -> None:
         try:
             if not self._closed and self._failure is None:
+                if self._spool is not None:
+                    self.persist(timeout=self._atexit_timeout_s)
                 self.flush(timeout=self._atexit_timeout_s)
         except Exception:  # the interpreter is going away: nothing left to tell
             pass

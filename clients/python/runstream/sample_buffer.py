@@ -7,11 +7,11 @@ Not thread-safe by itself: the producer holds its lock around every call.
 
 import json
 from collections import deque
-from typing import Any, Deque, Dict, List, Tuple
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 
 class Column:
-    __slots__ = ("name", "t", "v", "accepted", "acked")
+    __slots__ = ("name", "t", "v", "accepted", "acked", "spooled")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -20,6 +20,8 @@ class Column:
         # A column is FIFO and batches are acknowledged in order: acked is a prefix count.
         self.accepted = 0
         self.acked = 0
+        # Samples of this column written to the spool (batches are spooled in order: a prefix).
+        self.spooled = 0
 
 
 class BatchPart:
@@ -99,21 +101,50 @@ class SampleBuffer:
 class OutgoingBatch:
     """A batch taken from the buffer and not yet acknowledged. Its body is
     encoded once: a retry sends exactly the same producer, batch number and
-    samples, which is what lets the server recognise it as a repeat."""
+    samples, which is what lets the server recognise it as a repeat.
 
-    __slots__ = ("number", "parts", "count", "body")
+    With a spool, a batch waiting behind the one in flight may be held on
+    disk only (``body`` and ``parts`` None, ``path`` set): ``columns`` keeps
+    what acknowledging it needs."""
+
+    __slots__ = ("number", "parts", "columns", "count", "body", "size", "path")
 
     def __init__(self, producer: str, number: int, parts: List[BatchPart]) -> None:
         self.number = number
-        self.parts = parts
-        self.count = sum(len(p.t) for p in parts)
+        self.parts: Optional[List[BatchPart]] = parts
+        self.columns = [(p.column, len(p.t)) for p in parts]
+        self.count = sum(n for _, n in self.columns)
         variables = {p.column.name: {"t": p.t, "v": p.v} for p in parts}
-        self.body = json.dumps(
+        self.body: Optional[bytes] = json.dumps(
             {"producer": producer, "batch": number, "variables": variables},
             allow_nan=False,
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8")
+        self.size = len(self.body)
+        self.path: Optional[str] = None
+
+    @classmethod
+    def from_body(cls, body: bytes, buffer: "SampleBuffer") -> "OutgoingBatch":
+        """A spooled batch read back: its parts rebuilt from the body, sent as it is."""
+        parsed = json.loads(body)
+        batch = cls.__new__(cls)
+        batch.number = parsed["batch"]
+        batch.parts = [
+            BatchPart(buffer.get_or_add(name), series["t"], series["v"])
+            for name, series in parsed["variables"].items()
+        ]
+        batch.columns = [(p.column, len(p.t)) for p in batch.parts]
+        batch.count = sum(n for _, n in batch.columns)
+        batch.body = body
+        batch.size = len(body)
+        batch.path = None
+        return batch
+
+    def spill(self) -> None:
+        """Keeps the batch on disk only (it was written to the spool)."""
+        self.parts = None
+        self.body = None
 
 
 def split_parts(parts: List[BatchPart]) -> Tuple[List[BatchPart], List[BatchPart]]:
