@@ -212,8 +212,8 @@ class Producer:
         if len(t_list) != len(v_list):
             raise ValueError(f"log_many({variable!r}): {len(t_list)} times but {len(v_list)} values")
         check_variable_name(variable)
-        ts = [check_time(variable, x) for x in t_list]
-        vs = [encode_logged_value(variable, x) for x in v_list]
+        ts = t_list if _plain_numbers(t, finite=True) else [check_time(variable, x) for x in t_list]
+        vs = v_list if _plain_numbers(v, finite=True) else [encode_logged_value(variable, x) for x in v_list]
         with self._cond:
             self._check_open()
             room = max(0, self.max_buffered_samples - self._held)
@@ -595,6 +595,19 @@ class Producer:
                 self.flush(timeout=self._atexit_timeout_s)
         except Exception:  # the interpreter is going away: nothing left to tell
             pass
+
+
+def _plain_numbers(a: Any, finite: bool) -> bool:
+    """True for a 1-D numpy array of finite floats (no -0.0) or ints: its
+    ``tolist()`` is already its wire form, no per-element check needed."""
+    kind = getattr(getattr(a, "dtype", None), "kind", None)
+    if getattr(a, "ndim", None) != 1 or kind not in ("f", "i", "u"):
+        return False
+    if kind != "f":
+        return not len(a) or (int(a.max()) < 2**53 and int(a.min()) > -(2**53))
+    import numpy as np  # there is a numpy array: numpy is installed
+
+    return bool(np.isfinite(a).all()) and not bool((np.signbit(a) & (a == 0)).any())
 
 
 def _verdict(error: Exception) -> str:

@@ -219,11 +219,16 @@ def test_log_many_takes_numpy_arrays(writer, reader, run_id):
     producer = writer.producer(run_id, min_interval_ms=0)
     assert producer.log_many("np.v", t, v) == 1000
     assert producer.log_many("np.state", t[:10], state[:10]) == 10
+    # Finite float and int arrays take the no-check path: still exact.
+    assert producer.log_many("np.finite", t[:100], np.cos(t[:100])) == 100
+    assert producer.log_many("np.ints", np.arange(50), np.arange(50, dtype=np.int64) * -3) == 50
     producer.log("np.scalar", np.float32(1.5), np.float32(0.25))
     producer.log("np.int", np.int64(2), np.int64(7))
     producer.flush()
     assert history_problem(reader, run_id, "np.v", list(zip(t.tolist(), v.tolist()))) == ""
     assert history_problem(reader, run_id, "np.state", list(zip(t[:10].tolist(), state[:10].tolist()))) == ""
+    assert history_problem(reader, run_id, "np.finite", list(zip(t[:100].tolist(), np.cos(t[:100]).tolist()))) == ""
+    assert history_problem(reader, run_id, "np.ints", [(float(i), -3 * i) for i in range(50)]) == ""
     assert history_problem(reader, run_id, "np.scalar", [(1.5, 0.25)]) == ""
     assert history_problem(reader, run_id, "np.int", [(2.0, 7)]) == ""
     producer.close()
