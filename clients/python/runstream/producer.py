@@ -394,7 +394,7 @@ class Producer:
                     # The interval is waited before the batch is formed, so it
                     # takes everything logged meanwhile.
                     wake_at = self._next_attempt_at
-                    if self._spool is not None and self._buffer.size > 0 and self._outbox:
+                    if self._can_spool and self._buffer.size > 0 and self._outbox:
                         wake_at = min(wake_at, self._next_form_at)
                     if now < wake_at:
                         self._cond.wait(wake_at - now)
@@ -408,6 +408,8 @@ class Producer:
                     head = self._outbox[0]
                     if head.body is None:
                         self._load(head)
+                        if self._stopping:
+                            return
                     self._attempt_batch(head)
         except BaseException as err:  # only a bug gets here: fail loudly rather than stall
             with self._cond:
@@ -416,11 +418,15 @@ class Producer:
     def _should_spool_now(self, now: float) -> bool:
         """With a spool, batches are formed (and written) while the head waits:
         a full batch's worth at once, anything after an interval or on persist()."""
-        if self._spool is None or self._buffer.size == 0 or self._unspooled or not self._spool.has_room(0):
+        if not self._can_spool or self._buffer.size == 0:
             return False
         if self._persisting > 0:
             return True
         return bool(self._outbox) and (self._buffer.size >= self._spill_at or now >= self._next_form_at)
+
+    @property
+    def _can_spool(self) -> bool:
+        return self._spool is not None and not self._unspooled and self._spool.has_room(0)
 
     def _form_batch(self) -> None:
         """Takes a batch from the buffer into the outbox; with a spool, writes it
@@ -462,8 +468,9 @@ class Producer:
             body = Spool.read(batch.path)
         finally:
             self._cond.acquire()
-        batch.body = body
-        self._outbox_in_memory += batch.count
+        if batch in self._outbox:  # not discarded meanwhile (close with force)
+            batch.body = body
+            self._outbox_in_memory += batch.count
 
     def _open_spool(self, spool_dir: str, producer_id: Optional[str], max_bytes: int) -> None:
         """Takes over what a previous producer of this run left in the spool."""
