@@ -68,6 +68,37 @@ class Client:
                 return
             seq = page["nextSeq"]
 
+    def history_arrays(self, run: str, variable: str, from_seq: int = 1) -> Tuple[Any, Any, Any]:
+        """The history as numpy arrays ``(seq, t, v)`` (numpy needed): ``v`` is
+        float64 when every value is a number (NaN, ±inf, -0.0 kept), else an
+        object array."""
+        import numpy as np
+
+        seqs, ts, vs = [], [], []
+        for seq, t, v in self.history(run, variable, from_seq):
+            seqs.append(seq)
+            ts.append(t)
+            vs.append(v)
+        numeric = all(isinstance(v, float) for v in vs)
+        values = np.array(vs, dtype=np.float64) if numeric else np.array(vs + [None], dtype=object)[:-1]
+        return np.array(seqs, dtype=np.int64), np.array(ts, dtype=np.float64), values
+
+    def series(
+        self,
+        run: str,
+        variable: str,
+        from_seq: Optional[int] = None,
+        to_seq: Optional[int] = None,
+        points: int = 1000,
+    ) -> Dict[str, Any]:
+        """The range downsampled to at most ``points`` M4+ buckets, as the server
+        answers it (README "Series"; wire values, columnar)."""
+        return self.transport.request(
+            "GET",
+            f"/v1/runs/{check_run_id(run)}/series",
+            query={"variable": check_variable_name(variable), "fromSeq": from_seq, "toSeq": to_seq, "points": points},
+        )
+
     def producer(self, run: str, **options: Any) -> Producer:
         """A Producer for ``run``; options as Producer's (``min_interval_ms``, ``on_full``, ...)."""
         options.setdefault("env_min_interval_ms", self._env_min_interval_ms)

@@ -232,3 +232,22 @@ def test_log_many_takes_numpy_arrays(writer, reader, run_id):
     assert history_problem(reader, run_id, "np.scalar", [(1.5, 0.25)]) == ""
     assert history_problem(reader, run_id, "np.int", [(2.0, 7)]) == ""
     producer.close()
+
+
+def test_history_arrays_and_series(writer, reader, run_id):
+    np = pytest.importorskip("numpy")
+    producer = writer.producer(run_id, min_interval_ms=0)
+    values = [float(i) for i in range(1000)]
+    values[10], values[20], values[30] = math.nan, -math.inf, -0.0
+    producer.log_many("arr", [i * 0.5 for i in range(1000)], values)
+    producer.log_many("mixed", [0.0, 1.0, 2.0], [1.5, "text", [1.0, 2.0]])
+    producer.flush()
+    seq, t, v = reader.history_arrays(run_id, "arr")
+    assert seq.tolist() == list(range(1, 1001)) and t.tolist() == [i * 0.5 for i in range(1000)]
+    assert v.dtype == np.float64 and np.isnan(v[10]) and v[20] == -np.inf and np.signbit(v[30])
+    assert np.array_equal(np.delete(v, 10), np.delete(np.array(values), 10))
+    _, _, mixed = reader.history_arrays(run_id, "mixed")
+    assert mixed.dtype == object and mixed.tolist() == [1.5, "text", [1.0, 2.0]]
+    series = reader.series(run_id, "arr", points=10)
+    assert sum(series["n"]) == 1000 and series["components"][0]["nan"] == [1] + [0] * (len(series["n"]) - 1)
+    producer.close()
