@@ -20,7 +20,7 @@ it('logs request URLs with secret query parameters redacted', async () => {
   app.get('/v1/fails', () => {
     throw new Error('boom');
   });
-  app.use(errorHandler(logger, 1024));
+  app.use(errorHandler(logger, 1024, () => undefined));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
