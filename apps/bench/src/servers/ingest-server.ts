@@ -54,6 +54,11 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       INGEST_MAX_BODY_BYTES: String(options.maxBodyBytes),
       LOG_LEVEL: 'info',
       ...coldStoreEnvOf(options.s3.connection),
+      // Ingest's Redis command timeout (default 1 s) from the bench's own env, to
+      // measure the crowd phases past it: see the README's Benchmarks.
+      ...(process.env.REDIS_COMMAND_TIMEOUT_MS !== undefined
+        ? { REDIS_COMMAND_TIMEOUT_MS: process.env.REDIS_COMMAND_TIMEOUT_MS }
+        : {}),
       ...options.env,
     },
     port: options.port,
