@@ -7,6 +7,9 @@ import type { IngestMetrics } from './metrics';
 
 type ServerLimits = Pick<IngestLimits, 'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs'>;
 
+/** Longer than any client's or proxy's idle reuse of a connection (AWS ALB: 60 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /**
  * The ingest HTTP server with its connection-level limits: a cap on open
  * connections (past it Node closes new ones at once; counted), and header and
@@ -26,6 +29,11 @@ export function createLimitedServer(
       requestTimeout: limits.requestTimeoutMs,
       // Node checks the timeouts only this often (default 30 s): a timeout is late by up to it.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)),
+      // An idle keep-alive connection is closed by the server only after its
+      // clients stop reusing it (fetch/undici ~4 s, proxies and load balancers
+      // 60 s): with Node's 5 s a busy client could send on a connection the
+      // server was closing and get ECONNRESET. Shutdown closes idle ones at once.
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     },
     app,
   );

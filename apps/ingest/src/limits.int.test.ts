@@ -15,6 +15,7 @@ import {
 import { RunCatalog } from '@runstream/tiering';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { io as ioConnect, type Socket } from 'socket.io-client';
+import { KEEP_ALIVE_TIMEOUT_MS } from './http-server-limits';
 import { metricValue } from './testing/metric-value';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 
@@ -243,6 +244,14 @@ describe('header and body timeouts', () => {
   it('headers that never end are answered 408 once INGEST_HEADERS_TIMEOUT_MS has passed', async () => {
     const { closed } = rawRequest('GET /v1/runs HTTP/1.1\r\nHost: x\r\nX-Slow: ', '');
     expect(answerOf(await closed).status).toBe(408);
+  });
+});
+
+describe('keep-alive', () => {
+  it('keeps an idle connection longer than clients reuse one (no ECONNRESET on a connection being closed)', async () => {
+    const res = await h.request('/healthz');
+    expect(res.headers.get('keep-alive')).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
   });
 });
 
