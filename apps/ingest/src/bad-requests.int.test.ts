@@ -1,4 +1,5 @@
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { redisFingerprint } from './testing/redis-fingerprint';
 
 let h: IngestHarness;
 const LIMIT = 64 * 1024;
@@ -18,15 +19,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-/** Every key with its DUMP: equal fingerprints mean Redis holds exactly the same data. */
-async function fingerprint(): Promise<string> {
-  const redis = h.hotStore.redis;
-  const keys = (await redis.keys('*')).sort();
-  const parts: string[] = [];
-  for (const key of keys)
-    parts.push(`${key}=${(await redis.dumpBuffer(key))?.toString('hex') ?? ''}`);
-  return parts.join('\n');
-}
+const fingerprint = (): Promise<string> => redisFingerprint(h.hotStore.redis);
 
 interface Case {
   name: string;

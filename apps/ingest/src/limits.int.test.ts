@@ -18,6 +18,7 @@ import { io as ioConnect, type Socket } from 'socket.io-client';
 import { KEEP_ALIVE_TIMEOUT_MS } from './http-server-limits';
 import { metricValue } from './testing/metric-value';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { redisFingerprint } from './testing/redis-fingerprint';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -57,15 +58,7 @@ afterAll(async () => {
   await s3.dispose();
 });
 
-/** Every key with its DUMP: equal fingerprints mean Redis holds exactly the same data. */
-async function fingerprint(): Promise<string> {
-  const redis = h.hotStore.redis;
-  const keys = (await redis.keys('*')).sort();
-  const parts: string[] = [];
-  for (const key of keys)
-    parts.push(`${key}=${(await redis.dumpBuffer(key))?.toString('hex') ?? ''}`);
-  return parts.join('\n');
-}
+const fingerprint = (): Promise<string> => redisFingerprint(h.hotStore.redis);
 
 async function metrics(): Promise<string> {
   return (await h.request('/metrics')).text();
