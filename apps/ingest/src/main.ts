@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     );
   }
 
+  const metrics = new IngestMetrics();
   // Before any connection: a bad tokens file stops the app at once.
   const authorizer = new Authorizer({
     writeTokens: config.RUNSTREAM_WRITE_TOKENS,
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
           intervalMs: config.RUNSTREAM_TOKENS_RELOAD_MS,
           logger,
           onLoad: (grants) => authorizer.useTokenFile(grants),
+          onReloadFailure: (reason) => metrics.tokenFileReloadFailures.inc({ reason }),
         });
   tokenFile?.start();
 
@@ -62,7 +64,6 @@ async function main(): Promise<void> {
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
     (err) => logger.warn({ err }, 'memory check or flush request failed'),
   );
-  const metrics = new IngestMetrics();
   const catalog = new RunCatalog(hotStore, coldStore, {
     onDamage: damageReporter(logger, metrics),
     missingRunTtlMs: config.INGEST_MISSING_RUN_CACHE_MS,

@@ -63,6 +63,13 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly tokenFileReloadFailures = new Counter({
+    name: 'runstream_ingest_token_file_reload_failures_total',
+    help: 'Reloads of RUNSTREAM_TOKENS_FILE that failed, the previous tokens kept in force, by reason (invalid, missing).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -5,6 +5,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIngest, spawnIngest, type IngestProcess } from './testing/ingest-process';
+import { metricValue } from './testing/metric-value';
 import { parseTokenFile } from './token-file';
 import { TokenTable, grantOf, tokenDigest, type Access, type TokenGrant } from './token-table';
 
@@ -94,6 +95,11 @@ it('picks up an edited tokens file without a restart, and keeps the last good on
   );
   expect(await status(app, '/v1/runs/reload-run', SECOND)).toBe(200);
   expect(await status(app, '/v1/runs/reload-run', FIRST)).toBe(401);
+  // The failed reload is counted, once, for an alert to see.
+  const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const failures = 'runstream_ingest_token_file_reload_failures_total';
+  expect(metricValue(metrics, failures, { reason: 'invalid' })).toBe(1);
+  expect(metricValue(metrics, failures, { reason: 'missing' })).toBe(0);
   // The settings tokens (the default project) are in force beside the file all along.
   expect(await status(app, '/v1/runs', 'test-read-token-0123456789')).toBe(200);
   expect(await status(app, '/v1/runs/reload-run', 'test-read-token-0123456789')).toBe(404);

@@ -3,7 +3,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenFileError } from './token-file';
-import { TokenFileWatcher } from './token-file-watcher';
+import { TokenFileWatcher, type TokenFileReloadFailure } from './token-file-watcher';
 import { grantOf, type TokenGrant } from './token-table';
 
 const entry = (token: string, project: string): TokenGrant =>
@@ -24,16 +24,19 @@ describe('TokenFileWatcher', () => {
     loads: TokenGrant[][];
     watcher: TokenFileWatcher;
     lines: { msg?: string }[];
+    failures: TokenFileReloadFailure[];
   } {
     const { logger, lines } = memoryLogger('info');
     const loads: TokenGrant[][] = [];
+    const failures: TokenFileReloadFailure[] = [];
     const watcher = new TokenFileWatcher({
       path,
       intervalMs,
       logger,
       onLoad: (g) => loads.push(g),
+      onReloadFailure: (reason) => failures.push(reason),
     });
-    return { loads, watcher, lines };
+    return { loads, watcher, lines, failures };
   }
 
   it('refuses to start on a bad or missing file', () => {
@@ -66,7 +69,7 @@ describe('TokenFileWatcher', () => {
 
   it('keeps the previous tokens when the file turns bad or goes, logging an error once', async () => {
     writeFileSync(path, fileOf(entry('a-0123456789abcdef', 'acme')));
-    const { loads, watcher, lines } = watch();
+    const { loads, watcher, lines, failures } = watch();
     const errors = () =>
       lines.filter((l) => l.msg?.startsWith('tokens file ') && /not|gone/.test(l.msg));
 
@@ -81,6 +84,8 @@ describe('TokenFileWatcher', () => {
     await watcher.poll();
     expect(loads).toHaveLength(1);
     expect(errors()).toHaveLength(2);
+    // Each failure counted once, as it is logged once.
+    expect(failures).toEqual(['invalid', 'missing']);
 
     writeFileSync(path, fileOf(entry('b-0123456789abcdef', 'back')));
     await watcher.poll();

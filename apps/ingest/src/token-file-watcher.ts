@@ -11,7 +11,14 @@ export interface TokenFileWatcherOptions {
   logger: Logger;
   /** Called with every good version of the file, the first one included. */
   onLoad(grants: TokenGrant[]): void;
+  /**
+   * Called once per failed reload (the previous tokens stay in force): `invalid` for a
+   * version that does not read or parse, `missing` when the file is gone.
+   */
+  onReloadFailure?(reason: TokenFileReloadFailure): void;
 }
+
+export type TokenFileReloadFailure = 'invalid' | 'missing';
 
 /**
  * Keeps the tokens file's grants current without a restart. It polls the
@@ -51,8 +58,10 @@ export class TokenFileWatcher {
     const { path, logger } = this.options;
     try {
       const stats = await stat(path).catch((err: unknown) => {
-        if (this.version !== MISSING)
+        if (this.version !== MISSING) {
           logger.error({ err, path }, 'tokens file gone: the previous tokens stay in force');
+          this.options.onReloadFailure?.('missing');
+        }
         this.version = MISSING;
       });
       if (stats === undefined) return;
@@ -65,6 +74,7 @@ export class TokenFileWatcher {
       logger.info({ path, tokens: grants.length }, 'tokens file reloaded');
     } catch (err) {
       logger.error({ err, path }, 'tokens file not reloaded: the previous tokens stay in force');
+      this.options.onReloadFailure?.('invalid');
     } finally {
       this.polling = false;
     }
