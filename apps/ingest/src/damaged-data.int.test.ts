@@ -43,10 +43,18 @@ async function write(run: string, variable: string, count: number): Promise<void
   }
 }
 
-/** Creates a run holding `variables` (name → samples) and completes it, read by nobody meanwhile. */
-async function completedRun(run: string, variables: Record<string, number>): Promise<void> {
+/**
+ * Creates a run holding `variables` (name → samples) and completes it, read by nobody meanwhile;
+ * `beforeCompletion` damages it first.
+ */
+async function completedRun(
+  run: string,
+  variables: Record<string, number>,
+  beforeCompletion?: () => Promise<void>,
+): Promise<void> {
   expect((await h.request('/v1/runs', { json: { id: run } })).status).toBe(201);
   for (const [name, count] of Object.entries(variables)) await write(run, name, count);
+  await beforeCompletion?.();
   expect((await h.request(`/v1/runs/${run}/complete`, { method: 'POST' })).status).toBe(202);
   // Asked of the stores, not of the app: its catalog must not have the manifest cached.
   // Redis forgets a run only once its manifest is written whole: s3rver, unlike S3,
@@ -83,6 +91,11 @@ async function segmentKey(run: string, variable: string): Promise<string> {
   return segments[0]!.key;
 }
 
+/** A run's meta in Redis made unreadable, as a hand edit or a bug would: not JSON. */
+const damageMeta = (run: string) => async (): Promise<void> => {
+  await h.hotStore.redis.hset(h.hotStore.keys.run(run), 'meta', '{"owner": "ann",');
+};
+
 const get = (path: string): Promise<Response> => h.request(path, { token: READ_TOKEN });
 
 /** The answer of `path`: 502 stored_data_damaged naming the run (and variable), with `kind`. */
@@ -112,6 +125,11 @@ describe('damaged stored data', () => {
     await completedRun('manifest-not-json', { a: 100 });
     await completedRun('manifest-null-count', { a: 100 });
     await completedRun('objects', { ok: 100, truncated: 100 });
+    // A run's meta in Redis not JSON: before its completion, and while it runs.
+    await completedRun('meta-completed', { a: 100 }, damageMeta('meta-completed'));
+    expect((await h.request('/v1/runs', { json: { id: 'meta-running' } })).status).toBe(201);
+    await write('meta-running', 'a', 100);
+    await damageMeta('meta-running')();
     // A running run, flushed: one segment per variable, nothing of it left in Redis.
     expect((await h.request('/v1/runs', { json: { id: 'running' } })).status).toBe(201);
     for (const [name, count] of Object.entries({ ok: 100, segment: 100, piece: BIG, index: BIG }))
@@ -150,9 +168,31 @@ describe('damaged stored data', () => {
     const res = await get('/v1/runs?limit=1000');
     expect(res.status).toBe(200);
     const ids = ((await res.json()) as { runs: Array<{ id: string }> }).runs.map((r) => r.id);
-    expect(ids.sort()).toEqual(['good', 'objects', 'running']);
+    expect(ids.sort()).toEqual(['good', 'meta-completed', 'meta-running', 'objects', 'running']);
     const completed = await get('/v1/runs?status=completed');
     expect(completed.status).toBe(200);
+  });
+
+  it('lists and serves a run whose meta in Redis is damaged, saying so; its merge completes it', async () => {
+    type Listed = { id: string; meta: unknown; metaDamaged?: boolean; status: string };
+    const listed = ((await (await get('/v1/runs?limit=1000')).json()) as { runs: Listed[] }).runs;
+    const damaged = { meta: {}, metaDamaged: true };
+    expect(listed.find((r) => r.id === 'meta-running')).toMatchObject({
+      ...damaged,
+      status: 'running',
+    });
+    expect(listed.find((r) => r.id === 'good')).not.toHaveProperty('metaDamaged');
+    const one = await get('/v1/runs/meta-running');
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { run: Listed }).run).toMatchObject(damaged);
+    expect(await read('meta-running', 'a', 100)).toBeUndefined();
+    // Merged whole, its manifest keeps the mark: readers of the completed run say so too.
+    expect((await h.cold.getManifest('meta-completed'))?.run).toMatchObject({
+      ...damaged,
+      status: 'completed',
+    });
+    expect(listed.find((r) => r.id === 'meta-completed')).toMatchObject(damaged);
+    expect(await read('meta-completed', 'a', 100)).toBeUndefined();
   });
 
   it('answers everything about a run with a damaged manifest 502 stored_data_damaged', async () => {
@@ -225,7 +265,7 @@ describe('damaged stored data', () => {
 
   it('logs and counts every damage, by kind, naming the object', async () => {
     const metrics = await (await h.request('/metrics', { token: null })).text();
-    for (const kind of ['manifest', 'merged', 'segment'])
+    for (const kind of ['manifest', 'merged', 'segment', 'meta'])
       expect(
         metricValue(metrics, 'runstream_ingest_damaged_objects_total', { kind }),
       ).toBeGreaterThan(0);

@@ -169,8 +169,11 @@ export class StoredFormatError extends Error {
   }
 }
 
-/** What was found damaged: a run's manifest, or one of a variable's data objects (or its index). */
-export type DamagedKind = 'manifest' | 'segment' | 'merged' | 'other';
+/**
+ * What was found damaged: a run's manifest, one of a variable's data objects
+ * (or its index), or a run's meta in Redis.
+ */
+export type DamagedKind = 'manifest' | 'segment' | 'merged' | 'meta' | 'other';
 
 export interface Damage {
   kind: DamagedKind;

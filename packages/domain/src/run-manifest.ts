@@ -47,6 +47,7 @@ export const runManifestSchema = z.object({
     reason: z.enum(['requested', 'idle']).optional(),
     samples: z.number().int().min(0),
     meta: storedMetaSchema,
+    metaDamaged: z.literal(true).optional(),
     // Absent in manifests written before projects: those runs belong to the default project.
     project: z.string().optional(),
   }),

@@ -15,6 +15,12 @@ export interface Run {
   /** Samples written to the run so far, over all its variables. */
   samples: number;
   meta: RunMeta;
+  /**
+   * The run's stored meta could not be read (not JSON, or not a meta object:
+   * damaged in Redis by hand or by a bug); `meta` is then `{}`. The run is
+   * served and listed all the same, and says so.
+   */
+  metaDamaged?: true;
   /** The project whose token created the run; absent on runs from before projects (the default one). */
   project?: string;
 }
@@ -58,6 +64,18 @@ export const storedMetaSchema = metaSchema(
   z.string(),
   z.union([z.string(), z.number(), z.boolean(), z.null()]),
 );
+
+/** A run's meta as stored (JSON text), or undefined when that text is not a meta object. */
+export function parseStoredMeta(text: string): RunMeta | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const meta = storedMetaSchema.safeParse(parsed);
+  return meta.success ? meta.data : undefined;
+}
 
 export const createRunBodySchema = z.strictObject({
   id: runIdSchema.optional(),

@@ -1,9 +1,9 @@
 import {
   ownerOf,
+  parseStoredMeta,
   type CompletionReason,
   type CreateRunBody,
   type Run,
-  type RunMeta,
   type RunStatus,
 } from '@runstream/domain';
 import { randomUUID } from 'node:crypto';
@@ -186,6 +186,8 @@ export class RunStore {
 }
 
 function toRun(h: Record<string, string>): Run {
+  // A meta that does not read damages that field alone: the run is still served.
+  const meta = h.meta ? parseStoredMeta(h.meta) : {};
   return {
     id: h.id ?? '',
     status: (h.status ?? 'running') as RunStatus,
@@ -193,7 +195,8 @@ function toRun(h: Record<string, string>): Run {
     ...(h.completedAt ? { completedAt: h.completedAt } : {}),
     ...(h.reason ? { reason: h.reason as Run['reason'] } : {}),
     samples: Number(h.samples ?? 0),
-    meta: h.meta ? (JSON.parse(h.meta) as RunMeta) : {},
+    meta: meta ?? {},
+    ...(meta === undefined ? { metaDamaged: true as const } : {}),
     ...(h.project ? { project: h.project } : {}),
   };
 }

@@ -70,9 +70,25 @@ export class RunCatalog {
   async run(id: string): Promise<Run | undefined> {
     return this.hotOrManifest(
       id,
-      async () => (await this.hot.runs.get(id)) ?? (await this.manifest(id))?.run,
+      async () => {
+        const run = await this.hot.runs.get(id);
+        if (run !== undefined) this.reportMeta(run);
+        return run ?? (await this.manifest(id))?.run;
+      },
       (manifest) => manifest.run,
     );
+  }
+
+  /**
+   * A run whose meta in Redis does not read is served with `metaDamaged` (and
+   * meta `{}`), never left out nor refused: it is one field of a record whose
+   * data is whole. The damage is reported each time it is served.
+   */
+  private reportMeta(run: Run): void {
+    if (run.metaDamaged === true)
+      this.onDamage(
+        new StoredDataDamagedError({ kind: 'meta', run: run.id, key: this.hot.keys.run(run.id) }),
+      );
   }
 
   /**
@@ -87,6 +103,7 @@ export class RunCatalog {
     let runs: Run[];
     try {
       runs = await this.hot.runs.list(options);
+      for (const run of runs) this.reportMeta(run);
     } catch (err) {
       if (options.status !== 'completed' || cold === undefined || !asRedisUnavailable(err))
         throw err;
