@@ -16,7 +16,8 @@ export interface MergeSettings {
  * The merge queue's processor: completes one run (see Merger), reporting its
  * phase and progress on the job, then removes the run's observer, which has
  * nothing left to watch. The run's completion reason is the merge's reason
- * in logs and metrics. A merge that fails
+ * in logs and metrics. Damaged objects do not fail it: their variable is
+ * left unmerged and reported (logged, counted). A merge that fails
  * (S3 down, a gap it refuses to paper over) throws and is retried with the
  * catalog's backoff; everything it did before is kept or redone the same.
  */
@@ -51,6 +52,13 @@ export function mergeProcessor(
     const ms = performance.now() - started;
     metrics.mergeDuration.observe({ reason, outcome: report.outcome }, ms / 1000);
     metrics.samplesMerged.inc({ reason }, report.samples);
+    for (const { variable, objects } of report.damaged) {
+      metrics.mergeDamagedObjects.inc({ reason }, objects.length);
+      logger.error(
+        { run, variable, objects, jobId: job.id },
+        'merge found damaged objects: the variable is left unmerged, its segments kept',
+      );
+    }
     // A delayed observer is removed now; one running this very moment sees the
     // run completed at its look and ends by itself.
     await queues.queue('observe').remove(observerJobId(run));

@@ -54,6 +54,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly mergeDamagedObjects = new Counter({
+    name: 'runstream_worker_merge_damaged_objects_total',
+    help: 'Objects a merge found damaged (their variable left unmerged, its segments kept), by the run’s completion reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly samplesMerged = new Counter({
     name: 'runstream_worker_merge_samples_total',
     help: 'Samples written into merged objects, by the run’s completion reason.',

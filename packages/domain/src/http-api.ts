@@ -30,6 +30,11 @@ export interface VariableStats {
   lastV?: WireValue;
   /** True when its t has never decreased since its first sample: reads may select by t. */
   tOrdered?: boolean;
+  /**
+   * Stored data of the variable was found damaged when its run was merged:
+   * reads serve what is readable and answer `stored_data_damaged` for the rest.
+   */
+  damaged?: true;
 }
 
 /**

@@ -19,10 +19,16 @@ export interface RunManifest {
 }
 
 export interface ManifestVariable extends VariableStats {
-  /** The merged object holds exactly seqs 1..count. */
+  /** The merged object holds exactly seqs 1..count (none is written for a damaged variable). */
   object: string;
   /** The merged object's size in bytes. */
   bytes: number;
+  /**
+   * Objects of the variable that did not read at its merge (keys, for the
+   * logs, never sent to a client): it was not merged, its segments stay and
+   * serve what reads.
+   */
+  damagedObjects?: string[];
 }
 
 const finite = z.number().refine(Number.isFinite);
@@ -62,6 +68,7 @@ export const runManifestSchema = z.object({
       tOrdered: z.boolean().optional(),
       object: z.string(),
       bytes: z.number().int().min(0),
+      damagedObjects: z.array(z.string()).optional(),
     }),
   ),
   writtenAt: z.string(),

@@ -1,6 +1,8 @@
 import { formatChunk, type ColdStore } from '@runstream/cold-store';
 import { parseIngestBatch, RunNotFoundError, type WireValue } from '@runstream/domain';
 import { historyProblem, useFixture } from '@runstream/testkit';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Flusher } from './flusher';
 import { Merger, type MergeOptions } from './merger';
 import { RunCatalog } from './run-catalog';
@@ -257,4 +259,59 @@ describe('Merger', () => {
       for (const m of written) expect(m).toEqual(manifest);
     },
   );
+
+  it('merges every other variable and completes the run when one variable has a damaged segment', async () => {
+    const run = 'merge-damaged';
+    await s.hot.runs.create({ id: run });
+    await write(run, ['ok', 'bad'], 3, 50);
+    await flusher.flush(everything); // 1..150: the segment damaged below
+    await write(run, ['ok', 'bad'], 2, 50);
+    await flusher.flush(everything); // 151..250
+    await write(run, ['ok', 'bad'], 1, 50); // 251..300 still in Redis
+    const [damaged] = await s.cold.listSegments(run, 'bad');
+    expect(damaged).toMatchObject({ first: 1, last: 150 });
+    // Garbage in place of the object, as a disk or a buggy writer would leave it.
+    const file = join(s.s3.directory, s.cold.bucket, `${damaged!.key}._S3rver_object`);
+    await writeFile(file, 'garbage');
+    await rm(`${file}.md5`, { force: true });
+
+    const report = await merger.merge(run, options);
+    expect(report).toMatchObject({
+      outcome: 'merged',
+      variables: 2,
+      samples: 300,
+      damaged: [{ variable: 'bad', objects: [damaged!.key] }],
+    });
+    // The run is completed and Redis has forgotten it; the manifest names the damage.
+    expect(await s.hot.redis.keys(`rs:{${run}}*`)).toEqual([]);
+    const manifest = await s.cold.getManifest(run);
+    expect(manifest?.run.status).toBe('completed');
+    const entry = (name: string) => manifest?.variables.find((v) => v.name === name);
+    expect(entry('ok')?.damagedObjects).toBeUndefined();
+    expect(entry('bad')).toMatchObject({ count: 300, damagedObjects: [damaged!.key] });
+    const catalog = new RunCatalog(s.hot, s.cold);
+    const stats = await catalog.variables(run);
+    expect(stats?.find((v) => v.name === 'bad')).toMatchObject({ damaged: true, count: 300 });
+    expect(stats?.find((v) => v.name === 'ok')).not.toHaveProperty('damaged');
+    expect(JSON.stringify(stats)).not.toContain(damaged!.key);
+
+    // The other variable is merged whole; the damaged one keeps its segments, and what reads is served.
+    expect(await historyProblem('ok', s.history.chunks(run, 'ok'), 300, expected)).toBeUndefined();
+    expect(await s.cold.listSegments(run, 'ok')).toEqual([]);
+    expect((await s.cold.listSegments(run, 'bad')).map((x) => [x.first, x.last])).toEqual([
+      [1, 150],
+      [151, 250],
+      [251, 300],
+    ]);
+    const rest: number[] = [];
+    for await (const chunk of new TieredHistory(s.hot, s.cold, catalog).chunks(run, 'bad', 151))
+      chunk.t.forEach((t, i) => {
+        expect(t).toBe(chunk.first + i - 1);
+        rest.push(chunk.first + i);
+      });
+    expect(rest).toEqual(Array.from({ length: 150 }, (_, i) => 151 + i));
+
+    // Done: a merge again finds it completed.
+    expect(await merger.merge(run, options)).toMatchObject({ outcome: 'already-completed' });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import {
   chunkTextHead,
   hasIndex,
+  SegmentFormatError,
   type ColdStore,
   type DataObject,
   type ObjectInfo,
@@ -14,6 +15,8 @@ import type {
 } from '@runstream/domain';
 import type { HotStore } from '@runstream/hot-store';
 import { mapWithConcurrency } from './bounded-concurrency';
+import { isFormatError } from './damaged-data';
+import { damagedObjects } from './damaged-objects';
 import type { FlushExecutor } from './flusher';
 import { joinedMembers, planJoin, type JoinInput } from './object-join';
 import { mergeFraction, type MergePhase, type MergeProgress } from './progress';
@@ -49,7 +52,16 @@ export interface MergeReport {
   bytes: number;
   /** How long the quiescence check waited. */
   quietWaitMs: number;
+  /** Variables left unmerged because objects of theirs are damaged (see Merger), with those objects' keys. */
+  damaged: { variable: string; objects: string[] }[];
 }
+
+/**
+ * How long a merge waits before reading an object that did not read a second
+ * time: a filesystem-backed S3 lists an object mid-upload, cut short, and
+ * that must not be taken for damage.
+ */
+const DAMAGE_RECHECK_MS = 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -70,6 +82,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * object whose metadata says it holds 1..count is not written again (unless
  * it lacks its index: one written before indexes is written again, as
  * pieces). A compaction still running beside it loses nothing (see Compactor).
+ *
+ * Damage stays with its variable: when a variable's objects do not read
+ * (garbage, truncated, a chunk that does not parse) and a second try a
+ * moment later fails the same way, that variable alone is not merged — its segments
+ * stay where readers find them, who serve what reads and answer
+ * `stored_data_damaged` for the rest — and its manifest entry names the
+ * damaged objects (`damagedObjects`). Every other variable is merged and the
+ * run completes. Nothing is deleted or moved: the damaged bytes are kept for
+ * whoever repairs them, and a move would turn damage into a gap readers
+ * could not tell from data still moving down.
  */
 export class Merger {
   constructor(
@@ -92,6 +114,7 @@ export class Merger {
       segments: 0,
       bytes: 0,
       quietWaitMs: 0,
+      damaged: [],
     };
     // Idempotent: a running run starts completing here (the writes stop now),
     // one already completing or completed stays as it is.
@@ -203,12 +226,67 @@ export class Merger {
     options: MergeOptions,
     report: MergeReport,
   ): Promise<ManifestVariable> {
+    try {
+      return await this.foldVariable(run, stats, options, report);
+    } catch (err) {
+      if (!isFormatError(err)) throw err;
+    }
+    // Read mid-upload or as another merge of the run moved it? A second try, a moment later, tells.
+    await sleep(DAMAGE_RECHECK_MS);
+    try {
+      return await this.foldVariable(run, stats, options, report);
+    } catch (err) {
+      if (!isFormatError(err)) throw err;
+      const damaged = await this.confirmDamage(run, stats.name);
+      // Not found again: mid-upload or moved when it was read; the retried merge looks again.
+      if (damaged.length === 0) throw err;
+      report.damaged.push({ variable: stats.name, objects: damaged });
+      return {
+        ...stats,
+        object: this.cold.keys.merged(run, stats.name),
+        bytes: 0,
+        damagedObjects: damaged,
+      };
+    }
+  }
+
+  /** The variable's objects (segments, merged) that do not read. */
+  private async confirmDamage(run: string, variable: string): Promise<string[]> {
+    const merged = await this.cold.mergedInfo(run, variable);
+    const segments: DataObject[] = await this.cold.listSegments(run, variable);
+    // One written before its metadata named its last seq: read to its end, whatever that is.
+    const objects =
+      merged === undefined
+        ? segments
+        : [
+            { key: merged.key, size: merged.size, first: 1, last: merged.lastSeq ?? Infinity },
+            ...segments,
+          ];
+    return damagedObjects(this.cold, objects);
+  }
+
+  private async foldVariable(
+    run: string,
+    stats: VariableStats,
+    options: MergeOptions,
+    report: MergeReport,
+  ): Promise<ManifestVariable> {
     const { name, count } = stats;
     let merged = await this.cold.mergedInfo(run, name);
 
     if (merged?.lastSeq !== count || (await this.lacksIndex(merged, count))) {
       const segments = await this.cold.listSegments(run, name);
       const inputs = await this.inputs(run, name, count, merged, segments);
+      // An output of one piece copies its inputs undecoded, damage and all:
+      // it is small, so they are read first (a larger one decodes what it
+      // does not copy by its index, and its readers confine a damaged piece).
+      if (!hasIndex({ first: 1, last: count })) {
+        const damaged = await damagedObjects(
+          this.cold,
+          inputs.map((i) => i.object),
+        );
+        if (damaged.length > 0) throw new SegmentFormatError(`${damaged.join(', ')}: damaged`);
+      }
       const plan = planJoin(this.cold, inputs);
       const half = Math.floor(inputs.length / 2);
       const members = joinedMembers(this.cold, plan, async (i) => {

@@ -256,6 +256,6 @@ export class RunCatalog {
 }
 
 function statsOf(variable: ManifestVariable): VariableStats {
-  const { object: _object, bytes: _bytes, ...stats } = variable;
-  return stats;
+  const { object: _object, bytes: _bytes, damagedObjects, ...stats } = variable;
+  return damagedObjects === undefined ? stats : { ...stats, damaged: true };
 }
