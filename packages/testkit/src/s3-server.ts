@@ -37,10 +37,11 @@ export interface RunningS3Server {
   /** False between `stop()` and `restart()`. */
   readonly running: boolean;
   /**
-   * Kills the server ("S3 is down") and keeps its directory, so `restart()`
-   * brings back the same objects on the same port.
+   * Kills the server ("S3 is down": SIGTERM by default, SIGKILL for a crash
+   * mid-request) and keeps its directory, so `restart()` brings back the
+   * same objects on the same port.
    */
-  stop(): Promise<void>;
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts the server again on the same port and directory; waits until it answers. */
   restart(): Promise<void>;
   /** Stops the server if it runs and deletes its directory. Call it in `afterAll`. */
@@ -113,10 +114,10 @@ class S3Server implements RunningS3Server {
     return this.child !== undefined;
   }
 
-  async stop(): Promise<void> {
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child !== undefined) await kill(child);
+    if (child !== undefined) await kill(child, signal);
   }
 
   async restart(): Promise<void> {
@@ -232,8 +233,8 @@ async function waitForHttp(port: number, bucket: string, gaveUp: () => boolean):
   }
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
-function kill(child: ChildProcess): Promise<void> {
+/** `signal` (SIGTERM, then SIGKILL after a grace period); resolves when the process is gone. */
+function kill(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -242,6 +243,6 @@ function kill(child: ChildProcess): Promise<void> {
       child.stdin?.destroy();
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }

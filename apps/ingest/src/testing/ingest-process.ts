@@ -49,7 +49,8 @@ export async function spawnIngest(
   env: Record<string, string> = {},
 ): Promise<IngestProcess> {
   await buildIngest();
-  const port = await freePort();
+  // A fixed PORT in `env` (a restart where clients expect it) is kept.
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   const app = spawnApp(
     MAIN,
     {

@@ -2,3 +2,4 @@
 // start one in their own process): @runstream/worker/testing.
 export { FLUSH_EVERYTHING, startWorker, workerEnv, type TestWorker } from './start-worker';
 export { waitForIdleQueue } from './wait-for-idle-queue';
+export { buildWorker, spawnWorker, type WorkerProcess } from './worker-process';
