@@ -273,6 +273,7 @@ describe('formatReport with the merge and jobs phases', () => {
       segments: 50,
       bytes: 63_000_000,
       quietWaitMs: 0,
+      damaged: [],
     },
   };
   const mergeJob = jobFigure('merge', '20 variables × 50,000 samples', [2000, 2200, 1800]);
