@@ -87,9 +87,7 @@ describe('TransferStore', () => {
       // Two and a half chunks' bytes: the slice ends with the third, which crosses it.
       const slice = (await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes))!;
       // Read again (a retry after a crash): the same slice.
-      expect(await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes)).toEqual(
-        slice,
-      );
+      expect(await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes)).toEqual(slice);
       expect(slice).toMatchObject({ first: n * 9 + 1, more: n < 3 });
       expect(slice.last).toBe(Math.min(30, n * 9 + 9));
       for (const text of slice.texts) seen.push(...seqsOf([parseStoredChunk(text)]));

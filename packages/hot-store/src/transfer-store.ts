@@ -30,6 +30,9 @@ export interface TransferSlice {
   more: boolean;
 }
 
+/** Chunks in the first page of a slice read, before their size is known. */
+const FIRST_PAGE = 4;
+
 /** Reads of a head that keeps moving under a slice read (other flushes trimming it) before giving up. */
 const SLICE_ATTEMPTS = 10;
 
@@ -138,8 +141,18 @@ export class TransferStore {
       more: end < last,
     });
     let next: number | undefined; // the first seq the next chunk must hold
-    for (let start = 0; ; start += this.pageSize) {
-      const page = await this.redis.lrange(key, start, start + this.pageSize - 1);
+    // Pages sized to what the slice still lacks, by the chunks read so far (a
+    // few to start with): chunks of 10 000 samples are ~200 kB each, and a
+    // page read past the bound is memory for nothing.
+    let want = Math.min(FIRST_PAGE, this.pageSize);
+    for (;;) {
+      if (texts.length > 0)
+        want = Math.max(
+          1,
+          Math.min(this.pageSize, Math.ceil(((maxBytes - bytes) * texts.length) / bytes)),
+        );
+      const start = texts.length;
+      const page = await this.redis.lrange(key, start, start + want - 1);
       const head = page[0];
       if (head === undefined) {
         if (next === undefined) return undefined; // gone: another flush finished it
@@ -152,7 +165,7 @@ export class TransferStore {
         if (bytes >= maxBytes) return done(chunkRange(text).last);
       }
       next = chunkRange(page[page.length - 1] as string).last + 1;
-      if (page.length < this.pageSize) return next - 1 === last ? done(last) : 'moved';
+      if (page.length < want) return next - 1 === last ? done(last) : 'moved';
     }
   }
 

@@ -155,7 +155,13 @@ describe('Flusher', () => {
     const ranges = (sink: MemorySink, run: string, variable: string): [number, number][] =>
       [...sink.segments.keys()]
         .filter((k) => k.startsWith(`${run}/${variable}/`))
-        .map((k) => k.slice(k.lastIndexOf('/') + 1).split('-').map(Number) as [number, number])
+        .map(
+          (k) =>
+            k
+              .slice(k.lastIndexOf('/') + 1)
+              .split('-')
+              .map(Number) as [number, number],
+        )
         .sort((a, b) => a[0] - b[0]);
 
     it('moves in segments of about segmentBytes each, trimming Redis as it goes', async () => {
@@ -288,9 +294,7 @@ describe('Flusher', () => {
       for (const v of ['p', 'q']) {
         expect(seqCoverageProblem(sink.seqs(run, v), 5000)).toBeUndefined();
         const segments = ranges(sink, run, v);
-        segments.forEach(([first], i) =>
-          expect(first).toBe(i === 0 ? 1 : segments[i - 1]![1] + 1),
-        );
+        segments.forEach(([first], i) => expect(first).toBe(i === 0 ? 1 : segments[i - 1]![1] + 1));
       }
       expect(await s.hot.transfers.pendingVariables(run)).toEqual([]);
     });
