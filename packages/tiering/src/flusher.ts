@@ -1,10 +1,5 @@
 import { parseChunkText, type IndexLevelInput } from '@runstream/cold-store';
-import {
-  readMemory,
-  type HotStore,
-  type Transfer,
-  type TransferSlice,
-} from '@runstream/hot-store';
+import { readMemory, type HotStore, type Transfer, type TransferSlice } from '@runstream/hot-store';
 import { flushFraction, type FlushProgress } from './progress';
 import { PyramidBuilder } from './pyramid';
 import type { SegmentSink } from './segment-sink';
