@@ -209,6 +209,11 @@ describe('Flusher', () => {
       await s.hot.runs.create({ id: run });
       await writeBatches(run, ['x'], 60, 50); // 1..3000
       const flusher = new Flusher(s.hot, s.cold, { segmentBytes });
+      const problem = (): Promise<string | undefined> =>
+        historyProblem('x', s.history.chunks(run, 'x'), 3000, (seq) => ({
+          t: seq - 1,
+          v: seq - 1,
+        }));
       let looks = 0;
       const report = await flusher.flush({
         lowWater: 0,
@@ -220,22 +225,12 @@ describe('Flusher', () => {
         probe: async (point) => {
           if (point !== 'after-upload') return;
           looks++;
-          expect(
-            await historyProblem('x', s.history.chunks(run, 'x'), 3000, (seq) => ({
-              t: seq - 1,
-              v: seq - 1,
-            })),
-          ).toBeUndefined();
+          expect(await problem()).toBeUndefined();
         },
       });
       expect(looks).toBe(report.segments);
       expect(looks).toBeGreaterThan(5);
-      expect(
-        await historyProblem('x', s.history.chunks(run, 'x'), 3000, (seq) => ({
-          t: seq - 1,
-          v: seq - 1,
-        })),
-      ).toBeUndefined();
+      expect(await problem()).toBeUndefined();
     });
 
     it('after a crash k segments in, the retry rewrites the same segments: exactly 1..N', async () => {
