@@ -9,7 +9,10 @@ const h = useFixture(() => startTieredIngest({ snapshotChunkSamples: 200 }));
 describe('live rooms over tiered history', () => {
   it('gives each subscriber that joins during flushes exactly 1..N, in order', async () => {
     await h.request('/v1/runs', { json: { id: 'tl' } });
-    const flusher = new Flusher(h.hotStore, h.cold);
+    // Segments of about one chunk: a flush moves each transfer of several
+    // chunks as several segments, trimmed one at a time under the readers.
+    const flusher = new Flusher(h.hotStore, h.cold, { segmentBytes: 200 });
+    let laterSegments = 0; // segments after the first of their transfer
     const batches = 200;
     const size = 25;
     let done = false;
@@ -26,7 +29,15 @@ describe('live rooms over tiered history', () => {
     })();
     const flushing = (async () => {
       while (!done)
-        await flusher.flush({ lowWater: 0, budgetBytes: 0, everything: true, run: 'tl' });
+        await flusher.flush({
+          lowWater: 0,
+          budgetBytes: 0,
+          everything: true,
+          run: 'tl',
+          onSegment: (segment) => {
+            if (segment.index > 0) laterSegments++;
+          },
+        });
     })();
 
     const received: number[][] = [];
@@ -48,6 +59,7 @@ describe('live rooms over tiered history', () => {
       () => received.every((seqs) => seqs.length >= total) || undefined,
     );
     expect(received.length).toBeGreaterThanOrEqual(3);
+    expect(laterSegments).toBeGreaterThan(0);
     expect((await h.cold.listSegments('tl', 'x')).length).toBeGreaterThan(1);
     for (const seqs of received) expect(seqCoverageProblem(seqs, total)).toBeUndefined();
   });

@@ -9,6 +9,7 @@ import {
   serviceEnvShape,
 } from '@runstream/service-config';
 import { z } from 'zod';
+import { DEFAULT_FLUSH_SEGMENT_BYTES } from '@runstream/tiering';
 import { OBSERVER_DELAY_STRATEGIES } from './observer-delay';
 
 /**
@@ -122,6 +123,18 @@ export const workerConfigSchema = z
     FLUSH_AGE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
     /** A flush stops moving buffers once Redis used/limit is at or below this. */
     FLUSH_LOW_WATER: ratio.lt(1).default(0.5),
+    /**
+     * Chunk text bytes of one segment a flush writes: a larger buffer is
+     * moved as several segments, one at a time, each freed from Redis once
+     * it is in S3, so a flush holds about this much of a variable in memory
+     * (text, its gzip and its pyramid) whatever the variable's size.
+     */
+    FLUSH_SEGMENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 ** 3)
+      .default(DEFAULT_FLUSH_SEGMENT_BYTES),
     /** How often the drain watchdog reads Redis memory (INFO memory). */
     DRAIN_CHECK_MS: z.coerce.number().int().min(10).default(1000),
     /**
@@ -142,6 +155,11 @@ export const workerConfigSchema = z
       .enum(['', ...CRASH_POINTS])
       .optional()
       .transform((v) => (v === '' ? undefined : v)),
+    /**
+     * Tests only: the time RUNSTREAM_TEST_CRASH_AT is reached that kills
+     * (e.g. 3 with `after-upload`: after the third segment of a flush).
+     */
+    RUNSTREAM_TEST_CRASH_HIT: z.coerce.number().int().min(1).default(1),
   })
   .check(
     memoryLimitsRule,

@@ -21,4 +21,21 @@ describe('crashProbe', () => {
     expect(probe('after-upload', transfer.key)).toBeUndefined();
     expect(kills).toHaveLength(2);
   });
+
+  it('kills the hit-th time its point is reached (a segment after the first of a flush)', () => {
+    const kills: string[] = [];
+    const probe = crashProbe(
+      'after-upload',
+      (where) => kills.push(where),
+      () => kills.push('SIGKILL'),
+      3,
+    );
+    expect(probe('after-upload', 'segment 1')).toBeUndefined();
+    expect(probe('after-rename', 'another step')).toBeUndefined();
+    expect(probe('after-upload', 'segment 2')).toBeUndefined();
+    expect(kills).toEqual([]);
+    expect(probe('after-upload', 'segment 3')).toBeInstanceOf(Promise);
+    expect(kills).toEqual(['segment 3', 'SIGKILL']);
+    expect(probe('after-upload', 'segment 4')).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
 import type {
+  FlushedSegment,
   FlushExecutor,
   FlushOptions,
   FlushProgress,
@@ -70,9 +71,20 @@ export class FlushRunner implements FlushExecutor {
     };
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
+    const onSegment = (segment: FlushedSegment): void => {
+      options.onSegment?.(segment);
+      this.metrics.segmentsWritten.inc({ reason });
+      // A transfer moved in several segments is a long flush: each one is
+      // logged, as it goes. A transfer of one segment is the flush done line.
+      const several = segment.index > 0 || segment.last < segment.transferLast;
+      this.logger[several ? 'info' : 'debug'](
+        { ...logContext, ...segment },
+        'flush segment written',
+      );
+    };
     let report: FlushReport;
     try {
-      report = await this.flusher.flush({ ...options, reason });
+      report = await this.flusher.flush({ ...options, reason, onSegment });
     } catch (err) {
       const ms = elapsed();
       this.metrics.flushes.inc({ reason, outcome: 'failed' });

@@ -11,7 +11,7 @@ describe('job progress', () => {
   });
 
   it('carries a flush’s reason and counts, the percentage under `progress` (bull-board’s bar)', () => {
-    const counts = { resumed: 1, moved: 2, samples: 30, bytes: 400, ratio: 0.6 };
+    const counts = { resumed: 1, moved: 2, segments: 3, samples: 30, bytes: 400, ratio: 0.6 };
     expect(flushJobProgress('pressure', { fraction: 0.25, ...counts })).toEqual({
       progress: 25,
       reason: 'pressure',

@@ -31,6 +31,27 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly segmentsWritten = new Counter({
+    name: 'runstream_worker_flush_segments_written_total',
+    help: 'Segments written by flushes: one per transfer, or several for a transfer larger than FLUSH_SEGMENT_BYTES.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * The process's peak resident set since it started (getrusage's maxrss),
+   * where process_resident_memory_bytes is only the reading at scrape time:
+   * what bounds a flush's memory is its peak, not a sample between scrapes.
+   */
+  readonly peakResidentMemory = new Gauge({
+    name: 'runstream_worker_peak_resident_memory_bytes',
+    help: 'Peak resident memory of this process since it started (maxrss).',
+    registers: [this.registry],
+    collect: () => {
+      this.peakResidentMemory.set(process.resourceUsage().maxRSS * 1024);
+    },
+  });
+
   readonly transfersResumed = new Counter({
     name: 'runstream_worker_flush_transfers_resumed_total',
     help: 'Transfer keys left by an interrupted flush and finished by a later one, by reason of the later one.',

@@ -86,21 +86,30 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   // An adapter, not the cold store itself: tiering's SegmentSink.putSegment
   // returns Promise<void> and ColdStore's returns Promise<SegmentInfo>, which
   // TypeScript does not accept in its place.
-  const flusher = new Flusher(hotStore, {
-    putSegment: async (run, variable, chunkTexts, firstSeq, lastSeq, levels) => {
-      await coldStore.putSegment(run, variable, chunkTexts, firstSeq, lastSeq, levels);
-      compactionTrigger.noteSegment(run, variable);
+  const flusher = new Flusher(
+    hotStore,
+    {
+      putSegment: async (run, variable, chunkTexts, firstSeq, lastSeq, levels) => {
+        await coldStore.putSegment(run, variable, chunkTexts, firstSeq, lastSeq, levels);
+        compactionTrigger.noteSegment(run, variable);
+      },
     },
-  });
+    { segmentBytes: config.FLUSH_SEGMENT_BYTES },
+  );
 
   const crashAt = config.RUNSTREAM_TEST_CRASH_AT;
   const probe =
     crashAt === undefined
       ? undefined
-      : crashProbe(crashAt, (where) => {
-          // Synchronous: pino writes asynchronously and SIGKILL comes next.
-          writeSync(2, `RUNSTREAM_TEST_CRASH_AT=${crashAt}: SIGKILL at ${crashAt} of ${where}\n`);
-        });
+      : crashProbe(
+          crashAt,
+          (where) => {
+            // Synchronous: pino writes asynchronously and SIGKILL comes next.
+            writeSync(2, `RUNSTREAM_TEST_CRASH_AT=${crashAt}: SIGKILL at ${crashAt} of ${where}\n`);
+          },
+          undefined,
+          config.RUNSTREAM_TEST_CRASH_HIT,
+        );
   const flushRunner = new FlushRunner(
     flusher,
     {

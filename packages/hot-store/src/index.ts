@@ -11,6 +11,6 @@ export {
 export { redisClientOptions } from './redis-client-options';
 export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
-export { TransferStore, type Transfer } from './transfer-store';
+export { TransferStore, type Transfer, type TransferSlice } from './transfer-store';
 export { chunkRange, parseStoredChunk } from './stored-chunk';
 export { readMemory, type MemoryReading } from './memory-gauge';

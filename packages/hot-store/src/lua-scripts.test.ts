@@ -14,6 +14,7 @@ const FILE_OF = {
   rsEndTransfer: 'end-transfer-3.lua',
   rsForgetRun: 'forget-run-n.lua',
   rsReadChunks: 'read-chunks-1.lua',
+  rsTrimTransfer: 'trim-transfer-2.lua',
   rsWriteBatch: 'write-batch-n.lua',
 } satisfies Record<keyof RunstreamCommands, string>;
 
@@ -27,6 +28,7 @@ const ALLOW_OOM = [
   'end-completion-1.lua',
   'end-transfer-3.lua',
   'forget-run-n.lua',
+  'trim-transfer-2.lua',
 ];
 
 /** Read-only scripts: they run at maxmemory and on replicas. */

@@ -34,6 +34,13 @@ export interface RunstreamCommands {
     pending: string,
     variable: string,
   ): Promise<number>;
+  rsTrimTransfer(
+    transfer: string,
+    transfers: string,
+    sliceFirst: number,
+    chunks: number,
+    nextFirst: number,
+  ): Promise<number>;
   /** [index of the first entry, ...entries]; [] for an empty list. */
   rsReadChunks(list: string, fromSeq: number, count: number): Promise<(number | string)[]>;
 }

@@ -7,6 +7,9 @@ import {
   type RunningRedis,
 } from '@runstream/testkit';
 import { HotStore } from './hot-store';
+import { HotKeys } from './keys';
+import { parseStoredChunk } from './stored-chunk';
+import { TransferStore } from './transfer-store';
 import { readMemory } from './memory-gauge';
 
 let redis: RunningRedis;
@@ -69,6 +72,41 @@ describe('TransferStore', () => {
     const all: number[] = [];
     for (const t of listed) all.push(...seqsOf(await collect(store.transfers.chunks(t.key))));
     expect(seqCoverageProblem(all, 4)).toBeUndefined();
+  });
+
+  it('reads a transfer slice by slice from its head, and trims a slice once', async () => {
+    await store.runs.create({ id: 't3' });
+    for (let i = 0; i < 10; i++) await write('t3', 'x', 3); // 10 chunks of 3: 1..30
+    const transfer = (await store.transfers.begin('t3', 'x'))!;
+    const { last } = (await store.transfers.range(transfer.key))!;
+    expect(last).toBe(30);
+    const chunkBytes = (await store.redis.lindex(transfer.key, 0))!.length;
+
+    const seen: number[] = [];
+    for (let n = 0; ; n++) {
+      // Two and a half chunks' bytes: the slice ends with the third, which crosses it.
+      const slice = (await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes))!;
+      // Read again (a retry after a crash): the same slice.
+      expect(await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes)).toEqual(slice);
+      expect(slice).toMatchObject({ first: n * 9 + 1, more: n < 3 });
+      expect(slice.last).toBe(Math.min(30, n * 9 + 9));
+      for (const text of slice.texts) seen.push(...seqsOf([parseStoredChunk(text)]));
+      if (!slice.more) break;
+      expect(await store.transfers.trim(transfer, slice)).toBe(true);
+      expect(await store.transfers.trim(transfer, slice)).toBe(false); // a second flush's trim
+      // Readers take the seqs below the transfer's first seq from S3: it moved with the trim.
+      expect((await store.transfers.transfers('t3', 'x'))[0]?.first).toBe(slice.last + 1);
+    }
+    expect(seqCoverageProblem(seen, 30)).toBeUndefined();
+    // Small pages: a slice crossing page boundaries reads the same.
+    const paged = new TransferStore(store.redis, new HotKeys(), 2);
+    expect(await paged.headSlice(transfer.key, last, 1e9)).toMatchObject({
+      first: 28,
+      last: 30,
+      more: false,
+    });
+    expect(await store.transfers.end(transfer)).toBe(true);
+    expect(await store.transfers.headSlice(transfer.key, last, 100)).toBeUndefined();
   });
 
   it('renames and deletes even when Redis is at maxmemory and refuses writes', async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
 import { chunkListTexts } from './chunk-list';
-import { chunkRange, parseStoredChunk } from './stored-chunk';
+import { chunkRange, firstSeqOf, parseStoredChunk } from './stored-chunk';
 
 /** A buffer renamed by a flush, waiting for its segment upload (tier 2). */
 export interface Transfer {
@@ -13,6 +13,28 @@ export interface Transfer {
   /** The first seq it holds. */
   first: number;
 }
+
+/**
+ * The chunks at the head of a transfer key, as many as make one segment (see
+ * TransferStore.headSlice): a large transfer is moved to S3 slice by slice.
+ */
+export interface TransferSlice {
+  /** The chunk texts, as stored, contiguous. */
+  texts: string[];
+  /** The first and last seq they hold. */
+  first: number;
+  last: number;
+  /** Their text's length (what the slice bound counts). */
+  bytes: number;
+  /** Whether the transfer holds chunks after these: it is trimmed after the upload, not ended. */
+  more: boolean;
+}
+
+/** Chunks in the first page of a slice read, before their size is known. */
+const FIRST_PAGE = 4;
+
+/** Reads of a head that keeps moving under a slice read (other flushes trimming it) before giving up. */
+const SLICE_ATTEMPTS = 10;
 
 /**
  * Tier 2 in Redis: moving a variable's buffer aside for upload, finding the
@@ -83,13 +105,84 @@ export class TransferStore {
     return out;
   }
 
-  /** The transfer's chunk texts, a page at a time (as stored: they go to S3 unchanged). */
-  async *chunkTexts(key: string): AsyncGenerator<string[]> {
-    for (let start = 0; ; start += this.pageSize) {
-      const page = await this.redis.lrange(key, start, start + this.pageSize - 1);
-      if (page.length > 0) yield page;
-      if (page.length < this.pageSize) return;
+  /**
+   * The transfer's first chunks, up to `maxBytes` of text (at least one
+   * chunk, and whole chunks: the one crossing the bound is the slice's
+   * last), or undefined when the key is gone. `last` is the transfer's last
+   * seq (see range): its tail never changes, so a slice that ends the list
+   * must end there. A transfer only loses chunks at its head, so the same
+   * transfer read again, whoever trimmed it meanwhile, gives the same slices:
+   * a retried slice is the same segment, rewritten under the same key.
+   * Pages of chunks are read until the bound (the chunks read past it are
+   * dropped): memory holds a slice and a page, whatever the transfer's size.
+   */
+  async headSlice(key: string, last: number, maxBytes: number): Promise<TransferSlice | undefined> {
+    for (let attempt = 0; attempt < SLICE_ATTEMPTS; attempt++) {
+      const slice = await this.readHead(key, last, maxBytes);
+      if (slice !== 'moved') return slice;
     }
+    throw new Error(`${key}: its head kept moving during ${SLICE_ATTEMPTS} slice reads`);
+  }
+
+  /** One try of headSlice: 'moved' when another flush trimmed the head between two pages. */
+  private async readHead(
+    key: string,
+    last: number,
+    maxBytes: number,
+  ): Promise<TransferSlice | undefined | 'moved'> {
+    const texts: string[] = [];
+    let bytes = 0;
+    const done = (end: number): TransferSlice => ({
+      texts,
+      first: firstSeqOf(texts[0] as string),
+      last: end,
+      bytes,
+      // The tail never changes: a slice short of it has chunks after it.
+      more: end < last,
+    });
+    let next: number | undefined; // the first seq the next chunk must hold
+    // Pages sized to what the slice still lacks, by the chunks read so far (a
+    // few to start with): chunks of 10 000 samples are ~200 kB each, and a
+    // page read past the bound is memory for nothing.
+    let want = Math.min(FIRST_PAGE, this.pageSize);
+    for (;;) {
+      if (texts.length > 0)
+        want = Math.max(
+          1,
+          Math.min(this.pageSize, Math.ceil(((maxBytes - bytes) * texts.length) / bytes)),
+        );
+      const start = texts.length;
+      const page = await this.redis.lrange(key, start, start + want - 1);
+      const head = page[0];
+      if (head === undefined) {
+        if (next === undefined) return undefined; // gone: another flush finished it
+        return next - 1 === last ? done(last) : 'moved';
+      }
+      if (next !== undefined && firstSeqOf(head) !== next) return 'moved';
+      for (const text of page) {
+        texts.push(text);
+        bytes += text.length;
+        if (bytes >= maxBytes) return done(chunkRange(text).last);
+      }
+      next = chunkRange(page[page.length - 1] as string).last + 1;
+      if (page.length < want) return next - 1 === last ? done(last) : 'moved';
+    }
+  }
+
+  /**
+   * Drops a slice from the head of its transfer once its segment is in S3,
+   * moving the transfer's first seq past it (readers then take those seqs
+   * from S3); false when another flush had already dropped it.
+   */
+  async trim(transfer: Transfer, slice: TransferSlice): Promise<boolean> {
+    const trimmed = await this.redis.rsTrimTransfer(
+      transfer.key,
+      this.keys.transfers(transfer.run, transfer.variable),
+      slice.first,
+      slice.texts.length,
+      slice.last + 1,
+    );
+    return trimmed === 1;
   }
 
   /** The seq range a transfer holds, or undefined when it is gone. */

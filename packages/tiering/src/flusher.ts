@@ -1,5 +1,5 @@
 import { parseChunkText, type IndexLevelInput } from '@runstream/cold-store';
-import { readMemory, type HotStore, type Transfer } from '@runstream/hot-store';
+import { readMemory, type HotStore, type Transfer, type TransferSlice } from '@runstream/hot-store';
 import { flushFraction, type FlushProgress } from './progress';
 import { PyramidBuilder } from './pyramid';
 import type { SegmentSink } from './segment-sink';
@@ -20,8 +20,40 @@ import type { SegmentSink } from './segment-sink';
  */
 export type FlushReason = 'pressure' | 'drain' | 'completion' | 'forced' | 'age';
 
-/** The steps of one transfer, where a crash test may stop the process. */
+/**
+ * The steps of one transfer, where a crash test may stop the process:
+ * `after-upload` comes after each of its segments (before that slice is
+ * trimmed, or the transfer deleted after its last).
+ */
 export type FlushPoint = 'after-rename' | 'after-upload' | 'before-delete';
+
+/**
+ * Text bytes of one segment a flush writes, by default (8 MiB, about 350 000
+ * samples): the most of a transfer the worker holds at once (see Flusher).
+ */
+export const DEFAULT_FLUSH_SEGMENT_BYTES = 8 * 1024 * 1024;
+
+export interface FlusherOptions {
+  /**
+   * Bytes of chunk text per segment (whole chunks: a segment ends with the
+   * chunk that crosses it). Default DEFAULT_FLUSH_SEGMENT_BYTES.
+   */
+  segmentBytes?: number;
+}
+
+/** One segment a flush wrote: a slice of a transfer (all of it, for a small one). */
+export interface FlushedSegment {
+  run: string;
+  variable: string;
+  first: number;
+  last: number;
+  /** Chunk text bytes it holds. */
+  bytes: number;
+  /** Its place in the transfer's segments (0 for the first this flush wrote of it). */
+  index: number;
+  /** The transfer's last seq: a segment ending before it leaves more of the transfer to move. */
+  transferLast: number;
+}
 
 export interface FlushOptions {
   /** Why this flush runs (default `forced`: a direct call outside the app's triggers). */
@@ -43,10 +75,12 @@ export interface FlushOptions {
   /** Fault injection for crash tests; never set in production. */
   probe?: (point: FlushPoint, transfer: Transfer) => Promise<void> | void;
   /**
-   * Called as the flush goes: after each buffer it moves and once at the end
-   * (fraction 1). Must not throw; it is not awaited.
+   * Called as the flush goes: after each segment it writes, each buffer it
+   * moves, and once at the end (fraction 1). Must not throw; it is not awaited.
    */
   onProgress?: (progress: FlushProgress) => void;
+  /** Called once each segment is in S3 and dropped from Redis. Must not throw. */
+  onSegment?: (segment: FlushedSegment) => void;
 }
 
 export interface FlushReport {
@@ -55,6 +89,8 @@ export interface FlushReport {
   resumed: number;
   /** Buffers moved to S3 by this flush. */
   moved: number;
+  /** Segments written (a large transfer is written as several). */
+  segments: number;
   samples: number;
   bytes: number;
   /** Memory ratio when the flush started and ended. */
@@ -80,16 +116,29 @@ export interface FlushExecutor {
 /**
  * Moves buffered samples from Redis to S3 segments without stopping writers:
  * for each variable, RENAME its buffer to a fresh transfer key (writers start
- * a new buffer), read it, upload it as a segment named by its seq range, then
- * delete the transfer key. Transfers an earlier flush left behind are finished
- * first. Each step is idempotent, so a flush may be killed anywhere or run
- * twice at once and the data ends up in S3 exactly once.
+ * a new buffer), then, slice by slice from its head (`segmentBytes` of chunk
+ * text each), upload the slice as a segment named by its seq range and drop
+ * it from the transfer (LTRIM, the transfer's first seq moved past it in the
+ * same script); the last slice deletes the transfer key. So the worker holds
+ * one slice of a transfer at a time, whatever the variable's size, and
+ * Redis frees the transfer as it goes. Transfers an earlier flush left
+ * behind are finished first. Each step is idempotent: a slice is trimmed
+ * only once its segment is in S3, and a transfer read again (by a retry, or
+ * a second flush at once) gives the same slices, so the same segment keys:
+ * a flush may be killed anywhere or run twice at once and the data ends up
+ * in S3 exactly once.
  */
 export class Flusher implements FlushExecutor {
+  private readonly segmentBytes: number;
+
   constructor(
     private readonly hot: HotStore,
     private readonly sink: SegmentSink,
-  ) {}
+    options: FlusherOptions = {},
+  ) {
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_FLUSH_SEGMENT_BYTES;
+    if (!(this.segmentBytes >= 1)) throw new RangeError('segmentBytes must be at least 1');
+  }
 
   async flush(options: FlushOptions): Promise<FlushReport> {
     const report = await this.move(options);
@@ -103,6 +152,7 @@ export class Flusher implements FlushExecutor {
       reason: options.reason ?? 'forced',
       resumed: 0,
       moved: 0,
+      segments: 0,
       samples: 0,
       bytes: 0,
       ratioBefore: before.ratio,
@@ -111,10 +161,18 @@ export class Flusher implements FlushExecutor {
     };
     const runs = options.run !== undefined ? [options.run] : await this.hot.runs.ids();
 
+    // A progress bar never goes back: memory that writers fill again while
+    // this flush runs holds the bar where it was.
+    let shown = 0;
+    const show = (fraction: number): void => {
+      shown = Math.max(shown, fraction);
+      options.onProgress?.(progressOf(report, shown));
+    };
+
     for (const run of runs) {
       for (const variable of await this.hot.transfers.pendingVariables(run)) {
         for (const transfer of await this.hot.transfers.transfers(run, variable)) {
-          if (await this.finish(transfer, options, report)) report.resumed++;
+          if (await this.finish(transfer, options, report, () => show(shown))) report.resumed++;
         }
       }
     }
@@ -127,9 +185,20 @@ export class Flusher implements FlushExecutor {
         ? await this.allDirty(await this.agedRuns(runs, options.olderThanMs, report))
         : undefined;
     const total = todo?.length ?? 0;
-    // A progress bar never goes back: memory that writers fill again while
-    // this flush runs holds the bar where it was.
-    let shown = 0;
+    /** How far the flush is once `share` (0..1) of the buffer it moves now is in S3. */
+    const fractionAt = async (share: number): Promise<number> => {
+      if (todo !== undefined)
+        return flushFraction({ everything: true, handled: total - todo.length - 1 + share, total });
+      // Each slice trimmed frees memory: the reading moves the bar.
+      const memory = await readMemory(this.hot.redis, options.budgetBytes);
+      report.ratioAfter = memory.ratio;
+      return flushFraction({
+        everything: false,
+        ratioBefore: report.ratioBefore,
+        ratio: memory.ratio,
+        lowWater: options.lowWater,
+      });
+    };
     for (;;) {
       const memory = await readMemory(this.hot.redis, options.budgetBytes);
       report.ratioAfter = memory.ratio;
@@ -142,8 +211,7 @@ export class Flusher implements FlushExecutor {
               ratio: memory.ratio,
               lowWater: options.lowWater,
             });
-      shown = Math.max(shown, fraction);
-      options.onProgress?.(progressOf(report, shown));
+      show(fraction);
       if (todo === undefined && memory.ratio <= options.lowWater) {
         report.stoppedBecause = 'low-water';
         return report;
@@ -156,38 +224,67 @@ export class Flusher implements FlushExecutor {
       const transfer = await this.hot.transfers.begin(candidate.run, candidate.variable);
       if (transfer === undefined) continue; // another flush took it
       await options.probe?.('after-rename', transfer);
-      if (await this.finish(transfer, options, report)) report.moved++;
+      const onSlice = async (share: number): Promise<void> => show(await fractionAt(share));
+      if (await this.finish(transfer, options, report, onSlice)) report.moved++;
     }
   }
 
-  /** Uploads one transfer and deletes it; false when it had already gone. */
+  /**
+   * Uploads one transfer, a segment per slice, trimming each slice once its
+   * segment is in S3 and deleting the key after the last; false when it had
+   * already gone. `onSlice` is told the share of the transfer done after
+   * each slice but the last.
+   */
   private async finish(
     transfer: Transfer,
     options: FlushOptions,
     report: FlushReport,
+    onSlice: (share: number) => Promise<void> | void,
   ): Promise<boolean> {
-    const texts: string[] = [];
-    for await (const page of this.hot.transfers.chunkTexts(transfer.key)) texts.push(...page);
-    if (texts.length === 0) {
+    const range = await this.hot.transfers.range(transfer.key);
+    if (range === undefined) {
       await this.hot.transfers.end(transfer); // finished by someone else: just tidy the index
       return false;
     }
-    const range = await this.hot.transfers.range(transfer.key);
-    if (range === undefined) return false;
-    await this.sink.putSegment(
-      transfer.run,
-      transfer.variable,
-      texts,
-      range.first,
-      range.last,
-      () => pyramidOf(texts, range, transfer.key),
-    );
-    await options.probe?.('after-upload', transfer);
-    await options.probe?.('before-delete', transfer);
-    await this.hot.transfers.end(transfer);
-    report.samples += range.last - range.first + 1;
-    for (const t of texts) report.bytes += t.length;
-    return true;
+    const { first, last } = range;
+    for (let index = 0; ; index++) {
+      const slice = await this.hot.transfers.headSlice(transfer.key, last, this.segmentBytes);
+      if (slice === undefined) {
+        // Finished by another flush meanwhile (it uploaded the same segments).
+        await this.hot.transfers.end(transfer);
+        return index > 0;
+      }
+      await this.sink.putSegment(
+        transfer.run,
+        transfer.variable,
+        slice.texts,
+        slice.first,
+        slice.last,
+        () => pyramidOf(slice, transfer.key),
+      );
+      await options.probe?.('after-upload', transfer);
+      if (slice.more) {
+        await this.hot.transfers.trim(transfer, slice);
+      } else {
+        await options.probe?.('before-delete', transfer);
+        await this.hot.transfers.end(transfer);
+      }
+      report.segments++;
+      report.samples += slice.last - slice.first + 1;
+      report.bytes += slice.bytes;
+      const { run, variable } = transfer;
+      options.onSegment?.({
+        run,
+        variable,
+        first: slice.first,
+        last: slice.last,
+        bytes: slice.bytes,
+        index,
+        transferLast: last,
+      });
+      if (!slice.more) return true;
+      await onSlice((slice.last - first + 1) / (last - first + 1));
+    }
   }
 
   /** The runs with a buffered sample at least `olderThanMs` old; notes the oldest it leaves. */
@@ -235,17 +332,13 @@ export class Flusher implements FlushExecutor {
  * segment large enough to get one). The texts are in memory already:
  * parsing them is most of the cost, which the sink overlaps with gzip.
  */
-function pyramidOf(
-  texts: readonly string[],
-  range: { first: number; last: number },
-  label: string,
-): IndexLevelInput[] {
-  const builder = new PyramidBuilder(range.first, range.last);
-  texts.forEach((text, i) => builder.add(parseChunkText(text, `${label}: chunk ${i + 1}`)));
+function pyramidOf(slice: TransferSlice, label: string): IndexLevelInput[] {
+  const builder = new PyramidBuilder(slice.first, slice.last);
+  slice.texts.forEach((text, i) => builder.add(parseChunkText(text, `${label}: chunk ${i + 1}`)));
   return builder.build();
 }
 
 function progressOf(report: FlushReport, fraction: number): FlushProgress {
-  const { resumed, moved, samples, bytes, ratioAfter } = report;
-  return { fraction, resumed, moved, samples, bytes, ratio: ratioAfter };
+  const { resumed, moved, segments, samples, bytes, ratioAfter } = report;
+  return { fraction, resumed, moved, segments, samples, bytes, ratio: ratioAfter };
 }

@@ -1,5 +1,8 @@
 export {
+  DEFAULT_FLUSH_SEGMENT_BYTES,
   Flusher,
+  type FlushedSegment,
+  type FlusherOptions,
   type FlushExecutor,
   type FlushOptions,
   type FlushPoint,

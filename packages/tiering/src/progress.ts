@@ -10,6 +10,7 @@ export interface FlushProgress {
   fraction: number;
   resumed: number;
   moved: number;
+  segments: number;
   samples: number;
   bytes: number;
   /** Memory used/limit at the last reading. */
