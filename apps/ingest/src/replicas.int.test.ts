@@ -99,10 +99,11 @@ describe('live rooms across ingest replicas (LIVE_ADAPTER=redis-streams)', () =>
     await createRun(h.a.baseUrl, run);
     const total = 3000;
     const followers = [follow(h.a.baseUrl, run, 'x'), follow(h.b.baseUrl, run, 'x')];
-    await produce(h.a.baseUrl, run, 'x', total, async (written) => {
+    await produce(h.a.baseUrl, run, 'x', total, (written) => {
       // Snapshot-then-live handoff: two more (one per replica) join every 500 samples.
       if (written % 500 === 0 && written < total)
         followers.push(follow(h.a.baseUrl, run, 'x'), follow(h.b.baseUrl, run, 'x'));
+      return Promise.resolve();
     });
     for (const f of followers) {
       await waitFor('every seq', () => (f.seqs.length >= total ? true : undefined));

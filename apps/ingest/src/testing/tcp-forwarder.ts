@@ -16,9 +16,10 @@ export class TcpForwarder {
   ) {}
 
   static async start(targetPort: number): Promise<TcpForwarder> {
-    let forwarder: TcpForwarder | undefined;
-    const server = createServer((client) => forwarder?.forward(client));
-    forwarder = new TcpForwarder(server, targetPort);
+    const holder: { forwarder?: TcpForwarder } = {};
+    const server = createServer((client) => holder.forwarder?.forward(client));
+    const forwarder = new TcpForwarder(server, targetPort);
+    holder.forwarder = forwarder;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return forwarder;
   }
