@@ -35,6 +35,8 @@ const SECONDS = env('BENCH_LIVE_SECONDS', 3);
 const ROUNDS = env('BENCH_LIVE_ROUNDS', 3);
 /** POSTs in flight at once (a few producers). */
 const IN_FLIGHT = env('BENCH_LIVE_IN_FLIGHT', 2);
+/** Batches/s sent on a schedule (open loop, for latency below saturation); unset: closed loop. */
+const RATE = process.env.BENCH_LIVE_RATE === undefined ? undefined : env('BENCH_LIVE_RATE', 1);
 
 const ADAPTERS = ['none', 'redis-streams', 'redis-sharded'] as const;
 type Adapter = (typeof ADAPTERS)[number];
@@ -98,7 +100,16 @@ async function postFor(
   const worker = async (): Promise<void> => {
     while (performance.now() < end) await post();
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  if (RATE === undefined) await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  else {
+    const sent: Promise<void>[] = [];
+    for (let k = 0; started + (k * 1000) / RATE < end; k++) {
+      const wait = started + (k * 1000) / RATE - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sent.push(post());
+    }
+    await Promise.all(sent);
+  }
   agent.destroy();
   return { batches: batch, elapsedMs: performance.now() - started };
 }
@@ -219,7 +230,8 @@ async function main(): Promise<void> {
     }
     console.log(
       `live fan-out: ${SUBSCRIBERS} subscribers over ${VARIABLES} variables (split over A and B with an adapter), ` +
-        `batches of ${VARIABLES} × ${SAMPLES} samples, ${IN_FLIGHT} POSTs in flight to A, ${ROUNDS} rounds × ${SECONDS} s`,
+        `batches of ${VARIABLES} × ${SAMPLES} samples to A, ` +
+        `${RATE === undefined ? `closed loop, ${IN_FLIGHT} POSTs in flight` : `open loop, ${RATE} batches/s`}, ${ROUNDS} rounds × ${SECONDS} s`,
     );
     const rounds = await loggedRounds(
       subjects,
