@@ -107,6 +107,7 @@ export function createApp(deps: IngestDeps): IngestApp {
     audience,
     maxBufferedBytes: limits.liveMaxBufferedBytes,
     metrics,
+    logger,
   });
   attachLiveSubscriptions(io, {
     access,

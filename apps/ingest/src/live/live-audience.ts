@@ -62,41 +62,54 @@ export class LiveAudience {
     const now = Date.now();
     const decided: boolean[] = [];
     const unknown: number[] = [];
+    // Counted per batch, not per variable: this runs on every write.
+    let local = 0;
+    let cached = 0;
     for (const [i, name] of names.entries()) {
       const room = roomOf(run, name);
       if (rooms.has(room)) {
         decided.push(true);
-        this.metrics.liveRooms.inc({ decision: 'local' });
-      } else if (this.listeners === undefined) {
-        decided.push(false);
-        this.metrics.liveRooms.inc({ decision: 'skipped' });
-      } else if ((this.listenedUntil.get(room) ?? 0) > now) {
+        local++;
+      } else if (this.listeners !== undefined && (this.listenedUntil.get(room) ?? 0) > now) {
         decided.push(true);
-        this.metrics.liveRooms.inc({ decision: 'cached' });
+        cached++;
       } else {
         decided.push(false);
         unknown.push(i);
       }
     }
-    if (unknown.length === 0 || this.listeners === undefined) return decided;
+    this.count('local', local);
+    this.count('cached', cached);
+    if (unknown.length === 0) return decided;
+    if (this.listeners === undefined) {
+      this.count('skipped', unknown.length);
+      return decided;
+    }
     const asked = unknown.map((i) => names[i] as string);
     return this.listeners.listened(run, asked).then(
       (answers) => {
         const until = Date.now() + LISTENED_CACHE_MS;
+        let yes = 0;
         for (const [j, i] of unknown.entries()) {
-          const yes = answers[j] === true;
-          decided[i] = yes;
-          this.metrics.liveRooms.inc({ decision: yes ? 'asked' : 'skipped' });
-          if (yes) this.remember(roomOf(run, asked[j] as string), until);
+          if (answers[j] !== true) continue;
+          decided[i] = true;
+          yes++;
+          this.remember(roomOf(run, asked[j] as string), until);
         }
+        this.count('asked', yes);
+        this.count('skipped', unknown.length - yes);
         return decided;
       },
       (err: unknown) => {
         this.logger.warn({ err }, 'live listeners question failed: emitting');
-        this.metrics.liveRooms.inc({ decision: 'error' }, unknown.length);
+        this.count('error', unknown.length);
         return decided.map(() => true);
       },
     );
+  }
+
+  private count(decision: 'local' | 'cached' | 'asked' | 'skipped' | 'error', n: number): void {
+    if (n > 0) this.metrics.liveRooms.inc({ decision }, n);
   }
 
   /** Stops refreshing and removes this replica's entries (shutdown). */

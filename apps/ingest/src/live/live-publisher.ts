@@ -1,4 +1,5 @@
 import { roomOf, type SeqRange, type VariableSeries } from '@runstream/domain';
+import type { Logger } from 'pino';
 import type { IngestMetrics } from '../metrics';
 import type { LiveAudience } from './live-audience';
 import type { LiveServer, LiveSocket } from './live-server';
@@ -15,6 +16,8 @@ export interface LivePublisherOptions {
   /** A socket with more than this queued is sent a `resync` instead of more events. */
   maxBufferedBytes: number;
   metrics: IngestMetrics;
+  /** Where an emit that failed after waiting for Redis is reported (no request is left to fail). */
+  logger: Logger;
 }
 
 /**
@@ -48,6 +51,8 @@ export class LivePublisher {
     this.queue = this.queue
       .then(() => audience)
       .then((listened) => this.emit(run, series, ranges, listened))
+      // One failed emit must not stop those queued behind it.
+      .catch((err: unknown) => this.options.logger.error({ err, run }, 'live emit failed'))
       .finally(() => {
         this.waiting--;
       });
