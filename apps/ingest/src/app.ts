@@ -1,4 +1,4 @@
-import type { HotStore } from '@runstream/hot-store';
+import type { HotStore, LiveListeners } from '@runstream/hot-store';
 import { HttpDrain, healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
 import express, { type Express } from 'express';
 import type { Server as HttpServer } from 'node:http';
@@ -11,6 +11,8 @@ import { RunAccess } from './run-access';
 import { errorHandler, notFound } from './http-errors';
 import { createLimitedServer } from './http-server-limits';
 import { DEFAULT_LIMITS, type IngestLimits } from './ingest-limits';
+import type { LiveAdapter } from './live/live-adapter';
+import { LiveAudience } from './live/live-audience';
 import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
@@ -58,6 +60,13 @@ export interface IngestDeps {
   pressure?: MemoryPressure;
   /** Extra readiness checks beside Redis (e.g. the cold store). */
   readiness?: Record<string, ReadinessCheck>;
+  /**
+   * Several ingest replicas: the Socket.IO adapter that carries live samples
+   * between them, and the Redis registry of which replica listens to what
+   * (the cheap path for variables no one watches). Without it, rooms live in
+   * this process alone.
+   */
+  replicas?: { adapter: LiveAdapter; listeners: LiveListeners };
 }
 
 export interface IngestApp {
@@ -88,15 +97,22 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   const server = createLimitedServer(app, limits, metrics, logger);
   // Snapshot messages are spliced from stored chunk text (RawJson), not serialised again.
-  const io: LiveServer = new Server(server, { maxHttpBufferSize: 1e6, parser: rawJsonParser });
+  const io: LiveServer = new Server(server, {
+    maxHttpBufferSize: 1e6,
+    parser: rawJsonParser,
+    ...(deps.replicas !== undefined ? { adapter: deps.replicas.adapter.adapter } : {}),
+  });
+  const audience = new LiveAudience(io, metrics, logger, deps.replicas?.listeners);
   const live = new LivePublisher(io, {
-    skipEmptyRooms: true,
+    audience,
     maxBufferedBytes: limits.liveMaxBufferedBytes,
     metrics,
+    logger,
   });
   attachLiveSubscriptions(io, {
     access,
     history,
+    audience,
     authorizer,
     metrics,
     logger,
@@ -146,6 +162,7 @@ export function createApp(deps: IngestDeps): IngestApp {
     close: () =>
       new Promise<void>((resolve) => {
         drain.start();
+        audience.close();
         // io.close() also closes the HTTP server and waits for its connections.
         void io.close(() => resolve());
       }),

@@ -9,6 +9,7 @@ import {
 import { DEFAULT_MISSING_RUN_TTL_MS } from '@runstream/tiering';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './ingest-limits';
+import { LIVE_ADAPTERS } from './live/live-adapter';
 
 const tokenList = z
   .string()
@@ -111,6 +112,14 @@ export const ingestConfigSchema = z
       .int()
       .min(1024)
       .default(DEFAULT_LIMITS.liveMaxBufferedBytes),
+    /**
+     * How live samples reach subscribers of other ingest replicas: `none` (one
+     * process: rooms in its memory), `redis-streams` (the Socket.IO Redis
+     * Streams adapter: set it whenever more than one ingest process serves one
+     * Redis) or `redis-sharded` (the Redis adapter over sharded pub/sub, kept
+     * for comparison: README, "Several ingest replicas").
+     */
+    LIVE_ADAPTER: z.enum(LIVE_ADAPTERS).default('none'),
     /** How long a run found in neither Redis nor S3 is remembered as missing (no S3 read per lookup). */
     INGEST_MISSING_RUN_CACHE_MS: z.coerce.number().int().min(0).default(DEFAULT_MISSING_RUN_TTL_MS),
   })

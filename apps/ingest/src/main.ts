@@ -1,5 +1,7 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
-import { HotStore, readMemory, redisClientOptions } from '@runstream/hot-store';
+import { HotStore, LiveListeners, readMemory, redisClientOptions } from '@runstream/hot-store';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Queues } from '@runstream/queues';
 import { MemoryPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
@@ -7,6 +9,8 @@ import { pino } from 'pino';
 import { createApp } from './app';
 import { Authorizer } from './auth';
 import { loadConfig } from './config';
+import { createLiveAdapter } from './live/live-adapter';
+import { LISTENER_TTL_MS } from './live/live-audience';
 import { damageReporter } from './damage-report';
 import { IngestMetrics } from './metrics';
 import { TokenFileWatcher } from './token-file-watcher';
@@ -69,7 +73,19 @@ async function main(): Promise<void> {
     missingRunTtlMs: config.INGEST_MISSING_RUN_CACHE_MS,
   });
   const history = new TieredHistory(hotStore, coldStore, catalog);
+  const adapter = createLiveAdapter(config.LIVE_ADAPTER, config.REDIS_URL, hotStore.keys);
+  const replicas =
+    adapter === undefined
+      ? undefined
+      : {
+          adapter,
+          listeners: new LiveListeners(hotStore.redis, hotStore.keys, {
+            replicaId: `${hostname()}-${process.pid}-${randomUUID()}`,
+            ttlMs: LISTENER_TTL_MS,
+          }),
+        };
   const ingest = createApp({
+    ...(replicas !== undefined ? { replicas } : {}),
     hotStore,
     catalog,
     jobs: queues,
@@ -97,7 +113,7 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => ingest.server.listen(config.PORT, config.HOST, resolve));
   logger.info(
-    { port: config.PORT, host: config.HOST, redis: config.REDIS_URL },
+    { port: config.PORT, host: config.HOST, redis: config.REDIS_URL, live: config.LIVE_ADAPTER },
     'ingest listening',
   );
 
@@ -107,6 +123,7 @@ async function main(): Promise<void> {
     close: async () => {
       tokenFile?.close();
       await ingest.close();
+      adapter?.close();
       await queues.close();
       await hotStore.close();
       coldStore.close();

@@ -70,6 +70,13 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly liveRooms = new Counter({
+    name: 'runstream_ingest_live_rooms_total',
+    help: 'Variables of written batches by how their live emit was decided: local (a subscriber here), cached, asked (Redis said someone listens), skipped (no one does) or error (the question failed: emitted).',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

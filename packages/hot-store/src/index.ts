@@ -14,3 +14,4 @@ export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer, type TransferSlice } from './transfer-store';
 export { chunkRange, parseStoredChunk } from './stored-chunk';
 export { readMemory, type MemoryReading } from './memory-gauge';
+export { LiveListeners, type LiveVariable } from './live-listeners';

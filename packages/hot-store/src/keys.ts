@@ -15,6 +15,10 @@ import { encodeName } from '@runstream/domain';
  *   rs:{<run>}:v:<name>:stats      HASH   count (= last seq), min, max, lastT, lastV
  *   rs:{<run>}:v:<name>:xfers      ZSET   transfer key → first seq it holds
  *   rs:{<run>}:v:<name>:xfer:<id>  LIST   a buffer renamed by a flush (tier 2), same chunks
+ *   rs:live:{<run>}:v:<name>       ZSET   ingest replica id → until (ms): replicas with live subscribers of
+ *                                         the variable (LIVE_ADAPTER on), refreshed by each, expiring with it
+ *   rs:{live}:stream               STREAM the Socket.IO Redis Streams adapter's stream (LIVE_ADAPTER=redis-streams)
+ *   rs:live#…                             the Redis adapter's sharded pub/sub channels (LIVE_ADAPTER=redis-sharded)
  *
  * `<name>` is `encodeName(variable)`: it cannot hold `:`, `{`, `}` or `/`, so a
  * name can neither collide with another key nor move a key to another slot.
@@ -22,7 +26,10 @@ import { encodeName } from '@runstream/domain';
  * Hash tag: every key of one run shares `{<run>}`, so the batch write touches
  * all of a run's variables in one atomic script and a flush can RENAME a
  * buffer to its transfer key inside one Redis Cluster slot. Runs spread over
- * the cluster; one run lives in one slot.
+ * the cluster; one run lives in one slot. A run's listener keys share its tag
+ * (one pipeline asks about every variable of a batch) but not its `rs:{<run>}:`
+ * prefix: they belong to the live layer, not to the run's data, which the
+ * merge forgets while subscribers may still be connected.
  */
 export class HotKeys {
   /** encodeName per variable is on the write path; names repeat batch after batch. */
@@ -84,6 +91,24 @@ export class HotKeys {
 
   transfers(run: string, variable: string): string {
     return `${this.variablePrefix(run, variable)}:xfers`;
+  }
+
+  /** The ingest replicas that have live subscribers of a variable (LiveListeners). */
+  liveListeners(run: string, variable: string): string {
+    return `${this.prefix}:live:{${run}}:v:${this.encode(variable)}`;
+  }
+
+  /** The Redis Streams adapter's one stream (a single key: its tag only names its slot). */
+  liveStream(): string {
+    return `${this.prefix}:{live}:stream`;
+  }
+
+  /**
+   * The sharded Redis adapter's channel prefix: it appends `#<namespace>#<room>#`.
+   * No hash tag, so each room's channel hashes to a slot of its own.
+   */
+  liveChannelPrefix(): string {
+    return `${this.prefix}:live`;
   }
 
   /** `id` must be unique per flush attempt: RENAME would silently overwrite an existing key. */

@@ -1,20 +1,23 @@
 import { roomOf, type SeqRange, type VariableSeries } from '@runstream/domain';
+import type { Logger } from 'pino';
 import type { IngestMetrics } from '../metrics';
+import type { LiveAudience } from './live-audience';
 import type { LiveServer, LiveSocket } from './live-server';
 import { socketBacklogBytes } from './socket-backlog';
 import { leaveSubscription } from './subscription-set';
 
 export interface LivePublisherOptions {
   /**
-   * With the in-memory adapter (one ingest process) a room without sockets is
-   * skipped, because Socket.IO would still serialise the packet; with a
-   * cross-process adapter every emit goes out, as other processes may hold
-   * subscribers.
+   * Which rooms may have subscribers, here or on other replicas: a room no
+   * one listens to is skipped, because Socket.IO (and an adapter) would still
+   * serialise and send the packet.
    */
-  skipEmptyRooms: boolean;
+  audience: LiveAudience;
   /** A socket with more than this queued is sent a `resync` instead of more events. */
   maxBufferedBytes: number;
   metrics: IngestMetrics;
+  /** Where an emit that failed after waiting for Redis is reported (no request is left to fail). */
+  logger: Logger;
 }
 
 /**
@@ -25,21 +28,49 @@ export interface LivePublisherOptions {
  * and a subscribe from its last seq + 1 reads the rest from history.
  */
 export class LivePublisher {
+  /** Batches whose audience Redis is being asked about, emitted in write order behind them. */
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly io: LiveServer,
     private readonly options: LivePublisherOptions,
   ) {}
 
   publish(run: string, series: VariableSeries[], ranges: SeqRange[]): void {
-    const nsp = this.io.of('/');
-    const rooms = nsp.adapter.rooms;
+    const audience = this.options.audience.audience(
+      run,
+      series.map((s) => s.name),
+    );
+    if (Array.isArray(audience) && this.waiting === 0) {
+      this.emit(run, series, ranges, audience);
+      return;
+    }
+    // Writes are answered in order; their emits keep it, so subscribers rarely see a gap to wait out.
+    this.waiting++;
+    this.queue = this.queue
+      .then(() => audience)
+      .then((listened) => this.emit(run, series, ranges, listened))
+      // One failed emit must not stop those queued behind it.
+      .catch((err: unknown) => this.options.logger.error({ err, run }, 'live emit failed'))
+      .finally(() => {
+        this.waiting--;
+      });
+  }
+
+  private emit(
+    run: string,
+    series: VariableSeries[],
+    ranges: SeqRange[],
+    listened: boolean[],
+  ): void {
+    const rooms = this.io.of('/').adapter.rooms;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
       const range = ranges[i];
-      if (s === undefined || range === undefined) continue;
+      if (s === undefined || range === undefined || listened[i] !== true) continue;
       const room = roomOf(run, s.name);
       const members = rooms.get(room);
-      if (this.options.skipEmptyRooms && members === undefined) continue;
       const behind = this.slowMembers(members);
       for (const socket of behind) this.resync(socket, room, run, s.name, range.first);
       const target =

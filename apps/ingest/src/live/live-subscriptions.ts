@@ -15,6 +15,7 @@ import { bearerToken, type Authorizer } from '../auth';
 import { asDamage } from '../damage-report';
 import { knownError } from '../http-errors';
 import type { RunAccess } from '../run-access';
+import type { LiveAudience } from './live-audience';
 import { RawJson } from './raw-json-parser';
 import type { IngestMetrics } from '../metrics';
 import { validate } from '../routes/validate';
@@ -23,6 +24,8 @@ import { joinSubscription, leaveSubscription } from './subscription-set';
 
 export interface LiveSubscriptionDeps {
   history: ChunkTextSource;
+  /** Told of each subscription before its history is read (other replicas then emit to us). */
+  audience: LiveAudience;
   authorizer: Authorizer;
   access: RunAccess;
   metrics: IngestMetrics;
@@ -115,6 +118,7 @@ async function subscribe(
   if (refusal !== undefined) return { ok: false, error: refusal };
   joinSubscription(socket, room, deps.metrics);
   await socket.join(room);
+  await deps.audience.listen(run, variable);
 
   let lastSeq = fromSeq - 1;
   const history = deps.history.texts(run, variable, fromSeq);

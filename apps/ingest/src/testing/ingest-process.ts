@@ -36,7 +36,7 @@ export interface IngestProcess extends AppProcess {
 
 /** Ingest's own variables: a developer's shell must not decide what a test sees. */
 const OWN_VARIABLES =
-  /^(RUNSTREAM_.*|PORT|HOST|REDIS_.*|LOG_LEVEL|S3_.*|FLUSH_THRESHOLD|HARD_LIMIT|MEMORY_CHECK_MS|READ_CACHE_BYTES|INGEST_.*|SNAPSHOT_.*|SHUTDOWN_TIMEOUT_MS)$/;
+  /^(RUNSTREAM_.*|PORT|HOST|REDIS_.*|LOG_LEVEL|S3_.*|FLUSH_THRESHOLD|HARD_LIMIT|MEMORY_CHECK_MS|READ_CACHE_BYTES|INGEST_.*|SNAPSHOT_.*|SHUTDOWN_TIMEOUT_MS|LIVE_.*)$/;
 
 /**
  * Runs the built ingest (`main.ts`, wired as in production) on a free
