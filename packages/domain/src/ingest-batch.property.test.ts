@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { chunkTextSamples, sliceChunkText, splitChunkText } from './chunk-text';
-import { scanColumnarBody } from './columnar-body-scan';
+import { parseColumnarBody } from './columnar-fast-path';
 import { ValidationError } from './errors';
 import {
   parseIngestBatch,
@@ -286,7 +286,7 @@ const columnarBody: fc.Arbitrary<Json> = fc
   });
 
 /**
- * Bodies of the shape the one-pass scan takes (mostly well formed, now and
+ * Bodies of the shape the fast path takes (mostly well formed, now and
  * then a number it must leave to the long way): the generator above makes
  * few of them, being about what must be refused.
  */
@@ -409,7 +409,7 @@ describe('the fast path and zod agree on every body', () => {
     );
   });
 
-  it('the one-pass scan accepts only what zod accepts, with the same values, ends and stored text', () => {
+  it('the fast path accepts only what zod accepts, with the same values, ends and stored text', () => {
     let scanned = 0;
     fc.assert(
       fc.property(
@@ -418,7 +418,7 @@ describe('the fast path and zod agree on every body', () => {
         fc.tuple(fc.nat(), fc.nat()),
         (body, spaces, cut) => {
           const raw = render(body, spaces);
-          const scan = scanColumnarBody(raw);
+          const scan = parseColumnarBody(raw);
           if (scan === undefined) {
             // Left to the long way (checked above): the same answer, whatever it is.
             const fast = outcome(() => parseIngestBatch(JSON.parse(raw), raw));
@@ -453,11 +453,11 @@ describe('the fast path and zod agree on every body', () => {
     expect(scanned).toBeGreaterThan(RUNS / 20);
   });
 
-  it('the one-pass scan takes the common bodies: tags, strings, whitespace, producer and batch', () => {
+  it('the fast path takes the common bodies: tags, strings, whitespace, producer and batch', () => {
     const text =
       ' {"producer":"p-1", "batch": 7,"variables":{"x.y/z":{"v":[1.5,{"$num":"NaN"},"s",true,null,-2e-3],' +
       '\n"t":[0,1,1,2.5,3e0,4]},"é":{"t":[5,4],"v":[{ "$num" : "-0" },0]}}}\t';
-    const scan = scanColumnarBody(text);
+    const scan = parseColumnarBody(text);
     expect(scan).toBeDefined();
     expect(values(scan as IngestBatch)).toEqual(
       values(parseIngestBatchWithSchema(JSON.parse(text))),
@@ -470,7 +470,7 @@ describe('the fast path and zod agree on every body', () => {
       '{"variables":{"x":{"t":[-0],"v":[1]}}}',
       '{"variables":{"x":{"t":[1],"v":[[1]]}}}',
     ])
-      expect(scanColumnarBody(refused)).toBeUndefined();
+      expect(parseColumnarBody(refused)).toBeUndefined();
   });
 
   it('row bodies: the same answer as the columnar form of the same samples, stored alike', () => {

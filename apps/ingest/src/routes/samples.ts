@@ -4,7 +4,7 @@ import {
   RunNotRunningError,
   ServiceUnavailableError,
   parseIngestBatch,
-  scanColumnarBody,
+  parseColumnarBody,
   type IngestBatch,
   type SamplesAck,
 } from '@runstream/domain';
@@ -31,9 +31,8 @@ const REDIS_BYTES_PER_BODY_BYTE = 1.25;
 /**
  * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
  * one emit per variable, respond. Nothing else happens here. The body is
- * checked by one pass over its text (scanColumnarBody); only a body outside
- * its common shape is JSON.parsed and validated the long way, which also
- * words the error. Errors come in the same order either way: malformed JSON,
+ * checked by plain loops (parseColumnarBody); only a body outside its common
+ * shape is validated the long way (zod), which also words the error. Errors come in the same order either way: malformed JSON,
  * then the run id, then the batch.
  */
 export function samplesRouter(deps: {
@@ -58,10 +57,10 @@ export function samplesRouter(deps: {
     async (req, res) => {
       const text: unknown = req.body;
       const raw = typeof text === 'string' ? text : undefined;
-      const scanned = raw === undefined ? undefined : scanColumnarBody(raw);
-      const body = scanned !== undefined || raw === undefined ? text : parseJsonText(raw);
+      const fast = raw === undefined ? undefined : parseColumnarBody(raw);
+      const body = fast !== undefined || raw === undefined ? text : parseJsonText(raw);
       const run = runParam(req.params.run);
-      const batch = scanned ?? parseIngestBatch(body, raw);
+      const batch = fast ?? parseIngestBatch(body, raw);
       await deps.access.check(principalOf(res), run);
       const tooLarge = batchLimitError(batch, deps.limits);
       if (tooLarge !== undefined) {
