@@ -10,6 +10,16 @@ export interface BatchShape {
 /** The batch the figures are quoted for: 10 variables × 100 samples. */
 export const BENCH_BATCH: BatchShape = { variables: 10, samplesPerVariable: 100 };
 
+/** The shapes whose ingest / ceiling ratio issue 13 quotes: BENCH_BATCH first, then large and small. */
+export const RATIO_SHAPES: readonly BatchShape[] = [
+  BENCH_BATCH,
+  { variables: 10, samplesPerVariable: 1000 },
+  { variables: 1, samplesPerVariable: 10 },
+];
+
+export const shapeLabel = (shape: BatchShape): string =>
+  `${shape.variables} × ${shape.samplesPerVariable}`;
+
 /** About one value in this many is NaN: model output has them, and they travel tagged. */
 const NAN_ONE_IN = 150;
 

@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_BATCH, BodyPool } from './bodies';
+import { BENCH_BATCH, BodyPool, RATIO_SHAPES, shapeLabel } from './bodies';
 import { stopLoudly, type ChildServer } from './child-server';
 import { loadBenchConfig, type BenchConfig, type BenchPhase } from './config';
 import { formatCpuProfileSummary } from './cpu-profile-summary';
@@ -37,6 +37,7 @@ import {
   LATENCY_TARGET_P99_MS,
   THROUGHPUT_TARGET_RATIO,
   formatReport,
+  shapeFigures,
   throughputRatio,
   writeResults,
   type BenchResults,
@@ -259,6 +260,9 @@ async function main(teardown: Teardown): Promise<void> {
     },
     ...(ingestPhases?.throughput !== undefined ? { throughput: ingestPhases.throughput } : {}),
     ...(ingestPhases?.latency !== undefined ? { latency: ingestPhases.latency } : {}),
+    ...(ingestPhases !== undefined
+      ? { shapes: ingestPhases.shapes, redisBytesPerSample: ingestPhases.redisBytesPerSample }
+      : {}),
     ...(flush !== undefined ? { flush } : {}),
     ...(snapshot !== undefined ? { snapshot } : {}),
     ...(merge !== undefined ? { merge } : {}),
@@ -299,6 +303,8 @@ async function runIngestPhases(
   log: (line: string) => void,
 ): Promise<{
   throughput: BenchResults['throughput'];
+  shapes: NonNullable<BenchResults['shapes']>;
+  redisBytesPerSample: number;
   latency: BenchResults['latency'];
   profileSummary?: string;
 }> {
@@ -350,10 +356,10 @@ async function runIngestPhases(
   // One pool for the whole run: batch numbers never repeat, so ingest never dedups.
   const bodies = new BodyPool(BENCH_BATCH);
   const runId = `bench-${Date.now()}`;
-  const generator = (server: ChildServer, run: string): LoadGenerator => {
+  const generator = (server: ChildServer, run: string, pool = bodies): LoadGenerator => {
     const load = new LoadGenerator(
       { url: new URL(`/v1/runs/${run}/samples`, server.baseUrl), token: WRITE_TOKEN },
-      bodies,
+      pool,
       { maxSockets: plan.connections },
     );
     teardown.add(`${server.name} load generator`, () => Promise.resolve(load.close()));
@@ -411,6 +417,53 @@ async function runIngestPhases(
     bareRedisToBare: throughputRatio(bareRedisTput, bareTput),
   };
 
+  // The other shapes against the ceiling alone (bare + Redis is about 10 × 100).
+  const shapes: NonNullable<BenchResults['shapes']> = [];
+  for (const shape of RATIO_SHAPES) {
+    if (shape === BENCH_BATCH) {
+      shapes.push(shapeFigures(shape, bareTput, ingestTput));
+      continue;
+    }
+    log(`\nthroughput of ${shapeLabel(shape)} batches: bare and ingest, ${plan.rounds} rounds`);
+    const pool = new BodyPool(shape, {
+      producer: `bench-${process.pid}-${shape.variables}x${shape.samplesPerVariable}`,
+    });
+    const [bareShape, ingestShape] = await measureThroughput(
+      [
+        {
+          label: 'bare',
+          generator: generator(bare, throughputRun, pool),
+          cpu: new CpuMeter({ bare: bare.pid, loadgen: process.pid }),
+        },
+        {
+          label: 'ingest',
+          generator: generator(ingest, throughputRun, pool),
+          cpu: new CpuMeter({
+            ingest: ingest.pid,
+            redis: redis.process.pid ?? -1,
+            loadgen: process.pid,
+          }),
+        },
+      ],
+      plan,
+      log,
+    );
+    if (bareShape === undefined || ingestShape === undefined)
+      throw new Error('throughput phase returned no figures');
+    shapes.push(shapeFigures(shape, bareShape, ingestShape));
+  }
+  const redisBytesPerSample = await measureRedisBytesPerSample(
+    redis.url,
+    async (run) => {
+      await ingest.createRun(run);
+      const load = generator(ingest, run);
+      const result = await load.closedLoop(plan.connections, plan.warmupSeconds * 1000 || 1000);
+      return result.ok * load.samplesPerRequest;
+    },
+    `${runId}-bytes`,
+  );
+  log(`\nRedis bytes per sample: ${redisBytesPerSample.toFixed(1)}`);
+
   let latency: BenchResults['latency'];
   if (config.BENCH_PHASES.includes('latency')) {
     const ratePerSecond = ingestTput.medianRequestsPerSecond / 2;
@@ -454,7 +507,7 @@ async function runIngestPhases(
 
   if (profileDir === undefined) {
     await teardown.run();
-    return { throughput, latency };
+    return { throughput, shapes, redisBytesPerSample, latency };
   }
   // The profile is written when the process exits: stop it now rather than in the teardown.
   await stopLoudly(ingest);
@@ -462,9 +515,33 @@ async function runIngestPhases(
   await teardown.run();
   return {
     throughput,
+    shapes,
+    redisBytesPerSample,
     latency,
     profileSummary: `\ningest CPU profile (throughput and latency phases): ${file}\n${summary}`,
   };
+}
+
+/**
+ * Growth of Redis's used_memory per sample while `write` sends batches to a
+ * fresh run: what a buffered sample costs Redis (chunk text, stats, acks,
+ * allocator rounding), nothing flushed meanwhile.
+ */
+async function measureRedisBytesPerSample(
+  redisUrl: string,
+  write: (run: string) => Promise<number>,
+  run: string,
+): Promise<number> {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    const usedMemory = async (): Promise<number> =>
+      Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? Number.NaN);
+    const before = await usedMemory();
+    const samples = await write(run);
+    return ((await usedMemory()) - before) / samples;
+  } finally {
+    await client.quit();
+  }
 }
 
 const teardown = new Teardown();

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BatchShape } from './bodies';
+import { shapeLabel, type BatchShape } from './bodies';
 import type { BenchPhase } from './config';
 import type { FlushResults } from './flush-phase';
 import { fmtInt, fmtMs, fmtPercent } from './format';
@@ -51,6 +51,40 @@ export function throughputRatio(
   };
 }
 
+/** Ingest against the parse-only ceiling for one batch shape (issue 13's table). */
+export interface ShapeFigures {
+  shape: BatchShape;
+  bare: ThroughputFigures;
+  ingest: ThroughputFigures;
+  toBare: ThroughputRatio;
+  /** Median over rounds of ingest's and Redis's CPU time per sample, µs. */
+  cpuMicrosPerSample: number;
+}
+
+/** Targets of issue 13 for ingest / bare, by shape label (`10 × 100`); compared on the per-round median. */
+export const SHAPE_TARGETS: Readonly<Record<string, number>> = {
+  '10 × 100': THROUGHPUT_TARGET_RATIO,
+  '10 × 1000': 0.75,
+  '1 × 10': 0.7,
+};
+
+export function shapeFigures(
+  shape: BatchShape,
+  bare: ThroughputFigures,
+  ingest: ThroughputFigures,
+): ShapeFigures {
+  const cpuMicros = ingest.rounds.map(
+    (r) => (((r.cpuPercent.ingest ?? 0) + (r.cpuPercent.redis ?? 0)) * 1e4) / r.samplesPerSecond,
+  );
+  return {
+    shape,
+    bare,
+    ingest,
+    toBare: throughputRatio(ingest, bare),
+    cpuMicrosPerSample: median(cpuMicros),
+  };
+}
+
 /** Everything one run measured; written as latest.json. */
 export interface BenchResults {
   startedAt: string;
@@ -83,6 +117,10 @@ export interface BenchResults {
     /** Bare + Redis against bare: what parsing-and-storing costs any design on this machine. */
     bareRedisToBare: ThroughputRatio;
   };
+  /** Ingest / bare for each of RATIO_SHAPES, with CPU per sample. */
+  shapes?: ShapeFigures[];
+  /** Growth of Redis's used_memory per sample written through ingest (batches of BENCH_BATCH). */
+  redisBytesPerSample?: number;
   latency?: {
     ratePerSecond: number;
     bare: LatencyFigures;
@@ -119,6 +157,7 @@ export function formatReport(r: BenchResults): string {
     `Runstream bench, ${r.startedAt}: ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}`,
     `phases: ${r.phases.join(', ')}; ${s.rounds} rounds each, medians over rounds`,
     ...(r.throughput !== undefined ? formatThroughput(r.throughput, s) : []),
+    ...(r.shapes !== undefined ? formatShapes(r.shapes, r.redisBytesPerSample) : []),
     ...(r.latency !== undefined ? formatLatency(r.latency) : []),
     ...(r.flush !== undefined ? formatFlush(r.flush) : []),
     ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
@@ -162,6 +201,37 @@ function formatThroughput(
       `target ≥ ${fmtPercent(t.target)}: ${verdict(t.pass)}`,
     `  ingest / bare + Redis: ${fmtPercent(t.toBareRedis.ratio)} (median of per-round ratios ${fmtPercent(t.toBareRedis.medianRoundRatio)})` +
       `;  bare + Redis / bare: ${fmtPercent(t.bareRedisToBare.ratio)}`,
+  ];
+}
+
+function formatShapes(shapes: ShapeFigures[], redisBytesPerSample: number | undefined): string[] {
+  const row = (f: ShapeFigures): string => {
+    const label = shapeLabel(f.shape);
+    const small = f.shape.variables * f.shape.samplesPerVariable < 100;
+    const rate = (t: ThroughputFigures): string =>
+      small
+        ? `${fmtInt(t.medianRequestsPerSecond)} req/s`
+        : `${fmtInt(t.medianSamplesPerSecond)} samples/s`;
+    const target = SHAPE_TARGETS[label];
+    return (
+      `  ${label.padEnd(10)} ${rate(f.ingest).padStart(20)} ${rate(f.bare).padStart(20)} ` +
+      `${fmtPercent(f.toBare.medianRoundRatio).padStart(8)}` +
+      (target === undefined
+        ? ''
+        : ` (target ≥ ${fmtPercent(target)}: ${verdict(f.toBare.medianRoundRatio >= target)})`) +
+      `   ${f.cpuMicrosPerSample.toFixed(3)} µs`
+    );
+  };
+  return [
+    '',
+    'Ingest against the parse-only ceiling (bare), by batch shape; ratio = median of per-round ratios',
+    `  ${'body'.padEnd(10)} ${'ingest'.padStart(20)} ${'bare (ceiling)'.padStart(20)} ${'ratio'.padStart(8)}${''.padEnd(30)}   CPU/sample (ingest + Redis)`,
+    ...shapes.map(row),
+    ...(redisBytesPerSample === undefined
+      ? []
+      : [
+          `  Redis bytes per sample written (used_memory growth): ${redisBytesPerSample.toFixed(1)} B (target ≤ 18)`,
+        ]),
   ];
 }
 

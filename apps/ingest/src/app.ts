@@ -126,12 +126,8 @@ export function createApp(deps: IngestDeps): IngestApp {
   const drain = new HttpDrain(server);
   app.use(drain.middleware);
 
-  app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   const maxBodyBytes = config.maxBodyBytes;
-  app.use(
-    '/v1',
-    runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, access, maxBodyBytes }),
-  );
+  // The hot path first: a sample batch passes no other router's layers on its way.
   app.use(
     '/v1',
     samplesRouter({
@@ -145,6 +141,11 @@ export function createApp(deps: IngestDeps): IngestApp {
       limits,
       pressure: deps.pressure,
     }),
+  );
+  app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
+  app.use(
+    '/v1',
+    runsRouter({ hotStore, catalog, jobs: deps.jobs, authorizer, access, maxBodyBytes }),
   );
   const reads = { catalog, time, authorizer, access };
   app.use('/v1', variablesRouter({ ...reads, history }));

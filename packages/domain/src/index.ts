@@ -8,6 +8,7 @@ export * from './http-api';
 export * from './socket-events';
 export * from './sample-chunks';
 export * from './raw-series-spans';
+export * from './columnar-fast-path';
 export * from './run-manifest';
 export * from './series-grid';
 export * from './series-buckets';

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { chunkTextSamples, sliceChunkText, splitChunkText } from './chunk-text';
+import { parseColumnarBody } from './columnar-fast-path';
 import { ValidationError } from './errors';
 import {
   parseIngestBatch,
   parseIngestBatchWithSchema,
+  seriesEnds,
   type IngestBatch,
   type VariableSeries,
 } from './ingest-batch';
@@ -283,6 +285,59 @@ const columnarBody: fc.Arbitrary<Json> = fc
     return { obj: members };
   });
 
+/**
+ * Bodies of the shape the fast path takes (mostly well formed, now and
+ * then a number it must leave to the long way): the generator above makes
+ * few of them, being about what must be refused.
+ */
+/** Mostly doubles as JavaScript prints them, now and then any literal (-0, 1e999…). */
+const commonNumber: fc.Arbitrary<string> = fc.oneof(
+  { weight: 12, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).map(String) },
+  numberLiteral,
+);
+const commonValue: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 12, arbitrary: commonNumber.map(lit) },
+  { weight: 2, arbitrary: tag },
+  { weight: 2, arbitrary: text.map((t): Json => ({ str: t, escaped: false })) },
+  fc.constantFrom(lit('true'), lit('false'), lit('null')),
+  value,
+);
+const commonBody: fc.Arbitrary<Json> = fc
+  .tuple(
+    fc.uniqueArray(fc.oneof({ weight: 8, arbitrary: name.map((n) => key(n.str)) }, name), {
+      minLength: 1,
+      maxLength: 4,
+      selector: (n) => n.str,
+    }),
+    fc.array(fc.array(fc.tuple(commonNumber, commonValue), { minLength: 1, maxLength: 6 }), {
+      minLength: 4,
+      maxLength: 4,
+    }),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([names, samples, identified, vFirst]): Json => {
+    const members: Array<[Json & { str: string }, Json]> = [
+      [
+        key('variables'),
+        {
+          obj: names.map((n, i): [Json & { str: string }, Json] => {
+            const rows = samples[i] ?? [];
+            const fields: Array<[Json & { str: string }, Json]> = [
+              [key('t'), { arr: rows.map(([t]) => lit(t)) }],
+              [key('v'), { arr: rows.map(([, v]) => v) }],
+            ];
+            if (vFirst) fields.reverse();
+            return [n, { obj: fields }];
+          }),
+        },
+      ],
+    ];
+    if (identified)
+      members.push([key('producer'), { str: 'p-1', escaped: false }], [key('batch'), lit('12')]);
+    return { obj: members };
+  });
+
 type Outcome = { ok: true; batch: IngestBatch } | { ok: false; message: string };
 
 function outcome(parse: () => IngestBatch): Outcome {
@@ -352,6 +407,70 @@ describe('the fast path and zod agree on every body', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('the fast path accepts only what zod accepts, with the same values, ends and stored text', () => {
+    let scanned = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(columnarBody, commonBody),
+        whitespace,
+        fc.tuple(fc.nat(), fc.nat()),
+        (body, spaces, cut) => {
+          const raw = render(body, spaces);
+          const scan = parseColumnarBody(raw);
+          if (scan === undefined) {
+            // Left to the long way (checked above): the same answer, whatever it is.
+            const fast = outcome(() => parseIngestBatch(JSON.parse(raw), raw));
+            const schema = outcome(() => parseIngestBatchWithSchema(JSON.parse(raw)));
+            expect(fast.ok).toBe(schema.ok);
+            return;
+          }
+          scanned++;
+          const schema = outcome(() => parseIngestBatchWithSchema(JSON.parse(raw)));
+          if (!schema.ok) throw new Error(`scanned, but zod refuses ${raw}: ${schema.message}`);
+          expect(values(scan)).toEqual(values(schema.batch));
+          expect(scan.series.map((s) => s.ends)).toEqual(
+            schema.batch.series.map((s) => seriesEnds(s.t, s.v)),
+          );
+          expect([scan.producer, scan.batch, scan.sampleCount]).toEqual([
+            schema.batch.producer,
+            schema.batch.batch,
+            schema.batch.sampleCount,
+          ]);
+          // The spans are the ones the long way keeps, where it keeps them.
+          const long = parseIngestBatch(JSON.parse(raw), raw);
+          scan.series.forEach((s, i) => {
+            const kept = long.series[i]?.raw;
+            if (kept !== undefined) expect(s.raw).toEqual(kept);
+          });
+          expectStoredAs(scan, schema.batch, cut);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // The property is not vacuous: a fair share of the generated bodies take the one pass.
+    expect(scanned).toBeGreaterThan(RUNS / 20);
+  });
+
+  it('the fast path takes the common bodies: tags, strings, whitespace, producer and batch', () => {
+    const text =
+      ' {"producer":"p-1", "batch": 7,"variables":{"x.y/z":{"v":[1.5,{"$num":"NaN"},"s",true,null,-2e-3],' +
+      '\n"t":[0,1,1,2.5,3e0,4]},"é":{"t":[5,4],"v":[{ "$num" : "-0" },0]}}}\t';
+    const scan = parseColumnarBody(text);
+    expect(scan).toBeDefined();
+    expect(values(scan as IngestBatch)).toEqual(
+      values(parseIngestBatchWithSchema(JSON.parse(text))),
+    );
+    expect(scan?.series.map((s) => s.ends)).toEqual([
+      { count: 6, firstT: 0, lastT: 4, lastV: -2e-3, tNonDecreasing: true },
+      { count: 2, firstT: 5, lastT: 4, lastV: 0, tNonDecreasing: false },
+    ]);
+    for (const refused of [
+      '{"variables":{"x":{"t":[-0],"v":[1]}}}',
+      '{"variables":{"x":{"t":[1],"v":[[1]]}}}',
+    ])
+      expect(parseColumnarBody(refused)).toBeUndefined();
   });
 
   it('row bodies: the same answer as the columnar form of the same samples, stored alike', () => {

@@ -16,11 +16,40 @@ export const MAX_VARIABLES_PER_BATCH = 4096;
 /** The samples of one variable inside one batch, columnar: t[i] goes with v[i]. */
 export interface VariableSeries {
   name: string;
+  /** Built on first use when the batch came through the one-pass scan (columnar-body-scan). */
   t: number[];
   v: WireValue[];
   summary: BatchSummary;
+  ends: SeriesEnds;
   /** The request's own JSON text of `t` and `v`, when it can be stored as it came. */
   raw?: SeriesSpans;
+}
+
+/** What the write script needs of a series besides its text: known without its arrays. */
+export interface SeriesEnds {
+  count: number;
+  firstT: number;
+  lastT: number;
+  lastV: WireValue;
+  /** t never goes back inside the batch (time seeks need it); NaN never compares. */
+  tNonDecreasing: boolean;
+}
+
+/** The ends of a series held as arrays (`t` not empty). */
+export function seriesEnds(t: readonly number[], v: readonly WireValue[]): SeriesEnds {
+  let nonDecreasing = true;
+  for (let i = 1; i < t.length; i++)
+    if (!((t[i] as number) >= (t[i - 1] as number))) {
+      nonDecreasing = false;
+      break;
+    }
+  return {
+    count: t.length,
+    firstT: t[0] as number,
+    lastT: t[t.length - 1] as number,
+    lastV: v[v.length - 1] as WireValue,
+    tNonDecreasing: nonDecreasing,
+  };
 }
 
 /** A validated batch, whichever form it arrived in. */
@@ -172,7 +201,14 @@ function parseBatch(
     const summary = normalizeWireValues(data.v);
     // Rewritten values no longer match the request's text: serialise them instead.
     const span = summary.rewrote || timesRewritten ? undefined : spans?.get(name);
-    series.push({ name, t: data.t, v: data.v, summary, ...(span ? { raw: span } : {}) });
+    series.push({
+      name,
+      t: data.t,
+      v: data.v,
+      summary,
+      ends: seriesEnds(data.t, data.v),
+      ...(span ? { raw: span } : {}),
+    });
     sampleCount += data.t.length;
   }
   return { producer: envelope.data.producer, batch: envelope.data.batch, series, sampleCount };
@@ -212,6 +248,7 @@ function parseRows(body: Record<string, unknown>): IngestBatch {
     name,
     ...s,
     summary: normalizeWireValues(s.v),
+    ends: seriesEnds(s.t, s.v),
   }));
   return {
     producer: parsed.data.producer,

@@ -37,19 +37,19 @@ export class BatchWriter {
     ];
     for (const s of series) {
       keys.push(this.keys.buffer(run, s.name), this.keys.stats(run, s.name));
-      const lastIndex = s.t.length - 1;
+      const { ends } = s;
       args.push(
         s.name,
-        String(s.t.length),
+        String(ends.count),
         // The request's own text when we have it: no second serialisation.
         s.raw?.t ?? JSON.stringify(s.t),
         s.raw?.v ?? JSON.stringify(s.v),
         s.summary.min === undefined ? '' : String(s.summary.min),
         s.summary.max === undefined ? '' : String(s.summary.max),
-        String(s.t[lastIndex]),
-        JSON.stringify(s.v[lastIndex]),
-        String(s.t[0]),
-        nonDecreasing(s.t) ? '1' : '0',
+        String(ends.lastT),
+        JSON.stringify(ends.lastV),
+        String(ends.firstT),
+        ends.tNonDecreasing ? '1' : '0',
       );
     }
 
@@ -78,12 +78,6 @@ export class BatchWriter {
         throw new Error(`unexpected reply from the write script: ${String(reply[0])}`);
     }
   }
-}
-
-/** Whether `t` never goes back (time seeks need it). NaN never compares, so it breaks the order. */
-function nonDecreasing(t: readonly number[]): boolean {
-  for (let i = 1; i < t.length; i++) if (!((t[i] as number) >= (t[i - 1] as number))) return false;
-  return true;
 }
 
 function parseRanges(text: string, names: string[]): SeqRange[] {
