@@ -78,10 +78,23 @@ def throughput(stack: Stack, rounds: int, n: int) -> None:
     print(f"median: Python {mp:,.0f} samples/s, TypeScript SDK {mt:,.0f} samples/s, Python/TS = {mp / mt:.2f}")
 
 
+def read_back(url: str, run: str):
+    """The whole history as arrays; reads are not retried by the client, and a
+    loaded machine's Redis may answer 503 for a while: ask again."""
+    for attempt in range(10):
+        try:
+            return runstream.Client(url, READ_TOKEN, timeout_s=60).history_arrays(run, "x")
+        except runstream.RunstreamHttpError as err:
+            if err.status != 503 or attempt == 9:
+                raise
+            time.sleep(2)
+
+
 def outage(stack: Stack, n: int) -> bool:
     run = f"fig-outage-{os.getpid()}"
     runstream.Client(stack.url, WRITE_TOKEN).create_run(run)
     proxy = FaultProxy(stack.url)  # a fixed address for the producer while ingest moves ports
+    proxy.server.handle_error = lambda *args: None  # ingest away: the producer sees the closed connection
     producer = runstream.Client(proxy.url, WRITE_TOKEN).producer(run, min_interval_ms=100)
     kills = []
 
@@ -110,7 +123,7 @@ def outage(stack: Stack, n: int) -> bool:
     elapsed = time.perf_counter() - start
     producer.close()
     proxy.close()
-    seq, t, v = runstream.Client(stack.url, READ_TOKEN).history_arrays(run, "x")
+    seq, t, v = read_back(stack.url, run)
     exact = seq.tolist() == list(range(1, n + 1)) and t.tolist() == [float(k) for k in range(n)] \
         and v.tolist() == [k * 0.5 for k in range(n)]
     print(f"outage: {n:,} samples in {elapsed:.1f} s, ingest SIGKILLed at {kills} acknowledged; "
