@@ -77,7 +77,7 @@ if (args.length === 0 || pythonArgs.length > 0) {
     report = readFileSync(out, 'utf8');
   } catch {
     problems.push(
-      'pytest produced no results (needs python3 and pytest: apt-get install python3-pytest python3-numpy)',
+      'pytest produced no results (needs python3 and pytest: apt-get install python3-pytest python3-numpy python3-pandas)',
     );
   }
   const suite = report?.match(/<testsuite\b[^>]*>/)?.[0];

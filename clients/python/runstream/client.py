@@ -83,6 +83,15 @@ class Client:
         values = np.array(vs, dtype=np.float64) if numeric else np.array(vs + [None], dtype=object)[:-1]
         return np.array(seqs, dtype=np.int64), np.array(ts, dtype=np.float64), values
 
+    def to_dataframe(self, run: str, variable: str, from_seq: int = 1) -> Any:
+        """The history as a pandas DataFrame (pandas needed): index ``seq``,
+        columns ``t`` (float64) and ``v`` (float64 when every value is a number,
+        NaN, ±inf and -0.0 kept; else object)."""
+        import pandas as pd
+
+        seq, t, v = self.history_arrays(run, variable, from_seq)
+        return pd.DataFrame({"t": t, "v": v}, index=pd.Index(seq, name="seq"))
+
     def series(
         self,
         run: str,

@@ -225,6 +225,18 @@ class Producer:
                 self._refuse(variable, ts[kept], len(ts) - kept)
             return kept
 
+    def send_dataframe(self, frame: Any, t: Optional[str] = None, prefix: str = "") -> int:
+        """Logs a pandas DataFrame: each column but ``t`` is a variable (named
+        ``prefix + column``) with the times of column ``t`` (the index when
+        ``t`` is None). Columns go one after another, each through
+        ``log_many``; returns how many samples were kept."""
+        times = frame.index.to_numpy() if t is None else frame[t].to_numpy()
+        kept = 0
+        for column in frame.columns:
+            if column != t:
+                kept += self.log_many(f"{prefix}{column}", times, frame[column].to_numpy())
+        return kept
+
     def flush(self, timeout: Optional[float] = None) -> None:
         """Returns when every sample logged before this call is acknowledged.
 
