@@ -26,6 +26,7 @@ export async function buildIngest(): Promise<void> {
       'tiering',
       'process-lifecycle',
       'service-config',
+      'viewer',
     ],
   });
 }
@@ -49,7 +50,8 @@ export async function spawnIngest(
   env: Record<string, string> = {},
 ): Promise<IngestProcess> {
   await buildIngest();
-  const port = await freePort();
+  // A PORT given: a restart on the address clients already hold.
+  const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
   const app = spawnApp(
     MAIN,
     {
