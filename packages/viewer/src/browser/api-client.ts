@@ -1,4 +1,11 @@
 import type { ErrorBody, Run, SampleChunk, SeriesResponse, VariableStats } from '@runstream/domain';
+import { parseRetryAfterMs, retryDelayMs } from '@runstream/sdk/dist/retry-policy';
+
+/** Tries of one request while the server is busy (503, Retry-After) or away (a restart). */
+const MAX_TRIES = 6;
+const RETRY = { baseMs: 250, capMs: 5000 };
+/** Transient answers; 502 stored_data_damaged is not (the same bytes answer again). */
+const TRANSIENT = new Set([408, 429, 503, 504]);
 
 /** An answer other than 2xx, with the server's error code when it sent one. */
 export class ApiError extends Error {
@@ -55,12 +62,28 @@ export class ApiClient {
   }
 
   private async get<T>(path: string): Promise<T> {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+    const res = await this.fetchRetrying(path);
     const body: unknown = await res.json().catch(() => undefined);
     if (!res.ok) {
       const error = (body as Partial<ErrorBody> | undefined)?.error;
       throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? res.statusText);
     }
     return body as T;
+  }
+
+  private async fetchRetrying(path: string): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      let retryAfterMs: number | undefined;
+      try {
+        const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+        if (!TRANSIENT.has(res.status) || attempt >= MAX_TRIES) return res;
+        retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
+      } catch (err) {
+        // fetch rejects only when no answer came (server away): try again, as for a 503.
+        if (attempt >= MAX_TRIES) throw err;
+      }
+      const delay = retryDelayMs(attempt, Math.random(), retryAfterMs, RETRY);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }

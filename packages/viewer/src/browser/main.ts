@@ -263,8 +263,9 @@ function setUp(): void {
   useToken(token.value.trim());
 }
 
-// What the browser test reads: each panel's draw times (frame cost).
+// What the browser test reads: what each panel holds, and its draw times (frame cost).
 (window as unknown as { runstreamViewer: unknown }).runstreamViewer = {
+  panels: () => panels.map((p) => p.inspect()),
   drawTimes: () => panels.flatMap((p) => p.drawTimes),
 };
 

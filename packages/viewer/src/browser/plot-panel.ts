@@ -28,6 +28,22 @@ interface PanelVariable {
   subscription?: Subscription;
 }
 
+export interface PanelReport {
+  mode: string;
+  variables: Array<{
+    name: string;
+    /** Last seq held of the whole range (history, then live). */
+    lastSeq: number;
+    bucketSeqs: number;
+    /** The whole-range buckets cover 1..lastSeq, each seq once. */
+    contiguous: boolean;
+    /** Largest finite value of any component, over the whole range. */
+    max: number;
+    zoomedBucketSeqs: number | undefined;
+    events: number;
+  }>;
+}
+
 export interface PanelContext {
   api: ApiClient;
   hub: LiveHub;
@@ -57,7 +73,6 @@ export class PlotPanel {
   private range: [number, number] | undefined;
   private zoomRequest = 0;
   private drawPending = false;
-  private settingScale = false;
   /** Frames drawn, and how long each took (the browser test reads them). */
   readonly drawTimes: number[] = [];
 
@@ -114,6 +129,32 @@ export class PlotPanel {
       for (const v of this.vars) delete v.zoomed;
       this.scheduleDraw();
     } else void this.fetchZoom(range);
+  }
+
+  /** What the panel holds, for the browser test: per variable its seqs and bucket width. */
+  inspect(): PanelReport {
+    return {
+      mode: this.modeLabel.textContent ?? '',
+      variables: this.vars.map((v) => {
+        const buckets = v.series?.all ?? [];
+        let contiguous = true;
+        let max = -Infinity;
+        buckets.forEach((b, i) => {
+          if (b.firstSeq !== (i === 0 ? 1 : (buckets[i - 1] as SeriesBucket).lastSeq + 1))
+            contiguous = false;
+          for (const c of b.components) if (c.max !== undefined) max = Math.max(max, c.max.v);
+        });
+        return {
+          name: v.name,
+          lastSeq: v.series?.lastSeq ?? 0,
+          bucketSeqs: v.series?.bucketSeqs ?? 0,
+          contiguous,
+          max,
+          zoomedBucketSeqs: v.zoomed?.bucketSeqs,
+          events: v.events.length,
+        };
+      }),
+    };
   }
 
   destroy(): void {
@@ -228,11 +269,13 @@ export class PlotPanel {
       this.labels = labels;
       this.plot = this.createPlot(labels, data);
     } else {
-      this.settingScale = true;
-      this.plot.setData(data, this.range === undefined);
-      if (this.range !== undefined)
-        this.plot.setScale('x', { min: this.range[0], max: this.range[1] });
-      this.settingScale = false;
+      // Both in one redraw; y follows what the x range shows.
+      const plot = this.plot;
+      const range = this.range;
+      plot.batch(() => {
+        plot.setData(data, true);
+        if (range !== undefined) plot.setScale('x', { min: range[0], max: range[1] });
+      });
     }
   }
 
@@ -254,9 +297,9 @@ export class PlotPanel {
           })),
         ],
         axes: [{ label: 't' }, {}],
-        cursor: { sync: { key: 'runstream' } },
+        cursor: { sync: { key: 'runstream' }, drag: { x: true, y: false, setScale: false } },
         hooks: {
-          setScale: [(u, key) => this.onScale(u, key)],
+          setSelect: [(u) => this.onSelect(u)],
           draw: [(u) => drawMarks(u, this.marks)],
         },
       },
@@ -265,21 +308,22 @@ export class PlotPanel {
     );
     // uPlot's double-click resets to the data's extent: here it means "the whole range again".
     plot.over.addEventListener('dblclick', () => this.ctx.onRange(undefined));
-    if (this.range !== undefined) {
-      this.settingScale = true;
-      plot.setScale('x', { min: this.range[0], max: this.range[1] });
-      this.settingScale = false;
-    }
+    if (this.range !== undefined) plot.setScale('x', { min: this.range[0], max: this.range[1] });
     return plot;
   }
 
-  private onScale(u: uPlot, key: string): void {
-    if (key !== 'x' || this.settingScale) return;
-    const { min, max } = u.scales.x ?? {};
-    // A selection made by the user (drag) sets the scale: zoom every panel there.
-    if (u.select.width > 0 && min != null && max != null && min < max) {
-      this.ctx.onRange([min, max]);
-    }
+  /**
+   * A drag selected a t range: every panel zooms there. uPlot does not set
+   * the scale itself (live data redraws at any time, even mid-drag): the
+   * range comes back through setRange with the finer data.
+   */
+  private onSelect(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width < 2) return;
+    const lo = u.posToVal(left, 'x');
+    const hi = u.posToVal(left + width, 'x');
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (Number.isFinite(lo) && Number.isFinite(hi) && lo < hi) this.ctx.onRange([lo, hi]);
   }
 
   private drawEvents(): void {
