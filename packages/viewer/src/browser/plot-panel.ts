@@ -249,6 +249,11 @@ export class PlotPanel {
     for (const v of this.vars) {
       const buckets = v.zoomed?.buckets ?? v.series?.all ?? [];
       const drawn = bucketLines(v.name, buckets);
+      // Zoomed where the variable has nothing: its series stay, empty (the panel keeps its legend).
+      if (drawn.lines.length === 0 && v.zoomed !== undefined && v.series !== undefined) {
+        const whole = bucketLines(v.name, v.series.all).lines;
+        lines.push(...whole.map((l) => ({ label: l.label, x: [], y: [] })));
+      }
       lines.push(...drawn.lines);
       marks.push(...drawn.marks);
       widths.push(v.zoomed?.bucketSeqs ?? v.series?.bucketSeqs ?? 1);
