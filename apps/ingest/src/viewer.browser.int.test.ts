@@ -153,6 +153,8 @@ describe('viewer in headless Chromium', () => {
       await page.waitForSelector('li[data-variable="lorenz.state"]');
       await page.click('li[data-variable="osc.x"] .add-panel');
       await page.click('li[data-variable="lorenz.state"] .add-panel');
+      // Overlaid in the same panel: a variable with NaN and +Infinity among its values.
+      await page.click('li[data-variable="odd"] .overlay');
       await page.click('li[data-variable="phase"] .add-panel');
 
       // The first view: the whole range in buckets, the one-sample spike among them.
@@ -182,6 +184,13 @@ describe('viewer in headless Chromium', () => {
       );
       await waitForVariable(page, 'osc.x', 'live samples', (v) => v.lastSeq > PRELOADED + 200);
       await waitForVariable(page, 'phase', 'events', (v) => v.events > 0);
+      await waitForVariable(
+        page,
+        'odd',
+        'NaN and +Infinity marked',
+        (_, panel) =>
+          /NaN/.test(panel.mode) && /\+Infinity/.test(panel.mode) && panel.variables.length === 2,
+      );
       await page.waitForFunction(
         () => document.getElementById('connection')?.dataset.state === 'connected',
       );
