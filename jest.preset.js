@@ -11,7 +11,7 @@ module.exports = (dir) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
   },
   moduleNameMapper: {
-    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config)$':
+    '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config|viewer)$':
       path.join(__dirname, 'packages/$1/src/index.ts'),
     // Apps used by other apps' tests (ingest's tests start a real worker and compare
     // the apps' configuration schemas).

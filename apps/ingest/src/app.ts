@@ -2,7 +2,7 @@ import type { HotStore, LiveListeners } from '@runstream/hot-store';
 import { HttpDrain, healthRoutes, type ReadinessCheck } from '@runstream/process-lifecycle';
 import express, { type Express } from 'express';
 import type { Server as HttpServer } from 'node:http';
-import { join } from 'node:path';
+import { viewerAssetsDir } from '@runstream/viewer';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
@@ -151,8 +151,8 @@ export function createApp(deps: IngestDeps): IngestApp {
   app.use('/v1', variablesRouter({ ...reads, history }));
   app.use('/v1', seriesRouter({ ...reads, series }));
   app.use('/v1', exportRouter({ ...reads, history }));
-  // The viewer page holds no data: it asks the API (with the user's token) for everything.
-  app.use(express.static(join(__dirname, '..', 'public'), { index: 'index.html' }));
+  // The viewer page (packages/viewer, built) holds no data: it asks the API, with the user's token, for everything.
+  app.use(express.static(viewerAssetsDir, { index: 'index.html' }));
   app.use(notFound);
   app.use(errorHandler(logger, maxBodyBytes, reportDamage));
 

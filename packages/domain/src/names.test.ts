@@ -30,12 +30,18 @@ describe('encodeName', () => {
 });
 
 describe('variableNameProblem', () => {
-  it.each([['x'], ['sys.pump.flow'], ['u[3]'], ['with space'], ['变量'], ['é'.repeat(128)]])(
-    'accepts %p',
-    (n) => {
-      expect(variableNameProblem(n)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['x'],
+    ['sys.pump.flow'],
+    ['u[3]'],
+    ['with space'],
+    ['变量'],
+    ['é'.repeat(128)],
+    ['😀'.repeat(64)],
+    ['€'.repeat(85) + 'a'],
+  ])('accepts %p', (n) => {
+    expect(variableNameProblem(n)).toBeUndefined();
+  });
 
   it.each([
     ['', /empty/],
@@ -43,6 +49,8 @@ describe('variableNameProblem', () => {
     ['a\u0000', /control/],
     ['\uD800', /UTF-8/],
     ['é'.repeat(129), /256 bytes/],
+    ['😀'.repeat(64) + 'a', /256 bytes/],
+    ['€'.repeat(86), /256 bytes/],
   ])('rejects %p', (n, why) => {
     expect(variableNameProblem(n)).toMatch(why);
   });

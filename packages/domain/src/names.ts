@@ -23,9 +23,24 @@ export function variableNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'variable name must not be empty';
   if (!name.isWellFormed()) return 'variable name must be valid UTF-8 (no lone surrogates)';
   if (CONTROL_CHARACTER.test(name)) return 'variable name must not contain control characters';
-  if (Buffer.byteLength(name, 'utf8') > MAX_VARIABLE_NAME_BYTES)
+  if (utf8ByteLength(name) > MAX_VARIABLE_NAME_BYTES)
     return `variable name must be at most ${MAX_VARIABLE_NAME_BYTES} bytes of UTF-8`;
   return undefined;
+}
+
+/** UTF-8 length of a well-formed string, without Buffer (the viewer runs this in a browser). */
+function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point above U+FFFF
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 export const variableNameSchema = z.string().superRefine((name, ctx) => {

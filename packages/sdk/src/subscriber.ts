@@ -382,7 +382,8 @@ export class Subscriber {
         this.requestSnapshot(state);
       }
     }, this.gapTimeoutMs);
-    state.gapTimer.unref();
+    // A browser's timer is a number, without unref (the viewer bundles this class).
+    (state.gapTimer as { unref?: () => void }).unref?.();
   }
 
   private report(state: SubscriptionState | undefined, error: Error): void {

@@ -26,6 +26,7 @@ export async function buildIngest(): Promise<void> {
       'tiering',
       'process-lifecycle',
       'service-config',
+      'viewer',
     ],
   });
 }
