@@ -45,6 +45,10 @@ describe('@runstream/sdk packed', () => {
       'README.md',
       'dist/index.d.ts',
       'dist/index.js',
+      'dist/retry-policy.d.ts',
+      'dist/retry-policy.js',
+      'dist/subscriber.d.ts',
+      'dist/subscriber.js',
       'package.json',
     ]);
 

@@ -1,5 +1,5 @@
 import type { ErrorBody, Run, SampleChunk, SeriesResponse, VariableStats } from '@runstream/domain';
-import { parseRetryAfterMs, retryDelayMs } from '@runstream/sdk/dist/retry-policy';
+import { parseRetryAfterMs, retryDelayMs } from '@runstream/sdk/retry-policy';
 
 /** Tries of one request while the server is busy (503, Retry-After) or away (a restart). */
 const MAX_TRIES = 6;

@@ -1,6 +1,6 @@
 import { encodeValue, type SampleChunk } from '@runstream/domain';
 // The Subscriber module alone: the SDK's index also holds the producer, which needs Node.
-import { Subscriber, type Subscription } from '@runstream/sdk/dist/subscriber';
+import { Subscriber, type Subscription } from '@runstream/sdk/subscriber';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 

@@ -6,7 +6,7 @@ import {
   type VariableStats,
   type WireValue,
 } from '@runstream/domain';
-import type { Subscription } from '@runstream/sdk/dist/subscriber';
+import type { Subscription } from '@runstream/sdk/subscriber';
 import { alignLines, bucketLines, type Line, type Mark } from '../plot-columns';
 import { VariableSeries } from '../variable-series';
 import { ApiError, type ApiClient } from './api-client';
