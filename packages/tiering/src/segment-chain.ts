@@ -8,8 +8,8 @@ import type { JoinInput } from './object-join';
  * seq, the segment that starts there and reaches furthest is the one to
  * take, and the others are passed over — never decoded, never trimmed. Only
  * a segment that starts inside another and ends after it (an overlap no
- * flush or compaction makes, but a flush retried with other bounds could
- * once) is cut.
+ * compaction makes, but a transfer's retry under another
+ * FLUSH_SEGMENT_BYTES can) is cut.
  */
 
 /** The inputs holding seqs from..(at most) to, in order; `next` is the first seq they do not hold. */
