@@ -211,6 +211,8 @@ async function main(): Promise<void> {
         readToken: READ_TOKEN,
         maxBodyBytes: 16 * 1024 * 1024,
         env: { LIVE_ADAPTER: adapter, LOG_LEVEL: 'warn' },
+        // Five processes start one after another on a shared machine.
+        readyTimeoutMs: 60_000,
       });
       stops.unshift(() => stopLoudly(server));
       return server;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HotKeys } from './keys';
+import { asRedisUnavailable } from './redis-unavailable';
 
 /** A variable of a run, as live subscribers name it. */
 export interface LiveVariable {
@@ -57,11 +58,15 @@ export class LiveListeners {
   }
 }
 
-/** A pipeline's replies, or its first error. */
+/** A pipeline's replies, or its first error (Redis's troubles as 503s: a subscribe is answered `unavailable`). */
 async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([err, reply]) => {
-    if (err !== null) throw err;
-    return reply;
-  });
+  try {
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, reply]) => {
+      if (err !== null) throw err;
+      return reply;
+    });
+  } catch (err) {
+    throw asRedisUnavailable(err) ?? err;
+  }
 }

@@ -25,6 +25,8 @@ export interface IngestServerOptions {
   cpuProfileDir?: string;
   /** More of ingest's settings (e.g. READ_CACHE_BYTES); the defaults otherwise. */
   env?: Record<string, string>;
+  /** How long start-up may take (default startChildServer's). */
+  readyTimeoutMs?: number;
 }
 
 export interface IngestServer extends ChildServer {
@@ -63,6 +65,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     },
     port: options.port,
     readyPath: '/readyz',
+    ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     execArgv:
       options.cpuProfileDir === undefined
         ? []
