@@ -1,3 +1,5 @@
+// The functions passed to page.evaluate and waitForFunction run in the page: DOM types.
+/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
