@@ -1,3 +1,5 @@
+// The functions passed to page.evaluate and waitForFunction run in the page: DOM types.
+/// <reference lib="dom" />
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunstreamClient } from '@runstream/sdk';

@@ -1,3 +1,5 @@
+// The functions passed to page.evaluate and waitForFunction run in the page: DOM types.
+/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -151,7 +153,19 @@ describe('viewer in headless Chromium', () => {
       await page.waitForSelector(`tr[data-run="${DONE_RUN}"]`);
       await page.click(`tr[data-run="${LIVE_RUN}"]`);
       await page.waitForSelector('li[data-variable="lorenz.state"]');
+      // Time to first plot and bytes of the whole-range series, for a variable spread over tiers
+      // (S3 segments with their pyramids, then Redis): a figure, printed, not asserted.
+      const firstSeries = page.waitForResponse(
+        (res) => res.url().includes('/series?variable=osc.x') && !res.url().includes('fromT'),
+      );
+      const clickedAt = Date.now();
       await page.click('li[data-variable="osc.x"] .add-panel');
+      await page.locator('.panel').first().locator('canvas').waitFor();
+      const firstPlotMs = Date.now() - clickedAt;
+      const seriesBytes = (await (await firstSeries).body()).length;
+      console.log(
+        `viewer first plot: ${PRELOADED} samples of osc.x, ${firstPlotMs} ms from the click to the plot, ${seriesBytes} bytes of series`,
+      );
       await page.click('li[data-variable="lorenz.state"] .add-panel');
       // Overlaid in the same panel: a variable with NaN and +Infinity among its values.
       await page.click('li[data-variable="odd"] .overlay');
