@@ -1,5 +1,5 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
-import { HotStore, readMemory, redisClientOptions } from '@runstream/hot-store';
+import { HotStore, queueConnection, readMemory, redisClientOptions } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
 import { MemoryPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
@@ -39,15 +39,15 @@ async function main(): Promise<void> {
 
   // Every Redis command answered or refused within the timeout: requests get 503, never hang.
   const redisOptions = redisClientOptions(config.REDIS_COMMAND_TIMEOUT_MS);
-  const hotStore = HotStore.connect(config.REDIS_URL, redisOptions);
+  const redisTarget = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const hotStore = HotStore.connect(redisTarget, redisOptions);
   const coldStore = new ColdStore({
     ...coldStoreConfigFromEnv(config),
     readCacheBytes: config.READ_CACHE_BYTES,
   });
-  const queues = new Queues(
-    { url: config.REDIS_URL, ...redisOptions },
-    { readyTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
-  );
+  const queues = new Queues(queueConnection(redisTarget, redisOptions), {
+    readyTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   const pressure = new MemoryPressure(
     () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
     {
@@ -96,7 +96,11 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => ingest.server.listen(config.PORT, config.HOST, resolve));
   logger.info(
-    { port: config.PORT, host: config.HOST, redis: config.REDIS_URL },
+    {
+      port: config.PORT,
+      host: config.HOST,
+      redis: config.REDIS_CLUSTER_NODES ?? config.REDIS_URL,
+    },
     'ingest listening',
   );
 

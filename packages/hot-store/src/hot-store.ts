@@ -1,8 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type RedisOptions } from 'ioredis';
 import { BatchWriter } from './batch-writer';
 import { BufferReader } from './buffer-reader';
 import { HotKeys } from './keys';
 import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
+import { nodeName } from './memory-gauge';
+import { connectRedis, type RedisTarget } from './redis-connection';
 import { RunStore } from './run-store';
 import { TransferStore } from './transfer-store';
 
@@ -23,9 +26,25 @@ export class HotStore {
     this.transfers = new TransferStore(redis, keys);
   }
 
-  static connect(url: string, options: RedisOptions = {}): HotStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 3, ...options });
+  /** A URL for a single Redis, or a target that may name a cluster (REDIS_CLUSTER_NODES). */
+  static connect(target: string | RedisTarget, options: RedisOptions = {}): HotStore {
+    const redis = connectRedis(typeof target === 'string' ? { url: target } : target, {
+      maxRetriesPerRequest: 3,
+      ...options,
+    });
     return new HotStore(withRunstreamCommands(redis));
+  }
+
+  /**
+   * The node ('host:port') that holds `run`'s keys now: on a cluster the
+   * master of the run's slot (every key of a run shares its hash tag), as
+   * the client's slot map has it; on a single node that node. Undefined while
+   * the cluster's slot map does not know the slot (during a failover).
+   */
+  masterOf(run: string): string | undefined {
+    const redis = this.redis;
+    if (!(redis instanceof Cluster)) return nodeName(redis);
+    return redis.slots[calculateSlot(this.keys.run(run))]?.[0];
   }
 
   /** True when Redis answers PING within `timeoutMs` (readiness). */

@@ -13,4 +13,20 @@ export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer } from './transfer-store';
 export { chunkRange, parseStoredChunk } from './stored-chunk';
-export { readMemory, type MemoryReading } from './memory-gauge';
+export {
+  fullestOf,
+  readMemory,
+  readMastersMemory,
+  readNodeMemory,
+  nodeName,
+  type MemoryReading,
+} from './memory-gauge';
+export {
+  connectRedis,
+  isClusterTarget,
+  mastersOf,
+  parseClusterNodes,
+  queueConnection,
+  type RedisClient,
+  type RedisTarget,
+} from './redis-connection';
