@@ -1,7 +1,7 @@
 export { HotStore } from './hot-store';
 export { HotKeys, ACK_WINDOW, ackField } from './keys';
 export { RunStore, type RunState } from './run-store';
-export { BatchWriter, type WriteResult } from './batch-writer';
+export { BatchWriter, type WriteReplication, type WriteResult } from './batch-writer';
 export {
   HotStoreFullError,
   RedisUnavailableError,
@@ -15,6 +15,7 @@ export { TransferStore, type Transfer } from './transfer-store';
 export { chunkRange, parseStoredChunk } from './stored-chunk';
 export {
   fullestOf,
+  readMasterMemory,
   readMemory,
   readMastersMemory,
   readNodeMemory,
@@ -24,6 +25,7 @@ export {
 export {
   connectRedis,
   isClusterTarget,
+  masterNodeFor,
   mastersOf,
   parseClusterNodes,
   queueConnection,

@@ -56,3 +56,14 @@ export function fullestOf(readings: readonly MemoryReading[]): MemoryReading {
   if (fullest === undefined) throw new Error('no Redis master to read memory from');
   return fullest;
 }
+
+/** One master's memory, by name ('host:port'); rejects when it is no longer a master. */
+export function readMasterMemory(
+  redis: RedisClient,
+  node: string,
+  budgetBytes = 0,
+): Promise<MemoryReading> {
+  const master = mastersOf(redis).find((m) => nodeName(m) === node);
+  if (master === undefined) return Promise.reject(new Error(`${node} is not a Redis master now`));
+  return readNodeMemory(master, budgetBytes);
+}

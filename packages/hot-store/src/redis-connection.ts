@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 /** A single Redis or a Redis Cluster: every command the apps use works on both. */
@@ -91,3 +92,16 @@ export type QueueConnectionOptions = Omit<RedisOptions, 'retryStrategy'> & {
   url: string;
   retryStrategy?: (times: number) => number | void | null;
 };
+
+/**
+ * The node that serves `key` now: on a cluster the master of its slot, as
+ * the client's slot map has it (undefined while a failover leaves the slot
+ * unknown); on a single node that node.
+ */
+export function masterNodeFor(client: RedisClient, key: string): Redis | undefined {
+  if (!(client instanceof Cluster)) return client;
+  const name = client.slots[calculateSlot(key)]?.[0];
+  return name === undefined
+    ? undefined
+    : client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === name);
+}

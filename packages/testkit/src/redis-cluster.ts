@@ -22,6 +22,8 @@ export interface RedisClusterOptions {
 
 export interface ClusterNode {
   port: number;
+  busPort: number;
+  dir: string;
   /** 'host:port' as the cluster announces it (and ioredis names its nodes). */
   address: string;
   process: ChildProcess;
@@ -44,6 +46,10 @@ export interface RunningRedisCluster {
   replicasOf(masterPort: number): Promise<number[]>;
   /** Resolves once every live node reports cluster_state:ok and every replica's link is up. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** SIGKILLs a node (a crashed master: its replica takes over after the node timeout). */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again in its directory: it rejoins (a former master as a replica). */
+  restart(port: number): Promise<void>;
   /** Stops every node (SIGTERM, then waits) and removes their directories. */
   stop(): Promise<void>;
 }
@@ -149,6 +155,24 @@ export async function startRedisCluster(
     }
   };
 
+  const nodeAt = (port: number): ClusterNode => {
+    const node = nodes.find((n) => n.port === port);
+    if (node === undefined) throw new Error(`no cluster node on port ${port}`);
+    return node;
+  };
+  const kill = async (port: number): Promise<void> => {
+    const node = nodeAt(port);
+    if (node.process.exitCode !== null || node.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => node.process.once('exit', resolve));
+    node.process.kill('SIGKILL');
+    await exited;
+  };
+  const restart = async (port: number): Promise<void> => {
+    const node = nodeAt(port);
+    await kill(port);
+    node.process = await spawnNode(node.dir, node.port, node.busPort, options);
+  };
+
   try {
     await waitHealthy();
   } catch (err) {
@@ -164,6 +188,8 @@ export async function startRedisCluster(
     masterOf,
     replicasOf,
     waitHealthy,
+    kill,
+    restart,
     stop,
   };
 }
@@ -177,7 +203,7 @@ async function launchNode(dir: string, options: RedisClusterOptions): Promise<Cl
     const [port, busPort] = [await freePort(), await freePort()];
     try {
       const child = await spawnNode(dir, port, busPort, options);
-      return { port, address: `127.0.0.1:${port}`, process: child };
+      return { port, busPort, dir, address: `127.0.0.1:${port}`, process: child };
     } catch (err) {
       lastError = err;
     }

@@ -1,4 +1,4 @@
-import { startRedis } from './redis-server';
+import { startRedis, type RunningRedis } from './redis-server';
 import { startRedisCluster, type RunningRedisCluster } from './redis-cluster';
 
 /** The Redis a suite runs against: one node, or a 3-master cluster with a replica each. */
@@ -15,6 +15,8 @@ export interface RunningRedisTopology {
   clusterNodes?: string;
   /** The cluster, to kill or pause its nodes. */
   cluster?: RunningRedisCluster;
+  /** The single node, to stop, restart or pause it. */
+  single?: RunningRedis;
   /** The apps' environment for this Redis (REDIS_URL, and REDIS_CLUSTER_NODES on a cluster). */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -27,7 +29,13 @@ export async function startRedisTopology(
 ): Promise<RunningRedisTopology> {
   if (topology === 'single') {
     const redis = await startRedis(options);
-    return { topology, url: redis.url, env: { REDIS_URL: redis.url }, stop: () => redis.stop() };
+    return {
+      topology,
+      url: redis.url,
+      single: redis,
+      env: { REDIS_URL: redis.url },
+      stop: () => redis.stop(),
+    };
   }
   const cluster = await startRedisCluster(options);
   const url = `redis://${cluster.nodes[0]?.address ?? ''}`;
