@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@runstream/hot-store';
 import { lines } from './byte-lines';
 import type { TieringStores } from './tiering-stores';
 
@@ -60,7 +60,7 @@ export async function readObjectsRaw(
 
 /** LRANGE of a whole list in one reply, then (with `parse`) JSON.parse of each entry. */
 export async function readListRaw(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   parse: boolean,
   watch: RawReadWatch,

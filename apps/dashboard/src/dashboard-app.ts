@@ -1,7 +1,7 @@
 import { healthRoutes, redactUrl } from '@runstream/process-lifecycle';
 import type { Queues } from '@runstream/queues';
 import express, { type Express, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@runstream/hot-store';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { basicAuth } from './basic-auth';
@@ -20,7 +20,7 @@ export interface DashboardDeps {
   /** The catalog's queues; the board shows every one (`queues.all()`). */
   queues: Queues;
   /** A connection of its own for /readyz, so a ping never queues behind BullMQ's commands. */
-  redis: Redis;
+  redis: RedisClient;
   auth: DashboardAuth;
   readOnly: boolean;
   /** Where the board is mounted (default '/'); health routes stay at the root. */

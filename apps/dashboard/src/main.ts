@@ -1,5 +1,5 @@
 import { QUEUE_NAMES, Queues } from '@runstream/queues';
-import { Redis } from 'ioredis';
+import { connectRedis, queueConnection } from '@runstream/hot-store';
 import type { AddressInfo } from 'node:net';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
@@ -25,9 +25,10 @@ async function main(): Promise<void> {
 
   // A frozen Redis answers the board's pages with an error, not a hang.
   const commandTimeout = config.REDIS_COMMAND_TIMEOUT_MS;
-  const queues = new Queues({ url: config.REDIS_URL, commandTimeout });
+  const redisTarget = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const queues = new Queues(queueConnection(redisTarget, { commandTimeout }));
   // One attempt per command: /readyz must say "not ready" now, not after retries.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout });
+  const redis = connectRedis(redisTarget, { maxRetriesPerRequest: 1, commandTimeout });
   // Without listeners a lost connection is printed raw on every reconnect attempt.
   warnOnErrors(redis, 'redis', logger);
   for (const queue of queues.all()) warnOnErrors(queue, `queue ${queue.name}`, logger);

@@ -24,7 +24,7 @@ import {
   SeriesReader,
   TimeSeek,
   type ChunkTextSource,
-  type MemoryPressure,
+  type WriteAdmission,
 } from '@runstream/tiering';
 import { runsRouter, type RunJobs } from './routes/runs';
 import { samplesRouter } from './routes/samples';
@@ -57,7 +57,7 @@ export interface IngestDeps {
     limits?: Partial<IngestLimits>;
   };
   /** Redis memory watch: requests flushes and refuses writes at the hard limit. */
-  pressure?: MemoryPressure;
+  pressure?: WriteAdmission;
   /** Extra readiness checks beside Redis (e.g. the cold store). */
   readiness?: Record<string, ReadinessCheck>;
   /**

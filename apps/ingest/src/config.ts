@@ -37,6 +37,15 @@ export const ingestConfigSchema = z
     ...insecureNoAuthEnvShape,
     /** The cold store (S3, MinIO or a local S3-protocol server) that history is read from. */
     ...coldStoreEnvShape,
+    /**
+     * Acknowledge a batch only once this many replicas of its Redis master
+     * have it (WAIT after the write); 0: once the master has it. A replica
+     * that does not confirm within REDIS_WRITE_REPLICAS_TIMEOUT_MS makes the
+     * answer 503 (written; the producer's retry is a duplicate).
+     */
+    REDIS_WRITE_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+    /** WAIT's timeout, in ms; keep it under REDIS_COMMAND_TIMEOUT_MS. */
+    REDIS_WRITE_REPLICAS_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
     /** Comma-separated bearer tokens of the default project allowed to write (they may read too). */
     RUNSTREAM_WRITE_TOKENS: tokenList,
     /** Comma-separated bearer tokens of the default project allowed to read (history and live). */

@@ -1,9 +1,15 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
-import { HotStore, LiveListeners, readMemory, redisClientOptions } from '@runstream/hot-store';
+import {
+  HotStore,
+  LiveListeners,
+  queueConnection,
+  readMasterMemory,
+  redisClientOptions,
+} from '@runstream/hot-store';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queues } from '@runstream/queues';
-import { MemoryPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
+import { MasterPressure, RunCatalog, SeriesReader, TieredHistory } from '@runstream/tiering';
 import { onShutdownSignals, runMain } from '@runstream/process-lifecycle';
 import { pino } from 'pino';
 import { createApp } from './app';
@@ -45,35 +51,40 @@ async function main(): Promise<void> {
 
   // Every Redis command answered or refused within the timeout: requests get 503, never hang.
   const redisOptions = redisClientOptions(config.REDIS_COMMAND_TIMEOUT_MS);
-  const hotStore = HotStore.connect(config.REDIS_URL, redisOptions);
+  const redisTarget = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const hotStore = HotStore.connect(redisTarget, redisOptions, {
+    replicas: config.REDIS_WRITE_REPLICAS,
+    timeoutMs: config.REDIS_WRITE_REPLICAS_TIMEOUT_MS,
+  });
   const coldStore = new ColdStore({
     ...coldStoreConfigFromEnv(config),
     readCacheBytes: config.READ_CACHE_BYTES,
   });
-  const queues = new Queues(
-    { url: config.REDIS_URL, ...redisOptions },
-    { readyTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
-  );
-  const pressure = new MemoryPressure(
-    () => readMemory(hotStore.redis, config.REDIS_MEMORY_BUDGET_BYTES),
+  const queues = new Queues(queueConnection(redisTarget, redisOptions), {
+    readyTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
+  // Judged per master: a run's writes are refused only when the master holding it is full.
+  const pressure = new MasterPressure(
+    (run) => hotStore.masterOf(run),
+    (node) => readMasterMemory(hotStore.redis, node, config.REDIS_MEMORY_BUDGET_BYTES),
     {
       flushThreshold: config.FLUSH_THRESHOLD,
       hardLimit: config.HARD_LIMIT,
       minIntervalMs: config.MEMORY_CHECK_MS,
     },
-    (ratio) =>
+    (ratio, node) =>
       queues.add('flush', { reason: 'pressure', requestedAt: Date.now() }).then(() => {
-        logger.debug({ reason: 'pressure', ratio }, 'flush requested');
+        logger.debug({ reason: 'pressure', ratio, node }, 'flush requested');
       }),
     // At maxmemory Redis refuses BullMQ's writes too; the worker's drain watchdog covers that.
-    (err) => logger.warn({ err }, 'memory check or flush request failed'),
+    (err, node) => logger.warn({ err, node }, 'memory check or flush request failed'),
   );
   const catalog = new RunCatalog(hotStore, coldStore, {
     onDamage: damageReporter(logger, metrics),
     missingRunTtlMs: config.INGEST_MISSING_RUN_CACHE_MS,
   });
   const history = new TieredHistory(hotStore, coldStore, catalog);
-  const adapter = createLiveAdapter(config.LIVE_ADAPTER, config.REDIS_URL, hotStore.keys);
+  const adapter = createLiveAdapter(config.LIVE_ADAPTER, redisTarget, hotStore.keys);
   const replicas =
     adapter === undefined
       ? undefined
@@ -113,7 +124,12 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => ingest.server.listen(config.PORT, config.HOST, resolve));
   logger.info(
-    { port: config.PORT, host: config.HOST, redis: config.REDIS_URL, live: config.LIVE_ADAPTER },
+    {
+      port: config.PORT,
+      host: config.HOST,
+      redis: config.REDIS_CLUSTER_NODES ?? config.REDIS_URL,
+      live: config.LIVE_ADAPTER,
+    },
     'ingest listening',
   );
 

@@ -1,5 +1,5 @@
 import { ColdStore, coldStoreConfigFromEnv } from '@runstream/cold-store';
-import { HotStore, readMemory } from '@runstream/hot-store';
+import { HotStore, queueConnection, readMemory } from '@runstream/hot-store';
 import {
   QUEUE_PREFIX,
   Queues,
@@ -77,9 +77,10 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   // A frozen Redis fails the job (BullMQ retries it) rather than hang it; the
   // offline queue stays: a job waits out a reconnect rather than fail on it.
   const commandTimeout = config.REDIS_COMMAND_TIMEOUT_MS;
-  const hotStore = HotStore.connect(config.REDIS_URL, { commandTimeout });
+  const redisTarget = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const hotStore = HotStore.connect(redisTarget, { commandTimeout });
   const coldStore = new ColdStore(coldStoreConfigFromEnv(config));
-  const queues = new Queues({ url: config.REDIS_URL, commandTimeout });
+  const queues = new Queues(queueConnection(redisTarget, { commandTimeout }));
   // Notes the variables flushes write segments of; a flush job then asks
   // for the compactions they made due.
   const compactionTrigger = new CompactionTrigger(coldStore, config.COMPACT_SEGMENTS);
@@ -195,10 +196,14 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     compact: config.COMPACT_CONCURRENCY,
   };
   const workers = new Map<QueueName, Worker>();
+  // Cluster clients given to the workers: BullMQ does not close a client it was given.
+  const workerClients: { quit(): Promise<unknown>; disconnect(): void }[] = [];
   for (const queue of config.WORKER_QUEUES) {
+    // null: a blocking fetch must wait out a Redis outage rather than fail (BullMQ's rule).
+    const connection = queueConnection(redisTarget, { maxRetriesPerRequest: null });
+    if (!('url' in connection)) workerClients.push(connection);
     const worker = new Worker(queueCatalog[queue].name, processors.get(queue), {
-      // null: a blocking fetch must wait out a Redis outage rather than fail (BullMQ's rule).
-      connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+      connection,
       prefix: QUEUE_PREFIX,
       concurrency: concurrency[queue],
       autorun: false,
@@ -339,6 +344,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       // Worker.close() waits for the jobs it is running to finish.
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(loops);
+      await Promise.all(workerClients.map((c) => c.quit().catch(() => c.disconnect())));
       await queues.close();
       await hotStore.close();
       coldStore.close();

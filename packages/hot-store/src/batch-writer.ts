@@ -6,11 +6,20 @@ import {
 } from '@runstream/domain';
 import { ackField, type HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
-import { asRedisUnavailable } from './redis-unavailable';
+import { masterNodeFor } from './redis-connection';
+import { asRedisUnavailable, RedisUnavailableError } from './redis-unavailable';
 
 export interface WriteResult {
   duplicate: boolean;
   ranges: SeqRange[];
+}
+
+/** How many replicas must hold a batch before it is acknowledged (REDIS_WRITE_REPLICAS). */
+export interface WriteReplication {
+  /** 0: acknowledged once its master has it (Redis's own default). */
+  replicas: number;
+  /** WAIT's timeout: past it the batch is answered 503 (it is written; the retry is a duplicate). */
+  timeoutMs: number;
 }
 
 /** Appends ingest batches to their variables' buffers: one atomic script, one round trip. */
@@ -18,6 +27,7 @@ export class BatchWriter {
   constructor(
     private readonly redis: RunstreamRedis,
     private readonly keys: HotKeys,
+    private readonly replication: WriteReplication = { replicas: 0, timeoutMs: 0 },
   ) {}
 
   async write(run: string, batch: IngestBatch): Promise<WriteResult> {
@@ -62,6 +72,10 @@ export class BatchWriter {
       throw asRedisUnavailable(err) ?? err;
     }
 
+    // A duplicate waits too: its first attempt may have been answered 503 before replicas had it.
+    if ((reply[0] === 'ok' || reply[0] === 'dup') && this.replication.replicas > 0)
+      await this.awaitReplicas(run);
+
     switch (reply[0]) {
       case 'ok':
         return { duplicate: false, ranges: parseRanges(reply[1] ?? '', names) };
@@ -77,6 +91,29 @@ export class BatchWriter {
       default:
         throw new Error(`unexpected reply from the write script: ${String(reply[0])}`);
     }
+  }
+
+  /**
+   * WAIT on the master that ran the write (the connection the script went
+   * over: WAIT counts the replicas that have every write of its own
+   * connection so far). Fewer replicas than asked within the timeout, or
+   * no known master: 503, and the producer's retry is a deduplicated
+   * duplicate, which waits again.
+   */
+  private async awaitReplicas(run: string): Promise<void> {
+    const { replicas, timeoutMs } = this.replication;
+    const master = masterNodeFor(this.redis, this.keys.run(run));
+    let acked: number;
+    try {
+      if (master === undefined) throw new Error('Connection is closed: no master for the slot');
+      acked = Number(await master.call('WAIT', String(replicas), String(timeoutMs)));
+    } catch (err) {
+      throw asRedisUnavailable(err) ?? err;
+    }
+    if (acked < replicas)
+      throw new RedisUnavailableError('unreplicated', {
+        cause: new Error(`WAIT ${replicas} ${timeoutMs}: ${acked} replica(s) acknowledged`),
+      });
   }
 }
 

@@ -1,8 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { BatchWriter } from './batch-writer';
+import type { RedisOptions } from 'ioredis';
+import { BatchWriter, type WriteReplication } from './batch-writer';
 import { BufferReader } from './buffer-reader';
 import { HotKeys } from './keys';
 import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
+import { nodeName } from './memory-gauge';
+import { connectRedis, masterNodeFor, type RedisTarget } from './redis-connection';
 import { RunStore } from './run-store';
 import { TransferStore } from './transfer-store';
 
@@ -16,16 +18,37 @@ export class HotStore {
   constructor(
     readonly redis: RunstreamRedis,
     readonly keys = new HotKeys(),
+    /** Acknowledge a batch only once this many replicas have it (REDIS_WRITE_REPLICAS). */
+    replication: WriteReplication = { replicas: 0, timeoutMs: 0 },
   ) {
     this.runs = new RunStore(redis, keys);
-    this.writer = new BatchWriter(redis, keys);
+    this.writer = new BatchWriter(redis, keys, replication);
     this.reader = new BufferReader(redis, keys);
     this.transfers = new TransferStore(redis, keys);
   }
 
-  static connect(url: string, options: RedisOptions = {}): HotStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 3, ...options });
-    return new HotStore(withRunstreamCommands(redis));
+  /** A URL for a single Redis, or a target that may name a cluster (REDIS_CLUSTER_NODES). */
+  static connect(
+    target: string | RedisTarget,
+    options: RedisOptions = {},
+    replication?: WriteReplication,
+  ): HotStore {
+    const redis = connectRedis(typeof target === 'string' ? { url: target } : target, {
+      maxRetriesPerRequest: 3,
+      ...options,
+    });
+    return new HotStore(withRunstreamCommands(redis), new HotKeys(), replication);
+  }
+
+  /**
+   * The node ('host:port') that holds `run`'s keys now: on a cluster the
+   * master of the run's slot (every key of a run shares its hash tag), as
+   * the client's slot map has it; on a single node that node. Undefined while
+   * the cluster's slot map does not know the slot (during a failover).
+   */
+  masterOf(run: string): string | undefined {
+    const node = masterNodeFor(this.redis, this.keys.run(run));
+    return node === undefined ? undefined : nodeName(node);
   }
 
   /** True when Redis answers PING within `timeoutMs` (readiness). */

@@ -1,7 +1,7 @@
 export { HotStore } from './hot-store';
 export { HotKeys, ACK_WINDOW, ackField } from './keys';
 export { RunStore, type RunState } from './run-store';
-export { BatchWriter, type WriteResult } from './batch-writer';
+export { BatchWriter, type WriteReplication, type WriteResult } from './batch-writer';
 export {
   HotStoreFullError,
   RedisUnavailableError,
@@ -13,5 +13,23 @@ export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer, type TransferSlice } from './transfer-store';
 export { chunkRange, parseStoredChunk } from './stored-chunk';
-export { readMemory, type MemoryReading } from './memory-gauge';
+export {
+  fullestOf,
+  readMasterMemory,
+  readMemory,
+  readMastersMemory,
+  readNodeMemory,
+  nodeName,
+  type MemoryReading,
+} from './memory-gauge';
+export {
+  connectRedis,
+  isClusterTarget,
+  masterNodeFor,
+  mastersOf,
+  parseClusterNodes,
+  queueConnection,
+  type RedisClient,
+  type RedisTarget,
+} from './redis-connection';
 export { LiveListeners, type LiveVariable } from './live-listeners';

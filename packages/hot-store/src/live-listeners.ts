@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { HotKeys } from './keys';
 import { asRedisUnavailable } from './redis-unavailable';
 
@@ -22,7 +22,7 @@ export interface LiveVariable {
  */
 export class LiveListeners {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: HotKeys,
     private readonly options: { replicaId: string; ttlMs: number },
   ) {}
@@ -59,7 +59,7 @@ export class LiveListeners {
 }
 
 /** A pipeline's replies, or its first error (Redis's troubles as 503s: a subscribe is answered `unavailable`). */
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+async function execOrThrow(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
   try {
     const results = (await pipeline.exec()) ?? [];
     return results.map(([err, reply]) => {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { loadLuaScripts } from './lua-scripts';
+import type { RedisClient } from './redis-connection';
 
 /**
  * The Lua scripts (`scripts/*.lua`, whose headers document each one's KEYS,
@@ -45,12 +45,12 @@ export interface RunstreamCommands {
   rsReadChunks(list: string, fromSeq: number, count: number): Promise<(number | string)[]>;
 }
 
-export type RunstreamRedis = Redis & RunstreamCommands;
+export type RunstreamRedis = RedisClient & RunstreamCommands;
 
 /** Read once, when the package loads: a build that lost them fails at start, not at a first write. */
 const SCRIPTS = loadLuaScripts();
 
-export function withRunstreamCommands(redis: Redis): RunstreamRedis {
+export function withRunstreamCommands(redis: RedisClient): RunstreamRedis {
   for (const { command, lua, numberOfKeys } of SCRIPTS) {
     redis.defineCommand(command, { lua, numberOfKeys });
   }

@@ -8,7 +8,14 @@ export class HotStoreFullError extends ServiceUnavailableError {
 }
 
 /** Why Redis could not answer: each a state it leaves by itself or by an operator's restart. */
-export type RedisTrouble = 'unreachable' | 'timeout' | 'loading' | 'busy' | 'read-only';
+export type RedisTrouble =
+  | 'unreachable'
+  | 'timeout'
+  | 'loading'
+  | 'busy'
+  | 'read-only'
+  /** Written, but fewer replicas than REDIS_WRITE_REPLICAS confirmed it within the timeout. */
+  | 'unreplicated';
 
 /** Redis is down, frozen, starting or busy: the request changed nothing it can tell, retry later. */
 export class RedisUnavailableError extends ServiceUnavailableError {
@@ -27,7 +34,8 @@ export class RedisUnavailableError extends ServiceUnavailableError {
 const REPLY_CODES: ReadonlyArray<[RegExp, RedisTrouble | 'full']> = [
   [/(^|: )OOM /, 'full'],
   [/(^|: )LOADING /, 'loading'],
-  [/(^|: )(BUSY|TRYAGAIN|MASTERDOWN) /, 'busy'],
+  // CLUSTERDOWN, MOVED, ASK: a cluster failing over (ioredis follows redirections, up to a limit).
+  [/(^|: )(BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN|MOVED|ASK) /, 'busy'],
   [/(^|: )READONLY /, 'read-only'],
 ];
 
@@ -39,6 +47,10 @@ const CLIENT_MESSAGES: ReadonlyArray<[RegExp, RedisTrouble]> = [
   [/^Connection is closed/, 'unreachable'],
   [/^Reached the max retries per request limit/, 'unreachable'],
   [/^Ready check failed/, 'unreachable'],
+  // A cluster failing over: redirections past ioredis's limit, or no node answering for the slots.
+  [/^Too many Cluster redirections/, 'unreachable'],
+  [/^Failed to refresh slots cache/, 'unreachable'],
+  [/^None of startup nodes is available/, 'unreachable'],
 ];
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);

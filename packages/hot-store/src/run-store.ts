@@ -127,19 +127,18 @@ export class RunStore {
   /**
    * Each listed run's status and completion reason (and when its oldest
    * sample not yet moved to a transfer was written, Redis clock, ms), read in
-   * pipelined pages: the worker's sweeps walk every run with this. Runs
+   * pages of concurrent commands: the worker's sweeps walk every run with this. Runs
    * whose record is gone (forgotten meanwhile) are left out.
    */
   async states(ids: readonly string[], pageSize = 500): Promise<RunState[]> {
     const out: RunState[] = [];
     for (let start = 0; start < ids.length; start += pageSize) {
       const page = ids.slice(start, start + pageSize);
-      const pipeline = this.redis.pipeline();
-      for (const id of page) pipeline.hmget(this.keys.run(id), 'status', 'reason', 'dirtySince');
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([err, fields], i) => {
-        if (err) throw err;
-        const [status, reason, dirtySince] = fields as (string | null)[];
+      // Sent together, not as one pipeline: on a cluster the runs live on different masters.
+      const results = await Promise.all(
+        page.map((id) => this.redis.hmget(this.keys.run(id), 'status', 'reason', 'dirtySince')),
+      );
+      results.forEach(([status, reason, dirtySince], i) => {
         if (status === null || status === undefined) return;
         out.push({
           id: page[i] ?? '',
@@ -165,12 +164,9 @@ export class RunStore {
     for (let start = 0; runs.length < options.limit; start += page) {
       const ids = await this.redis.zrevrange(this.keys.runsIndex(), start, start + page - 1);
       if (ids.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.keys.run(id));
-      const results = (await pipeline.exec()) ?? [];
-      for (const [err, h] of results) {
-        if (err) throw err;
-        const record = h as Record<string, string>;
+      // Sent together, not as one pipeline: on a cluster the runs live on different masters.
+      const results = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.run(id))));
+      for (const record of results) {
         if (record.id === undefined) continue;
         const run = toRun(record);
         if (

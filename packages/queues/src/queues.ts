@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 import {
   AGE_FLUSH_SCHEDULER_ID,
   QUEUE_PREFIX,
@@ -23,6 +24,10 @@ export interface QueuesOptions {
 export class Queues {
   private readonly queues = new Map<QueueName, Queue>();
 
+  /**
+   * `connection`: options (each queue connects by itself), or a client
+   * (a Redis Cluster's), which the queues share and `close()` quits.
+   */
   constructor(
     private readonly connection: ConnectionOptions,
     private readonly options: QueuesOptions = {},
@@ -171,5 +176,10 @@ export class Queues {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    // A shared client is not closed by BullMQ.
+    const client = this.connection;
+    if (client instanceof Redis || client instanceof Cluster) {
+      await client.quit().catch(() => client.disconnect());
+    }
   }
 }

@@ -1,5 +1,17 @@
 export { freePort } from './free-port';
 export { startRedis, type RunningRedis, type RedisServerOptions } from './redis-server';
+export {
+  startRedisCluster,
+  type ClusterNode,
+  type RedisClusterOptions,
+  type RunningRedisCluster,
+} from './redis-cluster';
+export {
+  REDIS_TOPOLOGIES,
+  startRedisTopology,
+  type RedisTopology,
+  type RunningRedisTopology,
+} from './redis-topology';
 export { seqCoverageProblem } from './seq-coverage';
 export { seqsOf } from './seqs-of';
 export { collect } from './collect';

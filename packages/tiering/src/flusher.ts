@@ -1,5 +1,13 @@
 import { parseChunkText, type IndexLevelInput } from '@runstream/cold-store';
-import { readMemory, type HotStore, type Transfer, type TransferSlice } from '@runstream/hot-store';
+import {
+  fullestOf,
+  readMastersMemory,
+  readMemory,
+  type HotStore,
+  type MemoryReading,
+  type Transfer,
+  type TransferSlice,
+} from '@runstream/hot-store';
 import { flushFraction, type FlushProgress } from './progress';
 import { PyramidBuilder } from './pyramid';
 import type { SegmentSink } from './segment-sink';
@@ -147,7 +155,7 @@ export class Flusher implements FlushExecutor {
   }
 
   private async move(options: FlushOptions): Promise<FlushReport> {
-    const before = await readMemory(this.hot.redis, options.budgetBytes);
+    const before = fullestOf(await readMastersMemory(this.hot.redis, options.budgetBytes));
     const report: FlushReport = {
       reason: options.reason ?? 'forced',
       resumed: 0,
@@ -200,7 +208,8 @@ export class Flusher implements FlushExecutor {
       });
     };
     for (;;) {
-      const memory = await readMemory(this.hot.redis, options.budgetBytes);
+      const masters = await readMastersMemory(this.hot.redis, options.budgetBytes);
+      const memory = fullestOf(masters);
       report.ratioAfter = memory.ratio;
       const fraction =
         todo !== undefined
@@ -216,7 +225,10 @@ export class Flusher implements FlushExecutor {
         report.stoppedBecause = 'low-water';
         return report;
       }
-      const candidate = todo !== undefined ? todo.shift() : await this.largestDirty(runs);
+      const candidate =
+        todo !== undefined
+          ? todo.shift()
+          : await this.largestDirtyOnFullMasters(runs, masters, options.lowWater);
       if (candidate === undefined) {
         report.stoppedBecause = todo !== undefined ? 'done' : 'nothing-left';
         return report;
@@ -303,6 +315,27 @@ export class Flusher implements FlushExecutor {
       else report.oldestKeptMs = Math.max(report.oldestKeptMs, age);
     }
     return aged;
+  }
+
+  /**
+   * The largest dirty buffer on the fullest master that has one, among the
+   * masters over the low-water mark: a flush frees the master that refuses
+   * writes first (on a single node, the largest buffer of all).
+   */
+  private async largestDirtyOnFullMasters(
+    runs: string[],
+    masters: MemoryReading[],
+    lowWater: number,
+  ): Promise<{ run: string; variable: string } | undefined> {
+    if (masters.length <= 1) return this.largestDirty(runs);
+    const full = masters.filter((m) => m.ratio > lowWater).sort((a, b) => b.ratio - a.ratio);
+    for (const master of full) {
+      const candidate = await this.largestDirty(
+        runs.filter((run) => this.hot.masterOf(run) === master.node),
+      );
+      if (candidate !== undefined) return candidate;
+    }
+    return undefined;
   }
 
   private async largestDirty(

@@ -19,6 +19,7 @@ export {
 } from './chunk-text-source';
 export { coveringSegment, mergedObject } from './data-objects';
 export { MemoryPressure, type MemoryPressureOptions } from './memory-pressure';
+export { MasterPressure, type WriteAdmission } from './master-pressure';
 export { Merger, type MergeOptions, type MergePoint, type MergeReport } from './merger';
 export {
   Compactor,

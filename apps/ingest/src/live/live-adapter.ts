@@ -1,7 +1,11 @@
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
-import type { HotKeys } from '@runstream/hot-store';
-import { Redis } from 'ioredis';
+import {
+  connectRedis,
+  type HotKeys,
+  type RedisClient,
+  type RedisTarget,
+} from '@runstream/hot-store';
 import type { ServerOptions } from 'socket.io';
 
 /** The values of LIVE_ADAPTER. */
@@ -27,12 +31,13 @@ export interface LiveAdapter {
  */
 export function createLiveAdapter(
   kind: LiveAdapterKind,
-  redisUrl: string,
+  target: RedisTarget,
   keys: HotKeys,
 ): LiveAdapter | undefined {
   if (kind === 'none') return undefined;
-  const connect = (): Redis =>
-    new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 50, 1000) });
+  // A single node or a cluster, as REDIS_CLUSTER_NODES says (both adapters take either).
+  const connect = (): RedisClient =>
+    connectRedis(target, { retryStrategy: (times) => Math.min(times * 50, 1000) });
   const pub = connect();
   if (kind === 'redis-streams') {
     return {

@@ -8,7 +8,7 @@ import {
   type IngestBatch,
   type SamplesAck,
 } from '@runstream/domain';
-import type { MemoryPressure, RunCatalog } from '@runstream/tiering';
+import type { RunCatalog, WriteAdmission } from '@runstream/tiering';
 import type { HotStore } from '@runstream/hot-store';
 import { Router } from 'express';
 import type { Authorizer } from '../auth';
@@ -44,8 +44,8 @@ export function samplesRouter(deps: {
   metrics: IngestMetrics;
   maxBodyBytes: number;
   limits: Pick<IngestLimits, 'maxBatchVariables' | 'maxBatchSamples'>;
-  /** Back-pressure: when Redis is at the hard limit, refuse before writing. */
-  pressure?: MemoryPressure;
+  /** Back-pressure: when the run's Redis master is at the hard limit, refuse before writing. */
+  pressure?: WriteAdmission;
 }): Router {
   const { hotStore, authorizer, live, metrics, pressure } = deps;
   const router = Router();
@@ -69,7 +69,7 @@ export function samplesRouter(deps: {
         throw tooLarge;
       }
       const bytes = REDIS_BYTES_PER_BODY_BYTE * (raw?.length ?? 0);
-      if (pressure !== undefined && !(await pressure.admitsWrite(bytes))) {
+      if (pressure !== undefined && !(await pressure.admitsWrite(bytes, run))) {
         metrics.batches.inc({ outcome: 'refused_full' });
         throw new ServiceUnavailableError(
           'Redis is nearly full while data moves to S3; retry shortly',
@@ -86,7 +86,7 @@ export function samplesRouter(deps: {
           }
           throw err;
         })
-        .finally(() => pressure?.writeEnded(bytes));
+        .finally(() => pressure?.writeEnded(bytes, run));
       if (result.duplicate) {
         metrics.batches.inc({ outcome: 'duplicate' });
       } else {

@@ -1,4 +1,4 @@
-import { HotStore } from '@runstream/hot-store';
+import { HotStore, queueConnection, type WriteReplication } from '@runstream/hot-store';
 import {
   RunstreamClient,
   Subscriber,
@@ -15,7 +15,12 @@ import {
   type DamageReporter,
   type MemoryPressure,
 } from '@runstream/tiering';
-import { startRedis, type RunningRedis } from '@runstream/testkit';
+import {
+  startRedisTopology,
+  type RedisTopology,
+  type RunningRedis,
+  type RunningRedisCluster,
+} from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type IngestApp } from '../app';
@@ -28,7 +33,10 @@ export const WRITE_TOKEN = 'test-write-token-0123456789';
 export const READ_TOKEN = 'test-read-token-0123456789';
 
 export interface IngestHarness {
+  /** On a cluster: one of its nodes (url, port, process); stop() stops the whole cluster. */
   redis: RunningRedis;
+  /** The cluster, when the harness runs on one (topology 'cluster'). */
+  cluster?: RunningRedisCluster;
   hotStore: HotStore;
   ingest: IngestApp;
   baseUrl: string;
@@ -59,8 +67,12 @@ export interface IngestOptions {
   /** The app's limits; each unset one is its default. */
   limits?: Partial<IngestLimits>;
   snapshotChunkSamples?: number;
-  /** Redis maxmemory, e.g. '16mb' (default: none). */
+  /** Redis maxmemory, e.g. '16mb' (default: none); per node on a cluster. */
   maxmemory?: string;
+  /** A single redis-server (default) or a local 3-master cluster with a replica each. */
+  topology?: RedisTopology;
+  /** REDIS_WRITE_REPLICAS and its timeout (default: none waited for). */
+  replication?: WriteReplication;
   /** Builds the memory watch from the app's hot store and queues (back-pressure tests). */
   pressure?: (hotStore: HotStore, queues: Queues) => MemoryPressure;
   /** Builds the history source (default: the Redis buffer alone). */
@@ -86,11 +98,14 @@ export const SMALL_REDIS = {
 
 /** A real redis-server and a listening ingest app on free loopback ports. */
 export async function startIngest(options: IngestOptions = {}): Promise<IngestHarness> {
-  const redis = await startRedis(
+  const started = await startRedisTopology(
+    options.topology ?? 'single',
     options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
   );
-  const hotStore = HotStore.connect(redis.url);
-  const queues = new Queues({ url: redis.url });
+  const redis = started.single ?? clusterAsRedis(started.cluster);
+  const target = { url: started.url, clusterNodes: started.clusterNodes };
+  const hotStore = HotStore.connect(target, {}, options.replication);
+  const queues = new Queues(queueConnection(target));
   const metrics = new IngestMetrics({ defaultMetrics: false });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const catalog =
@@ -127,6 +142,7 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
 
   return {
     redis,
+    ...(started.cluster !== undefined ? { cluster: started.cluster } : {}),
     hotStore,
     ingest,
     baseUrl,
@@ -164,5 +180,18 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
       await hotStore.close();
       await redis.stop();
     },
+  };
+}
+
+/** A cluster standing in for a RunningRedis: its first node; stop() stops them all. */
+function clusterAsRedis(cluster: RunningRedisCluster | undefined): RunningRedis {
+  const first = cluster?.nodes[0];
+  if (cluster === undefined || first === undefined) throw new Error('no Redis was started');
+  return {
+    url: `redis://${first.address}`,
+    port: first.port,
+    process: first.process,
+    stop: () => cluster.stop(),
+    restart: () => Promise.reject(new Error('a cluster node is not restarted in place')),
   };
 }

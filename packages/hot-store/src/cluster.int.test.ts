@@ -1,0 +1,50 @@
+import { parseIngestBatch } from '@runstream/domain';
+import { startRedisCluster, useFixture } from '@runstream/testkit';
+import { HotStore } from './hot-store';
+import { readMastersMemory, readMemory } from './memory-gauge';
+
+const cluster = useFixture(() => startRedisCluster());
+
+describe('HotStore on a Redis Cluster (3 masters, 3 replicas)', () => {
+  let store: HotStore;
+  beforeAll(() => {
+    store = HotStore.connect({ url: 'redis://unused', clusterNodes: cluster.nodesSetting });
+  });
+  afterAll(() => store.close());
+
+  it('spreads runs over the masters, each run in one slot, and walks them all', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `cluster-run-${i}`);
+    for (const id of ids) {
+      await store.runs.create({ id });
+      for (let b = 1; b <= 3; b++) {
+        const batch = parseIngestBatch({
+          producer: 'p',
+          batch: b,
+          variables: { x: { t: [b], v: [b] }, y: { t: [b], v: [-b] } },
+        });
+        expect((await store.writer.write(id, batch)).duplicate).toBe(false);
+      }
+    }
+    const masters = new Set<number>();
+    for (const id of ids) {
+      const port = await cluster.masterOf(store.keys.run(id));
+      masters.add(port);
+      expect(store.masterOf(id)).toBe(`127.0.0.1:${port}`);
+      expect(await store.reader.count(id, 'x')).toBe(3);
+    }
+    expect(masters.size).toBeGreaterThan(1);
+    const states = await store.runs.states(await store.runs.ids());
+    expect(states.map((s) => s.id).sort()).toEqual([...ids].sort());
+    expect((await store.runs.list({ limit: 100 })).map((r) => r.id).sort()).toEqual(
+      [...ids].sort(),
+    );
+  });
+
+  it('reads the memory of every master, and names the fullest', async () => {
+    const readings = await readMastersMemory(store.redis, 1 << 30);
+    expect(readings).toHaveLength(3);
+    const fullest = await readMemory(store.redis, 1 << 30);
+    expect(fullest.ratio).toBe(Math.max(...readings.map((r) => r.ratio)));
+    expect(readings.map((r) => r.node)).toContain(fullest.node);
+  });
+});
