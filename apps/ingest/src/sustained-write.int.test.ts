@@ -16,7 +16,10 @@ import { modelSample, modelVariables } from './testing/steady-model';
 // writes it admitted (a body's bytes × 1.25, for the allocator's rounding). A
 // write is refused when the last reading plus those bytes plus its own would
 // reach HARD_LIMIT — and only on a reading at most MEMORY_CHECK_MS old: with
-// an older one ingest reads again first. So Redis's data — used_memory less
+// an older one ingest reads again first. Past FLUSH_THRESHOLD one reading
+// admits at most a tenth of maxmemory; a write beyond that waits for the next
+// reading, so a late reading cannot let the ×1.25 estimate's error add up
+// over the whole headroom. So Redis's data — used_memory less
 // mem_clients_normal, the query and reply buffers of its clients — stays
 // under HARD_LIMIT: asserted for every reading below. The buffers come on
 // top, transiently: the batch being received, the pages a flush reads

@@ -17,7 +17,9 @@ describe('MasterPressure', () => {
     const p = new MasterPressure(
       (run) => (run.startsWith('on-a') ? 'a:1' : 'b:2'),
       (node) => Promise.resolve(reading(ratios.get(node) ?? 0)),
-      { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 0 },
+      // No reading turns stale within the test: with 0 ms, whether a write re-read (and asked
+      // for another flush) depended on the clock ticking between two calls.
+      { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 60_000 },
       (_ratio, node) => {
         flushes.push(node);
         return Promise.resolve();
@@ -32,6 +34,7 @@ describe('MasterPressure', () => {
     expect(await p.admitsWrite(1, 'on-b-1')).toBe(true);
     expect(flushes).toEqual(['a:1']);
     ratios.set('a:1', 0.3);
+    await p.of('a:1').check();
     expect(await p.admitsWrite(1, 'on-a-1')).toBe(true);
   });
 

@@ -144,4 +144,59 @@ describe('MemoryPressure', () => {
     await p.check();
     expect(p.projectedRatio()).toBeCloseTo(0.88);
   });
+
+  it('admits at most its budget on one reading past the flush threshold, however many writes arrive at once', async () => {
+    // Redis as a number: a write lands a tick after it is admitted, costing a
+    // quarter more than its estimate (ingest has seen single writes cost 1.54×
+    // body bytes against the 1.25 it counts); a reading answers a tick later.
+    const LIMIT = 1_000_000;
+    const WRITE = 30_000; // estimated bytes of one write: 3 % of the limit
+    const COST = 1.25;
+    let used = 0.5 * LIMIT;
+    let peak = used;
+    let reads = 0;
+    const p = new MemoryPressure(
+      () => {
+        reads++;
+        const at = used;
+        return tick().then(() => ({ usedBytes: at, limitBytes: LIMIT, ratio: at / LIMIT }));
+      },
+      { flushThreshold: 0.7, hardLimit: 0.9, minIntervalMs: 250 },
+      () => Promise.resolve(),
+      (err) => {
+        throw err;
+      },
+      () => 0, // the clock stands still: no reading ever turns stale by age
+    );
+    await p.check();
+    expect(reads).toBe(1);
+    let admitted = 0;
+    let refused = 0;
+    // 40 producers, each with one batch in flight at a time, 5 batches each.
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        for (let i = 0; i < 5; i++) {
+          if (!(await p.admitsWrite(WRITE))) {
+            refused++;
+            continue;
+          }
+          admitted++;
+          await tick();
+          used += COST * WRITE;
+          peak = Math.max(peak, used);
+          p.writeEnded(WRITE);
+        }
+      }),
+    );
+    // Without the budget the one reading at 0.5 admitted 13 writes at once, and
+    // Redis went to 0.5 + 13 × 0.0375 ≈ 0.99. With it, each reading past the
+    // flush threshold admits at most 0.1 of the limit (by estimate): over the
+    // hard limit by at most a quarter of that, plus those in flight at the
+    // reading (admitted on the reading before).
+    expect(admitted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+    expect(reads).toBeGreaterThan(2);
+    expect(peak / LIMIT).toBeLessThanOrEqual(0.9 + ((COST - 1) * 2 * p.readingBudget()) / LIMIT);
+    expect(peak / LIMIT).toBeLessThan(0.96);
+  });
 });

@@ -22,8 +22,20 @@ export interface MemoryPressureOptions {
  * `minIntervalMs` old: with an older one it waits for a fresh reading first,
  * so a write after a quiet spell (a producer waiting out Retry-After, or
  * writing once a second) is not refused on memory a flush has freed since.
- * Admitted writes never wait.
+ *
+ * The bytes counted are an estimate (body bytes × a factor), and a write can
+ * cost more than its estimate (allocator rounding, its stats and ack): the
+ * error grows with what is admitted against one reading. Under load the next
+ * reading comes late (its round trip queues behind the writes), and a low
+ * reading taken just after a flush would then admit the whole headroom up to
+ * the hard limit on estimates alone. So past the flush threshold one reading
+ * admits at most `readingBudget` bytes (writes admitted after it was sent):
+ * a write beyond that waits for the next reading and is judged on it. Below
+ * the flush threshold, and within the budget, admitted writes never wait.
  */
+/** See MemoryPressure.readingBudget. */
+const READING_BUDGET_OF_LIMIT = 0.1;
+
 export class MemoryPressure {
   private lastCheckAt = -Infinity;
   private checking: Promise<void> | undefined;
@@ -33,6 +45,10 @@ export class MemoryPressure {
   private admittedBytes = 0;
   private inFlightBytes = 0;
   private bytesSinceReading = 0;
+  /** Bytes admitted after the last reading was sent: what counts against its budget. */
+  private bytesSinceSent = 0;
+  /** Successful readings so far: a waiter sees whether a new one came. */
+  private readingsTaken = 0;
 
   constructor(
     private readonly readMemory: () => Promise<MemoryReading>,
@@ -61,14 +77,43 @@ export class MemoryPressure {
    */
   async admitsWrite(bytes = 0): Promise<boolean> {
     this.noteWrite();
-    if (this.wouldReachHardLimit(bytes)) {
-      if (this.now() - this.readAt > this.options.minIntervalMs) await this.check();
-      if (this.wouldReachHardLimit(bytes)) return false;
+    if (this.wouldReachHardLimit(bytes) && this.now() - this.readAt > this.options.minIntervalMs)
+      await this.check();
+    // Many writes may be waiting on one reading: each is judged again, in turn, on the next.
+    while (this.overReadingBudget(bytes)) {
+      const seen = this.readingsTaken;
+      await this.check();
+      // No new reading (Redis unreachable): judged on the last one; Redis answers the write.
+      if (this.readingsTaken === seen) break;
     }
+    if (this.wouldReachHardLimit(bytes)) return false;
     this.admittedBytes += bytes;
     this.inFlightBytes += bytes;
     this.bytesSinceReading += bytes;
+    this.bytesSinceSent += bytes;
     return true;
+  }
+
+  /**
+   * What one reading admits past the flush threshold, in bytes: a tenth of
+   * the limit (the margin between a 0.9 hard limit and maxmemory), so that
+   * writes costing up to a quarter more than counted add at most about 2.5 %
+   * of the limit over the hard limit before a reading sees them.
+   */
+  readingBudget(): number {
+    return READING_BUDGET_OF_LIMIT * (this.reading?.limitBytes ?? 0);
+  }
+
+  /**
+   * Past the flush threshold with this write, and over what the last reading
+   * may admit. The first write after a reading always fits, however large.
+   */
+  private overReadingBudget(bytes: number): boolean {
+    return (
+      this.bytesSinceSent > 0 &&
+      this.bytesSinceSent + bytes > this.readingBudget() &&
+      this.projectedRatio(bytes) >= this.options.flushThreshold
+    );
   }
 
   /** An admitted write of `bytes` has ended (written or failed): a later reading includes it. */
@@ -105,10 +150,13 @@ export class MemoryPressure {
     // Writes ended by now are in the reading; those still in flight and those
     // admitted from now on may not be.
     const endedBefore = this.admittedBytes - this.inFlightBytes;
+    const admittedBefore = this.admittedBytes;
     try {
       this.reading = await this.readMemory();
       this.readAt = this.now();
       this.bytesSinceReading = this.admittedBytes - endedBefore;
+      this.bytesSinceSent = this.admittedBytes - admittedBefore;
+      this.readingsTaken++;
       if (this.reading.ratio >= this.options.flushThreshold)
         await this.requestFlush(this.reading.ratio);
     } catch (err) {
