@@ -60,8 +60,9 @@ if (args.length === 0 || jestArgs.length > 0) {
 if (args.length === 0 || pythonArgs.length > 0) {
   // pytest's JUnit report carries the counts; no cache or bytecode left in the tree.
   const out = join(dir, 'pytest.xml');
+  // RUNSTREAM_PYTHON: the interpreter with pytest, numpy and pandas (CI: Debian's, which a pyenv shim may hide).
   const pytest = spawnSync(
-    'python3',
+    process.env.RUNSTREAM_PYTHON ?? 'python3',
     [
       '-m',
       'pytest',
