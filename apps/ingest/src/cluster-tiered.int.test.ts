@@ -1,9 +1,10 @@
 import { ColdStore } from '@runstream/cold-store';
 import { HotStore, queueConnection, type RedisTarget } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
-import { RunstreamClient } from '@runstream/sdk';
+import { RunstreamClient, Subscriber } from '@runstream/sdk';
 import {
   historyProblem,
+  seqCoverageProblem,
   startRedisTopology,
   startS3Server,
   useFixture,
@@ -78,6 +79,12 @@ const h = useFixture(async (): Promise<ClusterSystem> => {
   };
 });
 
+/** Asks for a flush of everything (the drain watchdog's request) and waits until it has run. */
+async function pressureFlush(): Promise<void> {
+  await h.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
+  await waitForIdleQueue(h.queues.queue('flush'));
+}
+
 const writer = () => new RunstreamClient({ url: h.ingest.baseUrl, token: WRITE_TOKEN });
 const reader = () => new RunstreamClient({ url: h.ingest.baseUrl, token: READ_TOKEN });
 
@@ -101,10 +108,7 @@ describe('ingest and worker on a Redis Cluster', () => {
         }),
       );
       // The drain watchdog's request; the last round stays in Redis until the merge.
-      if (round < rounds - 1) {
-        await h.queues.add('flush', { reason: 'pressure', requestedAt: Date.now() });
-        await waitForIdleQueue(h.queues.queue('flush'));
-      }
+      if (round < rounds - 1) await pressureFlush();
     }
     for (const run of runs) expect((await h.cold.listSegments(run, 'a')).length).toBeGreaterThan(0);
 
@@ -125,4 +129,53 @@ describe('ingest and worker on a Redis Cluster', () => {
         ).toBeUndefined();
     }
   }, 180_000);
+
+  it('gives subscribers joining as the run completes and merges exactly 1..N, in order', async () => {
+    const run = 'cluster-merge-live';
+    const names = ['a', 'b'];
+    const n = 8000;
+    await writer().createRun({ id: run });
+    const producer = writer().producer(run, { minIntervalMs: 0 });
+    for (let round = 0; round < 4; round++) {
+      for (let t = (round * n) / 4; t < ((round + 1) * n) / 4; t++)
+        for (const v of names) producer.log(v, t, t);
+      await producer.flush();
+      await pressureFlush();
+    }
+    void producer.complete();
+    const subscriber = new Subscriber({
+      url: h.ingest.baseUrl,
+      token: READ_TOKEN,
+      gapTimeoutMs: 500,
+    });
+    const received: number[][] = [];
+    try {
+      for (let j = 0; j < 10; j++) {
+        const seqs: number[] = [];
+        received.push(seqs);
+        subscriber.subscribe(run, names[j % names.length]!, (chunk) =>
+          chunk.v.forEach((v, i) => {
+            if (v !== chunk.first + i - 1)
+              throw new Error(`seq ${chunk.first + i} has v ${String(v)}`);
+            seqs.push(chunk.first + i);
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await waitFor(
+        `run ${run} to be completed`,
+        async () => ((await reader().getRun(run)).status === 'completed' ? true : undefined),
+        60_000,
+      );
+      await waitFor(
+        'every subscriber to have every seq',
+        () => received.every((seqs) => seqs.length >= n) || undefined,
+        30_000,
+      );
+    } finally {
+      subscriber.close();
+    }
+    for (const seqs of received) expect(seqCoverageProblem(seqs, n)).toBeUndefined();
+    await expectMerged(h.cold, run, names, n);
+  }, 120_000);
 });
