@@ -127,7 +127,8 @@ async function main(): Promise<void> {
     {
       port: config.PORT,
       host: config.HOST,
-      redis: config.REDIS_CLUSTER_NODES ?? config.REDIS_URL,
+      // '' (compose's unset variable) names no cluster.
+      redis: config.REDIS_CLUSTER_NODES || config.REDIS_URL,
       live: config.LIVE_ADAPTER,
     },
     'ingest listening',

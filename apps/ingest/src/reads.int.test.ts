@@ -13,28 +13,35 @@ import { bruteForceBuckets, randomSamples, seededRandom } from '@runstream/domai
 import { UGLY_SAMPLE_VALUES, useFixture } from '@runstream/testkit';
 import { Flusher } from '@runstream/tiering';
 import { READ_TOKEN } from './testing/ingest-harness';
-import { startTieredIngest } from './testing/tiered-ingest';
+import { startTieredIngest, type TieredIngest } from './testing/tiered-ingest';
 
 // The read routes over both tiers: pages by seq and by t, downsampled series,
 // and the CSV export, each checked against the samples written.
 
 const h = useFixture(() => startTieredIngest());
 
-const flush = (run: string) =>
-  new Flusher(h.hotStore, h.cold).flush({ run, everything: true, lowWater: 0, budgetBytes: 0 });
+// `on`: the harness of a describe block with its own (the series on a cluster).
+const flush = (run: string, on: TieredIngest = h) =>
+  new Flusher(on.hotStore, on.cold).flush({ run, everything: true, lowWater: 0, budgetBytes: 0 });
 
-async function write(run: string, variable: string, data: SampleChunk, batch: number) {
+async function write(
+  run: string,
+  variable: string,
+  data: SampleChunk,
+  batch: number,
+  on: TieredIngest = h,
+) {
   for (let i = 0; i < data.t.length; i += batch) {
     const body = {
       variables: { [variable]: { t: data.t.slice(i, i + batch), v: data.v.slice(i, i + batch) } },
     };
-    const res = await h.request(`/v1/runs/${run}/samples`, { json: body });
+    const res = await on.request(`/v1/runs/${run}/samples`, { json: body });
     expect(res.status).toBe(200);
   }
 }
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await h.request(path, { token: READ_TOKEN });
+async function getJson<T>(path: string, on: TieredIngest = h): Promise<T> {
+  const res = await on.request(path, { token: READ_TOKEN });
   expect(res.status).toBe(200);
   return (await res.json()) as T;
 }
@@ -92,40 +99,48 @@ describe('history by t', () => {
   });
 });
 
+/** Series of 30,000 mixed samples, two thirds in S3 and the rest in Redis, against the brute force. */
+async function checkSeries(on: TieredIngest): Promise<void> {
+  const rand = seededRandom(5);
+  const data = randomSamples(rand, 1, 30_000, 'mixed');
+  await on.request('/v1/runs', { json: { id: 'series' } });
+  await write(
+    'series',
+    'x',
+    { first: 1, t: data.t.slice(0, 20_000), v: data.v.slice(0, 20_000) },
+    2000,
+    on,
+  );
+  await flush('series', on);
+  await write(
+    'series',
+    'x',
+    { first: 20_001, t: data.t.slice(20_000), v: data.v.slice(20_000) },
+    2000,
+    on,
+  );
+  for (const [from, to, points] of [
+    [1, 30_000, 1000],
+    [1, 30_000, 1],
+    [19_990, 20_010, 5],
+    [12_345, 29_999, 300],
+    [29_000, 40_000, 10_000],
+  ] as const) {
+    const series = await getJson<SeriesResponse>(
+      `/v1/runs/series/series?variable=x&fromSeq=${from}&toSeq=${to}&points=${points}`,
+      on,
+    );
+    expect(series.raw).toBe(series.bucketSeqs === 1);
+    expect(series.seq.length).toBeLessThanOrEqual(points);
+    expect(encoded(decodeSeriesResponse(series))).toEqual(
+      encoded(bruteForceBuckets(data, from, to, points)),
+    );
+  }
+}
+
 describe('series', () => {
   it('equals the brute force over S3 and Redis, odd values included', async () => {
-    const rand = seededRandom(5);
-    const data = randomSamples(rand, 1, 30_000, 'mixed');
-    await h.request('/v1/runs', { json: { id: 'series' } });
-    await write(
-      'series',
-      'x',
-      { first: 1, t: data.t.slice(0, 20_000), v: data.v.slice(0, 20_000) },
-      2000,
-    );
-    await flush('series');
-    await write(
-      'series',
-      'x',
-      { first: 20_001, t: data.t.slice(20_000), v: data.v.slice(20_000) },
-      2000,
-    );
-    for (const [from, to, points] of [
-      [1, 30_000, 1000],
-      [1, 30_000, 1],
-      [19_990, 20_010, 5],
-      [12_345, 29_999, 300],
-      [29_000, 40_000, 10_000],
-    ] as const) {
-      const series = await getJson<SeriesResponse>(
-        `/v1/runs/series/series?variable=x&fromSeq=${from}&toSeq=${to}&points=${points}`,
-      );
-      expect(series.raw).toBe(series.bucketSeqs === 1);
-      expect(series.seq.length).toBeLessThanOrEqual(points);
-      expect(encoded(decodeSeriesResponse(series))).toEqual(
-        encoded(bruteForceBuckets(data, from, to, points)),
-      );
-    }
+    await checkSeries(h);
   });
 
   it('answers empty columns for a range beyond the variable', async () => {
@@ -133,6 +148,15 @@ describe('series', () => {
     await write('short', 'x', { first: 1, t: [1, 2, 3], v: [1, 2, 3] }, 10);
     const series = await getJson<SeriesResponse>('/v1/runs/short/series?variable=x&fromSeq=10');
     expect(series).toMatchObject({ fromSeq: 10, seq: [], n: [], components: [] });
+  });
+});
+
+// The series read path on a cluster: the run's keys on one master, its segments in S3.
+describe('series on a cluster Redis', () => {
+  const c = useFixture(() => startTieredIngest({ topology: 'cluster' }));
+
+  it('equals the brute force over S3 and Redis, odd values included', async () => {
+    await checkSeries(c);
   });
 });
 

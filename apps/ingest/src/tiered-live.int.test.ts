@@ -1,12 +1,13 @@
 import { Flusher } from '@runstream/tiering';
-import { seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
+import { REDIS_TOPOLOGIES, seqCoverageProblem, useFixture, waitFor } from '@runstream/testkit';
 import { startTieredIngest } from './testing/tiered-ingest';
 
 // Subscribers whose snapshot is read while flushes move the history from
-// Redis to S3 under them: each must still see every seq once, in order.
-const h = useFixture(() => startTieredIngest({ snapshotChunkSamples: 200 }));
+// Redis to S3 under them: each must still see every seq once, in order, on
+// a single Redis and on a cluster.
+describe.each(REDIS_TOPOLOGIES)('live rooms over tiered history on a %s Redis', (topology) => {
+  const h = useFixture(() => startTieredIngest({ snapshotChunkSamples: 200, topology }));
 
-describe('live rooms over tiered history', () => {
   it('gives each subscriber that joins during flushes exactly 1..N, in order', async () => {
     await h.request('/v1/runs', { json: { id: 'tl' } });
     // Segments of about one chunk: a flush moves each transfer of several

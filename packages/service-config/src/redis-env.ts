@@ -6,12 +6,13 @@ export const redisEnvShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /**
    * A Redis Cluster instead of REDIS_URL: 'host:port,host:port', any of its
-   * nodes (the rest are discovered). Unset: the single Redis at REDIS_URL.
+   * nodes (the rest are discovered). Unset or empty (compose's default):
+   * the single Redis at REDIS_URL.
    */
   REDIS_CLUSTER_NODES: z
     .string()
     .regex(
-      /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/,
+      /^\s*$|^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/,
       'host:port,host:port (the cluster nodes to start from)',
     )
     .optional(),

@@ -11,14 +11,16 @@ const MAIN = join(APP_DIR, 'dist', 'main.js');
  * (npm run build makes them).
  */
 export async function buildDashboard(): Promise<void> {
-  await buildApp(APP_DIR, { requiredPackages: ['domain', 'queues', 'process-lifecycle'] });
+  await buildApp(APP_DIR, {
+    requiredPackages: ['domain', 'hot-store', 'queues', 'process-lifecycle'],
+  });
 }
 
 export type DashboardProcess = AppProcess;
 
 /** The dashboard's own variables: a developer's shell must not decide what a test sees. */
 const OWN_VARIABLES =
-  /^(DASHBOARD_.*|RUNSTREAM_INSECURE_NO_AUTH|BASE_PATH|PORT|HOST|REDIS_URL|LOG_LEVEL)$/;
+  /^(DASHBOARD_.*|RUNSTREAM_INSECURE_NO_AUTH|BASE_PATH|PORT|HOST|REDIS_.*|LOG_LEVEL)$/;
 
 /** Runs `node dist/main.js` with exactly `env` for the dashboard's own variables. */
 export function spawnDashboard(env: Record<string, string>): DashboardProcess {

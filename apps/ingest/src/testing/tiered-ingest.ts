@@ -45,6 +45,9 @@ export async function startTieredIngest(options: TieredIngestOptions = {}): Prom
       ? undefined
       : await startWorker(workerEnv(ingest.redis.url, s3.connection), {
           WORKER_QUEUES: 'flush',
+          ...(ingest.cluster !== undefined
+            ? { REDIS_CLUSTER_NODES: ingest.cluster.nodesSetting }
+            : {}),
           ...workerSettings,
         });
   return {
