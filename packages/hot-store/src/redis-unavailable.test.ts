@@ -47,6 +47,13 @@ describe('asRedisUnavailable', () => {
       'unreachable',
     ],
     ['a closed connection', new Error('Connection is closed.'), 'unreachable'],
+    [
+      'a cluster client before its slot map',
+      new Error("Cluster isn't ready and enableOfflineQueue options is false"),
+      'unreachable',
+    ],
+    ['a disconnected cluster', new Error('Cluster is disconnected.'), 'unreachable'],
+    ['a disconnected cluster node', new Error('Node is disconnected'), 'unreachable'],
     ['max retries per request', maxRetries(), 'unreachable'],
     ['connection refused', networkError('ECONNREFUSED'), 'unreachable'],
     ['connection reset', networkError('ECONNRESET'), 'unreachable'],

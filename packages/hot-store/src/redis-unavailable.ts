@@ -51,6 +51,10 @@ const CLIENT_MESSAGES: ReadonlyArray<[RegExp, RedisTrouble]> = [
   [/^Too many Cluster redirections/, 'unreachable'],
   [/^Failed to refresh slots cache/, 'unreachable'],
   [/^None of startup nodes is available/, 'unreachable'],
+  // A cluster client before its slot map is known (starting, or reconnecting after a failover).
+  [/^Cluster isn't ready/, 'unreachable'],
+  [/^Cluster is disconnect(ed|ing)/, 'unreachable'],
+  [/^Node is disconnected/, 'unreachable'],
 ];
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
