@@ -6,7 +6,11 @@
    in a node child) sending the same samples into the same local ingest,
    alternated round by round; medians and their ratio. A ratio, not an
    absolute: the machine is shared.
-2. Outage: a Python model logs ``--outage`` samples while ingest is SIGKILLed
+2. ``log()`` cost: microseconds per sample of ``log()`` and of ``log_many()``
+   with numpy arrays (10 000 a call), the background thread told to wait
+   (min interval 10 min), so the figure is the model's cost alone; medians
+   of ``--rounds``.
+3. Outage: a Python model logs ``--outage`` samples while ingest is SIGKILLed
    and restarted twice; the run must read back as exactly seqs 1..N with
    every value. Exits non-zero when it does not.
 """
@@ -78,6 +82,30 @@ def throughput(stack: Stack, rounds: int, n: int) -> None:
     print(f"median: Python {mp:,.0f} samples/s, TypeScript SDK {mt:,.0f} samples/s, Python/TS = {mp / mt:.2f}")
 
 
+def log_cost(stack: Stack, rounds: int, n: int) -> None:
+    import numpy  # the numpy figure needs it; the client never does
+
+    client = runstream.Client(stack.url, WRITE_TOKEN)
+    single, many = [], []
+    for r in range(rounds):
+        run = f"fig-cost-{os.getpid()}-{r}"
+        client.create_run(run)
+        producer = client.producer(run, min_interval_ms=600_000, max_buffered_samples=2 * n + 1)
+        start = time.perf_counter()
+        for i in range(n):
+            producer.log("x", float(i), i * 0.5)
+        single.append((time.perf_counter() - start) / n * 1e6)
+        t = numpy.arange(n, dtype=numpy.float64)
+        v = t * 0.5
+        start = time.perf_counter()
+        for i in range(0, n, 10_000):
+            producer.log_many("y", t[i:i + 10_000], v[i:i + 10_000])
+        many.append((time.perf_counter() - start) / n * 1e6)
+        producer.close()
+    print(f"log(): median {statistics.median(single):.2f} us/sample; "
+          f"log_many(numpy, 10 000 a call): median {statistics.median(many):.2f} us/sample")
+
+
 def read_back(url: str, run: str):
     """The whole history as arrays; reads are not retried by the client, and a
     loaded machine's Redis may answer 503 for a while: ask again."""
@@ -140,6 +168,7 @@ def main() -> None:
     stack = Stack()
     try:
         if args.rounds > 0:
+            log_cost(stack, args.rounds, args.samples)
             throughput(stack, args.rounds, args.samples)
         ok = outage(stack, args.outage) if args.outage > 0 else True
     finally:
