@@ -9,7 +9,21 @@ module.exports = (dir) => ({
   testMatch: ['<rootDir>/src/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
+    // hyparquet(-writer) ship ES modules only: Node (>= 20.19) require()s them,
+    // jest's module loader does not, so they are turned into CommonJS for tests.
+    '/node_modules/hyparquet(-writer)?/.+\\.js$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          allowJs: true,
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          isolatedModules: true,
+        },
+      },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet(-writer)?/)'],
   moduleNameMapper: {
     '^@runstream/(domain|hot-store|cold-store|queues|tiering|sdk|testkit|process-lifecycle|service-config|viewer)$':
       path.join(__dirname, 'packages/$1/src/index.ts'),

@@ -29,6 +29,7 @@ import {
 import { runsRouter, type RunJobs } from './routes/runs';
 import { samplesRouter } from './routes/samples';
 import { exportRouter } from './routes/export';
+import { parquetRouter, type ParquetDeps } from './routes/parquet';
 import { seriesRouter } from './routes/series';
 import { variablesRouter } from './routes/variables';
 import { rawJsonParser } from './live/raw-json-parser';
@@ -47,6 +48,8 @@ export interface IngestDeps {
   history?: ChunkTextSource;
   /** Downsampled series; defaults to reading every sample of `history`. */
   series?: SeriesReader;
+  /** The S3 objects of completed runs (their Parquet files); without it none is served. */
+  objects?: ParquetDeps['objects'];
   authorizer: Authorizer;
   metrics: IngestMetrics;
   logger: Logger;
@@ -151,6 +154,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   app.use('/v1', variablesRouter({ ...reads, history }));
   app.use('/v1', seriesRouter({ ...reads, series }));
   app.use('/v1', exportRouter({ ...reads, history }));
+  app.use('/v1', parquetRouter({ ...reads, objects: deps.objects }));
   // The viewer page (packages/viewer, built) holds no data: it asks the API, with the user's token, for everything.
   app.use(express.static(viewerAssetsDir, { index: 'index.html' }));
   app.use(notFound);

@@ -3,7 +3,7 @@ import { RunstreamClient, RunstreamHttpError } from '@runstream/sdk';
 import { historyProblem, useFixture } from '@runstream/testkit';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFaultProxy } from './testing/fault-proxy';
+import { startFaultProxy } from './fault-proxy';
 import { WRITE_TOKEN, startIngest } from './testing/ingest-harness';
 
 // The language-neutral conformance cases (conformance/cases/*.json, format in

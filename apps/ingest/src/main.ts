@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     jobs: queues,
     history,
     series: new SeriesReader(history, catalog, { hot: hotStore, cold: coldStore }),
+    objects: coldStore,
     pressure,
     readiness: { s3: () => coldStore.ping().then(() => true) },
     authorizer,

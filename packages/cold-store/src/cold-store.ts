@@ -37,6 +37,7 @@ import {
   parseChunkText,
   SEGMENT_CONTENT_TYPE,
 } from './segment-format';
+import { PARQUET_CONTENT_TYPE } from './run-parquet';
 
 /** A segment object as listed: its key, the seqs it holds, its size in bytes. */
 export interface SegmentInfo {
@@ -360,6 +361,7 @@ export class ColdStore {
     members: AsyncIterable<Uint8Array>,
     index: IndexToWrite,
     metadata?: Record<string, string>,
+    contentType = SEGMENT_CONTENT_TYPE,
   ): Promise<number> {
     const indexWritten = (async () => {
       const input = await index;
@@ -384,7 +386,7 @@ export class ColdStore {
     };
     const body = Readable.from(watched(), { objectMode: false });
     try {
-      await this.upload(key, body, metadata);
+      await this.upload(key, body, metadata, contentType);
     } catch (err) {
       // The caller's own error (or the index's), unchanged: the upload's is S3's.
       if (source.failed) throw source.error;
@@ -395,6 +397,17 @@ export class ColdStore {
       body.destroy();
     }
     return source.bytes;
+  }
+
+  /**
+   * Writes the run's Parquet file from its bytes as they come (see
+   * runParquet), streamed as putMerged streams: the object appears whole,
+   * replacing an older one, only when its upload completes. Returns its size.
+   */
+  async putParquet(run: string, bytes: AsyncIterable<Uint8Array>): Promise<ObjectInfo> {
+    const key = this.keys.parquet(run);
+    const size = await this.putStreamed(key, bytes, undefined, undefined, PARQUET_CONTENT_TYPE);
+    return { key, size };
   }
 
   /** An object's stored bytes (gzip, as written), streamed: a merge copies segments with it. */
@@ -533,6 +546,7 @@ export class ColdStore {
     key: string,
     body: Buffer | Readable,
     metadata?: Record<string, string>,
+    contentType = SEGMENT_CONTENT_TYPE,
   ): Promise<void> {
     const upload = new Upload({
       client: this.client,
@@ -544,7 +558,7 @@ export class ColdStore {
         Bucket: this.bucket,
         Key: key,
         Body: body,
-        ContentType: SEGMENT_CONTENT_TYPE,
+        ContentType: contentType,
         ...(metadata !== undefined ? { Metadata: metadata } : {}),
       },
     });

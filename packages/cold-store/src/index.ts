@@ -30,6 +30,7 @@ export {
   SEGMENT_SUFFIX,
   type SeqSpan,
 } from './object-keys';
+export * from './run-parquet';
 export * from './segment-format';
 export * from './object-index';
 export * from './object-reader';

@@ -12,6 +12,8 @@ describe('ObjectKeys', () => {
       'runs/r1/vars/x/segments/0000000000000001-0000000000000042.ndjson.gz',
     );
     expect(keys.merged('r1', 'x')).toBe('runs/r1/vars/x/merged.ndjson.gz');
+    expect(keys.parquet('r1')).toBe('runs/r1/run.parquet');
+    expect(keys.parquet('..')).toBe('runs/%2E%2E/run.parquet');
     expect(keys.segmentsPrefix('r1', 'x')).toBe('runs/r1/vars/x/segments/');
     expect(keys.runPrefix('r1')).toBe('runs/r1/');
   });

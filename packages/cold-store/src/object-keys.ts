@@ -8,6 +8,7 @@ import { encodeName, RUN_ID_PATTERN, variableNameProblem } from '@runstream/doma
  *   <prefix>runs/<run>/vars/<name>/segments/<first>-<last>.ndjson.gz    segment one flushed transfer key: seqs first..last
  *   <prefix>runs/<run>/vars/<name>/merged.ndjson.gz                     merged  the variable's history, written by the merge job
  *   <data key without .ndjson.gz>.index                                 index   where a data object's pieces are, and its bucket pyramid
+ *   <prefix>runs/<run>/run.parquet                                      Parquet the run's every sample, long format, written by the merge job
  *
  * - `<prefix>`: optional (`S3_KEY_PREFIX`), e.g. `runstream/`, so one bucket
  *   can hold several deployments or other data. Empty by default.
@@ -85,6 +86,14 @@ export class ObjectKeys {
   }
 
   /**
+   * The run's Parquet file (see runParquet). Beside `vars/`, so no variable
+   * listing meets it, and under the run's prefix, so it goes with the run.
+   */
+  parquet(run: string): string {
+    return `${this.runPrefix(run)}run${PARQUET_SUFFIX}`;
+  }
+
+  /**
    * The index object of a data object (segment or merged). Its name does not
    * end in SEGMENT_SUFFIX, so segment listings pass it over.
    */
@@ -105,6 +114,7 @@ export interface SeqSpan {
 export const SEGMENT_SUFFIX = '.ndjson.gz';
 const MANIFEST_SUFFIX = '.json';
 const INDEX_SUFFIX = '.index';
+const PARQUET_SUFFIX = '.parquet';
 
 const SEQ_DIGITS = 16;
 const SEGMENT_FILE = /(?:^|\/)segments\/(\d{16})-(\d{16})\.ndjson\.gz$/;

@@ -14,6 +14,8 @@ export interface RunManifest {
   version: 1;
   run: Run;
   variables: ManifestVariable[];
+  /** The run's Parquet file (absent in manifests written before the merge wrote one). */
+  parquet?: ManifestParquet;
   /** ISO-8601: the run's completion time, fixed by the first merge to write it (every merge writes the same). */
   writtenAt: string;
 }
@@ -29,6 +31,18 @@ export interface ManifestVariable extends VariableStats {
    * serve what reads.
    */
   damagedObjects?: string[];
+}
+
+/**
+ * The run's samples as one Parquet file, written by the merge after the
+ * merged objects: every variable's seqs 1..count, but for damaged ones.
+ */
+export interface ManifestParquet {
+  object: string;
+  bytes: number;
+  rows: number;
+  /** Variables left out of it because their stored data is damaged (see damagedObjects). */
+  omitted?: string[];
 }
 
 const finite = z.number().refine(Number.isFinite);
@@ -71,5 +85,13 @@ export const runManifestSchema = z.object({
       damagedObjects: z.array(z.string()).optional(),
     }),
   ),
+  parquet: z
+    .object({
+      object: z.string(),
+      bytes: z.number().int().min(0),
+      rows: z.number().int().min(0),
+      omitted: z.array(z.string()).optional(),
+    })
+    .optional(),
   writtenAt: z.string(),
 }) satisfies z.ZodType<RunManifest>;

@@ -289,6 +289,13 @@ describe('Merger', () => {
     const entry = (name: string) => manifest?.variables.find((v) => v.name === name);
     expect(entry('ok')?.damagedObjects).toBeUndefined();
     expect(entry('bad')).toMatchObject({ count: 300, damagedObjects: [damaged!.key] });
+    // The run's Parquet file holds the whole variable alone, and says what it leaves out.
+    expect(manifest?.parquet).toMatchObject({
+      object: s.cold.keys.parquet(run),
+      rows: 300,
+      omitted: ['bad'],
+    });
+    expect((await s.cold.head(s.cold.keys.parquet(run)))?.size).toBe(manifest?.parquet?.bytes);
     const catalog = new RunCatalog(s.hot, s.cold);
     const stats = await catalog.variables(run);
     expect(stats?.find((v) => v.name === 'bad')).toMatchObject({ damaged: true, count: 300 });

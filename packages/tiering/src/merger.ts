@@ -1,6 +1,7 @@
 import {
   chunkTextHead,
   hasIndex,
+  runParquet,
   SegmentFormatError,
   type ColdStore,
   type DataObject,
@@ -9,6 +10,7 @@ import {
 } from '@runstream/cold-store';
 import type {
   CompletionReason,
+  ManifestParquet,
   ManifestVariable,
   RunManifest,
   VariableStats,
@@ -144,6 +146,7 @@ export class Merger {
     });
     report.variables = merged.length;
     reportPhase(options, 'manifest', merged.length, merged.length);
+    const parquet = await this.writeParquet(run, merged);
 
     const record = await this.hot.runs.get(run);
     if (record === undefined) throw new Error(`run '${run}' vanished from Redis during its merge`);
@@ -165,6 +168,7 @@ export class Merger {
         completedAt,
       },
       variables: merged,
+      parquet,
       writtenAt: completedAt,
     };
     await this.cold.putManifest(manifest);
@@ -173,6 +177,31 @@ export class Merger {
     if (!(await this.hot.runs.forget(run)))
       throw new Error(`run '${run}' completed but still holds samples in Redis`);
     return report;
+  }
+
+  /**
+   * The run's Parquet file, from the merged objects just written (so a
+   * rerun writes the same file again): every variable but the damaged ones,
+   * which the manifest names as left out. Streamed row group by row group.
+   */
+  private async writeParquet(
+    run: string,
+    variables: readonly ManifestVariable[],
+  ): Promise<ManifestParquet> {
+    const whole = variables.filter((v) => v.damagedObjects === undefined && v.count > 0);
+    const omitted = variables.filter((v) => v.damagedObjects !== undefined).map((v) => v.name);
+    let rows = 0;
+    const bytes = runParquet(
+      whole.map((v) => ({ variable: v.name, chunks: this.cold.readObject(v.object) })),
+      { metadata: { 'runstream.run': run }, onRows: (n) => (rows += n) },
+    );
+    const info = await this.cold.putParquet(run, bytes);
+    return {
+      object: info.key,
+      bytes: info.size,
+      rows,
+      ...(omitted.length > 0 ? { omitted } : {}),
+    };
   }
 
   /**

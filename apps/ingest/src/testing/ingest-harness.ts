@@ -23,7 +23,7 @@ import {
 } from '@runstream/testkit';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { createApp, type IngestApp } from '../app';
+import { createApp, type IngestApp, type IngestDeps } from '../app';
 import { Authorizer } from '../auth';
 import { damageReporter } from '../damage-report';
 import type { IngestLimits } from '../ingest-limits';
@@ -81,6 +81,8 @@ export interface IngestOptions {
   catalog?: (hotStore: HotStore, onDamage: DamageReporter) => RunCatalog;
   /** Who may do what (default: WRITE_TOKEN and READ_TOKEN, of the default project). */
   authorizer?: Authorizer;
+  /** The S3 objects completed runs' Parquet files are served from (default: none). */
+  objects?: IngestDeps['objects'];
   /** Builds the series reader (default: every sample read from the history source). */
   series?: (hotStore: HotStore, history: ChunkTextSource, catalog: RunCatalog) => SeriesReader;
 }
@@ -117,6 +119,7 @@ export async function startIngest(options: IngestOptions = {}): Promise<IngestHa
     history,
     series: options.series?.(hotStore, history, catalog) ?? new SeriesReader(history, catalog),
     jobs: queues,
+    ...(options.objects !== undefined ? { objects: options.objects } : {}),
     authorizer:
       options.authorizer ??
       new Authorizer({

@@ -36,7 +36,7 @@ export async function startTieredIngest(options: TieredIngestOptions = {}): Prom
     history: (hot) => new TieredHistory(hot, cold),
     series: (hot, history, catalog) => new SeriesReader(history, catalog, { hot, cold }),
     ...(tieredCatalog
-      ? { catalog: (hot, onDamage) => new RunCatalog(hot, cold, { onDamage }) }
+      ? { catalog: (hot, onDamage) => new RunCatalog(hot, cold, { onDamage }), objects: cold }
       : {}),
     ...ingestOptions,
   });

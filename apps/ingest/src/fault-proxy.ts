@@ -28,9 +28,10 @@ const readBody = async (req: IncomingMessage): Promise<Buffer> => {
  * An HTTP proxy in front of a real ingest that loses answers (the server
  * wrote the batch, the client never heard) or refuses requests (503 with
  * `Retry-After: 1`, nothing forwarded) — as clients/python/tests/stack.py's
- * FaultProxy does for the Python tests. Every request is recorded.
+ * FaultProxy does for the Python tests. Every request is recorded. Built,
+ * so conformance-proxy-cli serves it to runners in any language.
  */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, port = 0): Promise<FaultProxy> {
   const to = new URL(target);
   const proxy: FaultProxy = {
     url: '',
@@ -77,7 +78,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       forwarded.end(body);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
 }
