@@ -81,13 +81,26 @@ async function refreshRuns(): Promise<void> {
   }
 }
 
+/** The runs table's rows by run id, kept across refreshes (see renderRuns). */
+const runRows = new Map<string, HTMLTableRowElement>();
+
+/**
+ * Updates the runs table in place: a row replaced by a refresh between a
+ * press and its release would swallow that click (the two land on different
+ * elements), so rows live as long as their run is listed.
+ */
 function renderRuns(): void {
   const body = $('runs');
-  body.replaceChildren();
-  for (const run of filterRuns(runs, view.status, view.search)) {
-    const tr = document.createElement('tr');
-    tr.dataset.run = run.id;
-    if (run.id === view.run) tr.className = 'active';
+  const shown = filterRuns(runs, view.status, view.search);
+  const listed = new Set(shown.map((run) => run.id));
+  for (const [id, tr] of runRows) {
+    if (listed.has(id)) continue;
+    tr.remove();
+    runRows.delete(id);
+  }
+  shown.forEach((run, i) => {
+    const tr = runRows.get(run.id) ?? runRow(run.id);
+    tr.className = run.id === view.run ? 'active' : '';
     const meta = Object.entries(run.meta)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');
@@ -99,19 +112,26 @@ function renderRuns(): void {
       run.samples.toLocaleString('en'),
       meta,
     ];
-    for (const text of cells) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    tr.addEventListener('click', () => {
-      view = { ...view, run: run.id, panels: [] };
-      delete view.range;
-      saveView();
-      void openRun(run.id);
+    cells.forEach((text, c) => {
+      const td = tr.children[c];
+      if (td !== undefined && td.textContent !== text) td.textContent = text;
     });
-    body.append(tr);
-  }
+    if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
+  });
+}
+
+function runRow(id: string): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.dataset.run = id;
+  for (let c = 0; c < 6; c++) tr.append(document.createElement('td'));
+  tr.addEventListener('click', () => {
+    view = { ...view, run: id, panels: [] };
+    delete view.range;
+    saveView();
+    void openRun(id);
+  });
+  runRows.set(id, tr);
+  return tr;
 }
 
 function liveHub(): LiveHub | undefined {
