@@ -41,6 +41,7 @@ interface PanelReport {
     max: number;
     zoomedBucketSeqs: number | undefined;
     events: number;
+    eventsEachOnce: boolean;
   }>;
 }
 
@@ -197,7 +198,8 @@ describe('viewer in headless Chromium', () => {
         (v) => v.lastSeq > state0.lastSeq + 200,
       );
       await waitForVariable(page, 'osc.x', 'live samples', (v) => v.lastSeq > PRELOADED + 200);
-      await waitForVariable(page, 'phase', 'events', (v) => v.events > 0);
+      const phase = await waitForVariable(page, 'phase', 'events', (v) => v.events > 1);
+      expect(phase.eventsEachOnce).toBe(true);
       await waitForVariable(
         page,
         'odd',

@@ -43,6 +43,8 @@ export interface PanelReport {
     max: number;
     zoomedBucketSeqs: number | undefined;
     events: number;
+    /** Event seqs strictly increasing: none shown twice. */
+    eventsEachOnce: boolean;
   }>;
 }
 
@@ -155,6 +157,7 @@ export class PlotPanel {
           max,
           zoomedBucketSeqs: v.zoomed?.bucketSeqs,
           events: v.events.length,
+          eventsEachOnce: v.events.every((e, i, all) => i === 0 || e.seq > (all[i - 1]?.seq ?? 0)),
         };
       }),
     };
@@ -192,11 +195,19 @@ export class PlotPanel {
     this.scheduleDraw();
   }
 
+  /**
+   * Events in seq order, each once: the page of recent samples read at load
+   * may already hold seqs the subscription (from the series' last seq) then
+   * delivers live.
+   */
   private addEvents(v: PanelVariable, chunk: SampleChunk): void {
+    let last = v.events.at(-1)?.seq ?? 0;
     chunk.t.forEach((t, i) => {
       const value = chunk.v[i] as WireValue;
-      if (typeof value === 'string' || typeof value === 'boolean')
-        v.events.push({ seq: chunk.first + i, t, v: value });
+      const seq = chunk.first + i;
+      if (seq <= last || (typeof value !== 'string' && typeof value !== 'boolean')) return;
+      v.events.push({ seq, t, v: value });
+      last = seq;
     });
     if (v.events.length > MAX_EVENTS) v.events.splice(0, v.events.length - MAX_EVENTS);
   }
