@@ -1,4 +1,5 @@
 import { ColdStore } from '@runstream/cold-store';
+import { seededRandom } from '@runstream/domain/testing';
 import type { Run } from '@runstream/domain';
 import { HotStore } from '@runstream/hot-store';
 import { RunstreamClient, Subscriber, type Producer } from '@runstream/sdk';
@@ -35,18 +36,6 @@ type Target = (typeof TARGETS)[number];
 const VARIABLES = ['chaos.x', 'chaos.y'];
 const RUN = 'chaos';
 const valueOf = (seq: number): number => seq * 0.5;
-
-/** A small deterministic generator (mulberry32): a failing seed can be run again. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -145,7 +134,7 @@ describe('chaos: SIGKILL of redis, worker, ingest or s3rver mid-traffic', () => 
   });
 
   it(`survives ${CYCLES} kills: the run completes exact, every subscriber saw each seq once`, async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const baseUrl = `http://127.0.0.1:${ingestPort}`;
     const client = new RunstreamClient({ url: baseUrl, token: WRITE_TOKEN });
     const created = await client.createRun({ id: RUN });

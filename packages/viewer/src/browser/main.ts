@@ -157,28 +157,28 @@ async function openRun(id: string): Promise<void> {
   renderRuns();
   $('run-title').textContent = id;
   try {
-    const [run, vars] = await Promise.all([api.run(id), api.variables(id)]);
-    if (openedRun !== id) return;
-    variables = vars;
-    $('run-status').textContent = statusText(run);
-    $('run-status').dataset.status = run.status;
-    renderVariables();
-    for (const names of view.panels) addPanel(names, false);
+    if (await showRun(api, id)) for (const names of view.panels) addPanel(names, false);
   } catch (err) {
     message(`${id}: ${explain(err)}`);
   }
+}
+
+/** Reads the run and its variables and shows them; false when another run was opened meanwhile. */
+async function showRun(client: ApiClient, id: string): Promise<boolean> {
+  const [run, vars] = await Promise.all([client.run(id), client.variables(id)]);
+  if (openedRun !== id) return false;
+  variables = vars;
+  $('run-status').textContent = statusText(run);
+  $('run-status').dataset.status = run.status;
+  renderVariables();
+  return true;
 }
 
 async function refreshRun(): Promise<void> {
   const id = openedRun;
   if (api === undefined || id === undefined) return;
   try {
-    const [run, vars] = await Promise.all([api.run(id), api.variables(id)]);
-    if (openedRun !== id) return;
-    variables = vars;
-    $('run-status').textContent = statusText(run);
-    $('run-status').dataset.status = run.status;
-    renderVariables();
+    await showRun(api, id);
   } catch {
     // The next look tries again; the runs list says what is wrong with the token.
   }
