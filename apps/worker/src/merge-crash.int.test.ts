@@ -20,6 +20,19 @@ const variables = ['a', 'b', 'c d'];
 const fastTakeover = { JOB_LOCK_MS: '1500', JOB_STALLED_CHECK_MS: '300' };
 const quick = { MERGE_QUIESCENCE_MS: '100', MERGE_VARIABLE_CONCURRENCY: '1' };
 
+/** Each variable's merged object alone holds exactly 1..n, and its history reads the right values. */
+async function expectEachMergedExactly(run: string, n: number): Promise<void> {
+  for (const v of variables) {
+    let next = 1;
+    for await (const chunk of b.cold.readObject(b.cold.keys.merged(run, v))) {
+      expect(chunk.first).toBe(next);
+      next += chunk.t.length;
+    }
+    expect(next).toBe(n + 1);
+    expect(await historyProblem(v, b.history.chunks(run, v), n, writtenSample())).toBeUndefined();
+  }
+}
+
 describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
   'a worker process killed at %s',
   (point) => {
@@ -77,18 +90,7 @@ describe.each(['merge-mid-upload', 'merge-after-upload'] as const)(
         reason: 'requested',
         samples: 3 * n,
       });
-      for (const v of variables) {
-        // The merged object alone holds exactly 1..N with the right values.
-        let next = 1;
-        for await (const chunk of b.cold.readObject(b.cold.keys.merged(run, v))) {
-          expect(chunk.first).toBe(next);
-          next += chunk.t.length;
-        }
-        expect(next).toBe(n + 1);
-        expect(
-          await historyProblem(v, b.history.chunks(run, v), n, writtenSample()),
-        ).toBeUndefined();
-      }
+      await expectEachMergedExactly(run, n);
       const mergeDone = recovery.lines.filter((l) => l.msg === 'merge done');
       expect(mergeDone.length).toBeGreaterThanOrEqual(1);
     });
@@ -132,15 +134,7 @@ describe.each([2, 3])('a worker process killed %i times during one merge', (kill
     expect((await b.queues.queue('merge').getJobCounts('failed')).failed).toBeGreaterThanOrEqual(1);
     const manifest = await expectMerged(b.cold, run, variables, n);
     expect(manifest?.run).toMatchObject({ status: 'completed', samples: 3 * n });
-    for (const v of variables) {
-      let next = 1;
-      for await (const chunk of b.cold.readObject(b.cold.keys.merged(run, v))) {
-        expect(chunk.first).toBe(next);
-        next += chunk.t.length;
-      }
-      expect(next).toBe(n + 1);
-      expect(await historyProblem(v, b.history.chunks(run, v), n, writtenSample())).toBeUndefined();
-    }
+    await expectEachMergedExactly(run, n);
     expect(recovery.lines.filter((l) => l.msg === 'merge done' && l.run === run)).toHaveLength(1);
   });
 });
