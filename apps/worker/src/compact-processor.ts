@@ -1,7 +1,7 @@
 import type { CompactOptions, CompactReport, Compactor } from '@runstream/tiering';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { compactJobProgress, jobProgressForwarder, type CompactJobProgress } from './job-progress';
+import { compactJobProgress, withJobProgress, type CompactJobProgress } from './job-progress';
 import type { WorkerMetrics } from './metrics';
 import { payloadOf, type JobProcessor } from './processors';
 
@@ -30,23 +30,22 @@ export function compactProcessor(
     const { run, reason, requestedAt } = payloadOf('compact', job);
     const context = { run, reason, jobId: job.id, waitedMs: Date.now() - requestedAt };
     const started = performance.now();
-    const progress = jobProgressForwarder<CompactJobProgress>(job, logger);
     let report: CompactReport;
     try {
-      report = await compactor.compact(run, {
-        reason,
-        fanIn: settings.fanIn,
-        maxSegments: settings.maxSegments,
-        ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
-        onProgress: (p) => progress.report(compactJobProgress(reason, p)),
-      });
+      report = await withJobProgress<CompactJobProgress, CompactReport>(job, logger, (show) =>
+        compactor.compact(run, {
+          reason,
+          fanIn: settings.fanIn,
+          maxSegments: settings.maxSegments,
+          ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
+          onProgress: (p) => show(compactJobProgress(reason, p)),
+        }),
+      );
     } catch (err) {
       const ms = performance.now() - started;
       metrics.compactionDuration.observe({ outcome: 'failed' }, ms / 1000);
       logger.warn({ ...context, durationMs: Math.round(ms), err }, 'compaction failed');
       throw err;
-    } finally {
-      await progress.settle();
     }
     const ms = performance.now() - started;
     metrics.compactionDuration.observe({ outcome: report.outcome }, ms / 1000);

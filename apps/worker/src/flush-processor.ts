@@ -3,7 +3,7 @@ import type { CompactionTrigger, FlushReport } from '@runstream/tiering';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { FlushRunner } from './flush-runner';
-import { flushJobProgress, jobProgressForwarder, type FlushJobProgress } from './job-progress';
+import { flushJobProgress, withJobProgress, type FlushJobProgress } from './job-progress';
 import { payloadOf, type JobProcessor } from './processors';
 
 /** Where a flush job asks for compactions: the runs its segments left with too many. */
@@ -28,10 +28,8 @@ export function flushProcessor(
 ): JobProcessor {
   return async (job: Job) => {
     const { reason, requestedAt } = payloadOf('flush', job);
-    const progress = jobProgressForwarder<FlushJobProgress>(job, logger);
-    let report: FlushReport;
-    try {
-      report = await runner.run(
+    const report = await withJobProgress<FlushJobProgress, FlushReport>(job, logger, (show) =>
+      runner.run(
         reason,
         {
           jobId: job.id,
@@ -39,11 +37,9 @@ export function flushProcessor(
           // A scheduled job (requestedAt 0) was asked for when it was made.
           waitedMs: Date.now() - (requestedAt > 0 ? requestedAt : job.timestamp),
         },
-        (p) => progress.report(flushJobProgress(reason, p)),
-      );
-    } finally {
-      await progress.settle();
-    }
+        (p) => show(flushJobProgress(reason, p)),
+      ),
+    );
     if (compaction !== undefined) await requestCompactions(compaction, logger);
     return report;
   };

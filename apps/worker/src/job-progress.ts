@@ -55,7 +55,7 @@ export function compactJobProgress(reason: CompactReason, p: CompactProgress): C
  * the lock lost) is logged, at warn the first time and at debug after that,
  * and the job goes on.
  */
-export function jobProgressForwarder<P extends object>(
+function jobProgressForwarder<P extends object>(
   job: Job,
   logger: Logger,
 ): ProgressForwarder<P> {
@@ -68,4 +68,22 @@ export function jobProgressForwarder<P extends object>(
       else logger.debug(context, 'cannot update the job’s progress');
     },
   );
+}
+
+/**
+ * Runs a job's work with its progress forwarded to the job; whatever the
+ * work's end, the forwarder settles (its last update sent or given up)
+ * before the job returns or throws.
+ */
+export async function withJobProgress<P extends object, R>(
+  job: Job,
+  logger: Logger,
+  work: (report: (progress: P) => void) => Promise<R>,
+): Promise<R> {
+  const progress = jobProgressForwarder<P>(job, logger);
+  try {
+    return await work((p) => progress.report(p));
+  } finally {
+    await progress.settle();
+  }
 }

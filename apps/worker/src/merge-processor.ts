@@ -2,7 +2,7 @@ import { observerJobId, type Queues } from '@runstream/queues';
 import type { MergeOptions, MergeReport, Merger } from '@runstream/tiering';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { jobProgressForwarder, mergeJobProgress, type MergeJobProgress } from './job-progress';
+import { mergeJobProgress, withJobProgress, type MergeJobProgress } from './job-progress';
 import type { WorkerMetrics } from './metrics';
 import { payloadOf, type JobProcessor } from './processors';
 
@@ -31,23 +31,22 @@ export function mergeProcessor(
   return async (job: Job) => {
     const { run, reason } = payloadOf('merge', job);
     const started = performance.now();
-    const progress = jobProgressForwarder<MergeJobProgress>(job, logger);
     let report: MergeReport;
     try {
-      report = await merger.merge(run, {
-        reason,
-        quiescenceMs: settings.quiescenceMs,
-        concurrency: settings.concurrency,
-        ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
-        onProgress: (p) => progress.report(mergeJobProgress(reason, p)),
-      });
+      report = await withJobProgress<MergeJobProgress, MergeReport>(job, logger, (show) =>
+        merger.merge(run, {
+          reason,
+          quiescenceMs: settings.quiescenceMs,
+          concurrency: settings.concurrency,
+          ...(settings.probe !== undefined ? { probe: settings.probe } : {}),
+          onProgress: (p) => show(mergeJobProgress(reason, p)),
+        }),
+      );
     } catch (err) {
       const ms = performance.now() - started;
       metrics.mergeDuration.observe({ reason, outcome: 'failed' }, ms / 1000);
       logger.warn({ run, reason, jobId: job.id, durationMs: Math.round(ms), err }, 'merge failed');
       throw err;
-    } finally {
-      await progress.settle();
     }
     const ms = performance.now() - started;
     metrics.mergeDuration.observe({ reason, outcome: report.outcome }, ms / 1000);
