@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     catalog,
     jobs: queues,
     history,
-    series: new SeriesReader(history, catalog, { hot: hotStore, cold: coldStore }),
+    series: new SeriesReader(history, catalog, coldStore),
     objects: coldStore,
     pressure,
     readiness: { s3: () => coldStore.ping().then(() => true) },

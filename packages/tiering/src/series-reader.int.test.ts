@@ -21,8 +21,7 @@ import { TimeSeek } from './time-seek';
 
 const s = useFixture(() => startTieredStores());
 const flusher = () => new Flusher(s.hot, s.cold);
-const reader = () =>
-  new SeriesReader(s.history, new RunCatalog(s.hot, s.cold), { hot: s.hot, cold: s.cold });
+const reader = () => new SeriesReader(s.history, new RunCatalog(s.hot, s.cold), s.cold);
 
 const SLOW = 120_000;
 const flushRun = (run: string) =>

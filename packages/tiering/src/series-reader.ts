@@ -26,7 +26,6 @@ import {
   StoredDataDamagedError,
   type StoredChunkText,
 } from '@runstream/domain';
-import type { HotStore } from '@runstream/hot-store';
 import { coveringSegment, isMovedError, mergedObject } from './data-objects';
 import { damagedObject, isFormatError } from './damaged-data';
 import type { RunCatalog } from './run-catalog';
@@ -86,14 +85,14 @@ const ATTEMPTS = 3;
  */
 export class SeriesReader {
   /**
-   * `tiers`: the stores under `history`, whose object pyramids answer
-   * without reading samples. Without them (an app with no cold store),
-   * every sample is read raw from `history`.
+   * `cold`: the object store under `history`, whose object pyramids answer
+   * without reading samples. Without it (an app with no cold store), every
+   * sample is read raw from `history`.
    */
   constructor(
     private readonly history: ChunkTextSource,
     private readonly catalog: RunCatalog,
-    private readonly tiers?: { hot: HotStore; cold: ColdStore },
+    private readonly cold?: ColdStore,
   ) {}
 
   /** The series, or undefined when nothing of the range exists. */
@@ -110,10 +109,10 @@ export class SeriesReader {
     const slots = (): Slot[] =>
       seriesBuckets(fromSeq, toSeq, query.points).map(([lo, hi]) => ({ lo, hi, parts: [] }));
 
-    for (let attempt = 0; this.tiers !== undefined && attempt < ATTEMPTS; attempt++) {
+    for (let attempt = 0; this.cold !== undefined && attempt < ATTEMPTS; attempt++) {
       const answer = slots();
       try {
-        await this.fill(this.tiers, run, variable, answer, bucketSeqs);
+        await this.fill(this.cold, run, variable, answer, bucketSeqs);
         return { fromSeq, toSeq, bucketSeqs, buckets: answer.map(combineSlot) };
       } catch (err) {
         // Not what was listed (see isMovedError), or unreadable (an upload in
@@ -128,7 +127,7 @@ export class SeriesReader {
   }
 
   private async fill(
-    { cold }: { cold: ColdStore },
+    cold: ColdStore,
     run: string,
     variable: string,
     slots: Slot[],

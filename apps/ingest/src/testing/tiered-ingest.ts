@@ -34,7 +34,7 @@ export async function startTieredIngest(options: TieredIngestOptions = {}): Prom
   const cold = new ColdStore(s3.connection);
   const ingest = await startIngest({
     history: (hot) => new TieredHistory(hot, cold),
-    series: (hot, history, catalog) => new SeriesReader(history, catalog, { hot, cold }),
+    series: (_hot, history, catalog) => new SeriesReader(history, catalog, cold),
     ...(tieredCatalog
       ? { catalog: (hot, onDamage) => new RunCatalog(hot, cold, { onDamage }), objects: cold }
       : {}),
