@@ -7,7 +7,7 @@ import { median } from './stats';
 /** One server and the generator aimed at it. */
 export interface ThroughputSubject {
   label: string;
-  generator: LoadGenerator;
+  generator: Pick<LoadGenerator, 'closedLoop' | 'samplesPerRequest'>;
   cpu: CpuMeter;
   /**
    * Runs after the warm-up and after every round, outside the measured time,
