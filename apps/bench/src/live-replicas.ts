@@ -1,10 +1,12 @@
 /**
  * `node apps/bench/dist/live-replicas.js` (after `npm run build`): live
  * fan-out across two ingest replicas through each Socket.IO adapter, next to
- * one process without one (the baseline), in the same run. A producer posts
- * to replica A (closed loop); subscribers, raw Socket.IO clients in this
- * process, are split between A and B (all on the one process for the
- * baseline), each on one of the variables. Per round: samples delivered per
+ * one ingest process without one and to a bare Socket.IO broadcast (Express
+ * and Socket.IO emitting each body to its rooms, nothing else: the
+ * baseline), in the same run. A producer posts to replica A (closed loop);
+ * subscribers, raw Socket.IO clients in this process, are split between A
+ * and B (all on the one process for the others), each on one of the
+ * variables. Per round: samples delivered per
  * second over all subscribers and POST → receipt latency (p50, p99), every
  * subscriber checked to get exactly seqs 1..N in order; then the cheap path:
  * batches/s to a variable no one subscribes to. Rounds alternate the
@@ -14,6 +16,7 @@ import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Agent, request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { stopLoudly } from './child-server';
+import { startBareServer } from './servers/bare-server';
 import { loggedRounds } from './interleaved-rounds';
 import {
   READ_TOKEN,
@@ -38,11 +41,20 @@ const IN_FLIGHT = env('BENCH_LIVE_IN_FLIGHT', 2);
 /** Batches/s sent on a schedule (open loop, for latency below saturation); unset: closed loop. */
 const RATE = process.env.BENCH_LIVE_RATE === undefined ? undefined : env('BENCH_LIVE_RATE', 1);
 
-const ADAPTERS = ['none', 'redis-streams', 'redis-sharded'] as const;
-type Adapter = (typeof ADAPTERS)[number];
+const SUBJECTS = ['bare', 'none', 'redis-streams', 'redis-sharded'] as const;
+/** 'bare': the bare Socket.IO server; otherwise ingest's LIVE_ADAPTER. */
+type SubjectName = (typeof SUBJECTS)[number];
+/** BENCH_LIVE_SUBJECTS (comma-separated) picks some; the first is the baseline of the ratios. */
+const CHOSEN: SubjectName[] = (process.env.BENCH_LIVE_SUBJECTS ?? SUBJECTS.join(','))
+  .split(',')
+  .map((name) => {
+    const found = SUBJECTS.find((s) => s === name.trim());
+    if (found === undefined) throw new Error(`BENCH_LIVE_SUBJECTS: unknown subject '${name}'`);
+    return found;
+  });
 
 interface Subject {
-  adapter: Adapter;
+  adapter: SubjectName;
   producer: IngestServer;
   /** Subscriber i connects to servers[i % length]. */
   servers: IngestServer[];
@@ -202,7 +214,15 @@ async function main(): Promise<void> {
     stops.unshift(() => redis.stop());
     const s3 = await startS3Server({ bucket: 'rs-bench-live' });
     stops.unshift(() => s3.dispose());
-    const start = async (adapter: Adapter): Promise<IngestServer> => {
+    const start = async (adapter: SubjectName): Promise<IngestServer> => {
+      if (adapter === 'bare') {
+        const bare = await startBareServer({
+          port: await freePort(),
+          maxBodyBytes: 16 * 1024 * 1024,
+        });
+        stops.unshift(() => stopLoudly(bare));
+        return { ...bare, createRun: () => Promise.resolve() };
+      }
       const server = await startIngestServer({
         port: await freePort(),
         redisUrl: redis.url,
@@ -218,9 +238,9 @@ async function main(): Promise<void> {
       return server;
     };
     const subjects: Subject[] = [];
-    for (const adapter of ADAPTERS) {
+    for (const adapter of CHOSEN) {
       const a = await start(adapter);
-      const servers = adapter === 'none' ? [a] : [a, await start(adapter)];
+      const servers = adapter === 'none' || adapter === 'bare' ? [a] : [a, await start(adapter)];
       const clients: Socket[] = [];
       for (let i = 0; i < SUBSCRIBERS; i++)
         clients.push(await connect(servers[i % servers.length] as IngestServer));
@@ -250,7 +270,7 @@ async function main(): Promise<void> {
     const base = rounds[0] ?? [];
     const ratio = (rs: Round[], f: (r: Round) => number): number =>
       median(rs.map((r, i) => f(r) / f(base[i] as Round)));
-    console.log('\nmedians (ratio: median of per-round ratios to none)');
+    console.log(`\nmedians (ratio: median of per-round ratios to ${CHOSEN[0]})`);
     console.log(
       'adapter        delivered/s (ratio)    p50 ms   p99 ms   unlistened batches/s (ratio)',
     );

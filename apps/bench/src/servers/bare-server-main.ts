@@ -63,7 +63,13 @@ export function createBareServer(
       void socket.join(roomOf(req.run, req.variable));
       ack({ ok: true, lastSeq: 0 });
     });
+    socket.on('unsubscribe', (req, ack) => {
+      void socket.leave(roomOf(req.run, req.variable));
+      ack({ ok: true });
+    });
   });
+  /** The next seq of each room, so a subscriber can check it got every sample once. */
+  const nextSeq = new Map<string, number>();
 
   const emitToSubscribers = (run: string, body: unknown): void => {
     const rooms = io.of('/').adapter.rooms;
@@ -72,13 +78,10 @@ export function createBareServer(
       const room = roomOf(run, variable);
       if (!rooms.has(room) || !isRecord(series)) continue;
       // Deliberately unvalidated: this is the floor that ingest's checks are measured against.
-      io.to(room).emit('samples', {
-        run,
-        variable,
-        first: 1,
-        t: series.t as number[],
-        v: series.v as WireValue[],
-      });
+      const t = series.t as number[];
+      const first = nextSeq.get(room) ?? 1;
+      nextSeq.set(room, first + t.length);
+      io.to(room).emit('samples', { run, variable, first, t, v: series.v as WireValue[] });
     }
   };
 
