@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, spawnApp } from './app-process';
@@ -24,7 +24,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('buildApp', () => {
   it('refuses to build when a workspace package it needs has no dist/', async () => {
     const appDir = join(dir, 'apps', 'some-app');
-    await expect(buildApp(appDir, { requiredPackages: ['not-built'] })).rejects.toThrow(
+    mkdirSync(appDir, { recursive: true });
+    mkdirSync(join(dir, 'packages', 'not-built'), { recursive: true });
+    writeFileSync(
+      join(appDir, 'package.json'),
+      JSON.stringify({ dependencies: { '@runstream/not-built': '*', express: '*' } }),
+    );
+    await expect(buildApp(appDir)).rejects.toThrow(
       `${join(dir, 'packages', 'not-built', 'dist', 'index.js')} is missing`,
     );
   });

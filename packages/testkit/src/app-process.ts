@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { LogLine } from './memory-logger';
@@ -8,12 +8,19 @@ import type { LogLine } from './memory-logger';
 // Runs an app of this monorepo (apps/<name>) as a real process, as its
 // main.int.test.ts does: `node dist/main.js`, built from the app's sources.
 
-export interface BuildAppOptions {
-  /**
-   * The workspace packages (packages/<name>) the app imports: they resolve to
-   * their own dist/ builds, which `npm run build` makes and tsc does not.
-   */
-  requiredPackages?: readonly string[];
+/**
+ * The workspace packages (packages/<name>) the app's package.json depends
+ * on: they resolve to their own dist/ builds, which `npm run build` makes
+ * and the app's tsc does not.
+ */
+function workspaceDependencies(appDir: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name.startsWith('@runstream/'))
+    .map((name) => join(appDir, '..', '..', 'packages', name.slice('@runstream/'.length)))
+    .filter((dir) => existsSync(dir));
 }
 
 /** How long one build may hold the lock; an older lock is left by a killed run. */
@@ -26,10 +33,10 @@ const LOCK_MS = 120_000;
  * lock keeps one from rewriting dist/ while another spawns from it.
  * Resolves to the path of dist/main.js.
  */
-export async function buildApp(appDir: string, options: BuildAppOptions = {}): Promise<string> {
+export async function buildApp(appDir: string): Promise<string> {
   const main = join(appDir, 'dist', 'main.js');
-  for (const pkg of options.requiredPackages ?? []) {
-    const built = join(appDir, '..', '..', 'packages', pkg, 'dist', 'index.js');
+  for (const pkg of workspaceDependencies(appDir)) {
+    const built = join(pkg, 'dist', 'index.js');
     if (!existsSync(built))
       throw new Error(`${built} is missing: build the workspace first (npm run build)`);
   }

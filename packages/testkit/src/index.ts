@@ -34,7 +34,6 @@ export {
   buildApp,
   spawnApp,
   type AppProcess,
-  type BuildAppOptions,
   type SpawnAppOptions,
 } from './app-process';
 export { waitFor } from './wait-for';

@@ -11,9 +11,7 @@ const MAIN = join(APP_DIR, 'dist', 'main.js');
  * (npm run build makes them).
  */
 export async function buildDashboard(): Promise<void> {
-  await buildApp(APP_DIR, {
-    requiredPackages: ['domain', 'hot-store', 'queues', 'process-lifecycle'],
-  });
+  await buildApp(APP_DIR);
 }
 
 export type DashboardProcess = AppProcess;

@@ -17,18 +17,7 @@ const MAIN = join(APP_DIR, 'dist', 'main.js');
  * (see buildApp: skipped when the build is current, under a lock).
  */
 export async function buildIngest(): Promise<void> {
-  await buildApp(APP_DIR, {
-    requiredPackages: [
-      'domain',
-      'hot-store',
-      'cold-store',
-      'queues',
-      'tiering',
-      'process-lifecycle',
-      'service-config',
-      'viewer',
-    ],
-  });
+  await buildApp(APP_DIR);
 }
 
 export interface IngestProcess extends AppProcess {

@@ -11,16 +11,7 @@ const MAIN = join(APP_DIR, 'dist', 'main.js');
  * run build makes them).
  */
 export async function buildWorker(): Promise<void> {
-  await buildApp(APP_DIR, {
-    requiredPackages: [
-      'domain',
-      'hot-store',
-      'cold-store',
-      'queues',
-      'tiering',
-      'process-lifecycle',
-    ],
-  });
+  await buildApp(APP_DIR);
 }
 
 export type WorkerProcess = AppProcess;
