@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Run } from '@runstream/domain';
+import type { PanelReport } from '@runstream/viewer';
 import { RunstreamClient, type Producer } from '@runstream/sdk';
 import { freePort, startRedis, startS3Server, useFixture, waitFor } from '@runstream/testkit';
 import { Queues } from '@runstream/queues';
@@ -30,20 +31,6 @@ const DONE_RUN = 'viewer-done';
 const PRELOADED = 200_000;
 const SPIKE_SEQ = PRELOADED / 2;
 const SPIKE = 1000;
-
-interface PanelReport {
-  mode: string;
-  variables: Array<{
-    name: string;
-    lastSeq: number;
-    bucketSeqs: number;
-    contiguous: boolean;
-    max: number;
-    zoomedBucketSeqs: number | undefined;
-    events: number;
-    eventsEachOnce: boolean;
-  }>;
-}
 
 const backends = useFixture(async () => {
   const [redis, s3] = await Promise.all([startRedis(), startS3Server()]);

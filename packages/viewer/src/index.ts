@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 
+export type { PanelReport } from './panel-report';
+
 /**
  * @runstream/viewer — the browser viewer, bundled (esbuild) into static files
  * that ingest serves. This module only says where they are: the page asks the

@@ -8,6 +8,7 @@ import {
 } from '@runstream/domain';
 import type { Subscription } from '@runstream/sdk/subscriber';
 import { alignLines, bucketLines, type Line, type Mark } from '../plot-columns';
+import type { PanelReport } from '../panel-report';
 import { VariableSeries } from '../variable-series';
 import { ApiError, type ApiClient } from './api-client';
 import type { LiveHub } from './live-hub';
@@ -28,24 +29,6 @@ interface PanelVariable {
   zoomed?: { buckets: SeriesBucket[]; bucketSeqs: number };
   events: Array<{ seq: number; t: number; v: WireValue }>;
   subscription?: Subscription;
-}
-
-export interface PanelReport {
-  mode: string;
-  variables: Array<{
-    name: string;
-    /** Last seq held of the whole range (history, then live). */
-    lastSeq: number;
-    bucketSeqs: number;
-    /** The whole-range buckets cover 1..lastSeq, each seq once. */
-    contiguous: boolean;
-    /** Largest finite value of any component, over the whole range. */
-    max: number;
-    zoomedBucketSeqs: number | undefined;
-    events: number;
-    /** Event seqs strictly increasing: none shown twice. */
-    eventsEachOnce: boolean;
-  }>;
 }
 
 export interface PanelContext {
