@@ -1,7 +1,7 @@
 import { healthRoutes, redactUrl } from '@runstream/process-lifecycle';
 import type { Queues } from '@runstream/queues';
 import express, { type Express, type RequestHandler } from 'express';
-import type { RedisClient } from '@runstream/hot-store';
+import { isServing, type RedisClient } from '@runstream/hot-store';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { basicAuth } from './basic-auth';
@@ -58,7 +58,7 @@ export function createDashboardApp(deps: DashboardDeps): DashboardApp {
   app.set('etag', false);
   app.use(
     healthRoutes({
-      checks: { redis: () => deps.redis.ping().then((reply) => reply === 'PONG') },
+      checks: { redis: () => isServing(deps.redis) },
       metrics,
     }),
   );

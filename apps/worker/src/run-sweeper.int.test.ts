@@ -1,5 +1,5 @@
 import { observerJobId } from '@runstream/queues';
-import { historyProblem, useFixture, waitFor } from '@runstream/testkit';
+import { REDIS_TOPOLOGIES, historyProblem, useFixture, waitFor } from '@runstream/testkit';
 import { expectMerged, writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { startWorkerBackends } from './testing/worker-backends';
@@ -9,8 +9,6 @@ import { startWorkerBackends } from './testing/worker-backends';
 // idle; a completing run whose merge job failed for good (or never was) is
 // merged.
 
-const b = useFixture(() => startWorkerBackends());
-
 const settings = {
   ...FLUSH_EVERYTHING,
   SWEEP_INTERVAL_MS: '200',
@@ -19,50 +17,56 @@ const settings = {
   MERGE_QUIESCENCE_MS: '50',
 };
 
-it('replaces an observer that failed for good; the run is completed as idle', async () => {
-  const run = 'observer-failed';
-  await b.hot.runs.create({ id: run });
-  await writeSamples(b.hot, run, ['x'], 2, 100);
-  // An observer that fails for good: a payload the processor refuses (UnrecoverableError).
-  const observe = b.queues.queue('observe');
-  await observe.add('observe', { run, lastCount: 'bad' }, { jobId: observerJobId(run) });
-  const worker = await b.worker(settings);
+describe.each(REDIS_TOPOLOGIES)('the run sweeper on a %s Redis', (topology) => {
+  const b = useFixture(() => startWorkerBackends({ topology }));
 
-  await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
-  expect((await b.cold.getManifest(run))?.run).toMatchObject({
-    status: 'completed',
-    reason: 'idle',
+  it('replaces an observer that failed for good; the run is completed as idle', async () => {
+    const run = 'observer-failed';
+    await b.hot.runs.create({ id: run });
+    await writeSamples(b.hot, run, ['x'], 2, 100);
+    // An observer that fails for good: a payload the processor refuses (UnrecoverableError).
+    const observe = b.queues.queue('observe');
+    await observe.add('observe', { run, lastCount: 'bad' }, { jobId: observerJobId(run) });
+    const worker = await b.worker(settings);
+
+    await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+    expect((await b.cold.getManifest(run))?.run).toMatchObject({
+      status: 'completed',
+      reason: 'idle',
+    });
+    await expectMerged(b.cold, run, ['x'], 200);
+    expect(
+      await historyProblem('x', b.history.chunks(run, 'x'), 200, writtenSample()),
+    ).toBeUndefined();
+    expect(
+      worker.lines.filter((l) => l.msg?.startsWith('running run without a live observer') === true),
+    ).toContainEqual(expect.objectContaining({ run, done: 'replaced' }));
   });
-  await expectMerged(b.cold, run, ['x'], 200);
-  expect(
-    await historyProblem('x', b.history.chunks(run, 'x'), 200, writtenSample()),
-  ).toBeUndefined();
-  expect(
-    worker.lines.filter((l) => l.msg?.startsWith('running run without a live observer') === true),
-  ).toContainEqual(expect.objectContaining({ run, done: 'replaced' }));
-});
 
-it('gives a completing run whose merge failed for good a new merge', async () => {
-  const run = 'merge-failed';
-  await b.hot.runs.create({ id: run });
-  await writeSamples(b.hot, run, ['x', 'y'], 3, 100);
-  await b.hot.runs.beginCompletion(run, 'requested');
-  // A merge job that failed for good and still holds nothing: the run stays completing.
-  const merge = b.queues.queue('merge');
-  await merge.add('merge', { run, bogus: true }, { attempts: 1 });
-  const worker = await b.worker(settings);
+  it('gives a completing run whose merge failed for good a new merge', async () => {
+    const run = 'merge-failed';
+    await b.hot.runs.create({ id: run });
+    await writeSamples(b.hot, run, ['x', 'y'], 3, 100);
+    await b.hot.runs.beginCompletion(run, 'requested');
+    // A merge job that failed for good and still holds nothing: the run stays completing.
+    const merge = b.queues.queue('merge');
+    await merge.add('merge', { run, bogus: true }, { attempts: 1 });
+    const worker = await b.worker(settings);
 
-  await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
-  expect((await merge.getJobCounts('failed')).failed).toBe(1);
-  await expectMerged(b.cold, run, ['x', 'y'], 300);
-  for (const v of ['x', 'y'])
-    expect(await historyProblem(v, b.history.chunks(run, v), 300, writtenSample())).toBeUndefined();
-  await waitFor('Redis to forget the run', async () =>
-    (await b.hot.runs.get(run)) === undefined ? true : undefined,
-  );
-  expect(
-    worker.lines.filter(
-      (l) => l.msg?.startsWith('run not completed and without a live merge') === true,
-    ),
-  ).toContainEqual(expect.objectContaining({ run, status: 'completing' }));
+    await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+    expect((await merge.getJobCounts('failed')).failed).toBe(1);
+    await expectMerged(b.cold, run, ['x', 'y'], 300);
+    for (const v of ['x', 'y'])
+      expect(
+        await historyProblem(v, b.history.chunks(run, v), 300, writtenSample()),
+      ).toBeUndefined();
+    await waitFor('Redis to forget the run', async () =>
+      (await b.hot.runs.get(run)) === undefined ? true : undefined,
+    );
+    expect(
+      worker.lines.filter(
+        (l) => l.msg?.startsWith('run not completed and without a live merge') === true,
+      ),
+    ).toContainEqual(expect.objectContaining({ run, status: 'completing' }));
+  });
 });

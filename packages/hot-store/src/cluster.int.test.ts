@@ -1,5 +1,5 @@
 import { parseIngestBatch } from '@runstream/domain';
-import { startRedisCluster, useFixture } from '@runstream/testkit';
+import { startRedisCluster, useFixture, waitFor } from '@runstream/testkit';
 import { HotStore } from './hot-store';
 import { readMastersMemory, readMemory } from './memory-gauge';
 
@@ -46,5 +46,39 @@ describe('HotStore on a Redis Cluster (3 masters, 3 replicas)', () => {
     const fullest = await readMemory(store.redis, 1 << 30);
     expect(fullest.ratio).toBe(Math.max(...readings.map((r) => r.ratio)));
     expect(readings.map((r) => r.node)).toContain(fullest.node);
+  });
+
+  // Last: it takes a slot range down, then brings it back.
+  it('is ready only while every master serves: not while a slot range has no master', async () => {
+    expect(await store.ping()).toBe(true);
+    // A master and its replica both down: its slots have no one (cluster_state:fail
+    // everywhere), yet every other node still answers PING.
+    const master = await cluster.masterOf(store.keys.run('cluster-run-0'));
+    const [replica] = await cluster.replicasOf(master);
+    await cluster.kill(replica!);
+    await cluster.kill(master);
+    await waitFor(
+      'a node to report cluster_state:fail',
+      async () =>
+        (
+          await cluster.cli(
+            cluster.nodes.find((n) => n.port !== master && n.port !== replica)!.port,
+            'CLUSTER',
+            'INFO',
+          )
+        ).includes('cluster_state:fail') || undefined,
+    );
+    await waitFor('the hot store to say it is not ready', async () =>
+      (await store.ping()) ? undefined : true,
+    );
+    // Whichever node would have answered a PING: not ready on every look.
+    for (let i = 0; i < 10; i++) expect(await store.ping()).toBe(false);
+
+    await cluster.restart(master);
+    await cluster.restart(replica!);
+    await cluster.waitHealthy();
+    await waitFor('the hot store to say it is ready', async () =>
+      (await store.ping()) ? true : undefined,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { BufferReader } from './buffer-reader';
 import { HotKeys } from './keys';
 import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 import { nodeName } from './memory-gauge';
-import { connectRedis, masterNodeFor, type RedisTarget } from './redis-connection';
+import { connectRedis, isServing, masterNodeFor, type RedisTarget } from './redis-connection';
 import { RunStore } from './run-store';
 import { TransferStore } from './transfer-store';
 
@@ -51,14 +51,17 @@ export class HotStore {
     return node === undefined ? undefined : nodeName(node);
   }
 
-  /** True when Redis answers PING within `timeoutMs` (readiness). */
+  /**
+   * True when Redis serves within `timeoutMs` (readiness): a single node
+   * answers PING; a cluster's every master answers with cluster_state:ok.
+   */
   async ping(timeoutMs = 1000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      return await Promise.race([this.redis.ping().then((r) => r === 'PONG'), timeout]);
+      return await Promise.race([isServing(this.redis), timeout]);
     } catch {
       return false;
     } finally {

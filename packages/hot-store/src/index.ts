@@ -25,6 +25,7 @@ export {
 export {
   connectRedis,
   isClusterTarget,
+  isServing,
   masterNodeFor,
   mastersOf,
   parseClusterNodes,

@@ -67,6 +67,22 @@ export function mastersOf(client: RedisClient): Redis[] {
 }
 
 /**
+ * True when the client can serve the apps' commands now: a single node
+ * answers PING; on a cluster every master the slot map names answers and
+ * reports cluster_state:ok. PING alone is not enough there: a node of a
+ * cluster that lost a master (before its replica takes over) or that is
+ * still forming answers PONG while refusing every keyed command with
+ * CLUSTERDOWN, and ioredis asks one node for CLUSTER INFO only when it connects.
+ */
+export async function isServing(client: RedisClient): Promise<boolean> {
+  if (!(client instanceof Cluster)) return (await client.ping()) === 'PONG';
+  const masters = mastersOf(client);
+  if (masters.length === 0) return false; // no slot map yet
+  const infos = await Promise.all(masters.map((m) => m.cluster('INFO')));
+  return infos.every((info) => /^cluster_state:ok\r?$/m.test(info));
+}
+
+/**
  * What BullMQ's `connection` option takes for the target: options it
  * connects with itself on a single node; on a cluster a Cluster client
  * (BullMQ builds only single-node clients from options), which the caller

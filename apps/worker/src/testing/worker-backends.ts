@@ -1,12 +1,13 @@
 import { Queues } from '@runstream/queues';
-import type { Fixture } from '@runstream/testkit';
+import { queueConnection } from '@runstream/hot-store';
+import type { Fixture, RedisTopology } from '@runstream/testkit';
 import { startTieredStores, type TieredStores } from '@runstream/tiering/testing';
 import { startWorker, workerEnv, type TestWorker } from './start-worker';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 
 /**
- * What the worker's integration tests run against: a real redis-server and
- * s3rver with the stores a test inspects them with, the catalog's queues, and
+ * What the worker's integration tests run against: a real Redis (one node
+ * or a cluster) and s3rver with the stores a test inspects them with, the catalog's queues, and
  * the workers the test starts, closed for it.
  */
 export interface WorkerBackends extends TieredStores, Fixture {
@@ -29,8 +30,10 @@ export interface WorkerBackends extends TieredStores, Fixture {
 }
 
 export interface WorkerBackendsOptions {
-  /** Redis maxmemory, e.g. '16mb' (default: none). */
+  /** Redis maxmemory, e.g. '16mb' (default: none); per node on a cluster. */
   maxmemory?: string;
+  /** A single redis-server (default) or a local 3-master cluster with a replica each. */
+  topology?: RedisTopology;
   /** Settings of workers to start with the backends, one each (default: none). */
   workers?: Record<string, string>[];
 }
@@ -39,13 +42,14 @@ export interface WorkerBackendsOptions {
 export async function startWorkerBackends(
   options: WorkerBackendsOptions = {},
 ): Promise<WorkerBackends> {
-  const stores = await startTieredStores(
-    options.maxmemory !== undefined ? { maxmemory: options.maxmemory } : {},
+  const { workers: workerSettings = [], ...storeOptions } = options;
+  const stores = await startTieredStores(storeOptions);
+  const env = { ...workerEnv(stores.redis.url, stores.s3.connection), ...stores.redis.env };
+  const queues = new Queues(
+    queueConnection({ url: stores.redis.url, clusterNodes: stores.redis.clusterNodes }),
   );
-  const env = workerEnv(stores.redis.url, stores.s3.connection);
-  const queues = new Queues({ url: stores.redis.url });
   const fileWorkers = await Promise.all(
-    (options.workers ?? []).map((settings) => startWorker(env, settings)),
+    workerSettings.map((settings) => startWorker(env, settings)),
   );
   let testWorkers: TestWorker[] | undefined; // between beginTest and endTest
   let processes: WorkerProcess[] = [];

@@ -1,4 +1,4 @@
 // Test helpers for the packages and apps built on the tiers (not for production code).
 export { expectMerged } from './expect-merged';
-export { startTieredStores, type TieredStores } from './tiered-stores';
+export { startTieredStores, type TieredStores, type TieredStoresOptions } from './tiered-stores';
 export { MIXED_VALUES, writeSamples, writtenSample, type SampleValues } from './write-samples';
