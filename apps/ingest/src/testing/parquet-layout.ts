@@ -27,7 +27,7 @@ export async function parquetLayout(file: string): Promise<Record<string, Column
     ).getRowObjectsJson();
     return Object.fromEntries(
       rows.map(({ col, compression, encodings }) => [
-        String(col),
+        col as string,
         { compression: compression as string[], encodings: encodings as string[] },
       ]),
     );
