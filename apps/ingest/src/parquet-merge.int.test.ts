@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { READ_TOKEN } from './testing/ingest-harness';
 import { parquetHistoryProblems } from './testing/parquet-history';
+import { parquetLayout } from './testing/parquet-layout';
 import { startTieredIngest } from './testing/tiered-ingest';
 
 // The merge writes a completed run's Parquet file; GET /v1/runs/:run/parquet
@@ -66,5 +67,13 @@ describe('the Parquet file of a merged run', () => {
     const manifest = await h.cold.getManifest(run.id);
     expect(manifest?.parquet).toMatchObject({ rows: n + MIXED.length + 300 });
     expect(manifest?.parquet).not.toHaveProperty('omitted');
+
+    // zstd pages; doubles byte-stream-split, seqs delta-packed (README, "Parquet").
+    const layout = await parquetLayout(file);
+    expect(Object.keys(layout).sort()).toEqual(['seq', 't', 'v', 'v_text', 'variable']);
+    for (const column of Object.values(layout)) expect(column.compression).toEqual(['ZSTD']);
+    expect(layout['t']?.encodings).toEqual(['BYTE_STREAM_SPLIT']);
+    expect(layout['v']?.encodings).toEqual(['BYTE_STREAM_SPLIT']);
+    expect(layout['seq']?.encodings).toEqual(['DELTA_BINARY_PACKED']);
   });
 });
