@@ -32,6 +32,18 @@ interface PanelVariable {
 
 export interface PanelReport {
   mode: string;
+  /**
+   * What the chart draws (undefined before its first draw): its x scale,
+   * and over the plotted points the smallest and largest t and largest y.
+   */
+  plot?: {
+    xMin: number;
+    xMax: number;
+    tFirst: number;
+    tLast: number;
+    yMax: number;
+    points: number;
+  };
   variables: Array<{
     name: string;
     /** Last seq held of the whole range (history, then live). */
@@ -140,6 +152,7 @@ export class PlotPanel {
   inspect(): PanelReport {
     return {
       mode: this.modeLabel.textContent ?? '',
+      ...(this.plot !== undefined ? { plot: plotReport(this.plot) } : {}),
       variables: this.vars.map((v) => {
         const buckets = v.series?.all ?? [];
         let contiguous = true;
@@ -380,6 +393,20 @@ export class PlotPanel {
     table.append(body);
     this.eventsHost.replaceChildren(table);
   }
+}
+
+function plotReport(plot: uPlot): NonNullable<PanelReport['plot']> {
+  const [xs, ...ys] = plot.data;
+  let yMax = -Infinity;
+  for (const column of ys) for (const y of column) if (typeof y === 'number' && y > yMax) yMax = y;
+  return {
+    xMin: plot.scales.x?.min ?? NaN,
+    xMax: plot.scales.x?.max ?? NaN,
+    tFirst: xs[0] ?? NaN,
+    tLast: xs[xs.length - 1] ?? NaN,
+    yMax,
+    points: xs.length,
+  };
 }
 
 /** What the plot shows, said plainly: raw samples or buckets of how many. */
