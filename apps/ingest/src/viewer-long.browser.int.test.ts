@@ -74,7 +74,7 @@ describe('viewer: a 20 M-sample variable', () => {
       variable: VARIABLE,
       signal: SIGNAL,
       samples: SAMPLES,
-      segmentSamples: 4_000_000,
+      segmentSamples: 2_000_000,
       inTransfer: 3000,
       inRedis: 2000,
     });
