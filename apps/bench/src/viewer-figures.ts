@@ -62,6 +62,8 @@ interface Subject {
 
 interface Round {
   firstPlotMs: number;
+  /** The series request alone: sent to its last byte. */
+  seriesMs: number;
   totalBytes: number;
   seriesBytes: number;
   requests: number;
@@ -123,7 +125,8 @@ async function main(): Promise<void> {
           const r = await firstPlot(browser.context, ingest.baseUrl, s);
           rounds[s.name].push(r);
           log(
-            `  round ${round} ${s.name}: first plot ${r.firstPlotMs.toFixed(0)} ms, ` +
+            `  round ${round} ${s.name}: first plot ${r.firstPlotMs.toFixed(0)} ms ` +
+              `(series request ${r.seriesMs.toFixed(0)} ms), ` +
               `${r.totalBytes.toLocaleString('en')} bytes (series ${r.seriesBytes.toLocaleString('en')}) in ${r.requests} requests`,
           );
         }
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
         samples: s.samples,
         firstRoundMs: rs[0]?.firstPlotMs,
         firstPlotMs: ms,
+        seriesMs: median(rs.map((r) => r.seriesMs)),
         totalBytes: bytes,
         seriesBytes: median(rs.map((r) => r.seriesBytes)),
         msTarget: ms < TARGET_MS ? 'met' : 'not met',
@@ -173,13 +177,17 @@ async function firstPlot(
   await cdp.send('Network.clearBrowserCache');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await page.addInitScript((token) => localStorage.setItem('runstream.token', token), READ_TOKEN);
-  const received = new Map<string, { url: string; bytes: number }>();
+  const received = new Map<string, { url: string; bytes: number; ms: number }>();
+  const sentAt = new Map<string, number>();
+  cdp.on('Network.requestWillBeSent', (e) => sentAt.set(e.requestId, e.timestamp));
   cdp.on('Network.responseReceived', (e) =>
-    received.set(e.requestId, { url: e.response.url, bytes: 0 }),
+    received.set(e.requestId, { url: e.response.url, bytes: 0, ms: 0 }),
   );
   cdp.on('Network.loadingFinished', (e) => {
     const r = received.get(e.requestId);
-    if (r !== undefined) r.bytes = e.encodedDataLength;
+    if (r === undefined) return;
+    r.bytes = e.encodedDataLength;
+    r.ms = (e.timestamp - (sentAt.get(e.requestId) ?? e.timestamp)) * 1000;
   });
   const link = `${baseUrl}/?run=${subject.run}&p=${encodeURIComponent(JSON.stringify([VARIABLE]))}`;
   await page.goto(link);
@@ -203,11 +211,13 @@ async function firstPlot(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seen = [...received.values()];
+  const series = seen.filter((r) => r.url.includes('/series?'));
   await page.close();
   return {
     firstPlotMs,
+    seriesMs: series.reduce((n, r) => Math.max(n, r.ms), 0),
     totalBytes: seen.reduce((n, r) => n + r.bytes, 0),
-    seriesBytes: seen.filter((r) => r.url.includes('/series?')).reduce((n, r) => n + r.bytes, 0),
+    seriesBytes: series.reduce((n, r) => n + r.bytes, 0),
     requests: seen.length,
   };
 }
