@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'dist', 'public');
 mkdirSync(out, { recursive: true });
 
-await build({
+const result = await build({
   entryPoints: [join(here, 'src', 'browser', 'main.ts')],
   outfile: join(out, 'viewer.js'),
   bundle: true,
@@ -19,10 +19,19 @@ await build({
   platform: 'browser',
   target: ['chrome110', 'firefox115'],
   minify: true,
+  // The domain from its sources (ES modules, `sideEffects: false`), not its
+  // CommonJS build, so esbuild keeps only the modules the page uses: not the
+  // zod schemas of ingest's validation (~600 kB minified).
+  alias: { '@runstream/domain': join(here, '..', 'domain', 'src', 'index.ts') },
+  metafile: true,
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
 });
+
+const bundled = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+if (bundled.some((f) => f.includes('node_modules/zod/')))
+  throw new Error('viewer.js bundles zod: a module the page imports reaches a zod schema');
 
 const uplotCss = readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'));
 writeFileSync(

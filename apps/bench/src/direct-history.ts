@@ -1,7 +1,7 @@
 import { formatChunk } from '@runstream/cold-store';
 import { PyramidBuilder, mapWithConcurrency } from '@runstream/tiering';
+import { seedFlushedRun } from '@runstream/tiering/testing';
 import { mergeNow } from './merge-phase';
-import { seedFlushedRun } from './segmented-history';
 import { batchSizes, smoothChunk } from './tiering-data';
 import type { TieringStores } from './tiering-stores';
 

@@ -4,6 +4,7 @@ import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { hasIndex, type SegmentInfo } from '@runstream/cold-store';
 import type { HotStore } from '@runstream/hot-store';
 import { Flusher, coveringSegment, mapWithConcurrency } from '@runstream/tiering';
+import { seedFlushedRun } from '@runstream/tiering/testing';
 import { fmtInt } from './format';
 import { SeriesWriter } from './tiering-data';
 import type { TierPhase } from './tier-phase';
@@ -263,28 +264,6 @@ export async function cloneFlushedHistory(
       a.every((s, i) => s.first === b[i]?.first && s.last === b[i]?.last && s.size === b[i]?.size);
     if (!same) throw new Error(`${to}/${name}: the copied segments differ from ${from}'s`);
   }
-}
-
-/**
- * Creates run `run` in Redis as the write path leaves a run whose every
- * buffer has been flushed — bench only, through HotKeys rather than a
- * public store method: RunStore.create, then the run's `samples` count,
- * its variable set and each variable's stats hash (`count` = last seq,
- * `min`, `max`, `lastT`, `lastV` as wire JSON, `tOrder`; keys.ts). What the
- * Merger needs of a run whose segments were written some other way.
- */
-export async function seedFlushedRun(
-  hot: HotStore,
-  run: string,
-  samples: string,
-  stats: ReadonlyMap<string, Record<string, string>>,
-): Promise<void> {
-  await hot.runs.create({ id: run });
-  const write = hot.redis.multi();
-  write.hset(hot.keys.run(run), 'samples', samples);
-  write.sadd(hot.keys.variables(run), ...stats.keys());
-  for (const [name, hash] of stats) write.hset(hot.keys.stats(run, name), hash);
-  for (const [err] of (await write.exec()) ?? []) if (err) throw err;
 }
 
 /** Where listed segments first fail to hold seqs 1..last (undefined when they hold them all). */

@@ -9,7 +9,8 @@ import {
   type IngestBatch,
   type VariableSeries,
 } from './ingest-batch';
-import { isWireValue, MAX_STRING_VALUE_LENGTH, wireValueSchema } from './sample-value';
+import { MAX_STRING_VALUE_LENGTH } from './sample-value';
+import { isWireValue, wireValueSchema } from './sample-value-schema';
 
 // One validation: the ingest's plain-loop fast path (with the request's raw
 // text kept for storage) and zod alone accept and refuse exactly the same

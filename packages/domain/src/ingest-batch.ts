@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
-import { producerIdSchema, variableNameProblem, variableNameSchema } from './names';
+import { producerIdSchema, variableNameSchema } from './name-schemas';
+import { variableNameProblem } from './names';
 import { findSeriesSpans, type SeriesSpans } from './raw-series-spans';
-import {
-  finiteNumberSchema,
-  isWireValue,
-  normalizeWireValues,
-  wireValueSchema,
-  type BatchSummary,
-  type WireValue,
-} from './sample-value';
+import { normalizeWireValues, type BatchSummary, type WireValue } from './sample-value';
+import { finiteNumberSchema, isWireValue, wireValueSchema } from './sample-value-schema';
 
 export const MAX_VARIABLES_PER_BATCH = 4096;
 

@@ -1,16 +1,5 @@
-import { z } from 'zod';
-
 /** Run ids are safe in every key and URL as they are. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
-export const runIdSchema = z
-  .string()
-  .regex(RUN_ID_PATTERN, 'run id must be 1-128 characters of A-Z a-z 0-9 . _ -');
-
-/** Producer ids follow the run-id alphabet: they end up in Redis hash fields. */
-export const producerIdSchema = z
-  .string()
-  .regex(RUN_ID_PATTERN, 'producer id must be 1-128 characters of A-Z a-z 0-9 . _ -');
-
 export const MAX_VARIABLE_NAME_BYTES = 256;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
@@ -42,11 +31,6 @@ function utf8ByteLength(text: string): number {
   }
   return bytes;
 }
-
-export const variableNameSchema = z.string().superRefine((name, ctx) => {
-  const problem = variableNameProblem(name);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 /**
  * Encodes a name so it is one opaque token in a Redis or object key: every

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runIdSchema } from './names';
+import { runIdSchema } from './name-schemas';
 
 export type RunStatus = 'running' | 'completing' | 'completed';
 export type CompletionReason = 'requested' | 'idle';

@@ -1,12 +1,11 @@
 import {
   decodeValue,
   encodeValue,
-  isWireValue,
   normalizeWireValues,
-  wireValueSchema,
   type SampleValue,
   type WireValue,
 } from './sample-value';
+import { isWireValue, wireValueSchema } from './sample-value-schema';
 
 const roundTrip = (v: SampleValue): SampleValue =>
   decodeValue(JSON.parse(JSON.stringify(encodeValue(v))) as WireValue);

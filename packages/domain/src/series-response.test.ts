@@ -1,11 +1,7 @@
 import { BucketBuilder } from './series-buckets';
 import { seriesBuckets } from './series-grid';
-import {
-  decodeSeriesResponse,
-  encodeSeriesResponse,
-  seriesQuerySchema,
-  type SeriesResponse,
-} from './series-response';
+import { seriesQuerySchema } from './series-query';
+import { decodeSeriesResponse, encodeSeriesResponse, type SeriesResponse } from './series-response';
 import { randomSamples, seededRandom } from './testing/random-samples';
 
 describe('encodeSeriesResponse', () => {

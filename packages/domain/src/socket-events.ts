@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { runIdSchema, variableNameSchema } from './names';
 import type { SampleChunk } from './http-api';
+import type { SubscribeRequest, UnsubscribeRequest } from './socket-requests';
 
 /**
  * The Socket.IO protocol, typed once for the server, the SDK and the viewer.
@@ -12,19 +11,6 @@ import type { SampleChunk } from './http-api';
  * chunk carries its seqs, and a client keeps the highest seq it has delivered
  * and drops what it has seen (the SDK's Subscriber does exactly that).
  */
-export const subscribeRequestSchema = z.strictObject({
-  run: runIdSchema,
-  variable: variableNameSchema,
-  fromSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-});
-export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
-
-export const unsubscribeRequestSchema = z.strictObject({
-  run: runIdSchema,
-  variable: variableNameSchema,
-});
-export type UnsubscribeRequest = z.infer<typeof unsubscribeRequestSchema>;
-
 export interface SocketError {
   code: string;
   message: string;

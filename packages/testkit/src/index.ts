@@ -44,3 +44,4 @@ export {
 } from './s3-recording-proxy';
 export { memoryLogger, type LogLine } from './memory-logger';
 export { useFixture, type Fixture } from './use-fixture';
+export { CHROMIUM, launchChromium, type HeadlessChromium } from './headless-chromium';

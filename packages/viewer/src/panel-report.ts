@@ -5,6 +5,18 @@
  */
 export interface PanelReport {
   mode: string;
+  /**
+   * What the chart draws (undefined before its first draw): its x scale,
+   * and over the plotted points the smallest and largest t and largest y.
+   */
+  plot?: {
+    xMin: number;
+    xMax: number;
+    tFirst: number;
+    tLast: number;
+    yMax: number;
+    points: number;
+  };
   variables: Array<{
     name: string;
     /** Last seq held of the whole range (history, then live). */

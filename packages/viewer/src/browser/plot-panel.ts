@@ -123,6 +123,7 @@ export class PlotPanel {
   inspect(): PanelReport {
     return {
       mode: this.modeLabel.textContent ?? '',
+      ...(this.plot !== undefined ? { plot: plotReport(this.plot) } : {}),
       variables: this.vars.map((v) => {
         const buckets = v.series?.all ?? [];
         let contiguous = true;
@@ -363,6 +364,20 @@ export class PlotPanel {
     table.append(body);
     this.eventsHost.replaceChildren(table);
   }
+}
+
+function plotReport(plot: uPlot): NonNullable<PanelReport['plot']> {
+  const [xs, ...ys] = plot.data;
+  let yMax = -Infinity;
+  for (const column of ys) for (const y of column) if (typeof y === 'number' && y > yMax) yMax = y;
+  return {
+    xMin: plot.scales.x?.min ?? NaN,
+    xMax: plot.scales.x?.max ?? NaN,
+    tFirst: xs[0] ?? NaN,
+    tLast: xs[xs.length - 1] ?? NaN,
+    yMax,
+    points: xs.length,
+  };
 }
 
 /** What the plot shows, said plainly: raw samples or buckets of how many. */
