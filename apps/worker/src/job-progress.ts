@@ -55,10 +55,7 @@ export function compactJobProgress(reason: CompactReason, p: CompactProgress): C
  * the lock lost) is logged, at warn the first time and at debug after that,
  * and the job goes on.
  */
-function jobProgressForwarder<P extends object>(
-  job: Job,
-  logger: Logger,
-): ProgressForwarder<P> {
+function jobProgressForwarder<P extends object>(job: Job, logger: Logger): ProgressForwarder<P> {
   let failures = 0;
   return new ProgressForwarder<P>(
     (progress) => job.updateProgress(progress),

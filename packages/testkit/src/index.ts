@@ -30,12 +30,7 @@ export {
   type S3Connection,
   type S3ServerOptions,
 } from './s3-server';
-export {
-  buildApp,
-  spawnApp,
-  type AppProcess,
-  type SpawnAppOptions,
-} from './app-process';
+export { buildApp, spawnApp, type AppProcess, type SpawnAppOptions } from './app-process';
 export { waitFor } from './wait-for';
 export {
   startS3RecordingProxy,
