@@ -17,6 +17,7 @@ import {
 import { launchChromium, type HeadlessChromium } from './testing/headless-chromium';
 import { READ_TOKEN, WRITE_TOKEN } from './testing/ingest-harness';
 import { spawnIngest, type IngestProcess } from './testing/ingest-process';
+import { waitForPanelVariable } from './testing/viewer-panels';
 
 // The viewer (packages/viewer, served by the built ingest) in a real headless
 // Chromium: the token pasted, two panels of a running run receiving live
@@ -45,23 +46,10 @@ const panels = (page: Page): Promise<PanelReport[]> =>
   );
 
 /** The report of `variable` in the panels, once `accept` takes it. */
-function waitForVariable(
+const waitForVariable = (
   page: Page,
-  variable: string,
-  what: string,
-  accept: (v: PanelReport['variables'][number], panel: PanelReport) => boolean,
-  timeoutMs = 30_000,
-): Promise<PanelReport['variables'][number]> {
-  return waitFor(
-    `${variable}: ${what}`,
-    async () => {
-      for (const panel of await panels(page))
-        for (const v of panel.variables) if (v.name === variable && accept(v, panel)) return v;
-      return undefined;
-    },
-    timeoutMs,
-  );
-}
+  ...rest: Parameters<typeof waitForPanelVariable> extends [unknown, ...infer R] ? R : never
+): ReturnType<typeof waitForPanelVariable> => waitForPanelVariable(() => panels(page), ...rest);
 
 /** Logs a damped oscillator, a 3-component state, a phase string and odd values, 400 samples/s each. */
 function startModel(producer: Producer, fromSeq: number): { stop(): void; written(): number } {
