@@ -111,7 +111,8 @@ export async function startRedisCluster(
     Number(/:(\d+)@/.exec(field ?? '')?.[1] ?? NaN);
 
   const masterOf = async (key: string): Promise<number> => {
-    const slot = Number((await cli(nodes[0]?.port ?? 0, 'CLUSTER', 'KEYSLOT', key)).trim());
+    // Asked of a live node: the first one may be the master a test has just killed.
+    const slot = Number((await cli(alive()[0]?.port ?? 0, 'CLUSTER', 'KEYSLOT', key)).trim());
     for (const line of await clusterNodes()) {
       const flags = line[2] ?? '';
       if (!flags.includes('master') || flags.includes('fail')) continue;
