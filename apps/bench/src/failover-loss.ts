@@ -9,6 +9,7 @@
  * stop. Then the run is read back through the history API: an acknowledged
  * sample not there is lost; one there twice is doubled.
  */
+import { positiveEnv } from './positive-env';
 import { HotKeys } from '@runstream/hot-store';
 import { freePort, startRedisCluster, startS3Server, waitFor } from '@runstream/testkit';
 import { stopLoudly } from './child-server';
@@ -19,11 +20,7 @@ import {
   type IngestServer,
 } from './servers/ingest-server';
 
-const env = (name: string, fallback: number): number => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
+const env = positiveEnv;
 const ROUNDS = env('BENCH_FAILOVER_ROUNDS', 3);
 const PRODUCERS = env('BENCH_FAILOVER_PRODUCERS', 4);
 const SAMPLES = 100;

@@ -12,6 +12,7 @@
  * batches/s to a variable no one subscribes to. Rounds alternate the
  * subjects; figures are medians over rounds, ratios medians of per-round ratios.
  */
+import { positiveEnv } from './positive-env';
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Agent, request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
@@ -26,11 +27,7 @@ import {
 } from './servers/ingest-server';
 import { median, percentile } from './stats';
 
-const env = (name: string, fallback: number): number => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
+const env = positiveEnv;
 const SUBSCRIBERS = env('BENCH_LIVE_SUBSCRIBERS', 200);
 const VARIABLES = env('BENCH_LIVE_VARIABLES', 10);
 const SAMPLES = env('BENCH_LIVE_SAMPLES_PER_VARIABLE', 10);

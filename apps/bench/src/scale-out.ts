@@ -10,6 +10,7 @@
  * rounds the subject's Redis is emptied and its runs created again, so no
  * round meets a fuller Redis than another.
  */
+import { positiveEnv } from './positive-env';
 import { freePort, startRedis, startRedisCluster, startS3Server } from '@runstream/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { BENCH_BATCH, BodyPool } from './bodies';
@@ -26,11 +27,7 @@ import {
 import { median } from './stats';
 import { measureThroughput, type ThroughputFigures } from './throughput-phase';
 
-const env = (name: string, fallback: number): number => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
+const env = positiveEnv;
 const PRODUCERS = env('BENCH_SCALE_PRODUCERS', 8);
 const CONNECTIONS_PER_PRODUCER = env('BENCH_SCALE_CONNECTIONS', 2);
 const plan = {
