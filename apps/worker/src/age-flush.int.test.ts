@@ -1,5 +1,5 @@
 import { REDIS_TOPOLOGIES, historyProblem, useFixture, waitFor } from '@runstream/testkit';
-import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { waitForManifest, writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { getJson } from './testing/get-json';
 import { startWorkerBackends } from './testing/worker-backends';
 
@@ -83,7 +83,7 @@ describe.each(REDIS_TOPOLOGIES)('the age flush on a %s Redis', (topology) => {
       expect(await historyProblem(v, b.history.chunks(run, v), n, writtenSample())).toBeUndefined();
 
     await b.queues.add('merge', { run, reason: 'requested', requestedAt: Date.now() });
-    await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+    await waitForManifest(b.cold, run);
     for (const v of variables) {
       expect((await b.cold.mergedInfo(run, v))?.lastSeq).toBe(n);
       expect(await historyProblem(v, b.history.chunks(run, v), n, writtenSample())).toBeUndefined();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { observerJobId } from '@runstream/queues';
 import { REDIS_TOPOLOGIES, historyProblem, useFixture, waitFor } from '@runstream/testkit';
-import { writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { waitForManifest, writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { startWorkerBackends } from './testing/worker-backends';
 
@@ -39,7 +39,7 @@ describe.each(REDIS_TOPOLOGIES)('the observer on a %s Redis', (topology) => {
       await writeSamples(b.hot, run, ['x', 'y'], 3, 100);
       const stoppedAt = Date.now();
 
-      await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+      await waitForManifest(b.cold, run);
       // Not before a whole window of silence.
       expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(window);
       const manifest = await b.cold.getManifest(run);
@@ -82,7 +82,7 @@ describe.each(REDIS_TOPOLOGIES)('the observer on a %s Redis', (topology) => {
       expect(await b.hot.runs.get(run)).toMatchObject({ status: 'running', samples: written });
 
       // Once it stops, it is completed after a window of silence.
-      await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+      await waitForManifest(b.cold, run);
       expect(
         await historyProblem('x', b.history.chunks(run, 'x'), written, writtenSample()),
       ).toBeUndefined();
@@ -108,12 +108,7 @@ describe.each(REDIS_TOPOLOGIES)('the observer on a %s Redis', (topology) => {
       // Memory is fine again: the run, still silent, is completed as idle.
       await starved.app.close();
       await b.worker({ ...settings, ...FLUSH_EVERYTHING });
-      // s3rver may serve a manifest still being written as empty: look again then.
-      await waitFor(
-        'the run to be completed',
-        () => b.cold.getManifest(run).catch(() => undefined),
-        15_000,
-      );
+      await waitForManifest(b.cold, run);
     });
   });
 

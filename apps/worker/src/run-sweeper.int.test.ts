@@ -1,6 +1,6 @@
 import { observerJobId } from '@runstream/queues';
 import { REDIS_TOPOLOGIES, historyProblem, useFixture, waitFor } from '@runstream/testkit';
-import { expectMerged, writeSamples, writtenSample } from '@runstream/tiering/testing';
+import { expectMerged, waitForManifest, writeSamples, writtenSample } from '@runstream/tiering/testing';
 import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { startWorkerBackends } from './testing/worker-backends';
 
@@ -29,7 +29,7 @@ describe.each(REDIS_TOPOLOGIES)('the run sweeper on a %s Redis', (topology) => {
     await observe.add('observe', { run, lastCount: 'bad' }, { jobId: observerJobId(run) });
     const worker = await b.worker(settings);
 
-    await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+    await waitForManifest(b.cold, run);
     expect((await b.cold.getManifest(run))?.run).toMatchObject({
       status: 'completed',
       reason: 'idle',
@@ -53,7 +53,7 @@ describe.each(REDIS_TOPOLOGIES)('the run sweeper on a %s Redis', (topology) => {
     await merge.add('merge', { run, bogus: true }, { attempts: 1 });
     const worker = await b.worker(settings);
 
-    await waitFor('the run to be completed', () => b.cold.getManifest(run), 15_000);
+    await waitForManifest(b.cold, run);
     expect((await merge.getJobCounts('failed')).failed).toBe(1);
     await expectMerged(b.cold, run, ['x', 'y'], 300);
     for (const v of ['x', 'y'])

@@ -12,4 +12,5 @@ export {
   type Signal,
 } from './long-variable';
 export { startTieredStores, type TieredStores, type TieredStoresOptions } from './tiered-stores';
+export { waitForManifest } from './wait-for-manifest';
 export { MIXED_VALUES, writeSamples, writtenSample, type SampleValues } from './write-samples';
