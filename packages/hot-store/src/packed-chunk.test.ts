@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { encodeValue, StoredFormatError, type SampleChunk, type WireValue } from '@runstream/domain';
+import {
+  encodeValue,
+  StoredFormatError,
+  type SampleChunk,
+  type WireValue,
+} from '@runstream/domain';
 import {
   decodePackedChunk,
   encodeBody,
@@ -96,9 +101,7 @@ describe('packed chunks', () => {
 
   it('refuse bytes that cannot be a packed chunk', () => {
     const entry = encodePackedChunk({ first: 3, t: [1, 2], v: ['a', 2] });
-    expect(() => decodePackedChunk(entry.subarray(0, entry.length - 1))).toThrow(
-      StoredFormatError,
-    );
+    expect(() => decodePackedChunk(entry.subarray(0, entry.length - 1))).toThrow(StoredFormatError);
     expect(() => decodePackedChunk(entry.subarray(0, 12))).toThrow(StoredFormatError);
     const numeric = encodePackedChunk({ first: 3, t: [1, 2], v: [1, 2] });
     expect(() => packedChunkText(Buffer.concat([numeric, Buffer.from('x')]))).toThrow(

@@ -52,30 +52,33 @@ const isNumeric = (x: WireValue): x is WireNumber =>
 /**
  * The body of a packed chunk (everything after the header) for samples
  * `t`/`v` of equal length: what ingest passes the write script. `t` holds
- * finite numbers (validated on ingest). One allocation when every value is
- * numeric, the usual case.
+ * finite numbers (validated on ingest). When every value is numeric (the
+ * usual case): one buffer from Node's pool, t copied in by the typed
+ * array's native set, one loop over v.
  */
 export function encodeBody(t: readonly number[], v: readonly WireValue[]): Buffer {
   const n = t.length;
   if (v.length !== n) throw new RangeError(`t has ${n} samples and v ${v.length}`);
-  // The doubles start at offset 8 of the ArrayBuffer: aligned for Float64Array views.
-  const bytes = new ArrayBuffer(BODY_FIXED_BYTES + 16 * n);
-  new Float64Array(bytes, BODY_FIXED_BYTES, n).set(t);
-  const values = new Float64Array(bytes, BODY_FIXED_BYTES + 8 * n, n);
-  let j = 0;
+  const size = BODY_FIXED_BYTES + 16 * n;
+  let body = Buffer.allocUnsafe(size);
+  // t, then the values, as one view: Node's buffers start 8-byte aligned (the
+  // small-buffer pool aligns its offsets), so the doubles at offset 8 are too.
+  if (body.byteOffset % 8 !== 0) body = Buffer.from(new ArrayBuffer(size));
+  const doubles = new Float64Array(body.buffer, body.byteOffset + BODY_FIXED_BYTES, 2 * n);
+  doubles.set(t);
+  let j = n;
   let others: number[] | undefined;
   for (let i = 0; i < n; i++) {
     const x = v[i] as WireValue;
-    if (typeof x === 'number') values[j++] = x;
-    else if (isNumeric(x)) values[j++] = decodeNumber(x);
+    if (typeof x === 'number') doubles[j++] = x;
+    else if (isNumeric(x)) doubles[j++] = decodeNumber(x);
     else (others ??= []).push(i);
   }
   const k = others === undefined ? 0 : others.length;
-  const head = new Uint32Array(bytes, 0, 2);
-  head[0] = n;
-  head[1] = k;
-  const packed = Buffer.from(bytes, 0, BODY_FIXED_BYTES + 8 * (2 * n - k));
-  if (others === undefined) return packed;
+  body.writeUInt32LE(n, 0);
+  body.writeUInt32LE(k, 4);
+  if (others === undefined) return body;
+  const packed = body.subarray(0, BODY_FIXED_BYTES + 8 * (2 * n - k));
   const indexes = Buffer.from(Uint32Array.from(others).buffer);
   const json = Buffer.from(JSON.stringify(others.map((i) => v[i])), 'utf8');
   return Buffer.concat([packed, indexes, json]);
