@@ -13,7 +13,13 @@ export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer, type TransferSlice } from './transfer-store';
 export { chunkRange, parseStoredChunk, storedChunkText } from './stored-chunk';
-export { decodePackedChunk, encodeBody, encodePackedChunk, packedChunkText } from './packed-chunk';
+export {
+  decodePackedChunk,
+  encodeBody,
+  encodePackedChunk,
+  packedChunkText,
+  storedBytesBound,
+} from './packed-chunk';
 export {
   fullestOf,
   readMasterMemory,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   encodeValue,
   StoredFormatError,
+  type IngestBatch,
   type SampleChunk,
   type WireValue,
 } from '@runstream/domain';
@@ -12,6 +13,7 @@ import {
   packedChunkText,
   packedRange,
   PACKED_HEADER_BYTES,
+  storedBytesBound,
 } from './packed-chunk';
 import { chunkRange, firstSeqOf, parseStoredChunk, storedChunkText } from './stored-chunk';
 
@@ -111,5 +113,22 @@ describe('packed chunks', () => {
 
   it('refuse a batch whose t and v differ in length', () => {
     expect(() => encodeBody([1, 2], [1])).toThrow(RangeError);
+  });
+});
+
+describe('storedBytesBound', () => {
+  it('is at least what the packed chunks of a batch take', () => {
+    fc.assert(
+      fc.property(fc.array(chunk, { minLength: 1, maxLength: 4 }), (chunks) => {
+        const series = chunks.map((c) => ({ t: c.t, v: c.v }));
+        const text = JSON.stringify({ variables: series });
+        const batch = {
+          series: series.map((s, i) => ({ name: `v${i}`, ...s })),
+          sampleCount: series.reduce((n, s) => n + s.t.length, 0),
+        } as unknown as IngestBatch;
+        const stored = chunks.reduce((n, c) => n + encodePackedChunk(c).length, 0);
+        expect(storedBytesBound(batch, text.length)).toBeGreaterThanOrEqual(stored);
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import {
   decodeNumber,
+  type IngestBatch,
   encodeNumber,
   StoredFormatError,
   type SampleChunk,
@@ -82,6 +83,21 @@ export function encodeBody(t: readonly number[], v: readonly WireValue[]): Buffe
   const indexes = Buffer.from(Uint32Array.from(others).buffer);
   const json = Buffer.from(JSON.stringify(others.map((i) => v[i])), 'utf8');
   return Buffer.concat([packed, indexes, json]);
+}
+
+/**
+ * At most what writing `batch` adds to its buffers' entries, before the
+ * allocator rounds them: 16 bytes a sample and a chunk's header and counts,
+ * plus the JSON of the values that are not numbers, which `textBytes` (the
+ * request body's length) bounds. Tiny numbers make a body smaller than its
+ * packed chunks (`0,` is 2 bytes, its double 8), long ones larger.
+ */
+export function storedBytesBound(batch: IngestBatch, textBytes: number): number {
+  return (
+    (PACKED_HEADER_BYTES + BODY_FIXED_BYTES) * batch.series.length +
+    16 * batch.sampleCount +
+    textBytes
+  );
 }
 
 /** A whole packed chunk, header included, as the write script stores it. */
