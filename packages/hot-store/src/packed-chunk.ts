@@ -192,15 +192,25 @@ function numberText(x: number): string {
  */
 export function packedChunkText(entry: Buffer): string {
   const at = layout(entry);
-  const others = at.k === 0 ? undefined : othersOf(entry, at);
-  let t = '';
+  // One copy into an aligned array (a reply's bytes may sit at any offset),
+  // then the typed arrays' native join: it writes each number as String()
+  // does, about twice as fast as a loop of String() and concatenation.
+  const start = entry.byteOffset + at.t;
+  const doubles = new Float64Array(entry.buffer.slice(start, start + 8 * (2 * at.n - at.k)));
+  // t was a finite number on ingest: no tags, and -0 was stored as 0.
+  const t = doubles.subarray(0, at.n).join(',');
+  const numeric = doubles.subarray(at.n);
+  let plain = at.k === 0;
+  for (let j = 0; plain && j < numeric.length; j++) {
+    const x = numeric[j] as number;
+    plain = Number.isFinite(x) && !Object.is(x, -0);
+  }
+  if (plain) return `{"s":${at.first},"t":[${t}],"v":[${numeric.join(',')}]}`;
+  const others = othersOf(entry, at);
   let v = '';
   for (let i = 0, j = 0; i < at.n; i++) {
-    const sep = i === 0 ? '' : ',';
-    // t was a finite number on ingest: no tags here.
-    t += sep + String(entry.readDoubleLE(at.t + 8 * i));
-    if (others?.has(i) === true) v += sep + JSON.stringify(others.get(i));
-    else v += sep + numberText(entry.readDoubleLE(at.v + 8 * j++));
+    if (i > 0) v += ',';
+    v += others.has(i) ? JSON.stringify(others.get(i)) : numberText(numeric[j++] as number);
   }
   return `{"s":${at.first},"t":[${t}],"v":[${v}]}`;
 }
