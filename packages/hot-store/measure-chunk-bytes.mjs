@@ -53,8 +53,10 @@ function jsonArgs(batch) {
 async function writeJson(run, batch) {
   const k = [keys.run(run), keys.acks(run), keys.variables(run), keys.dirty(run)];
   for (const s of batch.series) k.push(keys.buffer(run, s.name), keys.stats(run, s.name));
-  const reply = await redis.rsWriteBatchJson(k.length, ...k, ...jsonArgs(batch));
+  // As BatchWriter.write calls its script: nested arrays, the ranges parsed.
+  const reply = await redis.rsWriteBatchJson(k.length, k, jsonArgs(batch));
   if (reply[0] !== 'ok') throw new Error(`json write: ${reply}`);
+  reply[1].split(';').map((pair) => pair.split(',').map(Number));
 }
 
 const { BatchWriter } = await import('@runstream/hot-store');
