@@ -10,6 +10,9 @@ const from = join(root, 'src', 'scripts');
 const to = join(root, 'dist', 'scripts');
 rmSync(to, { recursive: true, force: true });
 mkdirSync(to, { recursive: true });
-for (const file of readdirSync(from).filter((f) => f.endsWith('.lua'))) {
-  copyFileSync(join(from, file), join(to, file));
+for (const dir of ['', 'include']) {
+  mkdirSync(join(to, dir), { recursive: true });
+  for (const file of readdirSync(join(from, dir)).filter((f) => f.endsWith('.lua'))) {
+    copyFileSync(join(from, dir, file), join(to, dir, file));
+  }
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { RedisClient } from '@runstream/hot-store';
+import { parseStoredChunk, type RedisClient } from '@runstream/hot-store';
 import { lines } from './byte-lines';
 import type { TieringStores } from './tiering-stores';
 
@@ -58,18 +58,18 @@ export async function readObjectsRaw(
   }
 }
 
-/** LRANGE of a whole list in one reply, then (with `parse`) JSON.parse of each entry. */
+/** LRANGE of a whole list in one reply, then (with `parse`) the decoding of each entry. */
 export async function readListRaw(
   redis: RedisClient,
   key: string,
   parse: boolean,
   watch: RawReadWatch,
 ): Promise<void> {
-  const texts = await redis.lrange(key, 0, -1);
-  if (texts.length > 0) watch.data();
+  const entries = await redis.lrangeBuffer(key, 0, -1);
+  if (entries.length > 0) watch.data();
   if (!parse) return;
-  for (const text of texts) {
-    const chunk = JSON.parse(text) as StoredChunk;
-    watch.chunk(chunk.s, chunk.t.length);
+  for (const entry of entries) {
+    const chunk = parseStoredChunk(entry);
+    watch.chunk(chunk.first, chunk.t.length);
   }
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { hasIndex, type SegmentInfo } from '@runstream/cold-store';
-import type { HotStore } from '@runstream/hot-store';
+import { storedChunkText, type HotStore } from '@runstream/hot-store';
 import { Flusher, coveringSegment, mapWithConcurrency } from '@runstream/tiering';
 import { seedFlushedRun } from '@runstream/tiering/testing';
 import { fmtInt } from './format';
@@ -287,7 +287,8 @@ export async function redisChunkTexts(
     hot.keys.buffer(run, variable),
   ];
   const texts: string[] = [];
-  for (const key of keys) texts.push(...(await hot.redis.lrange(key, 0, -1)));
+  for (const key of keys)
+    texts.push(...(await hot.redis.lrangeBuffer(key, 0, -1)).map(storedChunkText));
   return texts;
 }
 

@@ -13,7 +13,8 @@ import { modelSample, modelVariables } from './testing/steady-model';
 //
 // How high Redis memory goes: ingest reads INFO memory off the request path
 // at most every MEMORY_CHECK_MS, and between readings counts the bytes of the
-// writes it admitted (a body's bytes × 1.25, for the allocator's rounding). A
+// writes it admitted (what their chunks store, bounded by storedBytesBound,
+// × 1.25 for the allocator's rounding). A
 // write is refused when the last reading plus those bytes plus its own would
 // reach HARD_LIMIT — and only on a reading at most MEMORY_CHECK_MS old: with
 // an older one ingest reads again first. Past FLUSH_THRESHOLD one reading
@@ -38,11 +39,16 @@ const MAXMEMORY = 16 * 1024 * 1024;
 const PRODUCERS = 4;
 const VARIABLES_PER_PRODUCER = 2;
 const VARIABLES = PRODUCERS * VARIABLES_PER_PRODUCER;
-const SAMPLES_PER_VARIABLE = 320_000;
+/**
+ * Redis holds a sample in about 16 bytes (packed chunks; the JSON text took
+ * about 30): twice the samples of the JSON era keep what Redis must take at
+ * about four times its maxmemory, so several pressure flushes run meanwhile.
+ */
+const SAMPLES_PER_VARIABLE = 640_000;
 /** Samples per request (the SDK's maxBatchSamples): about 0.6 MB of body. */
 const BATCH_SAMPLES = 20_000;
 /**
- * What Redis may hold beyond what ingest counts (bodies × 1.25, for the
+ * What Redis may hold beyond what ingest counts (stored bytes × 1.25, for the
  * allocator's rounding): the run's stats and ack records, BullMQ's flush
  * jobs, and what a loaded machine leaves in flight between a reading and the
  * writes it judges — seen up to about one batch body; two are allowed.

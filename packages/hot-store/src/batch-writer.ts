@@ -5,6 +5,7 @@ import {
   type SeqRange,
 } from '@runstream/domain';
 import { ackField, type HotKeys } from './keys';
+import { encodeBody } from './packed-chunk';
 import type { RunstreamRedis } from './redis-commands';
 import { masterNodeFor } from './redis-connection';
 import { asRedisUnavailable, RedisUnavailableError } from './redis-unavailable';
@@ -40,7 +41,7 @@ export class BatchWriter {
       this.keys.variables(run),
       this.keys.dirty(run),
     ];
-    const args: string[] = [
+    const args: (string | Buffer)[] = [
       identified ? ackField(batch.producer as string, batch.batch as number) : '',
       identified ? String(batch.batch) : '',
       JSON.stringify(names),
@@ -51,9 +52,7 @@ export class BatchWriter {
       args.push(
         s.name,
         String(ends.count),
-        // The request's own text when we have it: no second serialisation.
-        s.raw?.t ?? JSON.stringify(s.t),
-        s.raw?.v ?? JSON.stringify(s.v),
+        encodeBody(s.t, s.v),
         s.summary.min === undefined ? '' : String(s.summary.min),
         s.summary.max === undefined ? '' : String(s.summary.max),
         String(ends.lastT),

@@ -1,8 +1,8 @@
 import type { SampleChunk, VariableStats, WireValue } from '@runstream/domain';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
-import { chunkListTexts } from './chunk-list';
-import { firstSeqOf, parseStoredChunk } from './stored-chunk';
+import { chunkListEntries } from './chunk-list';
+import { firstSeqOf, parseStoredChunk, storedChunkText } from './stored-chunk';
 
 /** Reads what the hot store holds of a run's variables: their stats and buffered chunks. */
 export class BufferReader {
@@ -37,28 +37,33 @@ export class BufferReader {
 
   /** The first seq in the variable's buffer, or undefined when it is empty. */
   async headSeq(run: string, variable: string): Promise<number | undefined> {
-    const head = await this.redis.lindex(this.keys.buffer(run, variable), 0);
+    const head = await this.redis.lindexBuffer(this.keys.buffer(run, variable), 0);
     if (head === null) return undefined;
     return firstSeqOf(head);
   }
 
   /**
-   * The variable's buffered chunk texts in seq order, from the one that holds
-   * `fromSeq` (found without reading the ones before it; see chunkListTexts),
-   * as stored: the first may start before `fromSeq`. Appends during the read
-   * are picked up (the list only grows at its tail).
+   * The variable's buffered chunks in seq order, from the one that holds
+   * `fromSeq` (found without reading the ones before it; see chunkListEntries),
+   * as JSON chunk texts (see storedChunkText): the first may start before
+   * `fromSeq`. Appends during the read are picked up (the list only grows at
+   * its tail).
    */
-  texts(run: string, variable: string, fromSeq = 1): AsyncGenerator<string> {
-    return chunkListTexts(this.redis, this.keys.buffer(run, variable), fromSeq, this.pageSize);
+  async *texts(run: string, variable: string, fromSeq = 1): AsyncGenerator<string> {
+    for await (const entry of this.entries(run, variable, fromSeq)) yield storedChunkText(entry);
   }
 
   /** The buffered chunks from the one holding `fromSeq`, parsed (see texts). */
   async *chunks(run: string, variable: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
-    for await (const text of this.texts(run, variable, fromSeq)) {
-      const chunk = parseStoredChunk(text);
+    for await (const entry of this.entries(run, variable, fromSeq)) {
+      const chunk = parseStoredChunk(entry);
       if (chunk.first + chunk.t.length <= fromSeq) continue;
       yield chunk;
     }
+  }
+
+  private entries(run: string, variable: string, fromSeq: number): AsyncGenerator<Buffer> {
+    return chunkListEntries(this.redis, this.keys.buffer(run, variable), fromSeq, this.pageSize);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { RunstreamRedis } from './redis-commands';
 
 /**
- * The entries (stored chunk texts) of a chunk list — a buffer or a transfer
+ * The entries (stored chunks, as bytes: see stored-chunk.ts) of a chunk list — a buffer or a transfer
  * key — from the entry holding `fromSeq` on, `pageSize` entries a round
  * trip. The first page comes from a binary search in Redis (read-chunks),
  * so the entries before `fromSeq` are neither sent nor parsed; the first
@@ -10,18 +10,18 @@ import type { RunstreamRedis } from './redis-commands';
  * too. A list renamed or deleted mid-read ends the read early (the caller
  * sees the seqs stop and looks again).
  */
-export async function* chunkListTexts(
+export async function* chunkListEntries(
   redis: RunstreamRedis,
   key: string,
   fromSeq: number,
   pageSize: number,
-): AsyncGenerator<string> {
-  const [index, ...first] = await redis.rsReadChunks(key, fromSeq, pageSize);
+): AsyncGenerator<Buffer> {
+  const [index, ...first] = await redis.rsReadChunksBuffer(key, fromSeq, pageSize);
   if (index === undefined) return;
-  yield* first as string[];
+  yield* first as Buffer[];
   if (first.length < pageSize) return;
   for (let start = Number(index) + first.length; ; start += pageSize) {
-    const page = await redis.lrange(key, start, start + pageSize - 1);
+    const page = await redis.lrangeBuffer(key, start, start + pageSize - 1);
     yield* page;
     if (page.length < pageSize) return;
   }

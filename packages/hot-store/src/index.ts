@@ -12,7 +12,14 @@ export { redisClientOptions } from './redis-client-options';
 export { BufferReader } from './buffer-reader';
 export { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
 export { TransferStore, type Transfer, type TransferSlice } from './transfer-store';
-export { chunkRange, parseStoredChunk } from './stored-chunk';
+export { chunkRange, parseStoredChunk, storedChunkText } from './stored-chunk';
+export {
+  decodePackedChunk,
+  encodeBody,
+  encodePackedChunk,
+  packedChunkText,
+  storedBytesBound,
+} from './packed-chunk';
 export {
   fullestOf,
   readMasterMemory,

@@ -11,7 +11,7 @@ import { encodeName } from '@runstream/domain';
  *   rs:{<run>}:acks                HASH   "<producer>#<batch mod 64>" → "<batch>|<ranges>|<names JSON>"
  *   rs:{<run>}:dirty               ZSET   variable name → bytes buffered since the last flush
  *   rs:{<run>}:pending             SET    variable names that have transfer keys not yet uploaded
- *   rs:{<run>}:v:<name>:buf        LIST   chunks '{"s":<first seq>,"t":[...],"v":[...]}'
+ *   rs:{<run>}:v:<name>:buf        LIST   chunks, packed (docs/chunk-format.md)
  *   rs:{<run>}:v:<name>:stats      HASH   count (= last seq), min, max, lastT, lastV
  *   rs:{<run>}:v:<name>:xfers      ZSET   transfer key → first seq it holds
  *   rs:{<run>}:v:<name>:xfer:<id>  LIST   a buffer renamed by a flush (tier 2), same chunks

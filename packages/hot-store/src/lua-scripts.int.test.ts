@@ -1,7 +1,10 @@
 import { startRedis, type RunningRedis } from '@runstream/testkit';
 import { Redis } from 'ioredis';
+import type { WireValue } from '@runstream/domain';
 import { ackField, HotKeys } from './keys';
+import { encodeBody, encodePackedChunk } from './packed-chunk';
 import { withRunstreamCommands, type RunstreamRedis } from './redis-commands';
+import { firstSeqOf, storedChunkText } from './stored-chunk';
 
 // Each script called through its command with the KEYS and ARGV its header
 // documents, and each return value its header promises.
@@ -39,16 +42,21 @@ interface Series {
 /** KEYS and ARGV laid out as write-batch-n.lua's header says. */
 function writeBatch(run: string, series: Series[], ack?: { producer: string; batch: number }) {
   const k = [keys.run(run), keys.acks(run), keys.variables(run), keys.dirty(run)];
-  const a = ack === undefined ? ['', ''] : [ackField(ack.producer, ack.batch), String(ack.batch)];
+  const a: (string | Buffer)[] =
+    ack === undefined ? ['', ''] : [ackField(ack.producer, ack.batch), String(ack.batch)];
   a.push(JSON.stringify(series.map((s) => s.name)));
   for (const { name, t, v, min = '', max = '' } of series) {
     k.push(keys.buffer(run, name), keys.stats(run, name));
-    a.push(name, String(t.length), JSON.stringify(t), JSON.stringify(v), String(min), String(max));
+    a.push(name, String(t.length), encodeBody(t, v as WireValue[]), String(min), String(max));
     a.push(String(t.at(-1)), JSON.stringify(v.at(-1)));
     a.push(String(t[0]), t.every((x, i) => i === 0 || x >= t[i - 1]!) ? '1' : '0');
   }
   return redis.rsWriteBatch(k.length, k, a);
 }
+
+/** A chunk list's entries as JSON chunk texts (see storedChunkText). */
+const chunkTexts = async (key: string, stop = -1) =>
+  (await redis.lrangeBuffer(key, 0, stop)).map(storedChunkText);
 
 const x = (t: number[], min?: number, max?: number): Series => ({ name: 'x', t, v: t, min, max });
 
@@ -231,7 +239,7 @@ describe('begin-transfer-6.lua', () => {
     await writeBatch('t1', [x([6])]);
     expect(await beginTransfer('t1', 'x', 'u2')).toBe(4);
     expect(await redis.exists(keys.buffer('t1', 'x'))).toBe(0);
-    expect(await redis.lrange(keys.transfer('t1', 'x', 'u2'), 0, -1)).toEqual([
+    expect(await chunkTexts(keys.transfer('t1', 'x', 'u2'))).toEqual([
       '{"s":4,"t":[4,5],"v":[4,5]}',
       '{"s":6,"t":[6],"v":[6]}',
     ]);
@@ -257,7 +265,7 @@ describe('begin-transfer-6.lua', () => {
     await writeBatch('t3', [x([1])]);
     await redis.rpush(keys.transfer('t3', 'x', 'u1'), 'taken');
     expect(await beginTransfer('t3', 'x', 'u1')).toBeNull();
-    expect(await redis.lrange(keys.buffer('t3', 'x'), 0, -1)).toEqual(['{"s":1,"t":[1],"v":[1]}']);
+    expect(await chunkTexts(keys.buffer('t3', 'x'))).toEqual(['{"s":1,"t":[1],"v":[1]}']);
     expect(await redis.lrange(keys.transfer('t3', 'x', 'u1'), 0, -1)).toEqual(['taken']);
   });
 });
@@ -283,15 +291,18 @@ describe('write-batch-n.lua', () => {
     const y: Series = { name: 'y', t: [0.5], v: [{ $num: 'NaN' }] };
     expect(await writeBatch('w1', [x([1, 2, 3], 1, 3), y])).toEqual(['ok', '1,3;1,1']);
     expect(await writeBatch('w1', [y, x([4], 4, 4)])).toEqual(['ok', '2,2;4,4']);
-    expect(await redis.lrange(keys.buffer('w1', 'x'), 0, -1)).toEqual([
+    expect(await chunkTexts(keys.buffer('w1', 'x'))).toEqual([
       '{"s":1,"t":[1,2,3],"v":[1,2,3]}',
       '{"s":4,"t":[4],"v":[4]}',
     ]);
-    expect(await redis.lrange(keys.buffer('w1', 'y'), 0, 0)).toEqual([
+    expect(await chunkTexts(keys.buffer('w1', 'y'), 0)).toEqual([
       '{"s":1,"t":[0.5],"v":[{"$num":"NaN"}]}',
     ]);
     expect((await redis.smembers(keys.variables('w1'))).sort()).toEqual(['x', 'y']);
-    const chunkBytes = '{"s":1,"t":[1,2,3],"v":[1,2,3]}'.length + '{"s":4,"t":[4],"v":[4]}'.length;
+    // Bytes as stored: packed chunks (packed-chunk.ts).
+    const chunkBytes =
+      encodePackedChunk({ first: 1, t: [1, 2, 3], v: [1, 2, 3] }).length +
+      encodePackedChunk({ first: 4, t: [4], v: [4] }).length;
     expect(await redis.zscore(keys.dirty('w1'), 'x')).toBe(String(chunkBytes));
     expect(await redis.hget(keys.run('w1'), 'samples')).toBe('6');
   });
@@ -418,13 +429,19 @@ describe('write-batch-n.lua: tOrder', () => {
 
 describe('read-chunks-1.lua', () => {
   const list = 'rs:{read}:v:x:buf';
-  // Entries of 10 seqs each: 1-10, 11-20, ... 991-1000 (100 entries).
+  // Entries of 10 seqs each: 1-10, 11-20, ... 991-1000 (100 entries), the
+  // first half JSON chunk texts an earlier version wrote, the rest packed
+  // chunks (what a rolling upgrade leaves in a buffer).
   beforeAll(async () => {
-    const entries = Array.from({ length: 100 }, (_, i) => `{"s":${i * 10 + 1},"t":[],"v":[]}`);
+    const entries = Array.from({ length: 100 }, (_, i) => {
+      const first = i * 10 + 1;
+      const t = Array.from({ length: 10 }, (_, j) => first + j);
+      return i < 50 ? `{"s":${first},"t":[],"v":[]}` : encodePackedChunk({ first, t, v: t });
+    });
     await redis.rpush(list, ...entries);
   });
-  const firstSeqs = (reply: (number | string)[]) =>
-    reply.slice(1).map((e) => Number(/^\{"s":(\d+)/.exec(String(e))![1]));
+  const firstSeqs = (reply: (number | Buffer)[]) =>
+    reply.slice(1).map((e) => firstSeqOf(e as Buffer));
 
   it.each([
     [1, 0],
@@ -436,7 +453,7 @@ describe('read-chunks-1.lua', () => {
     [1000, 99],
     [5000, 99],
   ])('from seq %d starts at the entry holding it (index %d)', async (fromSeq, index) => {
-    const reply = await redis.rsReadChunks(list, fromSeq, 3);
+    const reply = await redis.rsReadChunksBuffer(list, fromSeq, 3);
     expect(reply[0]).toBe(index);
     expect(firstSeqs(reply)).toEqual(
       Array.from({ length: Math.min(3, 100 - index) }, (_, i) => (index + i) * 10 + 1),

@@ -20,6 +20,10 @@ import { join } from 'node:path';
  * for the scripts that must run at maxmemory; without the flag Redis refuses
  * the whole script up front there) and then a header of `--` lines: what
  * it does and why, its KEYS, ARGV and Returns.
+ *
+ * Code several scripts share (Redis runs each script alone, without
+ * `require`) sits in `scripts/include/`; a script line `-- include: <file>`
+ * is replaced by that file's text when it loads.
  */
 export interface LuaScript {
   /** The ioredis command, e.g. `rsBeginTransfer`. */
@@ -33,6 +37,8 @@ export interface LuaScript {
 export const SCRIPTS_DIR = join(__dirname, 'scripts');
 
 const SCRIPT_FILE = /^([a-z]+(?:-[a-z]+)*)-(\d+|n)\.lua$/;
+
+const INCLUDE = /^-- include: ([a-z-]+\.lua)$/gm;
 
 export function loadLuaScripts(dir = SCRIPTS_DIR): LuaScript[] {
   const files = readdirSync(dir)
@@ -50,7 +56,9 @@ export function loadLuaScripts(dir = SCRIPTS_DIR): LuaScript[] {
       command: commandName(name),
       file,
       numberOfKeys: keys === 'n' ? undefined : Number(keys),
-      lua: readFileSync(join(dir, file), 'utf8'),
+      lua: readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, name: string) =>
+        readFileSync(join(dir, 'include', name), 'utf8').trimEnd(),
+      ),
     };
   });
 }

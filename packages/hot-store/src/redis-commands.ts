@@ -7,7 +7,7 @@ import type { RedisClient } from './redis-connection';
  * per connection).
  */
 export interface RunstreamCommands {
-  rsWriteBatch(numKeys: number, keys: string[], args: string[]): Promise<string[]>;
+  rsWriteBatch(numKeys: number, keys: string[], args: (string | Buffer)[]): Promise<string[]>;
   rsCreateRun(
     runKey: string,
     id: string,
@@ -45,7 +45,12 @@ export interface RunstreamCommands {
   rsReadChunks(list: string, fromSeq: number, count: number): Promise<(number | string)[]>;
 }
 
-export type RunstreamRedis = RedisClient & RunstreamCommands;
+/** Commands whose replies are chunk bytes: ioredis defines a `…Buffer` twin of every command. */
+export interface RunstreamBufferCommands {
+  rsReadChunksBuffer(list: string, fromSeq: number, count: number): Promise<(number | Buffer)[]>;
+}
+
+export type RunstreamRedis = RedisClient & RunstreamCommands & RunstreamBufferCommands;
 
 /** Read once, when the package loads: a build that lost them fails at start, not at a first write. */
 const SCRIPTS = loadLuaScripts();

@@ -8,7 +8,7 @@ import {
 } from '@runstream/testkit';
 import { HotStore } from './hot-store';
 import { HotKeys } from './keys';
-import { parseStoredChunk } from './stored-chunk';
+import { parseStoredChunk, storedChunkText } from './stored-chunk';
 import { TransferStore } from './transfer-store';
 import { readMemory } from './memory-gauge';
 
@@ -80,7 +80,8 @@ describe('TransferStore', () => {
     const transfer = (await store.transfers.begin('t3', 'x'))!;
     const { last } = (await store.transfers.range(transfer.key))!;
     expect(last).toBe(30);
-    const chunkBytes = (await store.redis.lindex(transfer.key, 0))!.length;
+    // A slice is bounded by its chunks' JSON texts, what its segment holds.
+    const chunkBytes = storedChunkText((await store.redis.lindexBuffer(transfer.key, 0))!).length;
 
     const seen: number[] = [];
     for (let n = 0; ; n++) {
@@ -90,7 +91,7 @@ describe('TransferStore', () => {
       expect(await store.transfers.headSlice(transfer.key, last, 2.5 * chunkBytes)).toEqual(slice);
       expect(slice).toMatchObject({ first: n * 9 + 1, more: n < 3 });
       expect(slice.last).toBe(Math.min(30, n * 9 + 9));
-      for (const text of slice.texts) seen.push(...seqsOf([parseStoredChunk(text)]));
+      for (const text of slice.texts) seen.push(...seqsOf([parseStoredChunk(Buffer.from(text))]));
       if (!slice.more) break;
       expect(await store.transfers.trim(transfer, slice)).toBe(true);
       expect(await store.transfers.trim(transfer, slice)).toBe(false); // a second flush's trim

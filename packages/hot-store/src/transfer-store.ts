@@ -2,8 +2,8 @@ import type { SampleChunk } from '@runstream/domain';
 import { randomBytes } from 'node:crypto';
 import type { HotKeys } from './keys';
 import type { RunstreamRedis } from './redis-commands';
-import { chunkListTexts } from './chunk-list';
-import { chunkRange, firstSeqOf, parseStoredChunk } from './stored-chunk';
+import { chunkListEntries } from './chunk-list';
+import { chunkRange, firstSeqOf, parseStoredChunk, storedChunkText } from './stored-chunk';
 
 /** A buffer renamed by a flush, waiting for its segment upload (tier 2). */
 export interface Transfer {
@@ -19,12 +19,12 @@ export interface Transfer {
  * TransferStore.headSlice): a large transfer is moved to S3 slice by slice.
  */
 export interface TransferSlice {
-  /** The chunk texts, as stored, contiguous. */
+  /** The chunks as JSON chunk texts (see storedChunkText), contiguous. */
   texts: string[];
   /** The first and last seq they hold. */
   first: number;
   last: number;
-  /** Their text's length (what the slice bound counts). */
+  /** Their texts' length (what the slice bound counts: a segment's size before gzip). */
   bytes: number;
   /** Whether the transfer holds chunks after these: it is trimmed after the upload, not ended. */
   more: boolean;
@@ -131,10 +131,11 @@ export class TransferStore {
     maxBytes: number,
   ): Promise<TransferSlice | undefined | 'moved'> {
     const texts: string[] = [];
+    let first: number | undefined;
     let bytes = 0;
     const done = (end: number): TransferSlice => ({
       texts,
-      first: firstSeqOf(texts[0] as string),
+      first: first as number,
       last: end,
       bytes,
       // The tail never changes: a slice short of it has chunks after it.
@@ -152,19 +153,22 @@ export class TransferStore {
           Math.min(this.pageSize, Math.ceil(((maxBytes - bytes) * texts.length) / bytes)),
         );
       const start = texts.length;
-      const page = await this.redis.lrange(key, start, start + want - 1);
+      const page = await this.redis.lrangeBuffer(key, start, start + want - 1);
       const head = page[0];
       if (head === undefined) {
         if (next === undefined) return undefined; // gone: another flush finished it
         return next - 1 === last ? done(last) : 'moved';
       }
       if (next !== undefined && firstSeqOf(head) !== next) return 'moved';
-      for (const text of page) {
+      first ??= firstSeqOf(head);
+      // The segment holds JSON chunk texts: a packed chunk is converted here, once.
+      for (const entry of page) {
+        const text = storedChunkText(entry);
         texts.push(text);
         bytes += text.length;
-        if (bytes >= maxBytes) return done(chunkRange(text).last);
+        if (bytes >= maxBytes) return done(chunkRange(entry).last);
       }
-      next = chunkRange(page[page.length - 1] as string).last + 1;
+      next = chunkRange(page[page.length - 1] as Buffer).last + 1;
       if (page.length < want) return next - 1 === last ? done(last) : 'moved';
     }
   }
@@ -187,24 +191,28 @@ export class TransferStore {
 
   /** The seq range a transfer holds, or undefined when it is gone. */
   async range(key: string): Promise<{ first: number; last: number } | undefined> {
-    const [head, tail] = await Promise.all([this.redis.lindex(key, 0), this.redis.lindex(key, -1)]);
+    const [head, tail] = await Promise.all([
+      this.redis.lindexBuffer(key, 0),
+      this.redis.lindexBuffer(key, -1),
+    ]);
     if (head === null || tail === null) return undefined;
     return { first: chunkRange(head).first, last: chunkRange(tail).last };
   }
 
   /**
    * The transfer's chunk texts from the one holding `fromSeq`, for readers
-   * (tier 2), found without reading the ones before it (see chunkListTexts).
+   * (tier 2), found without reading the ones before it (see chunkListEntries).
    * A vanished key yields nothing.
    */
-  texts(key: string, fromSeq = 1): AsyncGenerator<string> {
-    return chunkListTexts(this.redis, key, fromSeq, this.pageSize);
+  async *texts(key: string, fromSeq = 1): AsyncGenerator<string> {
+    for await (const entry of chunkListEntries(this.redis, key, fromSeq, this.pageSize))
+      yield storedChunkText(entry);
   }
 
   /** The transfer's chunks from the one holding `fromSeq`, parsed (see texts). */
   async *chunks(key: string, fromSeq = 1): AsyncGenerator<SampleChunk> {
-    for await (const text of this.texts(key, fromSeq)) {
-      const chunk = parseStoredChunk(text);
+    for await (const entry of chunkListEntries(this.redis, key, fromSeq, this.pageSize)) {
+      const chunk = parseStoredChunk(entry);
       if (chunk.first + chunk.t.length <= fromSeq) continue;
       yield chunk;
     }

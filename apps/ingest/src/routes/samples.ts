@@ -9,7 +9,7 @@ import {
   type SamplesAck,
 } from '@runstream/domain';
 import type { RunCatalog, WriteAdmission } from '@runstream/tiering';
-import type { HotStore } from '@runstream/hot-store';
+import { storedBytesBound, type HotStore } from '@runstream/hot-store';
 import { Router } from 'express';
 import type { Authorizer } from '../auth';
 import type { RunAccess } from '../run-access';
@@ -21,12 +21,12 @@ import { principalOf, requireScope } from './require-scope';
 import { runParam } from './validate';
 
 /**
- * What a write adds to Redis memory, per byte of its body: the stored chunks
- * are slices of the body, and Redis's allocator rounds each string up to a
- * size class (at most 25 % over). An overestimate errs on the safe side: the
+ * What a write adds to Redis memory, per byte its chunks store (bounded by
+ * storedBytesBound): Redis's allocator rounds each string up to a size class
+ * (at most 25 % over). An overestimate errs on the safe side: the
  * back-pressure refuses a little early rather than let memory pass HARD_LIMIT.
  */
-const REDIS_BYTES_PER_BODY_BYTE = 1.25;
+const REDIS_BYTES_PER_STORED_BYTE = 1.25;
 
 /**
  * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
@@ -68,7 +68,7 @@ export function samplesRouter(deps: {
         metrics.limitRefusals.inc({ limit: `batch_${tooLarge.what}` });
         throw tooLarge;
       }
-      const bytes = REDIS_BYTES_PER_BODY_BYTE * (raw?.length ?? 0);
+      const bytes = REDIS_BYTES_PER_STORED_BYTE * storedBytesBound(batch, raw?.length ?? 0);
       if (pressure !== undefined && !(await pressure.admitsWrite(bytes, run))) {
         metrics.batches.inc({ outcome: 'refused_full' });
         throw new ServiceUnavailableError(

@@ -20,6 +20,8 @@
 -- Returns the first seq the transfer holds, or false when the buffer is empty
 -- (another flush took it) or the transfer key exists (an id was reused).
 
+-- include: chunk-first-seq.lua
+
 local function undirty()
   redis.call('ZREM', KEYS[5], ARGV[1])
   if redis.call('ZCARD', KEYS[5]) == 0 then redis.call('HDEL', KEYS[6], 'dirtySince') end
@@ -31,7 +33,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return false end
 local head = redis.call('LINDEX', KEYS[1], 0)
-local first = tonumber(string.match(head, '^{"s":(%d+)'))
+local first = chunkFirstSeq(head)
 redis.call('RENAME', KEYS[1], KEYS[2])
 redis.call('ZADD', KEYS[3], first, KEYS[2])
 redis.call('SADD', KEYS[4], ARGV[1])

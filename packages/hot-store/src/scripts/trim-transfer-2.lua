@@ -20,9 +20,11 @@
 -- slice's (another flush dropped it: both uploaded the same segment, named by
 -- its seq range) or the key is gone.
 
+-- include: chunk-first-seq.lua
+
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then return 0 end
-if tonumber(string.match(head, '^{"s":(%d+)')) ~= tonumber(ARGV[1]) then return 0 end
+if chunkFirstSeq(head) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
 redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[3]), KEYS[1])
 return 1

@@ -18,9 +18,13 @@
 -- ARGV[1]  ack field ("" when the batch has no producer/batch id)
 -- ARGV[2]  batch number as a decimal string ("" when none)
 -- ARGV[3]  names JSON (stored with the ack so a retry can be answered alone)
--- then per variable i, 10 values starting at ARGV[4 + 10(i-1)]:
---   name, count, t JSON array, v JSON array, min ("" none), max ("" none), last t, last v JSON,
---   first t, "1" when the batch's own t never decreases ("0" otherwise)
+-- then per variable i, 9 values starting at ARGV[4 + 9(i-1)]:
+--   name, count, packed body (bytes: packed-chunk.ts), min ("" none), max ("" none), last t,
+--   last v JSON, first t, "1" when the batch's own t never decreases ("0" otherwise)
+--
+-- The chunk stored is a packed chunk (docs/chunk-format.md): the tag byte 1
+-- and the first seq (a little-endian u64), which only this script knows,
+-- then the body ingest packed.
 --
 -- Stats: `tOrder` is "asc" from a variable's first batch for as long as its t
 -- never decreases (inside a batch, or from the last t of the batch before),
@@ -61,34 +65,34 @@ local total = 0
 for i = 1, n do
   local buf = KEYS[3 + 2 * i]
   local stats = KEYS[4 + 2 * i]
-  local a = 4 + 10 * (i - 1)
+  local a = 4 + 9 * (i - 1)
   local count = tonumber(ARGV[a + 1])
   local last = redis.call('HINCRBY', stats, 'count', count)
   local first = last - count + 1
   total = total + count
-  local chunk = '{"s":' .. string.format('%d', first) .. ',"t":' .. ARGV[a + 2] .. ',"v":' .. ARGV[a + 3] .. '}'
+  local chunk = '\1' .. struct.pack('<I8', first) .. ARGV[a + 2]
   redis.call('RPUSH', buf, chunk)
 
-  local min = ARGV[a + 4]
+  local min = ARGV[a + 3]
   if min ~= '' then
     local cur = redis.call('HGET', stats, 'min')
     if not cur or tonumber(min) < tonumber(cur) then redis.call('HSET', stats, 'min', min) end
   end
-  local max = ARGV[a + 5]
+  local max = ARGV[a + 4]
   if max ~= '' then
     local cur = redis.call('HGET', stats, 'max')
     if not cur or tonumber(max) > tonumber(cur) then redis.call('HSET', stats, 'max', max) end
   end
   if first == 1 then
-    redis.call('HSET', stats, 'tOrder', ARGV[a + 9] == '1' and 'asc' or 'none')
+    redis.call('HSET', stats, 'tOrder', ARGV[a + 8] == '1' and 'asc' or 'none')
   elseif redis.call('HGET', stats, 'tOrder') == 'asc' then
     -- tonumber gives nil for a t Lua cannot read (e.g. "Infinity"): not comparable, not ordered.
-    local prevT, firstT = tonumber(redis.call('HGET', stats, 'lastT')), tonumber(ARGV[a + 8])
-    if ARGV[a + 9] ~= '1' or prevT == nil or firstT == nil or firstT < prevT then
+    local prevT, firstT = tonumber(redis.call('HGET', stats, 'lastT')), tonumber(ARGV[a + 7])
+    if ARGV[a + 8] ~= '1' or prevT == nil or firstT == nil or firstT < prevT then
       redis.call('HSET', stats, 'tOrder', 'none')
     end
   end
-  redis.call('HSET', stats, 'lastT', ARGV[a + 6], 'lastV', ARGV[a + 7])
+  redis.call('HSET', stats, 'lastT', ARGV[a + 5], 'lastV', ARGV[a + 6])
   redis.call('SADD', KEYS[3], ARGV[a])
   redis.call('ZINCRBY', KEYS[4], #chunk, ARGV[a])
   ranges[i] = string.format('%d', first) .. ',' .. string.format('%d', last)
