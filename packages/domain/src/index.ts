@@ -9,6 +9,7 @@ export * from './socket-events';
 export * from './sample-chunks';
 export * from './raw-series-spans';
 export * from './columnar-fast-path';
+export * from './columnar-binary';
 export * from './run-manifest';
 export * from './series-grid';
 export * from './series-buckets';
