@@ -73,7 +73,7 @@ interface SidecarEntry {
  * Encodes a batch in the binary form. It does not validate (the server
  * does, as for JSON): a value it cannot place is a TypeError.
  */
-export function encodeBinaryBody(input: BinaryBodyInput): Uint8Array {
+export function encodeBinaryBody(input: BinaryBodyInput): Uint8Array<ArrayBuffer> {
   const identified = input.producer !== undefined && input.batch !== undefined;
   const producer = identified ? utf8Encoder.encode(input.producer) : undefined;
   if (producer !== undefined && producer.length > 0xff)
