@@ -114,11 +114,10 @@ export function encodeBinaryBody(input: BinaryBodyInput): Uint8Array<ArrayBuffer
 
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  let at = 0;
   out.set(MAGIC, 0);
   out[4] = VERSION;
   out[5] = identified ? FLAG_IDENTITY : 0;
-  at = 6;
+  let at = 6;
   if (producer !== undefined) {
     out[at++] = producer.length;
     out.set(producer, at);
@@ -177,9 +176,6 @@ export function encodeBinaryBody(input: BinaryBodyInput): Uint8Array<ArrayBuffer
 /** A read past the end, a count that cannot fit, bytes that are not UTF-8. */
 class Framing extends Error {}
 
-/** Thrown inside the fast loops: the body is well framed but refused, and zod words why. */
-class Refused extends Error {}
-
 /** A decoded variable before validation: what its JSON form would hold. */
 interface DecodedSeries {
   name: string;
@@ -211,7 +207,7 @@ export function parseBinaryBody(body: Uint8Array): IngestBatch {
     let min: number | undefined;
     let max: number | undefined;
     let nonDecreasing = true;
-    let sidecar = 0;
+    let sidecar: number;
     try {
       const name = reader.utf8(reader.u16());
       const count = reader.u32();

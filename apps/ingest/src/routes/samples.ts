@@ -1,4 +1,5 @@
 import {
+  BINARY_BODY_CONTENT_TYPE,
   BatchTooLargeError,
   RunNotFoundError,
   RunNotRunningError,
@@ -71,10 +72,12 @@ export function samplesRouter(deps: {
       let run: string;
       let batch: IngestBatch;
       let bytes: number;
-      if (payload instanceof Uint8Array) {
-        batch = parseBinaryBatch(payload, () => runParam(req.params.run));
+      if (req.is(BINARY_BODY_CONTENT_TYPE)) {
+        // No body at all (no Content-Length) leaves req.body unset: an empty, truncated one.
+        const binary = payload instanceof Uint8Array ? payload : new Uint8Array(0);
+        batch = parseBinaryBatch(binary, () => runParam(req.params.run));
         run = runParam(req.params.run);
-        bytes = REDIS_BYTES_PER_BINARY_BODY_BYTE * payload.length;
+        bytes = REDIS_BYTES_PER_BINARY_BODY_BYTE * binary.length;
       } else {
         const raw = typeof payload === 'string' ? payload : undefined;
         const fast = raw === undefined ? undefined : parseColumnarBody(raw);
