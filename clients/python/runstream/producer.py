@@ -81,7 +81,7 @@ class Producer:
     ``body_format="binary"`` (default: RUNSTREAM_BODY_FORMAT, else ``"json"``)
     sends each batch as little-endian float64 columns (docs/protocol.md,
     "Binary bodies"): the same samples and errors, fewer bytes, and a server
-    that reads it several times faster.
+    that parses it several times faster.
     """
 
     def __init__(

@@ -17,7 +17,7 @@ export interface RunstreamEnv {
 
 /**
  * How a producer sends its batches: `json`, or `binary`, the columnar
- * float64 form (docs/protocol.md, "Binary bodies"), which the server reads
+ * float64 form (docs/protocol.md, "Binary bodies"), which the server parses
  * several times faster and which is ~40 % of the bytes.
  */
 export type BodyFormat = 'json' | 'binary';
