@@ -210,7 +210,12 @@ describe('binary sample bodies', () => {
       {
         name: 'over the body limit',
         body: encodeBinaryBody({
-          variables: vars([['x', { t: Array(LIMIT / 8).fill(1), v: Array(LIMIT / 8).fill(1) }]]),
+          variables: vars([
+            [
+              'x',
+              { t: new Array<number>(LIMIT / 8).fill(1), v: new Array<number>(LIMIT / 8).fill(1) },
+            ],
+          ]),
         }),
         status: 413,
         code: 'payload_too_large',
