@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BINARY_BODY_CONTENT_TYPE } from '@runstream/domain';
 
 /** What the proxy does with one request: forward it; forward it and drop the answer; answer 503 itself. */
 export type FaultAction = 'pass' | 'lose' | 'refuse';
@@ -7,7 +8,9 @@ export type FaultAction = 'pass' | 'lose' | 'refuse';
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The body as UTF-8 text; a binary body (not JSON) as base64. */
   body: string;
+  bytes: Buffer;
 }
 
 export interface FaultProxy {
@@ -48,7 +51,13 @@ export async function startFaultProxy(target: string, port = 0): Promise<FaultPr
       const body = await readBody(req);
       const path = req.url ?? '/';
       const index = proxy.requests.length;
-      proxy.requests.push({ method: req.method ?? 'GET', path, body: body.toString('utf8') });
+      const binary = req.headers['content-type'] === BINARY_BODY_CONTENT_TYPE;
+      proxy.requests.push({
+        method: req.method ?? 'GET',
+        path,
+        body: body.toString(binary ? 'base64' : 'utf8'),
+        bytes: body,
+      });
       const action = proxy.mode(index, path);
       if (action === 'refuse') {
         res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });

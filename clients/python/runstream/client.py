@@ -3,7 +3,7 @@
 import json
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from .env import env_min_interval_ms, env_token, env_url, parse_base_url
+from .env import env_body_format, env_min_interval_ms, env_token, env_url, parse_base_url
 from .errors import RunstreamConfigError
 from .producer import Producer
 from .transport import HttpTransport
@@ -25,6 +25,7 @@ class Client:
             raise RunstreamConfigError("RUNSTREAM_TOKEN", "no token: set it or pass token=")
         # Read now so a typo fails here, not at the first producer.
         self._env_min_interval_ms = env_min_interval_ms()
+        self._env_body_format = env_body_format()
         self.transport = HttpTransport(base, token, timeout_s)
 
     def create_run(self, id: Optional[str] = None, meta: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -111,4 +112,5 @@ class Client:
     def producer(self, run: str, **options: Any) -> Producer:
         """A Producer for ``run``; options as Producer's (``min_interval_ms``, ``on_full``, ...)."""
         options.setdefault("env_min_interval_ms", self._env_min_interval_ms)
+        options.setdefault("env_body_format", self._env_body_format)
         return Producer(self.transport, run, **options)

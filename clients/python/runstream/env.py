@@ -33,6 +33,14 @@ def env_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _non_empty((os.environ if env is None else env).get("RUNSTREAM_TOKEN"))
 
 
+def env_body_format(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """RUNSTREAM_BODY_FORMAT: ``json`` or ``binary``, or None when unset or empty."""
+    value = _non_empty((os.environ if env is None else env).get("RUNSTREAM_BODY_FORMAT"))
+    if value is not None and value not in ("json", "binary"):
+        raise RunstreamConfigError("RUNSTREAM_BODY_FORMAT", f"{value!r} must be json or binary")
+    return value
+
+
 def env_min_interval_ms(env: Optional[Mapping[str, str]] = None) -> Optional[int]:
     """RUNSTREAM_MIN_INTERVAL_MS: a non-negative integer, or None when unset or empty."""
     value = _non_empty((os.environ if env is None else env).get("RUNSTREAM_MIN_INTERVAL_MS"))

@@ -9,6 +9,13 @@ import json
 from collections import deque
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
+from .binary_body import CONTENT_TYPE as BINARY_CONTENT_TYPE
+from .binary_body import MAGIC as BINARY_MAGIC
+from .binary_body import decode_binary_body, encode_binary_body
+
+JSON_CONTENT_TYPE = "application/json"
+BODY_FORMATS = ("json", "binary")
+
 
 class Column:
     __slots__ = ("name", "t", "v", "accepted", "acked", "spooled")
@@ -107,28 +114,37 @@ class OutgoingBatch:
     disk only (``body`` and ``parts`` None, ``path`` set): ``columns`` keeps
     what acknowledging it needs."""
 
-    __slots__ = ("number", "parts", "columns", "count", "body", "size", "path")
+    __slots__ = ("number", "parts", "columns", "count", "body", "size", "path", "content_type")
 
-    def __init__(self, producer: str, number: int, parts: List[BatchPart]) -> None:
+    def __init__(self, producer: str, number: int, parts: List[BatchPart], body_format: str = "json") -> None:
         self.number = number
         self.parts: Optional[List[BatchPart]] = parts
         self.columns = [(p.column, len(p.t)) for p in parts]
         self.count = sum(n for _, n in self.columns)
-        variables = {p.column.name: {"t": p.t, "v": p.v} for p in parts}
-        self.body: Optional[bytes] = json.dumps(
-            {"producer": producer, "batch": number, "variables": variables},
-            allow_nan=False,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode("utf-8")
+        if body_format == "binary":
+            self.content_type = BINARY_CONTENT_TYPE
+            self.body: Optional[bytes] = encode_binary_body(
+                producer, number, [(p.column.name, p.t, p.v) for p in parts]
+            )
+        else:
+            self.content_type = JSON_CONTENT_TYPE
+            variables = {p.column.name: {"t": p.t, "v": p.v} for p in parts}
+            self.body = json.dumps(
+                {"producer": producer, "batch": number, "variables": variables},
+                allow_nan=False,
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
         self.size = len(self.body)
         self.path: Optional[str] = None
 
     @classmethod
     def from_body(cls, body: bytes, buffer: "SampleBuffer") -> "OutgoingBatch":
         """A spooled batch read back: its parts rebuilt from the body, sent as it is."""
-        parsed = json.loads(body)
+        binary = body[: len(BINARY_MAGIC)] == BINARY_MAGIC
+        parsed = decode_binary_body(body) if binary else json.loads(body)
         batch = cls.__new__(cls)
+        batch.content_type = BINARY_CONTENT_TYPE if binary else JSON_CONTENT_TYPE
         batch.number = parsed["batch"]
         batch.parts = [
             BatchPart(buffer.get_or_add(name), series["t"], series["v"])

@@ -28,8 +28,10 @@ class HttpTransport:
         query: Optional[Mapping[str, Any]] = None,
         body: Union[bytes, None] = None,
         timeout_s: Optional[float] = None,
+        content_type: str = "application/json",
     ) -> Any:
-        """Sends ``body`` (JSON bytes, already encoded) and returns the parsed 2xx answer."""
+        """Sends ``body`` (bytes already encoded, JSON unless ``content_type`` says
+        otherwise) and returns the parsed 2xx answer."""
         label = f"{method} {path}"
         url = self.base_url + path
         if query:
@@ -38,7 +40,7 @@ class HttpTransport:
                 url += "?" + urllib.parse.urlencode(pairs)
         headers = {"authorization": f"Bearer {self.token}", "accept": "application/json"}
         if body is not None:
-            headers["content-type"] = "application/json"
+            headers["content-type"] = content_type
         req = urllib.request.Request(url, data=body, method=method, headers=headers)
         timeout = self.timeout_s if timeout_s is None else timeout_s
         try:

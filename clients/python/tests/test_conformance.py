@@ -29,10 +29,11 @@ def test_there_are_cases():
     assert len(CASES) >= 6
 
 
+@pytest.mark.parametrize("body_format", ["json", "binary"])
 @pytest.mark.parametrize("path", CASES, ids=[os.path.basename(p)[:-5] for p in CASES])
-def test_conformance_case(path, stack, proxy, reader):
+def test_conformance_case(path, body_format, stack, proxy, reader):
     case = load(path)
-    run = f"conf-py-{os.getpid()}-{next(_runs)}-{case['name']}"
+    run = f"conf-py-{os.getpid()}-{next(_runs)}-{case['name']}-{body_format}"
     direct = runstream.Client(stack.url, WRITE_TOKEN)
     if case["createRun"]:
         direct.create_run(run)
@@ -43,7 +44,9 @@ def test_conformance_case(path, stack, proxy, reader):
         return faults.get(next(posts), "pass") if request_path.endswith("/samples") else "pass"
 
     proxy.mode = mode
-    producer = runstream.Client(proxy.url, WRITE_TOKEN).producer(run, min_interval_ms=10)
+    producer = runstream.Client(proxy.url, WRITE_TOKEN).producer(
+        run, min_interval_ms=10, body_format=body_format
+    )
     error = None
     try:
         for step in case["steps"]:
@@ -70,7 +73,10 @@ def test_conformance_case(path, stack, proxy, reader):
     posts_seen = proxy.sample_posts()
     assert len(posts_seen) == expect["samplePosts"]
     for i, j in expect["sameBody"]:
-        assert json.loads(posts_seen[i - 1]["body"]) == json.loads(posts_seen[j - 1]["body"])
+        if body_format == "json":
+            assert json.loads(posts_seen[i - 1]["body"]) == json.loads(posts_seen[j - 1]["body"])
+        else:  # a binary retry sends the same bytes
+            assert posts_seen[i - 1]["body"] == posts_seen[j - 1]["body"]
     for variable, want in expect.get("history", {}).items():
         expected = list(zip([float(t) for t in want["t"]], [decode_value(v) for v in want["v"]]))
         assert history_problem(reader, run, variable, expected) == ""

@@ -17,8 +17,9 @@ SPECIALS = [
 ]
 
 
-def test_special_values_round_trip_exactly(writer, reader, run_id):
-    producer = writer.producer(run_id, min_interval_ms=0)
+@pytest.mark.parametrize("body_format", ["json", "binary"])
+def test_special_values_round_trip_exactly(writer, reader, run_id, body_format):
+    producer = writer.producer(run_id, min_interval_ms=0, body_format=body_format)
     for i, v in enumerate(SPECIALS):
         assert producer.log("special", i * 0.5, v) is True
     producer.flush()
@@ -53,6 +54,14 @@ def test_env_interval_is_the_default(stack, monkeypatch):
     producer = runstream.Client(stack.url, WRITE_TOKEN).producer("any-run")
     assert producer.min_interval_s == 0.25
     producer.close()
+    monkeypatch.setenv("RUNSTREAM_BODY_FORMAT", "binary")
+    producer = runstream.Client(stack.url, WRITE_TOKEN).producer("any-run")
+    assert producer.body_format == "binary"
+    producer.close()
+    monkeypatch.setenv("RUNSTREAM_BODY_FORMAT", "msgpack")
+    with pytest.raises(runstream.RunstreamConfigError, match="RUNSTREAM_BODY_FORMAT"):
+        runstream.Client(stack.url, WRITE_TOKEN)
+    monkeypatch.delenv("RUNSTREAM_BODY_FORMAT")
     monkeypatch.setenv("RUNSTREAM_MIN_INTERVAL_MS", "soon")
     with pytest.raises(runstream.RunstreamConfigError, match="RUNSTREAM_MIN_INTERVAL_MS"):
         runstream.Client(stack.url, WRITE_TOKEN)
@@ -89,10 +98,11 @@ def test_retry_after_is_honoured(proxy, reader, run_id):
     producer.close()
 
 
-def test_413_splits_the_batch_and_later_batches_stay_smaller(stack, reader, run_id):
+@pytest.mark.parametrize("body_format", ["json", "binary"])
+def test_413_splits_the_batch_and_later_batches_stay_smaller(stack, reader, run_id, body_format):
     small, url = stack.extra_ingest({"INGEST_MAX_BODY_BYTES": "4096"})
     try:
-        producer = runstream.Client(url, WRITE_TOKEN).producer(run_id, min_interval_ms=0)
+        producer = runstream.Client(url, WRITE_TOKEN).producer(run_id, min_interval_ms=0, body_format=body_format)
         expected = [(i * 0.001, i + 0.25) for i in range(2000)]
         producer.log_many("big", [t for t, _ in expected], [v for _, v in expected])
         producer.flush()

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from helpers import history_problem
 from runstream.spool import Spool
 from stack import WRITE_TOKEN, wait_until
@@ -40,20 +42,25 @@ def finish(model):
     return out
 
 
-def test_a_model_killed_while_the_server_is_down_loses_nothing_after_restart(proxy, reader, run_id, tmp_path):
+@pytest.mark.parametrize("body_format", ["json", "binary"])
+def test_a_model_killed_while_the_server_is_down_loses_nothing_after_restart(
+    proxy, reader, run_id, tmp_path, body_format
+):
     spool = str(tmp_path / "spool")
+    env = {"RUNSTREAM_BODY_FORMAT": body_format}
     proxy.retry_after = "0"
     proxy.mode = lambda i, path: "refuse"
     # 3000 samples while the server refuses: far more than the 400 the model may hold in memory.
-    producer_id = kill_after_persisted(start_model(proxy.url, run_id, spool, "hang", 0, 3000))
+    producer_id = kill_after_persisted(start_model(proxy.url, run_id, spool, "hang", 0, 3000, env))
     assert len(os.listdir(os.path.join(spool, run_id))) > 3
     proxy.mode = lambda i, path: "pass"
-    out = finish(start_model(proxy.url, run_id, spool, "finish", 3000, 3500))
+    out = finish(start_model(proxy.url, run_id, spool, "finish", 3000, 3500, env))
     assert "completed True" in out
     assert history_problem(reader, run_id, "x", expected(3500)) == ""
     # The restarted model went on as the same producer, and its spool is gone with the run.
     bodies = [r["body"] for r in proxy.sample_posts()]
-    assert all(f'"producer":"{producer_id}"'.encode() in b for b in bodies)
+    same = f'"producer":"{producer_id}"' if body_format == "json" else producer_id
+    assert all(same.encode() in b for b in bodies)
     assert not os.path.exists(os.path.join(spool, run_id))
 
 

@@ -49,6 +49,13 @@ export class MalformedJsonError extends RunstreamError {
   }
 }
 
+/** A binary body whose framing does not add up (docs/protocol.md, "Binary bodies"): nothing of it is read. */
+export class MalformedBodyError extends RunstreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('malformed_body', 400, message, undefined, options);
+  }
+}
+
 export class UnsupportedMediaTypeError extends RunstreamError {
   constructor(message: string) {
     super('unsupported_media_type', 415, message);

@@ -88,15 +88,15 @@ export function encodeBody(t: readonly number[], v: readonly WireValue[]): Buffe
 /**
  * At most what writing `batch` adds to its buffers' entries, before the
  * allocator rounds them: 16 bytes a sample and a chunk's header and counts,
- * plus the JSON of the values that are not numbers, which `textBytes` (the
- * request body's length) bounds. Tiny numbers make a body smaller than its
- * packed chunks (`0,` is 2 bytes, its double 8), long ones larger.
+ * plus the JSON of the values that are not numbers, which `otherValuesBytes`
+ * bounds (a JSON body's length does). Tiny numbers make a body smaller than
+ * its packed chunks (`0,` is 2 bytes, its double 8), long ones larger.
  */
-export function storedBytesBound(batch: IngestBatch, textBytes: number): number {
+export function storedBytesBound(batch: IngestBatch, otherValuesBytes: number): number {
   return (
     (PACKED_HEADER_BYTES + BODY_FIXED_BYTES) * batch.series.length +
     16 * batch.sampleCount +
-    textBytes
+    otherValuesBytes
   );
 }
 

@@ -11,6 +11,21 @@ export interface RunstreamEnv {
   token?: string;
   /** RUNSTREAM_MIN_INTERVAL_MS: smallest time between two producer requests. */
   minIntervalMs?: number;
+  /** RUNSTREAM_BODY_FORMAT: how producers send samples, `json` (default) or `binary`. */
+  bodyFormat?: BodyFormat;
+}
+
+/**
+ * How a producer sends its batches: `json`, or `binary`, the columnar
+ * float64 form (docs/protocol.md, "Binary bodies"), which the server parses
+ * several times faster and which is ~40 % of the bytes.
+ */
+export type BodyFormat = 'json' | 'binary';
+
+export function parseBodyFormat(value: string, variable: string): BodyFormat {
+  if (value !== 'json' && value !== 'binary')
+    throw new RunstreamConfigError(variable, `'${value}' must be json or binary`);
+  return value;
 }
 
 /**
@@ -28,6 +43,8 @@ export function readRunstreamEnv(env: NodeJS.ProcessEnv = process.env): Runstrea
   if (interval !== undefined) {
     out.minIntervalMs = parseNonNegativeInteger(interval, 'RUNSTREAM_MIN_INTERVAL_MS');
   }
+  const format = nonEmpty(env.RUNSTREAM_BODY_FORMAT);
+  if (format !== undefined) out.bodyFormat = parseBodyFormat(format, 'RUNSTREAM_BODY_FORMAT');
   return out;
 }
 

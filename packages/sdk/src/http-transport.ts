@@ -14,6 +14,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   /** A JSON-serialisable body; serialised here, once per attempt. */
   body?: unknown;
+  /** A body sent as it is, instead of `body`. */
+  bytes?: { contentType: string; data: Uint8Array };
   timeoutMs?: number;
   /** Aborts the attempt early (e.g. a producer closed with `force`). */
   signal?: AbortSignal;
@@ -48,8 +50,11 @@ export class HttpTransport {
       authorization: `Bearer ${this.options.token}`,
       accept: 'application/json',
     };
-    let payload: string | undefined;
-    if (options.body !== undefined) {
+    let payload: string | Uint8Array | undefined;
+    if (options.bytes !== undefined) {
+      headers['content-type'] = options.bytes.contentType;
+      payload = options.bytes.data;
+    } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(options.body);
     }

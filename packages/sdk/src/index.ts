@@ -2,7 +2,7 @@
  * @runstream/sdk — send samples from a running model (Producer), read runs
  * and history over HTTP (RunstreamClient), and follow variables live
  * (Subscriber). Defaults come from RUNSTREAM_URL, RUNSTREAM_TOKEN and
- * RUNSTREAM_MIN_INTERVAL_MS.
+ * RUNSTREAM_MIN_INTERVAL_MS and RUNSTREAM_BODY_FORMAT.
  */
 export {
   RunstreamClient,
@@ -40,7 +40,7 @@ export {
   ProducerClosedError,
   SubscribeError,
 } from './errors';
-export { readRunstreamEnv, type RunstreamEnv } from './env-config';
+export { readRunstreamEnv, type RunstreamEnv, type BodyFormat } from './env-config';
 export {
   backoffDelayMs,
   retryDelayMs,

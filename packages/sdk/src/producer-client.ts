@@ -1,5 +1,5 @@
 import type { Run, SamplesAck } from '@runstream/domain';
-import type { RunstreamEnv } from './env-config';
+import type { BodyFormat, RunstreamEnv } from './env-config';
 import type { SamplesRequestBody } from './samples-request';
 
 /** Per-call overrides of the low-level write calls. */
@@ -10,6 +10,12 @@ export interface RequestControl {
   signal?: AbortSignal;
 }
 
+/** RequestControl of a samples post. */
+export interface PostSamplesControl extends RequestControl {
+  /** The body's form on the wire (default `json`). */
+  format?: BodyFormat;
+}
+
 /**
  * What a Producer needs of its client: the two write calls, each one
  * request without retries, and the environment defaults. RunstreamClient is
@@ -17,7 +23,11 @@ export interface RequestControl {
  * much only.
  */
 export interface ProducerClient {
-  readonly env: Readonly<Pick<RunstreamEnv, 'minIntervalMs'>>;
-  postSamples(run: string, body: SamplesRequestBody, options?: RequestControl): Promise<SamplesAck>;
+  readonly env: Readonly<Pick<RunstreamEnv, 'minIntervalMs' | 'bodyFormat'>>;
+  postSamples(
+    run: string,
+    body: SamplesRequestBody,
+    options?: PostSamplesControl,
+  ): Promise<SamplesAck>;
   completeRun(run: string, options?: RequestControl): Promise<Run>;
 }

@@ -11,6 +11,7 @@ import {
 import { buildBatch, splitParts, type OutgoingBatch } from './outgoing-batch';
 import { retryDelayMs, statusVerdict, type RetryOptions, type StatusVerdict } from './retry-policy';
 import { checkRunId, numberOption } from './argument-checks';
+import { parseBodyFormat, type BodyFormat } from './env-config';
 import type { ProducerClient } from './producer-client';
 import { SampleBuffer, type FlushTarget } from './sample-buffer';
 import { checkTime, checkVariableName, encodeLoggedValue } from './sample-input';
@@ -58,6 +59,12 @@ export interface ProducerOptions {
   requestTimeoutMs?: number;
   /** Producer id sent with every batch. Default: random, 16 characters of [A-Za-z0-9_-]. */
   producerId?: string;
+  /**
+   * The batches' form on the wire: `'json'`, or `'binary'` (little-endian
+   * float64 columns, docs/protocol.md "Binary bodies"; the same samples,
+   * errors and 413 split). Default: RUNSTREAM_BODY_FORMAT, else `'json'`.
+   */
+  bodyFormat?: BodyFormat;
 }
 
 /** Counters of one producer, in samples unless said otherwise. */
@@ -111,6 +118,8 @@ export class Producer {
   /** The producer id sent with every batch. */
   readonly producerId: string;
   readonly minIntervalMs: number;
+  /** How batches travel (ProducerOptions.bodyFormat). */
+  readonly bodyFormat: BodyFormat;
   readonly maxBatchSamples: number;
   readonly maxBufferedSamples: number;
 
@@ -173,6 +182,10 @@ export class Producer {
       1,
     );
     this.batchLimit = this.maxBatchSamples;
+    this.bodyFormat =
+      options.bodyFormat === undefined
+        ? (client.env.bodyFormat ?? 'json')
+        : parseBodyFormat(options.bodyFormat, 'options.bodyFormat');
     this.onFull = options.onFull ?? 'drop-newest';
     if (this.onFull !== 'drop-newest' && this.onFull !== 'throw') {
       throw new RunstreamConfigError('options.onFull', "must be 'drop-newest' or 'throw'");
@@ -366,6 +379,7 @@ export class Producer {
     let ack: SamplesAck;
     try {
       ack = await this.client.postSamples(this.run, batch.body, {
+        format: this.bodyFormat,
         timeoutMs: this.options.requestTimeoutMs,
         signal: this.abort.signal,
       });

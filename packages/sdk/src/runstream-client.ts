@@ -1,17 +1,19 @@
-import type {
-  CreateRunBody,
-  HistoryPage,
-  Run,
-  RunStatus,
-  SamplesAck,
-  VariableStats,
+import {
+  BINARY_BODY_CONTENT_TYPE,
+  encodeBinaryBody,
+  type CreateRunBody,
+  type HistoryPage,
+  type Run,
+  type RunStatus,
+  type SamplesAck,
+  type VariableStats,
 } from '@runstream/domain';
 import { checkRunId, checkVariable, positiveOption } from './argument-checks';
 import { decodeChunk, type DecodedChunk } from './decoded-chunk';
 import { resolveServerConnection, type RunstreamEnv } from './env-config';
 import { HttpTransport, type RequestOptions } from './http-transport';
 import { Producer, type ProducerOptions } from './producer';
-import type { ProducerClient, RequestControl } from './producer-client';
+import type { PostSamplesControl, ProducerClient, RequestControl } from './producer-client';
 import type { SamplesRequestBody } from './samples-request';
 
 export interface RunstreamClientOptions {
@@ -150,10 +152,14 @@ export class RunstreamClient implements ProducerClient {
   async postSamples(
     run: string,
     body: SamplesRequestBody,
-    options: RequestControl = {},
+    options: PostSamplesControl = {},
   ): Promise<SamplesAck> {
+    const payload: RequestOptions =
+      options.format === 'binary'
+        ? { bytes: { contentType: BINARY_BODY_CONTENT_TYPE, data: encodeBinaryBody(body) } }
+        : { body };
     return this.body<SamplesAck>('POST', `${runPath(run)}/samples`, {
-      body,
+      ...payload,
       ...runControl(run, options),
     });
   }

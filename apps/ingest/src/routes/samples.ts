@@ -1,10 +1,13 @@
 import {
+  BINARY_BODY_CONTENT_TYPE,
   BatchTooLargeError,
   RunNotFoundError,
   RunNotRunningError,
   ServiceUnavailableError,
+  parseBinaryBody,
   parseIngestBatch,
   parseColumnarBody,
+  ValidationError,
   type IngestBatch,
   type SamplesAck,
 } from '@runstream/domain';
@@ -16,7 +19,8 @@ import type { RunAccess } from '../run-access';
 import type { LivePublisher } from '../live/live-publisher';
 import type { IngestLimits } from '../ingest-limits';
 import type { IngestMetrics } from '../metrics';
-import { jsonText, parseJsonText } from './json-body';
+import { parseJsonText } from './json-body';
+import { samplesBody } from './samples-body';
 import { principalOf, requireScope } from './require-scope';
 import { runParam } from './validate';
 
@@ -29,11 +33,20 @@ import { runParam } from './validate';
 const REDIS_BYTES_PER_STORED_BYTE = 1.25;
 
 /**
+ * How much longer the JSON of a binary body's non-number values can be than
+ * their bytes in it: a control character in a string is 1 byte there and 6
+ * (`\u0001`) in JSON; a double in an array 8 bytes and at most 24 characters.
+ */
+const JSON_BYTES_PER_BINARY_SIDECAR_BYTE = 6;
+
+/**
  * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
  * one emit per variable, respond. Nothing else happens here. The body is
  * checked by plain loops (parseColumnarBody); only a body outside its common
- * shape is validated the long way (zod), which also words the error. Errors come in the same order either way: malformed JSON,
- * then the run id, then the batch.
+ * shape is validated the long way (zod), which also words the error. A binary
+ * body (docs/protocol.md, "Binary bodies") is read by parseBinaryBody into
+ * the same batch. Errors come in the same order every way: a malformed body
+ * (JSON or framing), then the run id, then the batch.
  */
 export function samplesRouter(deps: {
   hotStore: HotStore;
@@ -53,14 +66,28 @@ export function samplesRouter(deps: {
   router.post(
     '/runs/:run/samples',
     requireScope(authorizer, 'write'),
-    jsonText(deps.maxBodyBytes),
+    samplesBody(deps.maxBodyBytes),
     async (req, res) => {
-      const text: unknown = req.body;
-      const raw = typeof text === 'string' ? text : undefined;
-      const fast = raw === undefined ? undefined : parseColumnarBody(raw);
-      const body = fast !== undefined || raw === undefined ? text : parseJsonText(raw);
-      const run = runParam(req.params.run);
-      const batch = fast ?? parseIngestBatch(body, raw);
+      const payload: unknown = req.body;
+      let run: string;
+      let batch: IngestBatch;
+      let otherValuesBound: number; // what the JSON of the values that are not numbers may take
+      if (req.is(BINARY_BODY_CONTENT_TYPE)) {
+        // No body at all (no Content-Length) leaves req.body unset: an empty, truncated one.
+        const binary = payload instanceof Uint8Array ? payload : new Uint8Array(0);
+        batch = parseBinaryBatch(binary, () => runParam(req.params.run));
+        run = runParam(req.params.run);
+        // The t and v columns take 16 bytes a sample; what is left holds the rest.
+        otherValuesBound =
+          JSON_BYTES_PER_BINARY_SIDECAR_BYTE * Math.max(0, binary.length - 16 * batch.sampleCount);
+      } else {
+        const raw = typeof payload === 'string' ? payload : undefined;
+        const fast = raw === undefined ? undefined : parseColumnarBody(raw);
+        const body = fast !== undefined || raw === undefined ? payload : parseJsonText(raw);
+        run = runParam(req.params.run);
+        batch = fast ?? parseIngestBatch(body, raw);
+        otherValuesBound = raw?.length ?? 0;
+      }
       await deps.access.check(principalOf(res), run);
       const tooLarge = batchLimitError(batch, deps.limits);
       if (tooLarge !== undefined) {
@@ -68,7 +95,7 @@ export function samplesRouter(deps: {
         metrics.limitRefusals.inc({ limit: `batch_${tooLarge.what}` });
         throw tooLarge;
       }
-      const bytes = REDIS_BYTES_PER_STORED_BYTE * storedBytesBound(batch, raw?.length ?? 0);
+      const bytes = REDIS_BYTES_PER_STORED_BYTE * storedBytesBound(batch, otherValuesBound);
       if (pressure !== undefined && !(await pressure.admitsWrite(bytes, run))) {
         metrics.batches.inc({ outcome: 'refused_full' });
         throw new ServiceUnavailableError(
@@ -105,6 +132,19 @@ export function samplesRouter(deps: {
   );
 
   return router;
+}
+
+/**
+ * parseBinaryBody, with the run id checked between a malformed framing and a
+ * refused batch: the order the JSON path reports them in.
+ */
+function parseBinaryBatch(body: Uint8Array, checkRun: () => void): IngestBatch {
+  try {
+    return parseBinaryBody(body);
+  } catch (err) {
+    if (err instanceof ValidationError) checkRun();
+    throw err;
+  }
 }
 
 /** The batch's first excess over the limits, if any: they bound one write script's Redis time. */

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import {
+  BINARY_BODY_CONTENT_TYPE,
   RUN_ID_PATTERN,
   RunstreamError,
+  parseBinaryBody,
   parseIngestBatch,
   type Run,
   type SamplesAck,
@@ -91,7 +93,10 @@ export class FakeIngest {
     }
     let batch;
     try {
-      batch = parseIngestBatch(req.json);
+      batch =
+        req.headers['content-type'] === BINARY_BODY_CONTENT_TYPE
+          ? parseBinaryBody(req.bytes)
+          : parseIngestBatch(req.json);
     } catch (err) {
       if (err instanceof RunstreamError)
         return sendError(res, err.httpStatus, err.code, err.message);

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   /** The raw body, byte for byte as sent. */
+  bytes: Buffer;
+  /** The body read as UTF-8. */
   text: string;
   json: unknown;
   /** performance.now() when the request's headers arrived. */
@@ -41,7 +43,8 @@ export async function startScriptedServer(responder: Responder): Promise<Scripte
     const chunks: Buffer[] = [];
     raw.on('data', (c: Buffer) => chunks.push(c));
     raw.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const text = bytes.toString('utf8');
       const url = new URL(raw.url ?? '/', 'http://x');
       let json: unknown;
       try {
@@ -55,6 +58,7 @@ export async function startScriptedServer(responder: Responder): Promise<Scripte
         path: url.pathname,
         query: url.searchParams,
         headers: raw.headers,
+        bytes,
         text,
         json,
         at,
