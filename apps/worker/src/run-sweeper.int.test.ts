@@ -1,6 +1,11 @@
 import { observerJobId } from '@runstream/queues';
 import { REDIS_TOPOLOGIES, historyProblem, useFixture, waitFor } from '@runstream/testkit';
-import { expectMerged, waitForManifest, writeSamples, writtenSample } from '@runstream/tiering/testing';
+import {
+  expectMerged,
+  waitForManifest,
+  writeSamples,
+  writtenSample,
+} from '@runstream/tiering/testing';
 import { FLUSH_EVERYTHING } from './testing/start-worker';
 import { startWorkerBackends } from './testing/worker-backends';
 
