@@ -70,7 +70,7 @@ export interface SeriesWriterOptions {
 /**
  * Writes model output for some variables of a run through the real write
  * path, as ingest does: each batch's body text goes through
- * `parseIngestBatch(body, text)` and `BatchWriter.write` (the Lua script that
+ * `parseIngestBatch` and `BatchWriter.write` (the Lua script that
  * gives seqs and appends one chunk per variable). Every batch carries every
  * variable. Writes are pipelined on the store's one connection, so they land
  * in the order sent and seqs follow t.
@@ -98,7 +98,7 @@ export class SeriesWriter {
       for (const s of this.series) variables[s.name] = s.data.next(size);
       const body = { variables };
       const text = JSON.stringify(body);
-      const batch = parseIngestBatch(JSON.parse(text) as unknown, text);
+      const batch = parseIngestBatch(JSON.parse(text) as unknown);
       const write: Promise<void> = this.hot.writer.write(this.run, batch).then(() => {
         pending.delete(write);
       });

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < repeats + 1; r++) {
         const run = `cost-${runNo++}`;
         await hot.runs.create({ id: run });
-        const batch = parseIngestBatch(JSON.parse(text) as unknown, text);
+        const batch = parseIngestBatch(JSON.parse(text) as unknown);
         await hot.redis.slowlog('RESET');
         await hot.writer.write(run, batch);
         const entries = (await hot.redis.slowlog('GET', 10)) as [

@@ -159,7 +159,7 @@ describe('a run of odd values', () => {
     const series = (t: string[], v: string[]): string =>
       `{"t":[${t.join(',')}],"v":[${v.join(',')}]}`;
     const indices = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
-    // Pretty-printed, as some clients send: stored as it came.
+    // Pretty-printed, as some clients send.
     const columnar = `{
       "variables": {
         "literals": ${series(indices(LITERALS.length), LITERALS)},

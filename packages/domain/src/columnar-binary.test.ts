@@ -68,7 +68,7 @@ describe('binary columnar bodies', () => {
       batch: 7,
       variables: { é: { t: [0, 0.5, 1], v: [1.5, 'hi', { $num: '-0' }] } },
     });
-    expect(batch).toEqual({ ...json, series: json.series.map(({ raw: _raw, ...s }) => s) });
+    expect(batch).toEqual(json);
     expect(BINARY_BODY_CONTENT_TYPE).toBe('application/vnd.runstream.columnar');
   });
 

@@ -1,14 +1,12 @@
 import { MAX_VARIABLES_PER_BATCH, type IngestBatch, type VariableSeries } from './ingest-batch';
 import { RUN_ID_PATTERN, variableNameProblem } from './names';
-import { findSeriesSpans } from './raw-series-spans';
 import { MAX_STRING_VALUE_LENGTH, type WireValue } from './sample-value';
 
 /**
  * The ingest hot path's validation of a columnar body, from its text: the
  * native JSON.parse, then one loop over each variable's `t` and one over its
  * `v` that check them and compute count, min, max and the ends the write
- * script needs, and the `t`/`v` text spans (stored as they came) found by
- * the indexOf scan; no zod. It accepts only the common shape: `producer`,
+ * script needs; no zod. It accepts only the common shape: `producer`,
  * `batch`, `variables`, values that are finite numbers (not -0), strings,
  * booleans, null or `{"$num": …}` tags. Anything else returns undefined and
  * the caller validates the body the long way (parseIngestBatch, zod), which
@@ -69,16 +67,13 @@ export function parseColumnarBody(text: string): IngestBatch | undefined {
     return undefined;
   if (typeof variables !== 'object' || variables === null || Array.isArray(variables))
     return undefined;
-  const spans = findSeriesSpans(text);
-  if (spans === undefined) return undefined;
   const series: VariableSeries[] = [];
   let sampleCount = 0;
   for (const name in variables) {
     const c = name.charCodeAt(0);
     if ((c >= ZERO && c <= NINE) || variableNameProblem(name) !== undefined) return undefined;
     const sv = (variables as Record<string, unknown>)[name];
-    const raw = spans.get(name);
-    if (raw === undefined || typeof sv !== 'object' || sv === null) return undefined;
+    if (typeof sv !== 'object' || sv === null) return undefined;
     let fields = 0;
     for (const f in sv) {
       if (f !== 't' && f !== 'v') return undefined;
@@ -122,7 +117,6 @@ export function parseColumnarBody(text: string): IngestBatch | undefined {
         lastV: v[count - 1] as WireValue,
         tNonDecreasing: nonDecreasing,
       },
-      raw,
     });
     sampleCount += count;
   }

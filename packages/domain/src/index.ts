@@ -10,7 +10,6 @@ export * from './http-api';
 export * from './socket-events';
 export * from './socket-requests';
 export * from './sample-chunks';
-export * from './raw-series-spans';
 export * from './columnar-fast-path';
 export * from './columnar-binary';
 export * from './run-manifest';

@@ -357,13 +357,13 @@ function outcome(parse: () => IngestBatch): Outcome {
   }
 }
 
-/** What a batch holds, without the raw text (which only the fast path carries). */
+/** What a batch holds. */
 const values = (b: IngestBatch): unknown =>
   b.series.map((s) => ({ name: s.name, t: s.t, v: s.v, min: s.summary.min, max: s.summary.max }));
 
-/** The chunk text the write script stores for a series: the request's text when it kept it. */
+/** The chunk text a series is read back as (from a packed chunk, a segment line). */
 const storedChunk = (s: VariableSeries, first = 1): string =>
-  `{"s":${first},"t":${s.raw?.t ?? JSON.stringify(s.t)},"v":${s.raw?.v ?? JSON.stringify(s.v)}}`;
+  `{"s":${first},"t":${JSON.stringify(s.t)},"v":${JSON.stringify(s.v)}}`;
 
 /**
  * The stored chunk text of every series reads back (parsed, and cut at
@@ -397,7 +397,7 @@ describe('the fast path and zod agree on every body', () => {
     fc.assert(
       fc.property(columnarBody, whitespace, fc.tuple(fc.nat(), fc.nat()), (body, spaces, cut) => {
         const raw = render(body, spaces);
-        const fast = outcome(() => parseIngestBatch(JSON.parse(raw), raw));
+        const fast = outcome(() => parseIngestBatch(JSON.parse(raw)));
         const schema = outcome(() => parseIngestBatchWithSchema(JSON.parse(raw)));
         expect(fast.ok).toBe(schema.ok);
         if (!fast.ok || !schema.ok) {
@@ -428,7 +428,7 @@ describe('the fast path and zod agree on every body', () => {
           const scan = parseColumnarBody(raw);
           if (scan === undefined) {
             // Left to the long way (checked above): the same answer, whatever it is.
-            const fast = outcome(() => parseIngestBatch(JSON.parse(raw), raw));
+            const fast = outcome(() => parseIngestBatch(JSON.parse(raw)));
             const schema = outcome(() => parseIngestBatchWithSchema(JSON.parse(raw)));
             expect(fast.ok).toBe(schema.ok);
             return;
@@ -445,12 +445,6 @@ describe('the fast path and zod agree on every body', () => {
             schema.batch.batch,
             schema.batch.sampleCount,
           ]);
-          // The spans are the ones the long way keeps, where it keeps them.
-          const long = parseIngestBatch(JSON.parse(raw), raw);
-          scan.series.forEach((s, i) => {
-            const kept = long.series[i]?.raw;
-            if (kept !== undefined) expect(s.raw).toEqual(kept);
-          });
           expectStoredAs(scan, schema.batch, cut);
         },
       ),
@@ -536,8 +530,8 @@ describe('the fast path and zod agree on every body', () => {
             },
             spaces,
           );
-          const rowsOutcome = outcome(() => parseIngestBatch(JSON.parse(rowsText), rowsText));
-          const columns = outcome(() => parseIngestBatch(JSON.parse(columnsText), columnsText));
+          const rowsOutcome = outcome(() => parseIngestBatch(JSON.parse(rowsText)));
+          const columns = outcome(() => parseIngestBatch(JSON.parse(columnsText)));
           expect(rowsOutcome.ok).toBe(columns.ok);
           if (!rowsOutcome.ok || !columns.ok) return;
           // Object.entries puts integer-like names first: compare by name.
@@ -566,7 +560,7 @@ describe('the fast path and zod agree on every body', () => {
 
 describe('numbers the doubles cannot hold', () => {
   const refusal = (text: string): string => {
-    const result = outcome(() => parseIngestBatch(JSON.parse(text), text));
+    const result = outcome(() => parseIngestBatch(JSON.parse(text)));
     if (result.ok) throw new Error(`${text} was accepted`);
     return result.message;
   };
@@ -593,10 +587,9 @@ describe('numbers the doubles cannot hold', () => {
 
   it('keeps the edges of the doubles, and a time of -0 as 0', () => {
     const text = '{"variables":{"x":{"t":[-0,5e-324],"v":[1e308,-1.7976931348623157e308]}}}';
-    const [x] = parseIngestBatch(JSON.parse(text), text).series;
+    const [x] = parseIngestBatch(JSON.parse(text)).series;
     expect(x?.t).toEqual([0, 5e-324]);
     expect(x?.v).toEqual([1e308, -Number.MAX_VALUE]);
-    expect(x?.raw).toBeUndefined(); // the -0 was rewritten: the text is not stored as it came
   });
 });
 
@@ -659,7 +652,7 @@ function jsonText(input: BinaryBodyInput): string {
 
 /** The ingest route's JSON path: the one pass, else the long way. */
 const viaJson = (raw: string): IngestBatch =>
-  parseColumnarBody(raw) ?? parseIngestBatch(JSON.parse(raw), raw);
+  parseColumnarBody(raw) ?? parseIngestBatch(JSON.parse(raw));
 
 describe('the binary body and JSON agree on every batch', () => {
   it('the same IngestBatch, or the same refusal', () => {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { producerIdSchema, variableNameSchema } from './name-schemas';
 import { variableNameProblem } from './names';
-import { findSeriesSpans, type SeriesSpans } from './raw-series-spans';
 import { normalizeWireValues, type BatchSummary, type WireValue } from './sample-value';
 import { finiteNumberSchema, isWireValue, wireValueSchema } from './sample-value-schema';
 
@@ -11,13 +10,10 @@ export const MAX_VARIABLES_PER_BATCH = 4096;
 /** The samples of one variable inside one batch, columnar: t[i] goes with v[i]. */
 export interface VariableSeries {
   name: string;
-  /** Built on first use when the batch came through the one-pass scan (columnar-body-scan). */
   t: number[];
   v: WireValue[];
   summary: BatchSummary;
   ends: SeriesEnds;
-  /** The request's own JSON text of `t` and `v`, when it can be stored as it came. */
-  raw?: SeriesSpans;
 }
 
 /** What the write script needs of a series besides its text: known without its arrays. */
@@ -137,11 +133,10 @@ function fail(issues: FieldIssue[]): never {
 /**
  * Validates a parsed request body in either form and returns it columnar,
  * with -0 tagged and per-variable min/max computed. Throws ValidationError
- * naming the offending field(s). With the body's raw text, each series also
- * carries its own `t`/`v` text so the writer need not serialise them again.
+ * naming the offending field(s).
  */
-export function parseIngestBatch(body: unknown, raw?: string): IngestBatch {
-  return parseBatch(body, raw, isValidSeries);
+export function parseIngestBatch(body: unknown): IngestBatch {
+  return parseBatch(body, isValidSeries);
 }
 
 /**
@@ -150,12 +145,11 @@ export function parseIngestBatch(body: unknown, raw?: string): IngestBatch {
  * every body (ingest-batch.property.test.ts); not used to serve requests.
  */
 export function parseIngestBatchWithSchema(body: unknown): IngestBatch {
-  return parseBatch(body, undefined, (_x): _x is never => false);
+  return parseBatch(body, (_x): _x is never => false);
 }
 
 function parseBatch(
   body: unknown,
-  raw: string | undefined,
   fastCheck: (x: unknown) => x is { t: number[]; v: WireValue[] },
 ): IngestBatch {
   if (!isPlainObject(body)) fail([{ path: '(body)', message: 'body must be a JSON object' }]);
@@ -179,7 +173,6 @@ function parseBatch(
     ]);
 
   const series: VariableSeries[] = [];
-  const spans = raw === undefined ? undefined : findSeriesSpans(raw);
   let sampleCount = 0;
   for (const [name, candidate] of entries) {
     const problem = variableNameProblem(name);
@@ -192,17 +185,14 @@ function parseBatch(
       if (!parsed.success) fail(issuesOf(parsed.error, ['variables', name]));
       data = parsed.data;
     }
-    const timesRewritten = normalizeTimes(data.t);
+    normalizeTimes(data.t);
     const summary = normalizeWireValues(data.v);
-    // Rewritten values no longer match the request's text: serialise them instead.
-    const span = summary.rewrote || timesRewritten ? undefined : spans?.get(name);
     series.push({
       name,
       t: data.t,
       v: data.v,
       summary,
       ends: seriesEnds(data.t, data.v),
-      ...(span ? { raw: span } : {}),
     });
     sampleCount += data.t.length;
   }
@@ -210,18 +200,11 @@ function parseBatch(
 }
 
 /**
- * A time of -0 is the instant 0: it is stored as 0, in place, so that a time
- * reads the same whether the request's text or a serialisation of it is
- * stored (JSON.stringify prints -0 as 0). True when one was rewritten.
+ * A time of -0 is the instant 0: it is stored as 0, in place, so that every
+ * path stores the same time (JSON.stringify prints -0 as 0).
  */
-function normalizeTimes(t: number[]): boolean {
-  let rewrote = false;
-  for (let i = 0; i < t.length; i++)
-    if (t[i] === 0 && Object.is(t[i], -0)) {
-      t[i] = 0;
-      rewrote = true;
-    }
-  return rewrote;
+function normalizeTimes(t: number[]): void {
+  for (let i = 0; i < t.length; i++) if (t[i] === 0 && Object.is(t[i], -0)) t[i] = 0;
 }
 
 function parseRows(body: Record<string, unknown>): IngestBatch {

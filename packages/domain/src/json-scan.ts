@@ -1,10 +1,9 @@
 /**
  * Boundary scanning over JSON text that is already known (or assumed) to be
  * JSON: where a value, a string or a composite ends, without building it.
- * Used where parsing and serialising again would be most of the cost: batch
- * bodies handed to Redis as they came (raw-series-spans) and stored chunk
- * texts handed to clients as they are (chunk-text). Not exported from the
- * package: callers are these modules.
+ * Used where parsing and serialising again would be most of the cost: stored
+ * chunk texts handed to clients as they are (chunk-text). Not exported from
+ * the package.
  */
 const QUOTE = '"';
 const BACKSLASH = 0x5c;
@@ -12,18 +11,10 @@ const OPEN_BRACE = '{';
 const CLOSE_BRACE = '}';
 const OPEN_BRACKET = '[';
 const CLOSE_BRACKET = ']';
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const QUOTE_CODE = 0x22;
-const OPEN_BRACE_CODE = 0x7b;
-const CLOSE_BRACE_CODE = 0x7d;
-const OPEN_BRACKET_CODE = 0x5b;
-const CLOSE_BRACKET_CODE = 0x5d;
 
 /**
  * The text is not what the scanner expects (unbalanced, unterminated, not an
- * object where one must be). Callers map it to their own outcome: give up
- * quietly (raw-series-spans) or report corruption (chunk-text).
+ * object where one must be): chunk-text reports it as corruption.
  */
 export class JsonScanError extends Error {}
 
@@ -75,60 +66,5 @@ export function skipComposite(b: string, i: number): number {
     pos = at + 1;
     if (first.c === OPEN_BRACE || first.c === OPEN_BRACKET) depth++;
     else if (--depth === 0) return pos;
-  }
-}
-
-/** Returns the index just past the JSON value starting at `i`. */
-export function skipValue(b: string, i: number): number {
-  const c = b.charCodeAt(i);
-  if (c === QUOTE_CODE) return skipString(b, i);
-  if (c === OPEN_BRACE_CODE || c === OPEN_BRACKET_CODE) return skipComposite(b, i);
-  // number, true, false, null
-  let k = i;
-  for (;;) {
-    const x = b.charCodeAt(k);
-    if (
-      Number.isNaN(x) ||
-      x === COMMA ||
-      x === CLOSE_BRACE_CODE ||
-      x === CLOSE_BRACKET_CODE ||
-      x === 0x20 ||
-      x === 0x0a ||
-      x === 0x0d ||
-      x === 0x09
-    )
-      return k;
-    k++;
-  }
-}
-
-/**
- * Calls `onMember(key, valueStart)` for each member of the object at `i` and
- * expects it to return the index just past the value. Returns the index just
- * past the object.
- */
-export function eachMember(
-  b: string,
-  i: number,
-  onMember: (key: string, valueStart: number) => number,
-): number {
-  i = skipWs(b, i);
-  if (b.charCodeAt(i) !== OPEN_BRACE_CODE) throw new JsonScanError();
-  i = skipWs(b, i + 1);
-  if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
-  for (;;) {
-    if (b.charCodeAt(i) !== QUOTE_CODE) throw new JsonScanError();
-    const keyEnd = skipString(b, i);
-    const key = JSON.parse(b.slice(i, keyEnd)) as string;
-    i = skipWs(b, keyEnd);
-    if (b.charCodeAt(i) !== COLON) throw new JsonScanError();
-    i = skipWs(b, i + 1);
-    i = skipWs(b, onMember(key, i));
-    if (b.charCodeAt(i) === COMMA) {
-      i = skipWs(b, i + 1);
-      continue;
-    }
-    if (b.charCodeAt(i) === CLOSE_BRACE_CODE) return i + 1;
-    throw new JsonScanError();
   }
 }

@@ -42,7 +42,7 @@ describe('normalizeWireValues', () => {
     const summary = normalizeWireValues(values);
     expect(values[1]).toEqual({ $num: '-0' });
     expect(values[3]).toEqual([{ $num: '-0' }, 1e9]);
-    expect(summary).toEqual({ min: -7, max: 3, rewrote: true });
+    expect(summary).toEqual({ min: -7, max: 3 });
   });
 
   it('reports no min/max when there is no numeric scalar', () => {

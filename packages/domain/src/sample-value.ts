@@ -62,8 +62,6 @@ export function decodeValue(w: WireValue): SampleValue {
 export interface BatchSummary {
   min: number | undefined;
   max: number | undefined;
-  /** True when a literal -0 was rewritten: the values no longer match the request's bytes. */
-  rewrote?: boolean;
 }
 
 /**
@@ -74,13 +72,11 @@ export interface BatchSummary {
 export function normalizeWireValues(values: WireValue[]): BatchSummary {
   let min: number | undefined;
   let max: number | undefined;
-  let rewrote = false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number') {
       if (v === 0 && Object.is(v, -0)) {
         values[i] = NEG_ZERO;
-        rewrote = true;
       }
       if (min === undefined || v < min) min = v;
       if (max === undefined || v > max) max = v;
@@ -89,10 +85,9 @@ export function normalizeWireValues(values: WireValue[]): BatchSummary {
         const x = v[j];
         if (x === 0 && Object.is(x, -0)) {
           v[j] = NEG_ZERO;
-          rewrote = true;
         }
       }
     }
   }
-  return rewrote ? { min, max, rewrote } : { min, max };
+  return { min, max };
 }

@@ -85,7 +85,7 @@ export function samplesRouter(deps: {
         const fast = raw === undefined ? undefined : parseColumnarBody(raw);
         const body = fast !== undefined || raw === undefined ? payload : parseJsonText(raw);
         run = runParam(req.params.run);
-        batch = fast ?? parseIngestBatch(body, raw);
+        batch = fast ?? parseIngestBatch(body);
         otherValuesBound = raw?.length ?? 0;
       }
       await deps.access.check(principalOf(res), run);
