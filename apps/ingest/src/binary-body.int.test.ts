@@ -9,7 +9,7 @@ import {
   type SamplesAck,
   type WireValue,
 } from '@runstream/domain';
-import { UGLY_SAMPLE_VALUES, seqCoverageProblem } from '@runstream/testkit';
+import { UGLY_SAMPLE_VALUES, seqCoverageProblem, waitFor } from '@runstream/testkit';
 import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 import { redisFingerprint } from './testing/redis-fingerprint';
 
@@ -122,6 +122,36 @@ describe('binary sample bodies', () => {
     expect(seqCoverageProblem(got.seqs, ugly.length)).toBeUndefined();
     expect(got.t).toEqual(ugly.map((_, i) => i)); // a time of -0 is the instant 0
     expect(got.v.map(decodeValue)).toEqual(ugly);
+  });
+
+  it('reaches a live subscriber exactly as sent (the arrays made from the columns only for it)', async () => {
+    const N = 50;
+    const BATCHES = 6;
+    const values = (b: number): number[] =>
+      Array.from({ length: N }, (_, i) => [NaN, -0, Infinity][i % 7] ?? Math.cos(b * N + i));
+    const post = async (b: number): Promise<void> => {
+      const t = Array.from({ length: N }, (_, i) => b * N + i);
+      const body = encodeBinaryBody({
+        variables: vars([['live', { t, v: values(b).map((x) => encodeValue(x)) }]]),
+      });
+      expect((await postBinary('bin', body)).status).toBe(200);
+    };
+    const seen: { seqs: number[]; t: number[]; v: SampleValue[] } = { seqs: [], t: [], v: [] };
+    h.subscriber().subscribe('bin', 'live', (c) => {
+      c.t.forEach((t, i) => {
+        seen.seqs.push(c.first + i);
+        seen.t.push(t);
+        seen.v.push(c.v[i] as SampleValue);
+      });
+    });
+    await post(0);
+    await waitFor('the first batch', () => seen.seqs.length >= N || undefined);
+    // In the room now: the rest comes as live events.
+    for (let b = 1; b < BATCHES; b++) await post(b);
+    await waitFor('every batch', () => seen.seqs.length >= BATCHES * N || undefined);
+    expect(seqCoverageProblem(seen.seqs, BATCHES * N)).toBeUndefined();
+    expect(seen.t).toEqual(Array.from({ length: BATCHES * N }, (_, i) => i));
+    expect(seen.v).toEqual(Array.from({ length: BATCHES }, (_, b) => values(b)).flat());
   });
 
   it('refuses what JSON refuses with the same code, and a broken framing with malformed_body; nothing written', async () => {

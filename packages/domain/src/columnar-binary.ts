@@ -1,10 +1,18 @@
 import { MalformedBodyError, ValidationError } from './errors';
-import { MAX_VARIABLES_PER_BATCH, parseIngestBatch, type IngestBatch } from './ingest-batch';
+import { Float64Columns } from './float64-columns';
+import {
+  MAX_VARIABLES_PER_BATCH,
+  parseIngestBatch,
+  type IngestBatch,
+  type SeriesEnds,
+  type VariableSeries,
+} from './ingest-batch';
 import { RUN_ID_PATTERN, variableNameProblem } from './names';
 import {
   decodeNumber,
   encodeNumber,
   MAX_ARRAY_VALUE_LENGTH,
+  type BatchSummary,
   type WireNumber,
   type WireValue,
 } from './sample-value';
@@ -176,18 +184,43 @@ export function encodeBinaryBody(input: BinaryBodyInput): Uint8Array<ArrayBuffer
 /** A read past the end, a count that cannot fit, bytes that are not UTF-8. */
 class Framing extends Error {}
 
-/** A decoded variable before validation: what its JSON form would hold. */
-interface DecodedSeries {
-  name: string;
-  t: number[];
-  v: WireValue[];
+/**
+ * A variable read from a binary body. Its `t` and `v` arrays are made from
+ * the columns on first use: a batch nobody listens to live goes to Redis as
+ * the columns' bytes and never becomes JavaScript arrays.
+ */
+class BinarySeries implements VariableSeries {
+  private tArray: number[] | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly data: Float64Columns,
+    /** The values when the sidecar put some that are not numbers among them. */
+    private vArray: WireValue[] | undefined,
+    readonly summary: BatchSummary,
+    readonly ends: SeriesEnds,
+  ) {}
+
+  get columns(): Float64Columns | undefined {
+    return this.vArray === undefined ? this.data : undefined;
+  }
+
+  get t(): number[] {
+    return (this.tArray ??= this.data.times());
+  }
+
+  get v(): WireValue[] {
+    return (this.vArray ??= this.data.values());
+  }
 }
 
 /**
  * Reads a binary body into the IngestBatch its JSON form gives: the same
  * values (non-finite numbers and -0 as their tags), summary and ends. Throws
  * MalformedBodyError when the framing does not add up, ValidationError
- * (worded by zod, as for JSON) when the batch is refused.
+ * (worded by zod, as for JSON) when the batch is refused. A time of -0 is
+ * rewritten as 0 in `body` itself (as JSON stores it), whose columns the
+ * series keep.
  */
 export function parseBinaryBody(body: Uint8Array): IngestBatch {
   const reader = new Reader(body);
@@ -197,43 +230,50 @@ export function parseBinaryBody(body: Uint8Array): IngestBatch {
   } catch (err) {
     throw framingError(err, reader);
   }
-  const series: IngestBatch['series'] = [];
-  const decoded: DecodedSeries[] = [];
+  const series: VariableSeries[] = [];
+  const decoded: VariableSeries[] = [];
   const seen = new Set<string>();
   let refused = false;
   let sampleCount = 0;
   for (let k = 0; k < header.count; k++) {
-    let s: DecodedSeries;
-    let min: number | undefined;
-    let max: number | undefined;
-    let nonDecreasing = true;
-    let sidecar: number;
+    let s: BinarySeries;
     try {
       const name = reader.utf8(reader.u16());
       const count = reader.u32();
       reader.need(16 * count);
-      const t: number[] = [];
+      const start = reader.at;
+      let nonDecreasing = true;
+      let first = 0;
       let prev = 0;
       for (let i = 0; i < count; i++) {
         let x = reader.f64();
-        if (x === 0)
-          x = 0; // -0 is the instant 0, as in JSON
-        else if (!Number.isFinite(x)) refused = true;
-        if (i > 0 && !(x >= prev)) nonDecreasing = false;
-        t.push(x);
+        if (x === 0) {
+          if (1 / x < 0) reader.rewriteLastF64((x = 0)); // -0 is the instant 0, as in JSON
+        } else if (!Number.isFinite(x)) refused = true;
+        if (i === 0) first = x;
+        else if (!(x >= prev)) nonDecreasing = false;
         prev = x;
       }
-      const v: WireValue[] = [];
+      let min: number | undefined;
+      let max: number | undefined;
+      let last = 0;
       for (let i = 0; i < count; i++) {
-        const x = reader.f64();
+        const x = (last = reader.f64());
         if (Number.isFinite(x) && !(x === 0 && 1 / x < 0)) {
           if (min === undefined || x < min) min = x;
           if (max === undefined || x > max) max = x;
-          v.push(x);
-        } else v.push(encodeNumber(x));
+        }
       }
-      sidecar = readSidecar(reader, v);
-      s = { name, t, v };
+      const columns = new Float64Columns(body.subarray(start, start + 16 * count), count);
+      const v = readSidecar(reader, columns);
+      const ends: SeriesEnds = {
+        count,
+        firstT: first,
+        lastT: prev,
+        lastV: v === undefined ? encodeNumber(last) : (v[count - 1] as WireValue),
+        tNonDecreasing: nonDecreasing,
+      };
+      s = new BinarySeries(name, columns, v, { min, max }, ends);
     } catch (err) {
       throw framingError(err, reader);
     }
@@ -243,34 +283,24 @@ export function parseBinaryBody(body: Uint8Array): IngestBatch {
       ]);
     seen.add(s.name);
     decoded.push(s);
-    if (refused || s.t.length === 0 || variableNameProblem(s.name) !== undefined) {
+    const count = s.ends.count;
+    if (refused || count === 0 || variableNameProblem(s.name) !== undefined) {
       refused = true;
       continue;
     }
     // A sidecar value replaced a number: min/max are over the numbers that stayed.
-    if (sidecar > 0) {
-      min = undefined;
-      max = undefined;
+    if (s.columns === undefined) {
+      let min: number | undefined;
+      let max: number | undefined;
       for (const x of s.v)
         if (typeof x === 'number') {
           if (min === undefined || x < min) min = x;
           if (max === undefined || x > max) max = x;
         } else if (!isWireValue(x)) refused = true;
+      s.summary.min = min;
+      s.summary.max = max;
     }
-    const count = s.t.length;
-    series.push({
-      name: s.name,
-      t: s.t,
-      v: s.v,
-      summary: { min, max },
-      ends: {
-        count,
-        firstT: s.t[0] as number,
-        lastT: s.t[count - 1] as number,
-        lastV: s.v[count - 1] as WireValue,
-        tNonDecreasing: nonDecreasing,
-      },
-    });
+    series.push(s);
     sampleCount += count;
   }
   if (reader.at !== body.length)
@@ -291,7 +321,7 @@ export function parseBinaryBody(body: Uint8Array): IngestBatch {
  */
 function jsonFormOf(
   header: { producer?: string; batch?: number },
-  decoded: DecodedSeries[],
+  decoded: readonly VariableSeries[],
 ): unknown {
   const variables = Object.create(null) as Record<string, unknown>;
   for (const s of decoded) variables[s.name] = { t: s.t.map(encodeNumber), v: s.v };
@@ -320,12 +350,15 @@ function readHeader(reader: Reader): { producer?: string; batch?: number; count:
 }
 
 /**
- * Puts each sidecar value in its slot of `v`, checking the indices climb and
- * stay inside; returns how many there were.
+ * The values of a variable whose sidecar holds some that are not numbers:
+ * the column's, each sidecar value in its slot (the indices checked to climb
+ * and stay inside). Undefined when the sidecar is empty: the column is all.
  */
-function readSidecar(reader: Reader, v: WireValue[]): number {
+function readSidecar(reader: Reader, columns: Float64Columns): WireValue[] | undefined {
   const entries = reader.u32();
+  if (entries === 0) return undefined;
   reader.need(5 * entries);
+  const v = columns.values();
   let last = -1;
   for (let e = 0; e < entries; e++) {
     const index = reader.u32();
@@ -364,7 +397,7 @@ function readSidecar(reader: Reader, v: WireValue[]): number {
         throw new Framing(`unknown sidecar kind ${kind}`);
     }
   }
-  return entries;
+  return v;
 }
 
 function framingError(err: unknown, reader: Reader): MalformedBodyError {
@@ -410,6 +443,11 @@ class Reader {
     const x = this.view.getFloat64(this.at, true);
     this.at += 8;
     return x;
+  }
+
+  /** Overwrites the double just read. */
+  rewriteLastF64(x: number): void {
+    this.view.setFloat64(this.at - 8, x, true);
   }
 
   utf8(length: number): string {

@@ -12,6 +12,7 @@ export * from './socket-requests';
 export * from './sample-chunks';
 export * from './columnar-fast-path';
 export * from './columnar-binary';
+export * from './float64-columns';
 export * from './run-manifest';
 export * from './series-grid';
 export * from './series-buckets';

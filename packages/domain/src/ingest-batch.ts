@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
+import type { Float64Columns } from './float64-columns';
 import { producerIdSchema, variableNameSchema } from './name-schemas';
 import { variableNameProblem } from './names';
 import { normalizeWireValues, type BatchSummary, type WireValue } from './sample-value';
@@ -12,6 +13,8 @@ export interface VariableSeries {
   name: string;
   t: number[];
   v: WireValue[];
+  /** The same samples as float64 columns, when a binary body held them so (every value a number). */
+  columns?: Float64Columns;
   summary: BatchSummary;
   ends: SeriesEnds;
 }

@@ -5,7 +5,7 @@ import {
   type SeqRange,
 } from '@runstream/domain';
 import { ackField, type HotKeys } from './keys';
-import { encodeBody } from './packed-chunk';
+import { encodeBody, encodeColumnsBody } from './packed-chunk';
 import type { RunstreamRedis } from './redis-commands';
 import { masterNodeFor } from './redis-connection';
 import { asRedisUnavailable, RedisUnavailableError } from './redis-unavailable';
@@ -52,7 +52,7 @@ export class BatchWriter {
       args.push(
         s.name,
         String(ends.count),
-        encodeBody(s.t, s.v),
+        s.columns !== undefined ? encodeColumnsBody(s.columns) : encodeBody(s.t, s.v),
         s.summary.min === undefined ? '' : String(s.summary.min),
         s.summary.max === undefined ? '' : String(s.summary.max),
         String(ends.lastT),

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import {
+  encodeBinaryBody,
   encodeValue,
+  parseBinaryBody,
   StoredFormatError,
   type IngestBatch,
   type SampleChunk,
@@ -9,6 +11,7 @@ import {
 import {
   decodePackedChunk,
   encodeBody,
+  encodeColumnsBody,
   encodePackedChunk,
   packedChunkText,
   packedRange,
@@ -108,6 +111,27 @@ describe('packed chunks', () => {
     const numeric = encodePackedChunk({ first: 3, t: [1, 2], v: [1, 2] });
     expect(() => packedChunkText(Buffer.concat([numeric, Buffer.from('x')]))).toThrow(
       /cannot hold 2 samples/,
+    );
+  });
+
+  it("are the same bytes from a binary body's columns as from the arrays JSON gives", () => {
+    const numeric = fc.oneof(
+      anyDouble.map((x) => encodeValue(x)),
+      fc.constantFrom(NaN, -0, Infinity).map((x) => encodeValue(x)),
+    );
+    const columns = fc
+      .array(fc.tuple(fc.oneof(time, fc.constant(-0)), numeric), { minLength: 1, maxLength: 40 })
+      .map((samples) => ({ t: samples.map(([t]) => t), v: samples.map(([, v]) => v) }));
+    fc.assert(
+      fc.property(columns, ({ t, v }) => {
+        const [s] = parseBinaryBody(encodeBinaryBody({ variables: { x: { t, v } } })).series;
+        if (s?.columns === undefined) throw new Error('a numeric series keeps its columns');
+        // -0 in t is the instant 0 either way.
+        const times = t.map((x) => (x === 0 ? 0 : x));
+        expect(encodeColumnsBody(s.columns)).toEqual(encodeBody(times, v));
+        expect([s.t, s.v]).toEqual([times, v]);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import {
   decodeNumber,
+  type Float64Columns,
   type IngestBatch,
   encodeNumber,
   StoredFormatError,
@@ -83,6 +84,18 @@ export function encodeBody(t: readonly number[], v: readonly WireValue[]): Buffe
   const indexes = Buffer.from(Uint32Array.from(others).buffer);
   const json = Buffer.from(JSON.stringify(others.map((i) => v[i])), 'utf8');
   return Buffer.concat([packed, indexes, json]);
+}
+
+/**
+ * The body of a packed chunk for samples a binary body held as float64
+ * columns (every value a number): the same layout, k = 0, so one copy.
+ */
+export function encodeColumnsBody(columns: Float64Columns): Buffer {
+  const body = Buffer.allocUnsafe(BODY_FIXED_BYTES + columns.bytes.length);
+  body.writeUInt32LE(columns.count, 0);
+  body.writeUInt32LE(0, 4);
+  body.set(columns.bytes, BODY_FIXED_BYTES);
+  return body;
 }
 
 /**
