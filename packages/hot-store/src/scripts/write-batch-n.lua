@@ -61,42 +61,50 @@ end
 
 local n = (#KEYS - 4) / 2
 local ranges = {}
+local names = {}
 local total = 0
 for i = 1, n do
   local buf = KEYS[3 + 2 * i]
   local stats = KEYS[4 + 2 * i]
   local a = 4 + 9 * (i - 1)
   local count = tonumber(ARGV[a + 1])
-  local last = redis.call('HINCRBY', stats, 'count', count)
+  -- One read and one write of the stats hash per variable: each redis.call is
+  -- most of what the script costs Redis.
+  local cur = redis.call('HMGET', stats, 'count', 'min', 'max', 'tOrder', 'lastT')
+  local last = (tonumber(cur[1]) or 0) + count
   local first = last - count + 1
   total = total + count
   local chunk = '\1' .. struct.pack('<I8', first) .. ARGV[a + 2]
   redis.call('RPUSH', buf, chunk)
 
+  local set = {'count', string.format('%d', last), 'lastT', ARGV[a + 5], 'lastV', ARGV[a + 6]}
   local min = ARGV[a + 3]
-  if min ~= '' then
-    local cur = redis.call('HGET', stats, 'min')
-    if not cur or tonumber(min) < tonumber(cur) then redis.call('HSET', stats, 'min', min) end
+  if min ~= '' and (not cur[2] or tonumber(min) < tonumber(cur[2])) then
+    set[#set + 1] = 'min'
+    set[#set + 1] = min
   end
   local max = ARGV[a + 4]
-  if max ~= '' then
-    local cur = redis.call('HGET', stats, 'max')
-    if not cur or tonumber(max) > tonumber(cur) then redis.call('HSET', stats, 'max', max) end
+  if max ~= '' and (not cur[3] or tonumber(max) > tonumber(cur[3])) then
+    set[#set + 1] = 'max'
+    set[#set + 1] = max
   end
   if first == 1 then
-    redis.call('HSET', stats, 'tOrder', ARGV[a + 8] == '1' and 'asc' or 'none')
-  elseif redis.call('HGET', stats, 'tOrder') == 'asc' then
+    set[#set + 1] = 'tOrder'
+    set[#set + 1] = ARGV[a + 8] == '1' and 'asc' or 'none'
+  elseif cur[4] == 'asc' then
     -- tonumber gives nil for a t Lua cannot read (e.g. "Infinity"): not comparable, not ordered.
-    local prevT, firstT = tonumber(redis.call('HGET', stats, 'lastT')), tonumber(ARGV[a + 7])
+    local prevT, firstT = tonumber(cur[5]), tonumber(ARGV[a + 7])
     if ARGV[a + 8] ~= '1' or prevT == nil or firstT == nil or firstT < prevT then
-      redis.call('HSET', stats, 'tOrder', 'none')
+      set[#set + 1] = 'tOrder'
+      set[#set + 1] = 'none'
     end
   end
-  redis.call('HSET', stats, 'lastT', ARGV[a + 5], 'lastV', ARGV[a + 6])
-  redis.call('SADD', KEYS[3], ARGV[a])
+  redis.call('HSET', stats, unpack(set))
   redis.call('ZINCRBY', KEYS[4], #chunk, ARGV[a])
+  names[i] = ARGV[a]
   ranges[i] = string.format('%d', first) .. ',' .. string.format('%d', last)
 end
+redis.call('SADD', KEYS[3], unpack(names))
 
 -- The run's own count: the observer and the merge's quiescence check watch it.
 redis.call('HINCRBY', KEYS[1], 'samples', total)
