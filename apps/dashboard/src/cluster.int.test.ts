@@ -1,6 +1,6 @@
 import { queueConnection } from '@runstream/hot-store';
 import { Queues } from '@runstream/queues';
-import { startRedisTopology, useFixture, waitFor } from '@runstream/testkit';
+import { startRedisTopology, useFixture, waitFor, waitUntilReady } from '@runstream/testkit';
 import { basicHeader, boardQueues } from './testing/dashboard-harness';
 import { buildDashboard, spawnDashboard } from './testing/dashboard-process';
 
@@ -38,7 +38,8 @@ describe('the dashboard on a Redis Cluster', () => {
       30_000,
     );
     const url = `http://127.0.0.1:${Number(line.port)}`;
-    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({
+    // Listening comes first; ready once its cluster client has connected.
+    expect(await waitUntilReady(url)).toEqual({
       ok: true,
       checks: { redis: true },
     });

@@ -1,5 +1,11 @@
 import { HotStore } from '@runstream/hot-store';
-import { startRedisTopology, startS3Server, useFixture, waitFor } from '@runstream/testkit';
+import {
+  startRedisTopology,
+  startS3Server,
+  useFixture,
+  waitFor,
+  waitUntilReady,
+} from '@runstream/testkit';
 import { bulkBatch } from './testing/bulk-batch';
 import { WRITE_TOKEN } from './testing/ingest-harness';
 import { spawnIngest } from './testing/ingest-process';
@@ -53,9 +59,7 @@ describe('memory pressure on one master of a cluster', () => {
     const other = ids.find((id) => h.hotStore.masterOf(id) !== h.hotStore.masterOf(full))!;
     expect(other).toBeDefined();
     // Ready: the app has reached the cluster (what a load balancer waits for).
-    await waitFor('ingest to be ready', async () =>
-      (await fetch(`${h.ingest.baseUrl}/readyz`)).ok ? true : undefined,
-    );
+    await waitUntilReady(h.ingest.baseUrl);
     for (const id of [full, other]) expect((await create(id)).status).toBe(201);
 
     let refused: Response | undefined;

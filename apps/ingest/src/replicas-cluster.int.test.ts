@@ -5,6 +5,7 @@ import {
   startS3Server,
   useFixture,
   waitFor,
+  waitUntilReady,
 } from '@runstream/testkit';
 import { READ_TOKEN, WRITE_TOKEN } from './testing/ingest-harness';
 import { spawnIngest } from './testing/ingest-process';
@@ -36,6 +37,8 @@ const h = useFixture(async () => {
 describe('live rooms across ingest replicas on a Redis Cluster', () => {
   it('gives a subscriber on B every seq a producer posts to A, once, live', async () => {
     const run = 'cluster-replicas';
+    // Both have reached the cluster (listening comes first).
+    await Promise.all([waitUntilReady(h.a.baseUrl), waitUntilReady(h.b.baseUrl)]);
     const writer = new RunstreamClient({ url: h.a.baseUrl, token: WRITE_TOKEN });
     await writer.createRun({ id: run });
     const subscriber = new Subscriber({ url: h.b.baseUrl, token: READ_TOKEN, gapTimeoutMs: 300 });

@@ -31,7 +31,7 @@ export {
   type S3ServerOptions,
 } from './s3-server';
 export { buildApp, spawnApp, type AppProcess, type SpawnAppOptions } from './app-process';
-export { waitFor } from './wait-for';
+export { waitFor, waitUntilReady } from './wait-for';
 export {
   startS3RecordingProxy,
   type RecordedDownload,

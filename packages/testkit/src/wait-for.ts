@@ -17,3 +17,19 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Waits until a built app at `baseUrl` answers `/readyz` 200 (its backends
+ * reached: a cluster client connects after the app listens) and resolves to
+ * that answer's body; throws after `timeoutMs`.
+ */
+export function waitUntilReady(baseUrl: string, timeoutMs = 30_000): Promise<unknown> {
+  return waitFor(
+    `${baseUrl} to be ready`,
+    async () => {
+      const res = await fetch(`${baseUrl}/readyz`).catch(() => undefined);
+      return res?.ok === true ? await res.json() : undefined;
+    },
+    timeoutMs,
+  );
+}
