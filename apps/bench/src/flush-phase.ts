@@ -14,15 +14,9 @@ import { CpuMeter } from './cpu-usage';
 import { LABEL_WIDTH, fmtInt } from './format';
 import { median } from './stats';
 import { SeriesWriter } from './tiering-data';
-import {
-  MB,
-  rateFigures,
-  rateRatio,
-  type RateFigures,
-  type RateRatio,
-  type Timing,
-  type Volume,
-} from './tiering-figures';
+import type { PhaseTable } from './report';
+import { figures, versus } from './runner';
+import { MB, fmtCpu, fmtMB, type Timing, type Volume } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
@@ -66,24 +60,6 @@ export interface FlushResults {
   /** What every round moved: FlushReport.samples and .bytes, the gzip'd objects. */
   volume: Volume;
   rounds: FlushRound[];
-  flush: RateFigures;
-  /** PutObject of the same gzip'd bodies, one after another, with the same client. */
-  rawPut: RateFigures;
-  /** gzip (one zlib call, SEGMENT_GZIP_LEVEL) of the same segment text, then PutObject. */
-  rawGzipPut: RateFigures;
-  toRawPut: RateRatio;
-  toRawGzipPut: RateRatio;
-  target: number;
-  pass: boolean;
-  /** Medians over rounds of where the flush's time went, in seconds. */
-  breakdown: {
-    totalSeconds: number;
-    uploadSeconds: number;
-    gzipSeconds: number;
-    restSeconds: number;
-  };
-  /** Median samples/s of the BatchWriter writes that filled Redis (not a target). */
-  writeSamplesPerSecond: number;
 }
 
 /** Passes the segments to the cold store, timing how long they spend there. */
@@ -226,29 +202,66 @@ export async function measureFlush(phase: TierPhase, plan: FlushPlan): Promise<F
   }
 
   if (volume === undefined) throw new Error('no flush rounds ran');
-  const flushTimings = rounds.map((r) => r.flush);
-  const rawPut = rounds.map((r) => r.rawPut);
-  const rawGzipPut = rounds.map((r) => r.rawGzipPut);
-  const toRawPut = rateRatio(flushTimings, rawPut);
-  const uploadSeconds = median(rounds.map((r) => r.flush.uploadSeconds));
-  return {
-    plan,
-    volume,
-    rounds,
-    flush: rateFigures('flush', flushTimings, volume),
-    rawPut: rateFigures('raw PutObject', rawPut, volume),
-    rawGzipPut: rateFigures('gzip + PutObject', rawGzipPut, volume),
-    toRawPut,
-    toRawGzipPut: rateRatio(flushTimings, rawGzipPut),
-    target: FLUSH_TARGET_RATIO,
-    pass: toRawPut.ratio >= FLUSH_TARGET_RATIO,
-    breakdown: {
-      totalSeconds: median(flushTimings.map((t) => t.seconds)),
-      uploadSeconds,
-      gzipSeconds: median(rounds.map((r) => r.flush.sinkSeconds - r.flush.uploadSeconds)),
-      restSeconds: median(rounds.map((r) => r.flush.seconds - r.flush.sinkSeconds)),
+  return { plan, volume, rounds };
+}
+
+/**
+ * The flush phase's table: samples/s of the flush against raw PutObject of
+ * the same objects (and gzip + PutObject of their text), the segment bytes
+ * per sample, and where the flush's time went.
+ */
+export async function flushPhase(phase: TierPhase): Promise<PhaseTable> {
+  const c = phase.config;
+  const plan: FlushPlan = {
+    rounds: c.BENCH_ROUNDS,
+    variables: c.BENCH_FLUSH_VARIABLES,
+    samplesPerVariable: c.BENCH_FLUSH_SAMPLES,
+    batchSamples: c.BENCH_TIERING_BATCH,
+  };
+  phase.log(`  ${plan.variables} variables × ${plan.samplesPerVariable} samples a round`);
+  const { volume, rounds } = await measureFlush(phase, plan);
+  const subjects = [
+    { name: 'Flusher.flush' },
+    { name: 'raw PutObject', baseline: true as const },
+    { name: 'gzip + PutObject' },
+  ];
+  const timings = [
+    rounds.map((r) => r.flush),
+    rounds.map((r) => r.rawPut),
+    rounds.map((r) => r.rawGzipPut),
+  ];
+  const rows = figures(subjects, timings, {
+    figure: 'samples/s',
+    value: (t) => volume.samples / t.seconds,
+    ratios: true,
+    targets: {
+      'Flusher.flush': { on: 'ratio', target: { atLeast: FLUSH_TARGET_RATIO }, unit: 'share' },
     },
-    writeSamplesPerSecond: median(rounds.map((r) => volume.samples / r.writeSeconds)),
+  });
+  rows.push(versus(rows, 'Flusher.flush', 'gzip + PutObject'));
+  const segmentBytes = volume.storedBytes / volume.samples;
+  rows.push({
+    subject: 'segments',
+    figure: 'gzip B/sample',
+    perRound: [segmentBytes],
+    median: segmentBytes,
+  });
+  const m = (f: (r: FlushRound) => number): string => `${median(rounds.map(f)).toFixed(3)} s`;
+  return {
+    phase: 'flush',
+    title:
+      `Redis → S3, ${plan.variables} variables × ${fmtInt(plan.samplesPerVariable)} samples in chunks of ` +
+      `${fmtInt(plan.batchSamples)}, a fresh run a round: ${fmtInt(volume.samples)} samples, ` +
+      `${fmtMB(volume.textBytes)} of text → ${volume.objects} segments, ${fmtMB(volume.storedBytes)} gzip'd`,
+    figures: rows,
+    notes: [
+      `inside the flush (medians): upload requests ${m((r) => r.flush.uploadSeconds)}, ` +
+        `gzip in putSegment ${m((r) => r.flush.sinkSeconds - r.flush.uploadSeconds)}, ` +
+        `Redis and the rest ${m((r) => r.flush.seconds - r.flush.sinkSeconds)} of ${m((r) => r.flush.seconds)}`,
+      ...subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(timings[i] ?? [])}`),
+      `(filling Redis through BatchWriter, not timed: ${fmtInt(median(rounds.map((r) => volume.samples / r.writeSeconds)))} samples/s)`,
+    ],
+    details: { plan, volume },
   };
 }
 

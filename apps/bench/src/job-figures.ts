@@ -2,7 +2,6 @@
  * Figures of the jobs phase: job times and what they mean for capacity,
  * `jobs per minute = concurrency × 60 000 / job time in ms` (README). Pure.
  */
-import { fmtInt } from './format';
 import { median } from './stats';
 
 /** One kind of job, timed over rounds. */
@@ -76,32 +75,4 @@ export function lookRounds(
     const span = (starts[from + looks] as number) - (starts[from] as number);
     return { looks, medianMs: median(gaps), looksPerSecond: (looks * 1000) / span };
   });
-}
-
-/** A job time for a table: 3 significant digits below 100 ms, whole ms above. */
-export function fmtJobMs(ms: number): string {
-  if (ms < 10) return ms.toFixed(2);
-  if (ms < 100) return ms.toFixed(1);
-  return fmtInt(ms);
-}
-
-/** Jobs per minute for a table: whole jobs, one decimal below 10. */
-export function fmtPerMinute(n: number): string {
-  return n < 10 ? n.toFixed(1) : fmtInt(n);
-}
-
-/** The job-times table as Markdown (the README's capacity section takes it as it is). */
-export function formatJobsTable(figures: readonly JobFigure[]): string[] {
-  const rows = figures.map((f) => [
-    f.derived === undefined ? f.job : `${f.job} (computed: ${f.derived})`,
-    f.size,
-    fmtJobMs(f.medianMs),
-    fmtPerMinute(f.perMinute),
-  ]);
-  const header = ['job', 'typical size', 'median ms', 'jobs/min per worker, concurrency 1'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(header), rule, ...rows.map(line)];
 }

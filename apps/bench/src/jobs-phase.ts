@@ -11,19 +11,13 @@ import { pino } from 'pino';
 import { variableNames } from './bodies';
 import { OBSERVE_LOOKS_PER_RUN } from './config';
 import { fmtInt } from './format';
-import {
-  fmtJobMs,
-  jobFigure,
-  lookRounds,
-  withWait,
-  type JobFigure,
-  type LookRound,
-} from './job-figures';
+import { jobFigure, lookRounds, withWait, type JobFigure, type LookRound } from './job-figures';
 import { MERGE_VARIABLE_CONCURRENCY } from './merge-phase';
 import { buildHistory, cloneFlushedHistory, type HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { SeriesWriter, evenSplit } from './tiering-data';
-import { MB } from './tiering-figures';
+import type { PhaseTable } from './report';
+import { MB, fmtMB } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
@@ -121,7 +115,7 @@ export async function measureJobs(
       segments: segments.length,
     };
     log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} flush ${fmtJobMs(ms)} ms`,
+      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} flush ${ms.toFixed(1)} ms`,
     );
     if (round > 0) flushMs.push(ms);
   }
@@ -179,7 +173,7 @@ export async function measureJobs(
     );
     await stores.cold.deleteObjects([stores.cold.keys.manifest(run)]);
     log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} merge ${fmtJobMs(ms)} ms`,
+      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} merge ${ms.toFixed(1)} ms`,
     );
     if (round > 0) {
       mergeMs.push(ms);
@@ -196,7 +190,7 @@ export async function measureJobs(
   const observe = await measureLooks(stores, plan, `${prefix}-observe`);
   for (const [i, r] of observe.rounds.entries())
     log(
-      `  round ${i + 1}/${plan.rounds} observe ${fmtJobMs(r.medianMs)} ms a look (median), ` +
+      `  round ${i + 1}/${plan.rounds} observe ${r.medianMs.toFixed(2)} ms a look (median), ` +
         `${r.looksPerSecond.toFixed(0)} looks/s`,
     );
 
@@ -311,4 +305,49 @@ async function measureLooks(
       `observe looks: ${failedJobs} failed jobs, outcomes ${JSON.stringify(outcomes)}`,
     );
   return { rounds: lookRounds(starts, warmup, o.looksPerRound, plan.rounds), outcomes, failedJobs };
+}
+
+/** The jobs phase's table: each job's time and the jobs per minute it means (README: capacity). */
+export async function jobsPhase(phase: TierPhase): Promise<PhaseTable> {
+  const c = phase.config;
+  const r = await measureJobs(phase, {
+    rounds: c.BENCH_ROUNDS,
+    batchSamples: c.BENCH_TIERING_BATCH,
+    flush: {
+      variables: c.BENCH_JOBS_FLUSH_VARIABLES,
+      samplesPerVariable: c.BENCH_JOBS_FLUSH_SAMPLES,
+    },
+    merge: {
+      variables: c.BENCH_JOBS_MERGE_VARIABLES,
+      samplesPerVariable: c.BENCH_JOBS_MERGE_SAMPLES,
+      segments: c.BENCH_JOBS_MERGE_SEGMENTS,
+    },
+    observe: { runs: c.BENCH_JOBS_OBSERVE_RUNS, looksPerRound: c.BENCH_JOBS_OBSERVE_LOOKS },
+  });
+  const o = r.observe;
+  const name = (f: JobFigure): string =>
+    `${f.job}, ${f.size}${f.derived === undefined ? '' : ` (computed: ${f.derived})`}`;
+  return {
+    phase: 'jobs',
+    title:
+      'job times for the capacity formula: jobs per minute = concurrency × 60 000 / job time in ms',
+    figures: r.figures.flatMap((f) => [
+      { subject: name(f), figure: 'ms a job', perRound: f.roundsMs, median: f.medianMs },
+      {
+        subject: name(f),
+        figure: 'jobs/min, concurrency 1',
+        perRound: f.roundsMs.map((ms) => 60_000 / ms),
+        median: f.perMinute,
+      },
+    ]),
+    notes: [
+      `flush: Flusher.flush({ everything: true }) of a fresh run's buffers; merge: Merger.merge of a fresh copy ` +
+        `(quiescence 0, 4 variables at once), merged ${fmtMB(r.merge.mergedBytes)}; observe: the worker app's BullMQ ` +
+        `worker, concurrency 1, a look timed from one job's start to the next's, interval ${o.intervalMs} ms`,
+      `observe looks by outcome: ${Object.entries(o.outcomes)
+        .map(([k, n]) => `${k} ${fmtInt(n)}`)
+        .join(', ')}; ${fmtInt(o.medianLooksPerSecond * 60)} looks/min (median of rounds)`,
+    ],
+    details: { plan: r.plan, flush: r.flush, merge: r.merge },
+  };
 }

@@ -18,7 +18,7 @@ import { Agent, request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { stopLoudly } from './child-server';
 import { startBareServer } from './servers/bare-server';
-import { loggedRounds } from './interleaved-rounds';
+import { loggedRounds } from './runner';
 import {
   READ_TOKEN,
   WRITE_TOKEN,

@@ -1,7 +1,13 @@
 import { setTimeout } from 'node:timers/promises';
 import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
+import { loggedRounds } from './runner';
+import {
+  READ_TARGETS,
+  judgedRatio,
+  roundsFigure,
+  roundsRow,
+  type JudgedRatio,
+} from './read-figures';
 import type { RoundsFigure } from './read-figures';
 import { ReadServer, pageProblem, type CacheSetting } from './read-server';
 import { HISTORY_PAGE_LIMIT } from './reads-phase';
@@ -9,7 +15,8 @@ import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-
 import { SnapshotClient } from './snapshot-client';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import type { PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 
 /** A pause after each first-chunk subscriber leaves, while ingest notices. */
@@ -185,8 +192,49 @@ async function measureManyFlushes(
   });
 }
 
-export const manyFlushesPhase: ReadPhase<ManyFlushesLayouts, ManyFlushesResults> = {
-  build: async (phase) => {
+function manyFlushesTable(r: ManyFlushesResults): PhaseTable {
+  const h = r.layouts.histories;
+  const c = r.layouts.compaction;
+  const name = (row: ManyFlushesRow): string =>
+    (row.layout === 'compacted'
+      ? `${h.compacted.flushes} flushes, compacted (${h.compacted.segments} segments)`
+      : row.layout === 'few'
+        ? `${h.few.segments} segments`
+        : `${h.uncompacted.flushes} flushes, not compacted`) +
+    (row.cache === 'warm' ? ', read cache' : ', no read cache');
+  const few = `${h.few.segments} segments`;
+  const vs = (
+    x: ManyFlushesRowFigures,
+    pick: (c: ManyFlushesComparison) => JudgedRatio,
+  ): { to: string; ratio: JudgedRatio } | undefined => {
+    const cmp = r.comparisons.find((y) => y.layout === x.layout && y.cache === x.cache);
+    return cmp === undefined ? undefined : { to: few, ratio: pick(cmp) };
+  };
+  const target = (x: ManyFlushesRowFigures) =>
+    x.layout === 'compacted' ? { target: READ_TARGETS.manyFlushes } : {};
+  return {
+    phase: 'many-flushes',
+    title:
+      `one variable of ${fmtInt(r.layouts.samples)} samples flushed ${h.compacted.flushes} times and compacted as the ` +
+      `worker does, next to the same samples in ${h.few.segments} segments: first snapshot chunk (Socket.IO subscribe → ` +
+      `first message) and the page ending at the last seq (HTTP); a round's figure the median of ${r.requests} each`,
+    figures: r.rows.flatMap((x) => {
+      const chunk = vs(x, (y) => y.firstChunk);
+      const page = vs(x, (y) => y.latePage);
+      return [
+        roundsRow(name(x), 'first chunk ms', x.firstChunkMs, chunk && { ...chunk, ...target(x) }),
+        roundsRow(name(x), 'late page ms', x.latePageMs, page && { ...page, ...target(x) }),
+      ];
+    }),
+    notes: [
+      `compaction: ${c.passes} passes joined ${c.joined} segments into ${c.written}, ${c.seconds.toFixed(1)} s`,
+    ],
+    details: { layouts: r.layouts },
+  };
+}
+
+export const manyFlushesPhase = readPhase(
+  async (phase) => {
     const layouts = await buildManyFlushesHistories(phase);
     const h = layouts.histories;
     phase.log(
@@ -195,5 +243,6 @@ export const manyFlushesPhase: ReadPhase<ManyFlushesLayouts, ManyFlushesResults>
     );
     return layouts;
   },
-  measure: measureManyFlushes,
-};
+  measureManyFlushes,
+  manyFlushesTable,
+);

@@ -5,7 +5,18 @@
  * (subject and baseline ran back to back in each round, so a noisy spell
  * hits both).
  */
+import {
+  fmtTarget as fmtAnyTarget,
+  meets,
+  roundRatio as medianOfRoundRatios,
+  type Figure,
+  type Target,
+} from './runner';
 import { median } from './stats';
+
+/** `1.2 MB`, `35.0 kB`: sizes of answers and objects (decimal units). */
+export const fmtBytes = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 
 /** A subject's value in each round and their median. */
 export interface RoundsFigure {
@@ -27,12 +38,8 @@ export interface RoundRatio {
 
 /** `subject[i] / baseline[i]` for each round i, and their median. */
 export function roundRatio(subject: readonly number[], baseline: readonly number[]): RoundRatio {
-  if (subject.length === 0 || subject.length !== baseline.length)
-    throw new RangeError(
-      `need the same number of rounds, got ${subject.length} and ${baseline.length}`,
-    );
-  const perRound = subject.map((s, i) => s / (baseline[i] as number));
-  return { ratio: median(perRound), perRound };
+  const r = medianOfRoundRatios(subject, baseline);
+  return { ratio: r.median, perRound: r.perRound };
 }
 
 /** A round ratio, and whether it meets its target. */
@@ -49,19 +56,9 @@ export function judgedRatio(
   return { ...r, pass: meets(r.ratio, target) };
 }
 
-/** A target on a figure: `below` for times, `atMost` for time ratios, `atLeast` for rate ratios. */
-export type Target = { below: number } | { atMost: number } | { atLeast: number };
-
-export function meets(value: number, target: Target): boolean {
-  if ('below' in target) return value < target.below;
-  return 'atMost' in target ? value <= target.atMost : value >= target.atLeast;
-}
-
 /** `< 150 ms`, `≤ 1.5×`, `≥ 80 %`: how a target reads in the tables. */
 export function fmtTarget(target: Target): string {
-  if ('below' in target) return `< ${target.below} ms`;
-  if ('atMost' in target) return `≤ ${target.atMost}×`;
-  return `≥ ${(target.atLeast * 100).toFixed(0)} %`;
+  return fmtAnyTarget(target, 'below' in target ? 'ms' : 'atMost' in target ? 'times' : 'share');
 }
 
 /** Issue 12's targets, one per figure. */
@@ -80,8 +77,25 @@ export const READ_TARGETS = {
   snapshotRaw: { atLeast: 0.8 },
 } as const satisfies Record<string, Target>;
 
-/** `met` or `not met`, as the read phases' tables say it. */
-export const metOrNot = (met: boolean): string => (met ? 'met' : 'not met');
+/**
+ * A read phase's row: a subject's figure over rounds and, with `vs`, its
+ * median of per-round ratios to another subject, judged against a target.
+ */
+export function roundsRow(
+  subject: string,
+  figure: string,
+  f: RoundsFigure,
+  vs?: { to: string; ratio: RoundRatio; target?: Target },
+): Figure {
+  const row: Figure = { subject, figure, perRound: f.rounds, median: f.median };
+  if (vs === undefined) return row;
+  row.ratio = { to: vs.to, perRound: vs.ratio.perRound, median: vs.ratio.ratio };
+  if (vs.target !== undefined) {
+    row.target = fmtTarget(vs.target);
+    row.met = meets(vs.ratio.ratio, vs.target);
+  }
+  return row;
+}
 
 /**
  * Many subscribers that started together, each one's time to its end:

@@ -1,14 +1,22 @@
 import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
+import { loggedRounds } from './runner';
 import { mergeNow } from './merge-phase';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
+import {
+  READ_TARGETS,
+  fmtBytes,
+  judgedRatio,
+  roundsFigure,
+  roundsRow,
+  type JudgedRatio,
+} from './read-figures';
 import type { RoundsFigure } from './read-figures';
 import { ReadServer, pageProblem, type CacheSetting } from './read-server';
 import { ONE_VARIABLE, buildOneVariable, cloneFlushedHistory } from './segmented-history';
 import type { HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import type { PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Samples per history page, as a client pages through a variable. */
 export const HISTORY_PAGE_LIMIT = 10_000;
@@ -153,7 +161,29 @@ export function rowLabel(row: ReadsRow): string {
   return `${where}, ${row.cache === 'warm' ? 'read cache' : 'no read cache'}`;
 }
 
-export const readsPhase: ReadPhase<ReadsLayouts, ReadsResults> = {
-  build: buildReadsHistories,
-  measure: measureReads,
-};
+function readsTable(r: ReadsResults): PhaseTable {
+  const l = r.layouts;
+  return {
+    phase: 'reads',
+    title:
+      `history pages (limit ${fmtInt(r.limit)}) of one variable of ${fmtInt(l.samples)} samples through ingest's HTTP ` +
+      `route, the page at seq 1 vs the page ending at the last seq, a round's figure the median of ${r.requests} requests; ` +
+      `Redis buffer (${fmtInt(l.redis.chunks)} chunks), ${l.segments.segments} segments ` +
+      `(${fmtBytes(l.segments.segmentBytes)}), one merged object (${fmtBytes(l.merged.bytes)})`,
+    figures: r.rows.flatMap((row) => [
+      roundsRow(`${rowLabel(row)}: seq 1`, 'ms', row.firstMs),
+      roundsRow(`${rowLabel(row)}: last seq`, 'ms', row.lastMs, {
+        to: 'seq 1',
+        ratio: row.ratio,
+        target: READ_TARGETS.reads,
+      }),
+    ]),
+    notes: [
+      `every page checked: ${fmtInt(r.limit)} samples from the seq asked for; ` +
+        `a page is ${fmtBytes(r.rows[0]?.pageBytes ?? 0)}`,
+    ],
+    details: { layouts: r.layouts },
+  };
+}
+
+export const readsPhase = readPhase(buildReadsHistories, measureReads, readsTable);

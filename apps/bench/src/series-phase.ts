@@ -1,11 +1,20 @@
 import { buildCompletedVariable, type CompletedLayout } from './direct-history';
 import { fmtInt } from './format';
-import { READ_TARGETS, meets, roundsFigure, type RoundsFigure, type Target } from './read-figures';
+import {
+  READ_TARGETS,
+  fmtBytes,
+  fmtTarget,
+  roundsFigure,
+  roundsRow,
+  type RoundsFigure,
+} from './read-figures';
+import { meets, type Figure, type Target } from './runner';
 import { ReadServer, seriesProblem, type TimedAnswer } from './read-server';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import type { PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 import type { SeriesResponse } from '@runstream/domain';
 
@@ -198,7 +207,37 @@ async function measureSeries(phase: TierPhase, layouts: SeriesLayouts): Promise<
   return { layouts, rounds, points, requests, figures, pass: met };
 }
 
-export const seriesPhase: ReadPhase<SeriesLayouts, SeriesResults> = {
-  build: buildSeriesHistories,
-  measure: measureSeries,
-};
+function seriesTable(r: SeriesResults): PhaseTable {
+  const { completed, running, compaction } = r.layouts;
+  const rows = (name: string, x: SeriesFigures): Figure[] =>
+    (['cold', 'warm'] as const).map((k) => {
+      const f = k === 'cold' ? x.coldMs : x.warmMs;
+      return {
+        ...roundsRow(`${name}, ${k}`, 'ms', f),
+        target: fmtTarget(x.target),
+        met: k === 'cold' ? x.coldPass : x.warmPass,
+      };
+    });
+  return {
+    phase: 'series',
+    title:
+      `GET …/series?points=${r.points} of a whole variable through ingest's HTTP route; cold: the first request ` +
+      `of a fresh ingest process (empty read cache, code warmed on another variable), warm: the median of ${r.requests} more`,
+    figures: [
+      ...rows('completed (S3, merged)', r.figures.completed),
+      ...rows('running (Redis + S3)', r.figures.running),
+    ],
+    notes: [
+      `completed: ${fmtInt(completed.samples)} samples (${fmtBytes(completed.textBytes)} of text) in one merged object ` +
+        `(${fmtBytes(completed.mergedBytes)}); answer ${r.figures.completed.buckets} buckets × ` +
+        `${fmtInt(r.figures.completed.bucketSeqs)} seqs, ${fmtBytes(r.figures.completed.bytes)}`,
+      `running: ${fmtInt(running.samplesPerVariable)} samples: ${running.flushes} flushes → ${running.segments} segments ` +
+        `(${compaction.passes} compactions), ${fmtInt(running.inTransfer)} in a transfer key, ${fmtInt(running.inRedis)} ` +
+        `in the buffer; answer ${r.figures.running.buckets} buckets × ${fmtInt(r.figures.running.bucketSeqs)} seqs, ` +
+        `${fmtBytes(r.figures.running.bytes)}`,
+    ],
+    details: { layouts: r.layouts },
+  };
+}
+
+export const seriesPhase = readPhase(buildSeriesHistories, measureSeries, seriesTable);

@@ -1,6 +1,12 @@
 import { CpuMeter } from './cpu-usage';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
+import { loggedRounds } from './runner';
+import {
+  READ_TARGETS,
+  judgedRatio,
+  roundsFigure,
+  roundsRow,
+  type JudgedRatio,
+} from './read-figures';
 import type { RoundsFigure } from './read-figures';
 import { ReadServer } from './read-server';
 import { readListRaw, readObjectsRaw, type RawReadWatch } from './raw-reads';
@@ -10,7 +16,8 @@ import { median } from './stats';
 import { fmtInt } from './format';
 import { evenSplit } from './tiering-data';
 import { SeqTally } from './tiering-figures';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import type { PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments of the variable held in S3. */
 export const SNAPSHOT_RAW_SEGMENTS = 20;
@@ -179,7 +186,41 @@ async function measureSnapshotRaw(
   });
 }
 
-export const snapshotRawPhase: ReadPhase<SnapshotRawLayouts, SnapshotRawResults> = {
-  build: buildSnapshotRawHistories,
-  measure: measureSnapshotRaw,
-};
+function snapshotRawTable(r: SnapshotRawResults): PhaseTable {
+  const l = r.layouts;
+  const cpu = (c: Record<string, number>): string =>
+    Object.entries(c)
+      .map(([name, pct]) => `${name} ${Math.round(pct)}%`)
+      .join(', ');
+  return {
+    phase: 'snapshot-raw',
+    title:
+      `one subscriber's snapshot (subscribe → ack, Socket.IO JSON decoding, checked 1..N) of ${fmtInt(l.samples)} ` +
+      `samples vs the raw read of the same stored data in the bench process: all in Redis ` +
+      `(${fmtInt(l.redis.chunks)} chunks), all in ${l.segments.segments} segments`,
+    figures: r.figures.map((f) => {
+      const cmp = r.comparisons.find((c) => c.subject === f.subject);
+      return roundsRow(
+        SNAPSHOT_RAW_LABELS[f.subject],
+        'samples/s',
+        f.samplesPerSecond,
+        cmp && {
+          to: SNAPSHOT_RAW_LABELS[cmp.baseline],
+          ratio: cmp.ratio,
+          target: READ_TARGETS.snapshotRaw,
+        },
+      );
+    }),
+    notes: r.figures.map(
+      (f) =>
+        `${SNAPSHOT_RAW_LABELS[f.subject]}: CPU ${cpu(f.cpuPercent)} (bench = the decoding or raw read)`,
+    ),
+    details: { layouts: r.layouts },
+  };
+}
+
+export const snapshotRawPhase = readPhase(
+  buildSnapshotRawHistories,
+  measureSnapshotRaw,
+  snapshotRawTable,
+);

@@ -1,7 +1,14 @@
 import { CpuMeter } from './cpu-usage';
 import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, crowdTimes, judgedRatio, roundRatio, roundsFigure } from './read-figures';
+import { loggedRounds } from './runner';
+import {
+  READ_TARGETS,
+  crowdTimes,
+  judgedRatio,
+  roundRatio,
+  roundsFigure,
+  roundsRow,
+} from './read-figures';
 import type { JudgedRatio, RoundRatio, RoundsFigure } from './read-figures';
 import { ReadServer } from './read-server';
 import { ONE_VARIABLE } from './segmented-history';
@@ -9,7 +16,8 @@ import { SnapshotClient, SubscriberDisconnected } from './snapshot-client';
 import type { SnapshotDecoding, SnapshotTiming } from './snapshot-client';
 import { buildSnapshotHistory, type SnapshotLayout } from './snapshot-phase';
 import { median } from './stats';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import type { PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments the joined variable is spread over (the rest, about half of one, in Redis). */
 export const SUBSCRIBERS_SEGMENTS = 20;
@@ -187,7 +195,51 @@ async function measureSubscribers(
   });
 }
 
-export const subscribersPhase: ReadPhase<SnapshotLayout, SubscribersResults> = {
-  build: buildSubscribersHistory,
-  measure: measureSubscribers,
-};
+function subscribersTable(r: SubscribersResults): PhaseTable {
+  const l = r.layout;
+  const n = r.subscribers;
+  const cpu = (c: Record<string, number>): string =>
+    Object.entries(c)
+      .map(([name, pct]) => `${name} ${Math.round(pct)}%`)
+      .join(', ');
+  return {
+    phase: 'subscribers',
+    title:
+      `subscribers joining one variable of ${fmtInt(l.samples)} samples (${l.segments} segments + ${fmtInt(l.inRedis)} ` +
+      `in Redis) from seq 1 through ingest's Socket.IO, each checked exactly 1..N: one alone vs ${n} at once ` +
+      `(subscribe → ack); json: Socket.IO's own decoding, text: only first seq and length read (the server's share)`,
+    figures: r.figures.flatMap((f) => {
+      const slowest = roundsRow(`${f.decoding}: ${n} at once, slowest`, 'ms', f.crowdMaxMs, {
+        to: 'alone',
+        ratio: f.maxToAlone,
+        target: READ_TARGETS.subscribers,
+      });
+      // Judged on json (what clients do) and with none disconnected.
+      slowest.met = f.decoding === 'json' ? f.maxToAlone.pass && f.disconnected === 0 : undefined;
+      if (slowest.met === undefined) delete slowest.met;
+      return [
+        roundsRow(`${f.decoding}: alone`, 'ms', f.aloneMs),
+        roundsRow(`${f.decoding}: ${n} at once, median`, 'ms', f.crowdMedianMs, {
+          to: 'alone',
+          ratio: f.medianToAlone,
+        }),
+        slowest,
+        roundsRow(`${f.decoding}: alone`, 'first message ms', f.aloneFirstMs),
+        roundsRow(`${f.decoding}: ${n} at once`, 'first message ms', f.crowdFirstMs),
+      ];
+    }),
+    notes: r.figures.map(
+      (f) =>
+        `${f.decoding}: CPU alone ${cpu(f.aloneCpu)}; ${n} at once ${cpu(f.crowdCpu)} (bench = the subscribers); ` +
+        `${f.disconnected} disconnected; ${n} at once deliver ` +
+        `${fmtInt((n * l.samples) / (f.crowdMaxMs.median / 1000))} samples/s in all`,
+    ),
+    details: { layout: r.layout },
+  };
+}
+
+export const subscribersPhase = readPhase(
+  buildSubscribersHistory,
+  measureSubscribers,
+  subscribersTable,
+);
