@@ -113,7 +113,8 @@ export function roundRatio(
 }
 
 /** How a target reads in the tables; a ratio target on a rate reads as a share. */
-export function fmtTarget(target: Target, unit: 'share' | 'times' | string): string {
+/** `unit`: `share` (a ratio of rates, in %), `times` (a ratio of times), or the figure's own unit. */
+export function fmtTarget(target: Target, unit: string): string {
   const [op, x] =
     'atLeast' in target
       ? ['≥', target.atLeast]
