@@ -1,4 +1,4 @@
-import { jobFigure, jobsPerMinute, lookRounds, withWait } from './job-figures';
+import { jobsPerMinute, lookRounds } from './job-figures';
 
 describe('jobsPerMinute', () => {
   it('is concurrency × 60 000 / job time in ms', () => {
@@ -12,23 +12,6 @@ describe('jobsPerMinute', () => {
     expect(() => jobsPerMinute(-1)).toThrow(RangeError);
     expect(() => jobsPerMinute(Number.NaN)).toThrow(RangeError);
     expect(() => jobsPerMinute(10, 0)).toThrow(RangeError);
-  });
-});
-
-describe('jobFigure and withWait', () => {
-  it('takes the median of the rounds and the jobs per minute at concurrency 1', () => {
-    const f = jobFigure('flush', '8 × 10,000', [300, 100, 200]);
-    expect(f.medianMs).toBe(200);
-    expect(f.perMinute).toBe(300);
-    expect(f.derived).toBeUndefined();
-  });
-
-  it('adds a fixed wait per job as a computed row', () => {
-    const f = withWait(jobFigure('merge', 'run', [500, 1500]), 'merge', 1000, '+ quiescence');
-    expect(f.medianMs).toBe(2000);
-    expect(f.roundsMs).toEqual([1500, 2500]);
-    expect(f.perMinute).toBe(30);
-    expect(f.derived).toBe('+ quiescence');
   });
 });
 

@@ -4,43 +4,11 @@
  */
 import { median } from './stats';
 
-/** One kind of job, timed over rounds. */
-export interface JobFigure {
-  job: string;
-  /** The load one job moved, in words. */
-  size: string;
-  /** Each round's job time (for looks: the round's median look), in ms. */
-  roundsMs: number[];
-  medianMs: number;
-  /** Jobs one worker process runs per minute at concurrency 1. */
-  perMinute: number;
-  /** Set when the row is computed from other rows rather than measured: how. */
-  derived?: string;
-}
-
 /** Jobs per minute one worker process runs: concurrency × 60 000 / job time in ms. */
 export function jobsPerMinute(jobMs: number, concurrency = 1): number {
   if (!(jobMs > 0)) throw new RangeError(`a job time must be positive, got ${jobMs} ms`);
   if (!(concurrency >= 1)) throw new RangeError(`concurrency must be ≥ 1, got ${concurrency}`);
   return (concurrency * 60_000) / jobMs;
-}
-
-export function jobFigure(job: string, size: string, roundsMs: readonly number[]): JobFigure {
-  const medianMs = median(roundsMs);
-  return { job, size, roundsMs: [...roundsMs], medianMs, perMinute: jobsPerMinute(medianMs) };
-}
-
-/** A measured figure plus a fixed wait per job (e.g. the merge's quiescence), as its own row. */
-export function withWait(f: JobFigure, job: string, waitMs: number, how: string): JobFigure {
-  const medianMs = f.medianMs + waitMs;
-  return {
-    job,
-    size: f.size,
-    roundsMs: f.roundsMs.map((ms) => ms + waitMs),
-    medianMs,
-    perMinute: jobsPerMinute(medianMs),
-    derived: how,
-  };
 }
 
 /** One round of looks of a worker at concurrency 1: the time from one look's start to the next's. */

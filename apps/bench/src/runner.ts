@@ -53,30 +53,6 @@ export async function runRounds<R>(
   return out;
 }
 
-/**
- * runRounds over plain items: `pass` measures one, `describe` says what it
- * measured (naming the item); `warmUp` says which get the unmeasured pass.
- */
-export function loggedRounds<S, R>(
-  items: readonly S[],
-  rounds: number,
-  log: (line: string) => void,
-  pass: (item: S) => Promise<R>,
-  describe: (item: S, result: R) => string,
-  warmUp: (item: S) => boolean = () => true,
-): Promise<R[][]> {
-  return runRounds(
-    items.map((item) => ({
-      name: '',
-      measure: () => pass(item),
-      describe: (r: R) => describe(item, r),
-      ...(warmUp(item) ? {} : { warmUp: false as const }),
-    })),
-    rounds,
-    log,
-  );
-}
-
 /** A bound on a figure: rates and shares `atLeast`, times `below` or `atMost`. */
 export type Target = { atLeast: number } | { atMost: number } | { below: number };
 

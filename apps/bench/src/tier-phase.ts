@@ -25,13 +25,12 @@ export interface TierPhase {
 
 /**
  * A read phase (issue 12's figures) as main runs it, on fresh stores: its
- * data built (saying what it builds), then its figures (both read their
- * settings from `phase.config`), then its table.
+ * data built (saying what it builds), then its table (both read their
+ * settings from `phase.config`).
  */
-export function readPhase<L, R>(
+export function readPhase<L>(
   build: (phase: TierPhase) => Promise<L>,
-  measure: (phase: TierPhase, layouts: L) => Promise<R>,
-  table: (results: R) => PhaseTable,
+  measure: (phase: TierPhase, layouts: L) => Promise<PhaseTable>,
 ): (phase: TierPhase) => Promise<PhaseTable> {
-  return async (phase) => table(await measure(phase, await build(phase)));
+  return async (phase) => measure(phase, await build(phase));
 }
