@@ -4,7 +4,5 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 
 export const fmtMs = (x: number): string => `${x.toFixed(2).padStart(7)} ms`;
 
-export const fmtPercent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
-
 /** Progress lines align server labels ('bare', 'bare+redis', 'ingest') to this width. */
 export const LABEL_WIDTH = 10;
