@@ -11,12 +11,11 @@ import {
 import { Flusher, type FlushReport, type SegmentSink } from '@runstream/tiering';
 import { variableNames } from './bodies';
 import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
 import { median } from './stats';
 import { SeriesWriter } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { figures, runRounds, versus, type Subject } from './runner';
-import { MB, fmtCpu, fmtMB, type Timing, type Volume } from './tiering-figures';
+import { MB, fmtMB, type Timing, type Volume } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 

@@ -8,14 +8,13 @@
  */
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';
-import { BENCH_BATCH, BodyPool, RATIO_SHAPES, shapeLabel, type BatchShape } from './bodies';
+import { BENCH_BATCH, BodyPool, RATIO_SHAPES, shapeLabel } from './bodies';
 import { stopLoudly, type ChildServer } from './child-server';
 import type { BenchConfig } from './config';
 import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
 import { LatencyProbe } from './latency-probe';
 import { LoadGenerator, assertAllAnswered } from './load-generator';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { figures, meets, runRounds, versus, type Figure, type Subject } from './runner';
 import { startBareServer } from './servers/bare-server';
 import {
@@ -84,6 +83,24 @@ interface Server {
   afterLoad?: (answered: number) => Promise<void>;
 }
 
+/** What the throughput and latency tables are measured with. */
+interface Bench {
+  config: BenchConfig;
+  log: (line: string) => void;
+  teardown: Teardown;
+  servers: Record<'bare' | 'bareRedis' | 'ingest', Server>;
+  redisUrl: string;
+  ingest: IngestServer;
+  /** The run every load writes to. */
+  run: string;
+}
+
+/**
+ * Starts a redis-server, an s3rver, ingest and the two bare servers, runs
+ * issue 13's table (a table per batch shape) and, when asked, the latency
+ * table, then stops them all. With a profile folder, ingest writes its CPU
+ * profile, summarised here.
+ */
 export async function ingestPhases(
   config: BenchConfig,
   outer: Teardown,
@@ -94,6 +111,45 @@ export async function ingestPhases(
   // the next phases; the outer one runs it if a phase fails.
   const teardown = new Teardown();
   outer.add('ingest phases', () => teardown.run());
+  const bench = await startServers(config, log, teardown, profileDir);
+  const tables: PhaseTable[] = [];
+  // One pool per shape for every subject: batch numbers never repeat, so ingest never dedups.
+  const pools = RATIO_SHAPES.map(
+    (shape) =>
+      new BodyPool(shape, {
+        producer: `bench-${process.pid}-${shape.variables}x${shape.samplesPerVariable}`,
+      }),
+  );
+  let ingestRequestsPerSecond = 0;
+  for (const pool of pools) {
+    const { table, ingestRounds } = await shapeTable(bench, pool);
+    tables.push(table);
+    if (pool.shape === BENCH_BATCH)
+      ingestRequestsPerSecond = median(ingestRounds.map((r) => r.requestsPerSecond));
+  }
+  if (config.BENCH_PHASES.includes('latency'))
+    tables.push(await latencyTable(bench, pools[0] as BodyPool, ingestRequestsPerSecond / 2));
+
+  if (profileDir === undefined) {
+    await teardown.run();
+    return { tables };
+  }
+  // The profile is written when the process exits: stop it now rather than in the teardown.
+  await stopLoudly(bench.ingest);
+  const { file, summary } = ingestProfileSummary(profileDir, bench.ingest.pid);
+  await teardown.run();
+  return {
+    tables,
+    profileSummary: `\ningest CPU profile (throughput and latency phases): ${file}\n${summary}`,
+  };
+}
+
+async function startServers(
+  config: BenchConfig,
+  log: (line: string) => void,
+  teardown: Teardown,
+  profileDir: string | undefined,
+): Promise<Bench> {
   log('starting redis-server, s3rver, ingest and the two bare servers…');
   const redis = await startRedis();
   teardown.add('redis-server', () => redis.stop());
@@ -122,243 +178,225 @@ export async function ingestPhases(
   teardown.add('bare+redis server', () => stopLoudly(bareRedis));
   const client = new Redis(bareRedisUrl.href, { maxRetriesPerRequest: 3 });
   teardown.add('bare+redis client', () => client.quit());
-
+  const run = `bench-${Date.now()}`;
+  await ingest.createRun(run);
   const redisPid = redis.process.pid ?? -1;
-  const servers = {
-    bare: { name: 'bare', child: bare, pids: { bare: bare.pid } },
-    bareRedis: {
-      name: 'bare + Redis',
-      child: bareRedis,
-      pids: { bare: bareRedis.pid, redis: redisPid },
-      // Every answered request stored its body (else the figure is not what it
-      // claims), then DEL, so Redis holds at most one round of bodies.
-      afterLoad: async (answered: number) => {
-        const stored = await client.llen(BARE_REDIS_KEY);
-        await client.del(BARE_REDIS_KEY);
-        if (stored !== answered)
-          throw new Error(`bare+redis: ${stored} bodies in Redis after ${answered} answered`);
+  return {
+    config,
+    log,
+    teardown,
+    redisUrl: redis.url,
+    ingest,
+    run,
+    servers: {
+      bare: { name: 'bare', child: bare, pids: { bare: bare.pid } },
+      bareRedis: {
+        name: 'bare + Redis',
+        child: bareRedis,
+        pids: { bare: bareRedis.pid, redis: redisPid },
+        // Every answered request stored its body (else the figure is not what it
+        // claims), then DEL, so Redis holds at most one round of bodies.
+        afterLoad: async (answered: number) => {
+          const stored = await client.llen(BARE_REDIS_KEY);
+          await client.del(BARE_REDIS_KEY);
+          if (stored !== answered)
+            throw new Error(`bare+redis: ${stored} bodies in Redis after ${answered} answered`);
+        },
       },
+      ingest: { name: 'ingest', child: ingest, pids: { ingest: ingest.pid, redis: redisPid } },
     },
-    ingest: { name: 'ingest', child: ingest, pids: { ingest: ingest.pid, redis: redisPid } },
-  } satisfies Record<string, Server>;
+  };
+}
 
+/** A load generator aimed at `server`'s samples route, closed by the teardown. */
+function generator(b: Bench, server: Server, pool: BodyPool, binary = false): LoadGenerator {
+  const load = new LoadGenerator(
+    { url: new URL(`/v1/runs/${b.run}/samples`, server.child.baseUrl), token: WRITE_TOKEN },
+    pool,
+    { maxSockets: b.config.BENCH_CONNECTIONS, binary },
+  );
+  b.teardown.add(`${server.name} load generator`, () => Promise.resolve(load.close()));
+  return load;
+}
+
+/**
+ * One batch shape of issue 13's table: ingest against bare (and bare +
+ * Redis for 10 × 100), the binary body next to JSON for the large shapes,
+ * CPU per sample, and for 10 × 100 Redis bytes per sample.
+ */
+async function shapeTable(
+  b: Bench,
+  pool: BodyPool,
+): Promise<{ table: PhaseTable; ingestRounds: LoadRound[] }> {
+  const { config, servers } = b;
+  const label = shapeLabel(pool.shape);
   const plan: LoadPlan = {
     seconds: config.BENCH_SECONDS,
     warmupSeconds: config.BENCH_WARMUP_SECONDS,
     connections: config.BENCH_CONNECTIONS,
   };
-  const run = `bench-${Date.now()}`;
-  await ingest.createRun(run);
-  const generator = (server: Server, pool: BodyPool, binary = false): LoadGenerator => {
-    const load = new LoadGenerator(
-      { url: new URL(`/v1/runs/${run}/samples`, server.child.baseUrl), token: WRITE_TOKEN },
-      pool,
-      { maxSockets: config.BENCH_CONNECTIONS, binary },
+  const subject = (name: string, server: Server, binary = false): Subject<LoadRound> =>
+    throughputSubject(
+      name,
+      generator(b, server, pool, binary),
+      server.pids,
+      plan,
+      server.afterLoad,
     );
-    teardown.add(`${server.name} load generator`, () => Promise.resolve(load.close()));
-    return load;
-  };
-  const loadSubject = (
-    name: string,
-    server: Server,
-    pool: BodyPool,
-    binary = false,
-  ): Subject<LoadRound> =>
-    throughputSubject(name, generator(server, pool, binary), server.pids, plan, server.afterLoad);
-
-  const tables: PhaseTable[] = [];
-  let ingestRequestsPerSecond = 0;
-  // One pool per shape for every subject: batch numbers never repeat, so ingest never dedups.
-  const pools = new Map<BatchShape, BodyPool>();
-  for (const shape of RATIO_SHAPES) {
-    const label = shapeLabel(shape);
-    const pool = new BodyPool(shape, {
-      producer: `bench-${process.pid}-${shape.variables}x${shape.samplesPerVariable}`,
-    });
-    pools.set(shape, pool);
-    const large = pool.samplesPerBody >= 100;
-    const subjects = [
-      { ...loadSubject('bare', servers.bare, pool), baseline: true as const },
-      ...(shape === BENCH_BATCH ? [loadSubject('bare + Redis', servers.bareRedis, pool)] : []),
-      loadSubject('ingest', servers.ingest, pool),
-      ...(large ? [loadSubject('ingest, binary body', servers.ingest, pool, true)] : []),
-    ];
-    log(
-      `\nthroughput of ${label} batches: closed loop, ${config.BENCH_CONNECTIONS} connections, ` +
-        `${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
-    );
-    const rounds = await runRounds(subjects, config.BENCH_ROUNDS, log);
-    const rate = large ? 'samples/s' : 'requests/s';
-    const rows = figures(subjects, rounds, {
-      figure: rate,
-      value: (r) => (large ? r.samplesPerSecond : r.requestsPerSecond),
-      ratios: true,
-      targets: {
-        ingest: { on: 'ratio', target: { atLeast: SHAPE_TARGETS[label] ?? 0 }, unit: 'share' },
-      },
-    });
-    const json = rounds[subjects.findIndex((s) => s.name === 'ingest')] ?? [];
-    if (shape === BENCH_BATCH)
-      ingestRequestsPerSecond = median(json.map((r) => r.requestsPerSecond));
-    if (large)
-      rows.push(
-        versus(rows, 'ingest, binary body', 'ingest', {
-          target: { atLeast: BINARY_TO_JSON_TARGET },
-          unit: 'share',
-        }),
-      );
-    // Server CPU per sample: (ingest % + redis %) of a core over samples/s, in µs.
+  const large = pool.samplesPerBody >= 100;
+  const subjects = [
+    { ...subject('bare', servers.bare), baseline: true as const },
+    ...(pool.shape === BENCH_BATCH ? [subject('bare + Redis', servers.bareRedis)] : []),
+    subject('ingest', servers.ingest),
+    ...(large ? [subject('ingest, binary body', servers.ingest, true)] : []),
+  ];
+  b.log(
+    `\nthroughput of ${label} batches: closed loop, ${config.BENCH_CONNECTIONS} connections, ` +
+      `${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
+  );
+  const rounds = await runRounds(subjects, config.BENCH_ROUNDS, b.log);
+  const rows = figures(subjects, rounds, {
+    figure: large ? 'samples/s' : 'requests/s',
+    value: (r) => (large ? r.samplesPerSecond : r.requestsPerSecond),
+    ratios: true,
+    targets: {
+      ingest: { on: 'ratio', target: { atLeast: SHAPE_TARGETS[label] ?? 0 }, unit: 'share' },
+    },
+  });
+  if (large)
     rows.push(
-      ...subjects.flatMap((s, i): Figure[] => {
-        if (!s.name.startsWith('ingest')) return [];
-        const perRound = (rounds[i] ?? []).map(
-          (r) =>
-            (((r.cpuPercent.ingest ?? 0) + (r.cpuPercent.redis ?? 0)) * 1e4) / r.samplesPerSecond,
-        );
-        const m = median(perRound);
-        return [
-          {
-            subject: s.name,
-            figure: 'µs CPU/sample (ingest + Redis)',
-            perRound,
-            median: m,
-            ...(large
-              ? {
-                  target: `≤ ${CPU_MICROS_PER_SAMPLE_TARGET} µs`,
-                  met: m <= CPU_MICROS_PER_SAMPLE_TARGET,
-                }
-              : {}),
-          },
-        ];
+      versus(rows, 'ingest, binary body', 'ingest', {
+        target: { atLeast: BINARY_TO_JSON_TARGET },
+        unit: 'share',
       }),
     );
-    if (shape === BENCH_BATCH) {
-      const bytes = await redisBytesPerSample(redis.url, ingest, `${run}-bytes`, async (r) => {
-        const load = new LoadGenerator(
-          { url: new URL(`/v1/runs/${r}/samples`, ingest.baseUrl), token: WRITE_TOKEN },
-          pool,
-          { maxSockets: config.BENCH_CONNECTIONS },
-        );
-        const result = await load.closedLoop(
-          config.BENCH_CONNECTIONS,
-          (config.BENCH_WARMUP_SECONDS || 1) * 1000,
-        );
-        load.close();
-        return assertAllAnswered('ingest', result).ok * pool.samplesPerBody;
-      });
-      rows.push({
-        subject: 'ingest',
-        figure: 'Redis B/sample (used_memory growth)',
-        perRound: [bytes],
-        median: bytes,
-        target: `≤ ${REDIS_BYTES_PER_SAMPLE_TARGET} B`,
-        met: bytes <= REDIS_BYTES_PER_SAMPLE_TARGET,
-      });
-    }
-    tables.push({
+  // Server CPU per sample: (ingest % + redis %) of a core over samples/s, in µs.
+  const ingests = subjects.filter((s) => s.name.startsWith('ingest'));
+  rows.push(
+    ...figures(
+      ingests,
+      ingests.map((s) => rounds[subjects.indexOf(s)] ?? []),
+      {
+        figure: 'µs CPU/sample (ingest + Redis)',
+        value: (r) =>
+          (((r.cpuPercent.ingest ?? 0) + (r.cpuPercent.redis ?? 0)) * 1e4) / r.samplesPerSecond,
+        ...(large
+          ? {
+              targets: Object.fromEntries(
+                ingests.map((s) => [
+                  s.name,
+                  { on: 'median', target: { atMost: CPU_MICROS_PER_SAMPLE_TARGET }, unit: 'µs' },
+                ]),
+              ),
+            }
+          : {}),
+      },
+    ),
+  );
+  if (pool.shape === BENCH_BATCH) {
+    const bytes = await redisBytesPerSample(b, pool);
+    rows.push({
+      subject: 'ingest',
+      figure: 'Redis B/sample (used_memory growth)',
+      perRound: [bytes],
+      median: bytes,
+      target: `≤ ${REDIS_BYTES_PER_SAMPLE_TARGET} B`,
+      met: bytes <= REDIS_BYTES_PER_SAMPLE_TARGET,
+    });
+  }
+  return {
+    ingestRounds: rounds[subjects.findIndex((s) => s.name === 'ingest')] ?? [],
+    table: {
       phase: 'throughput',
       title:
         `${label} batches (JSON ${fmtInt(Buffer.byteLength(pool.next()))} B, binary ${fmtInt(pool.binaryBody().length)} B), ` +
         `closed loop, ${config.BENCH_CONNECTIONS} connections, ${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
       figures: rows,
       notes: subjects.map(
-        (s, i) => `CPU, % of a core (median), ${s.name}: ${fmtCpu(medianCpu(rounds[i] ?? []))}`,
+        (s, i) => `CPU, % of a core (median), ${s.name}: ${fmtCpu(rounds[i] ?? [])}`,
       ),
-    });
-  }
+    },
+  };
+}
 
-  if (config.BENCH_PHASES.includes('latency')) {
-    const rate = ingestRequestsPerSecond / 2;
-    log(
-      `\nlatency: open loop at ${Math.round(rate)} req/s, ${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
-    );
-    const pool = pools.get(BENCH_BATCH) as BodyPool;
-    const target = { run, variable: pool.stampedVariable };
-    const latencySubject = async (
-      server: Server,
-      baseline: boolean,
-    ): Promise<Subject<LatencyRound>> => {
-      const load = generator(server, pool);
-      const probe = await LatencyProbe.subscribe(server.child.baseUrl, READ_TOKEN, target);
-      teardown.add(`${server.name} subscriber`, () => Promise.resolve(probe.close()));
-      const pass = async (seconds: number): Promise<LatencyRound> => {
-        probe.take();
-        const before = probe.count;
-        const result = assertAllAnswered(
-          server.name,
-          await load.openLoop(rate, seconds * 1000, { stamp: true }),
-        );
-        // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
-        await probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
-        await server.afterLoad?.(result.ok);
-        const latencies = probe.take();
-        if (latencies.length === 0)
-          throw new Error(`${server.name}: the subscriber received nothing`);
-        const d = summarize(latencies);
-        return {
-          p50: d.p50,
-          p99: d.p99,
-          max: d.max,
-          sent: result.ok,
-          received: probe.count - before,
-          latencies,
-          lagMs: result.lagMs,
-        };
-      };
+/**
+ * POST → subscriber latency, open loop at `rate` requests/s, each body
+ * stamped with its send time; the probe subtracts it from the arrival time
+ * of the `samples` event.
+ */
+async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<PhaseTable> {
+  const { config } = b;
+  b.log(
+    `\nlatency: open loop at ${Math.round(rate)} req/s, ${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
+  );
+  const target = { run: b.run, variable: pool.stampedVariable };
+  const latencySubject = async (server: Server): Promise<Subject<LatencyRound>> => {
+    const load = generator(b, server, pool);
+    const probe = await LatencyProbe.subscribe(server.child.baseUrl, READ_TOKEN, target);
+    b.teardown.add(`${server.name} subscriber`, () => Promise.resolve(probe.close()));
+    const pass = async (seconds: number): Promise<LatencyRound> => {
+      probe.take();
+      const before = probe.count;
+      const result = assertAllAnswered(
+        server.name,
+        await load.openLoop(rate, seconds * 1000, { stamp: true }),
+      );
+      // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
+      await probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
+      await server.afterLoad?.(result.ok);
+      const latencies = probe.take();
+      if (latencies.length === 0)
+        throw new Error(`${server.name}: the subscriber received nothing`);
+      const d = summarize(latencies);
+      const received = probe.count - before;
       return {
-        name: server.name,
-        ...(baseline ? { baseline: true as const } : {}),
-        warmUp: config.BENCH_WARMUP_SECONDS === 0 ? false : () => pass(config.BENCH_WARMUP_SECONDS),
-        measure: () => pass(config.BENCH_SECONDS),
-        describe: (r) =>
-          `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(2)} ms  (${r.received}/${r.sent} events)`,
+        p50: d.p50,
+        p99: d.p99,
+        max: d.max,
+        sent: result.ok,
+        received,
+        latencies,
+        lagMs: result.lagMs,
       };
     };
-    const subjects = [
-      await latencySubject(servers.bare, true),
-      await latencySubject(servers.bareRedis, false),
-      await latencySubject(servers.ingest, false),
-    ];
-    const rounds = await runRounds(subjects, config.BENCH_ROUNDS, log);
-    const p99 = figures(subjects, rounds, { figure: 'p99 ms', value: (r) => r.p99, ratios: true });
-    const ingestP99 = p99[2] as Figure;
-    const bareP99 = (p99[0] as Figure).median;
-    ingestP99.target = `< ${LATENCY_P99_TARGET_MS} ms, or ≤ ${LATENCY_TO_BARE_TARGET}× bare above it`;
-    ingestP99.met =
-      meets(ingestP99.median, { below: LATENCY_P99_TARGET_MS }) ||
-      (bareP99 >= LATENCY_P99_TARGET_MS &&
-        (ingestP99.ratio?.median ?? Infinity) <= LATENCY_TO_BARE_TARGET);
-    tables.push({
-      phase: 'latency',
-      title: `POST → subscriber, open loop at ${fmtInt(rate)} req/s (half of ingest's max), ${shapeLabel(BENCH_BATCH)} JSON batches`,
-      figures: [
-        ...figures(subjects, rounds, { figure: 'p50 ms', value: (r) => r.p50, ratios: true }),
-        ...p99,
-      ],
-      notes: subjects.map((s, i) => {
-        const rs = rounds[i] ?? [];
-        const all = summarize(rs.flatMap((r) => r.latencies));
-        const lag = summarize(rs.flatMap((r) => r.lagMs));
-        const sum = (k: 'sent' | 'received'): number => rs.reduce((n, r) => n + r[k], 0);
-        return (
-          `${s.name}, all events pooled: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms, ` +
-          `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms`
-        );
-      }),
-    });
-  }
-
-  if (profileDir === undefined) {
-    await teardown.run();
-    return { tables };
-  }
-  // The profile is written when the process exits: stop it now rather than in the teardown.
-  await stopLoudly(ingest);
-  const { file, summary } = ingestProfileSummary(profileDir, ingest.pid);
-  await teardown.run();
+    return {
+      name: server.name,
+      warmUp: config.BENCH_WARMUP_SECONDS === 0 ? false : () => pass(config.BENCH_WARMUP_SECONDS),
+      measure: () => pass(config.BENCH_SECONDS),
+      describe: (r) =>
+        `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(2)} ms  (${r.received}/${r.sent} events)`,
+    };
+  };
+  const subjects = [
+    { ...(await latencySubject(b.servers.bare)), baseline: true as const },
+    await latencySubject(b.servers.bareRedis),
+    await latencySubject(b.servers.ingest),
+  ];
+  const rounds = await runRounds(subjects, config.BENCH_ROUNDS, b.log);
+  const p99 = figures(subjects, rounds, { figure: 'p99 ms', value: (r) => r.p99, ratios: true });
+  const [bareP99, , ingestP99] = p99 as [Figure, Figure, Figure];
+  ingestP99.target = `< ${LATENCY_P99_TARGET_MS} ms, or ≤ ${LATENCY_TO_BARE_TARGET}× bare above it`;
+  ingestP99.met =
+    meets(ingestP99.median, { below: LATENCY_P99_TARGET_MS }) ||
+    (bareP99.median >= LATENCY_P99_TARGET_MS &&
+      (ingestP99.ratio?.median ?? Infinity) <= LATENCY_TO_BARE_TARGET);
   return {
-    tables,
-    profileSummary: `\ningest CPU profile (throughput and latency phases): ${file}\n${summary}`,
+    phase: 'latency',
+    title: `POST → subscriber, open loop at ${fmtInt(rate)} req/s (half of ingest's max), ${shapeLabel(BENCH_BATCH)} JSON batches`,
+    figures: [
+      ...figures(subjects, rounds, { figure: 'p50 ms', value: (r) => r.p50, ratios: true }),
+      ...p99,
+    ],
+    notes: subjects.map((s, i) => {
+      const rs = rounds[i] ?? [];
+      const all = summarize(rs.flatMap((r) => r.latencies));
+      const lag = summarize(rs.flatMap((r) => r.lagMs));
+      const sum = (k: 'sent' | 'received'): number => rs.reduce((n, r) => n + r[k], 0);
+      return (
+        `${s.name}, all events pooled: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms, ` +
+        `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms`
+      );
+    }),
   };
 }
 
@@ -396,44 +434,34 @@ export function throughputSubject(
       };
     },
     describe: (r) =>
-      `${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ${fmtInt(r.requestsPerSecond).padStart(7)} req/s   cpu: ${fmtCpu(r.cpuPercent)}`,
+      `${fmtInt(r.samplesPerSecond).padStart(11)} samples/s ${fmtInt(r.requestsPerSecond).padStart(7)} req/s   cpu: ${fmtCpu([r])}`,
   };
 }
 
-/** `ingest 78%, redis 34%`. */
-export function fmtCpu(cpu: Record<string, number>): string {
-  return Object.entries(cpu)
-    .map(([name, pct]) => `${name} ${Math.round(pct)}%`)
-    .join(', ');
-}
-
-export function medianCpu(rounds: readonly LoadRound[]): Record<string, number> {
-  const names = Object.keys(rounds[0]?.cpuPercent ?? {});
-  return Object.fromEntries(
-    names.map((n) => [n, median(rounds.map((r) => r.cpuPercent[n] ?? Number.NaN))]),
-  );
-}
-
 /**
- * Growth of Redis's used_memory per sample while `write` sends batches to a
- * fresh run: what a buffered sample costs Redis (chunk data, stats, acks,
- * allocator rounding), nothing flushed meanwhile.
+ * Growth of Redis's used_memory per sample while ingest takes batches from
+ * `pool` for a warm-up's time into a fresh run: what a buffered sample costs
+ * Redis (chunk data, stats, acks, allocator rounding), nothing flushed meanwhile.
  */
-async function redisBytesPerSample(
-  redisUrl: string,
-  ingest: IngestServer,
-  run: string,
-  write: (run: string) => Promise<number>,
-): Promise<number> {
-  await ingest.createRun(run);
-  const client = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+async function redisBytesPerSample(b: Bench, pool: BodyPool): Promise<number> {
+  const run = `${b.run}-bytes`;
+  await b.ingest.createRun(run);
+  const load = new LoadGenerator(
+    { url: new URL(`/v1/runs/${run}/samples`, b.ingest.baseUrl), token: WRITE_TOKEN },
+    pool,
+    { maxSockets: b.config.BENCH_CONNECTIONS },
+  );
+  const client = new Redis(b.redisUrl, { maxRetriesPerRequest: 3 });
   try {
     const usedMemory = async (): Promise<number> =>
       Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? Number.NaN);
     const before = await usedMemory();
-    const samples = await write(run);
+    const seconds = b.config.BENCH_WARMUP_SECONDS || 1;
+    const result = await load.closedLoop(b.config.BENCH_CONNECTIONS, seconds * 1000);
+    const samples = assertAllAnswered('ingest', result).ok * pool.samplesPerBody;
     return ((await usedMemory()) - before) / samples;
   } finally {
+    load.close();
     await client.quit();
   }
 }

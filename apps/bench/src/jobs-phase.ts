@@ -10,7 +10,6 @@ import {
 import { pino } from 'pino';
 import { variableNames } from './bodies';
 import { OBSERVE_LOOKS_PER_RUN } from './config';
-import { fmtInt } from './format';
 import { jobsPerMinute, lookRounds, type LookRound } from './job-figures';
 import { roundsRow } from './read-figures';
 import { figures, runRounds, type Figure, type Subject } from './runner';
@@ -18,7 +17,7 @@ import { MERGE_VARIABLE_CONCURRENCY } from './merge-phase';
 import { buildHistory, cloneFlushedHistory } from './segmented-history';
 import { median } from './stats';
 import { SeriesWriter, evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtInt, type PhaseTable } from './report';
 import { fmtMB } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';

@@ -1,5 +1,4 @@
 import { setTimeout } from 'node:timers/promises';
-import { fmtInt } from './format';
 import { runRounds } from './runner';
 import { READ_TARGETS, roundsRow } from './read-figures';
 import { ReadServer, pageProblem, type CacheSetting } from './read-server';
@@ -8,7 +7,7 @@ import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-
 import { SnapshotClient } from './snapshot-client';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtInt, type PhaseTable } from './report';
 import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 

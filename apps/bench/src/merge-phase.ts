@@ -16,7 +16,6 @@ import {
 } from '@runstream/cold-store';
 import { Flusher, Merger, type MergeReport } from '@runstream/tiering';
 import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
 import { fieldMedians, median } from './stats';
 import {
   ONE_VARIABLE,
@@ -26,9 +25,9 @@ import {
   type OneVariablePlan,
 } from './segmented-history';
 import { evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { figures, runRounds, versus, type Subject } from './runner';
-import { MB, SeqTally, fmtCpu, fmtMB, type Timing } from './tiering-figures';
+import { MB, SeqTally, fmtMB, type Timing } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 

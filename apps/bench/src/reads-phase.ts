@@ -1,4 +1,3 @@
-import { fmtInt } from './format';
 import { runRounds } from './runner';
 import { mergeNow } from './merge-phase';
 import { READ_TARGETS, fmtBytes, roundsRow } from './read-figures';
@@ -7,7 +6,7 @@ import { ONE_VARIABLE, buildOneVariable, cloneFlushedHistory } from './segmented
 import type { HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtInt, type PhaseTable } from './report';
 import { readPhase, type TierPhase } from './tier-phase';
 
 /** Samples per history page, as a client pages through a variable. */

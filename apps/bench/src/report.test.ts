@@ -1,4 +1,12 @@
-import { fmtRatio, fmtValue, formatReport, formatTable, table, type PhaseTable } from './report';
+import {
+  fmtCpu,
+  fmtRatio,
+  fmtValue,
+  formatReport,
+  formatTable,
+  table,
+  type PhaseTable,
+} from './report';
 
 const throughput: PhaseTable = {
   phase: 'throughput',
@@ -63,5 +71,16 @@ describe('formatReport', () => {
     expect(text).toContain('2 × test, node v20');
     expect(text.indexOf('[throughput]')).toBeLessThan(text.indexOf('[latency]'));
     expect(text).toContain('61 s in all.');
+  });
+});
+
+describe('fmtCpu', () => {
+  it('gives the median share of a core of each process over the passes', () => {
+    const passes: { cpuPercent: Record<string, number> }[] = [
+      { cpuPercent: { bench: 90, s3rver: 10 } },
+      { cpuPercent: { bench: 70 } },
+      { cpuPercent: { bench: 80, s3rver: 20 } },
+    ];
+    expect(fmtCpu(passes)).toBe('bench 80%, s3rver 15%');
   });
 });

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Figure } from './runner';
+import { median } from './stats';
 
 /** What one phase reports. */
 export interface PhaseTable {
@@ -29,6 +30,9 @@ export interface BenchResults {
   tables: PhaseTable[];
 }
 
+/** `1,234,567`: a whole number with thousands separators. */
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
 /** `1,234,567`; `123`; `12.35`; `0.412`: as many digits as a figure of that size needs. */
 export function fmtValue(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -36,6 +40,16 @@ export function fmtValue(x: number): string {
   if (a >= 1000) return Math.round(x).toLocaleString('en-US');
   if (a >= 100) return x.toFixed(0);
   return a >= 1 ? x.toFixed(2) : x.toFixed(3);
+}
+
+/** Median share of a core per process over timed passes: `bench 98%, redis 12%`. */
+export function fmtCpu(passes: readonly { cpuPercent: Record<string, number> }[]): string {
+  const names = new Set(passes.flatMap((t) => Object.keys(t.cpuPercent)));
+  return [...names]
+    .map(
+      (name) => `${name} ${Math.round(median(passes.flatMap((t) => t.cpuPercent[name] ?? [])))}%`,
+    )
+    .join(', ');
 }
 
 /** A ratio of rates as a share (`76.1 %`), of times or sizes as a factor (`1.21×`). */

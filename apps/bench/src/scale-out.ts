@@ -15,7 +15,7 @@ import { freePort, startRedis, startRedisCluster, startS3Server } from '@runstre
 import { Cluster, Redis } from 'ioredis';
 import { BENCH_BATCH, BodyPool } from './bodies';
 import { stopLoudly } from './child-server';
-import { fmtCpu, medianCpu, throughputSubject } from './ingest-phases';
+import { throughputSubject } from './ingest-phases';
 import { LoadGenerator, type LoadResult } from './load-generator';
 import {
   WRITE_TOKEN,
@@ -23,7 +23,7 @@ import {
   startIngestServer,
   type IngestServer,
 } from './servers/ingest-server';
-import { formatTable } from './report';
+import { fmtCpu, formatTable } from './report';
 import { figures, runRounds } from './runner';
 
 const env = positiveEnv;
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         value: (r) => r.samplesPerSecond,
         ratios: true,
       }),
-      notes: subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(medianCpu(rounds[i] ?? []))}`),
+      notes: subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(rounds[i] ?? [])}`),
     });
     for (const line of table) log(line);
   } finally {

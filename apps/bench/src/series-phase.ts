@@ -1,12 +1,11 @@
 import { buildCompletedVariable, type CompletedLayout } from './direct-history';
-import { fmtInt } from './format';
 import { READ_TARGETS, fmtBytes, fmtTarget, roundsRow } from './read-figures';
 import { meets, type Figure, type Target } from './runner';
 import { ReadServer, seriesProblem, type TimedAnswer } from './read-server';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtInt, type PhaseTable } from './report';
 import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 import type { SeriesResponse } from '@runstream/domain';

@@ -1,6 +1,5 @@
 import { TieredHistory } from '@runstream/tiering';
 import { CpuMeter } from './cpu-usage';
-import { fmtInt, fmtMs } from './format';
 import { readListRaw, readObjectsRaw, type RawObjectRead, type RawReadWatch } from './raw-reads';
 import { fieldMedians } from './stats';
 import {
@@ -9,9 +8,9 @@ import {
   type HistoryLayout,
   type OneVariablePlan,
 } from './segmented-history';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { figures, runRounds, versus, type Subject } from './runner';
-import { MB, SeqTally, fmtCpu, fmtMB, type Timing } from './tiering-figures';
+import { MB, SeqTally, fmtMB, type Timing } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 
 /** The tiered read should stream at no less than this share of raw GetObject of the same objects. */
@@ -146,7 +145,7 @@ export async function snapshotPhase(phase: TierPhase): Promise<PhaseTable> {
     },
     describe: (t) =>
       `${t.seconds.toFixed(3)} s ${fmtInt(layout.samples / t.seconds).padStart(11)} samples/s ` +
-      `${(textBytes / MB / t.seconds).toFixed(0).padStart(4)} MB/s text, first ${fmtMs(t.firstMs ?? Number.NaN).trim()}`,
+      `${(textBytes / MB / t.seconds).toFixed(0).padStart(4)} MB/s text, first ${(t.firstMs ?? Number.NaN).toFixed(2)} ms`,
   });
   const subjects = [
     subject('TieredHistory.chunks', readTiered),

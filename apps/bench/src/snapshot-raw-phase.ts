@@ -1,14 +1,13 @@
 import { CpuMeter } from './cpu-usage';
 import { READ_TARGETS } from './read-figures';
 import { figures, runRounds, versus, type Figure } from './runner';
-import { SeqTally, fmtCpu } from './tiering-figures';
+import { SeqTally } from './tiering-figures';
 import { ReadServer } from './read-server';
 import { readListRaw, readObjectsRaw, type RawReadWatch } from './raw-reads';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { SnapshotClient } from './snapshot-client';
-import { fmtInt } from './format';
 import { evenSplit } from './tiering-data';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments of the variable held in S3. */

@@ -1,7 +1,6 @@
 import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
 import { runRounds } from './runner';
-import { fmtCpu } from './tiering-figures';
+
 import { READ_TARGETS, crowdTimes, roundsRow } from './read-figures';
 import { ReadServer } from './read-server';
 import { ONE_VARIABLE } from './segmented-history';
@@ -9,7 +8,7 @@ import { SnapshotClient, SubscriberDisconnected } from './snapshot-client';
 import type { SnapshotDecoding, SnapshotTiming } from './snapshot-client';
 import { buildSnapshotHistory, type SnapshotLayout } from './snapshot-phase';
 import { median } from './stats';
-import type { PhaseTable } from './report';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments the joined variable is spread over (the rest, about half of one, in Redis). */

@@ -1,4 +1,4 @@
-import { SeqTally, fmtCpu } from './tiering-figures';
+import { SeqTally } from './tiering-figures';
 
 describe('SeqTally', () => {
   it('accepts exactly from..last in order', () => {
@@ -31,16 +31,5 @@ describe('SeqTally', () => {
     const tally = new SeqTally(10);
     tally.add(10, 5);
     expect(tally.check(14)).toBeUndefined();
-  });
-});
-
-describe('fmtCpu', () => {
-  it('gives the median share of a core of each process over the passes', () => {
-    const passes: { cpuPercent: Record<string, number> }[] = [
-      { cpuPercent: { bench: 90, s3rver: 10 } },
-      { cpuPercent: { bench: 70 } },
-      { cpuPercent: { bench: 80, s3rver: 20 } },
-    ];
-    expect(fmtCpu(passes)).toBe('bench 80%, s3rver 15%');
   });
 });

@@ -3,8 +3,6 @@
  * same samples, bytes and objects) as its baselines, so rates compare as
  * inverse times. Pure.
  */
-import { median } from './stats';
-
 /** Bytes per MB in every MB/s figure (decimal, as network and disk rates are quoted). */
 export const MB = 1_000_000;
 
@@ -30,17 +28,6 @@ export interface Timing {
 
 /** `12.3 MB` (MB = 10^6 bytes). */
 export const fmtMB = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
-
-/** Median share of a core per process over timed passes: `bench 98%, redis 12%`. */
-export function fmtCpu(timings: readonly Pick<Timing, 'cpuPercent'>[]): string {
-  const names = new Set(timings.flatMap((t) => Object.keys(t.cpuPercent)));
-  return [...names]
-    .map((name) => {
-      const values = timings.flatMap((t) => t.cpuPercent[name] ?? []);
-      return `${name} ${Math.round(median(values))}%`;
-    })
-    .join(', ');
-}
 
 /** The first seq, count and last seq of chunks as they stream by; where they stop being 1, 2, 3… */
 export class SeqTally {
