@@ -29,7 +29,7 @@ describe('runRounds', () => {
       ['a1', 'a2'],
       ['b1', 'b2'],
     ]);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(5); // a's warm-up, then four rounds
   });
 });
 

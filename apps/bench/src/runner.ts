@@ -39,8 +39,11 @@ export async function runRounds<R>(
     log(`  ${label} ${s.name.padEnd(width)} ${s.describe?.(r) ?? ''}`.trimEnd());
   for (const s of subjects) {
     if (s.warmUp === false) continue;
-    if (s.warmUp !== undefined) await s.warmUp();
-    else line('warm-up  ', s, await s.measure(0));
+    if (s.warmUp === undefined) line('warm-up  ', s, await s.measure(0));
+    else {
+      log(`  warm-up   ${s.name}`);
+      await s.warmUp();
+    }
   }
   const out = subjects.map((): R[] => []);
   for (let round = 1; round <= rounds; round++)
