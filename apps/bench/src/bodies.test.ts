@@ -1,4 +1,4 @@
-import { parseIngestBatch } from '@runstream/domain';
+import { parseBinaryBody, parseIngestBatch } from '@runstream/domain';
 import { BodyPool } from './bodies';
 
 describe('BodyPool', () => {
@@ -35,5 +35,19 @@ describe('BodyPool', () => {
     const stamped = batch.series.find((s) => s.name === pool.stampedVariable);
     expect(stamped?.t[0]).toBe(stamp);
     expect(stamped?.t).toHaveLength(5);
+  });
+
+  it('sends the same batches as binary bodies, each with its own batch number', () => {
+    const json = new BodyPool({ variables: 3, samplesPerVariable: 5 }, { size: 2, producer: 'p' });
+    const binary = new BodyPool(
+      { variables: 3, samplesPerVariable: 5 },
+      { size: 2, producer: 'p' },
+    );
+    for (let i = 0; i < 3; i++) {
+      const fromJson = parseIngestBatch(JSON.parse(json.next()));
+      const fromBinary = parseBinaryBody(binary.binaryBody());
+      expect(fromBinary.batch).toBe(i);
+      expect(fromBinary.series).toEqual(fromJson.series);
+    }
   });
 });

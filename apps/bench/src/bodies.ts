@@ -1,4 +1,4 @@
-import { encodeNumber, type WireValue } from '@runstream/domain';
+import { encodeBinaryBody, encodeNumber, type WireValue } from '@runstream/domain';
 import { seededRandom } from '@runstream/demo/seeded-random';
 
 /** What one ingest request carries: columnar, `variables` × `samplesPerVariable` samples. */
@@ -37,13 +37,23 @@ interface BatchTemplate {
   firstT: string;
   /** Everything after the first t, up to and including the closing brace of the body. */
   tail: string;
+  /** The same batch as a binary body (docs/protocol.md), batch number 0: `binaryBody` patches it. */
+  binary: Buffer;
 }
+
+/** Where a binary body's batch number (u64) starts: after magic, version, flags and the producer. */
+const binaryBatchOffset = (producer: string): number => 4 + 1 + 1 + 1 + Buffer.byteLength(producer);
 
 export function variableNames(shape: BatchShape): string[] {
   return Array.from({ length: shape.variables }, (_, i) => `plant.y[${i}]`);
 }
 
-function buildTemplate(shape: BatchShape, index: number, random: () => number): BatchTemplate {
+function buildTemplate(
+  shape: BatchShape,
+  index: number,
+  random: () => number,
+  producer: string,
+): BatchTemplate {
   const names = variableNames(shape);
   const variables: Record<string, { t: number[]; v: WireValue[] }> = {};
   let t0 = 0;
@@ -79,7 +89,8 @@ function buildTemplate(shape: BatchShape, index: number, random: () => number): 
   // Guards the cut: if serialisation ever changed shape, stamping would corrupt bodies silently.
   if (!json.startsWith(head + firstT))
     throw new Error('unexpected serialisation of a batch template');
-  return { head, firstT, tail: json.slice(head.length + firstT.length) + '}' };
+  const binary = Buffer.from(encodeBinaryBody({ producer, batch: 0, variables }));
+  return { head, firstT, tail: json.slice(head.length + firstT.length) + '}', binary };
 }
 
 /**
@@ -102,12 +113,25 @@ export class BodyPool {
     options: { size?: number; seed?: number; producer?: string } = {},
   ) {
     const random = seededRandom(options.seed ?? 0x5eed);
+    this.producer = options.producer ?? `bench-${process.pid}`;
     this.templates = Array.from({ length: options.size ?? 64 }, (_, i) =>
-      buildTemplate(shape, i, random),
+      buildTemplate(shape, i, random, this.producer),
     );
     this.samplesPerBody = shape.variables * shape.samplesPerVariable;
     this.stampedVariable = variableNames(shape)[0] ?? '';
-    this.producer = options.producer ?? `bench-${process.pid}`;
+  }
+
+  /**
+   * The next body as `application/vnd.runstream.columnar`: the same batches
+   * as `next`, and batch numbers from the same counter. A fresh copy of the
+   * template with its batch number written in, so bodies in flight never change.
+   */
+  binaryBody(): Buffer {
+    const template = this.templates[this.nextTemplate] as BatchTemplate;
+    this.nextTemplate = (this.nextTemplate + 1) % this.templates.length;
+    const body = Buffer.from(template.binary);
+    body.writeBigUInt64LE(BigInt(this.nextBatch++), binaryBatchOffset(this.producer));
+    return body;
   }
 
   /**

@@ -11,25 +11,18 @@ import {
 import { Flusher, type FlushReport, type SegmentSink } from '@runstream/tiering';
 import { variableNames } from './bodies';
 import { CpuMeter } from './cpu-usage';
-import { LABEL_WIDTH, fmtInt } from './format';
 import { median } from './stats';
 import { SeriesWriter } from './tiering-data';
-import {
-  MB,
-  rateFigures,
-  rateRatio,
-  type RateFigures,
-  type RateRatio,
-  type Timing,
-  type Volume,
-} from './tiering-figures';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
+import { figures, runRounds, versus, type Subject } from './runner';
+import { MB, fmtMB, type Timing, type Volume } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
 const gzipAsync = promisify<InputType, ZlibOptions, Buffer>(gzip);
 
 /** The flush should move data at no less than this share of raw PutObject of the same objects. */
-export const FLUSH_TARGET_RATIO = 0.8;
+const FLUSH_TARGET_RATIO = 0.8;
 
 /** S3 commands an upload may consist of (a body over the part size goes multipart). */
 const UPLOAD_COMMANDS = [
@@ -39,51 +32,12 @@ const UPLOAD_COMMANDS = [
   'CompleteMultipartUpload',
 ];
 
-export interface FlushPlan {
-  rounds: number;
-  variables: number;
-  samplesPerVariable: number;
-  /** Samples per variable per write (per stored chunk). */
-  batchSamples: number;
-}
-
-export interface FlushRound {
-  round: number;
+interface FlushPass extends Timing {
+  /** Inside the flush: in ColdStore.putSegment (gzip + upload), and in S3 upload requests. */
+  sinkSeconds?: number;
+  uploadSeconds?: number;
   /** Writing the samples through BatchWriter before the flush; in no figure. */
-  writeSeconds: number;
-  flush: Timing & {
-    /** Inside the flush: in ColdStore.putSegment (gzip + upload). */
-    sinkSeconds: number;
-    /** Inside the flush: in S3 upload requests. */
-    uploadSeconds: number;
-  };
-  rawPut: Timing;
-  rawGzipPut: Timing;
-}
-
-export interface FlushResults {
-  plan: FlushPlan;
-  /** What every round moved: FlushReport.samples and .bytes, the gzip'd objects. */
-  volume: Volume;
-  rounds: FlushRound[];
-  flush: RateFigures;
-  /** PutObject of the same gzip'd bodies, one after another, with the same client. */
-  rawPut: RateFigures;
-  /** gzip (one zlib call, SEGMENT_GZIP_LEVEL) of the same segment text, then PutObject. */
-  rawGzipPut: RateFigures;
-  toRawPut: RateRatio;
-  toRawGzipPut: RateRatio;
-  target: number;
-  pass: boolean;
-  /** Medians over rounds of where the flush's time went, in seconds. */
-  breakdown: {
-    totalSeconds: number;
-    uploadSeconds: number;
-    gzipSeconds: number;
-    restSeconds: number;
-  };
-  /** Median samples/s of the BatchWriter writes that filled Redis (not a target). */
-  writeSamplesPerSecond: number;
+  writeSeconds?: number;
 }
 
 /** Passes the segments to the cold store, timing how long they spend there. */
@@ -108,32 +62,39 @@ class TimedSink implements SegmentSink {
 }
 
 /**
- * Flush throughput. Each round: a fresh run; `variables` × `samplesPerVariable`
- * samples written through BatchWriter (ingest's write path); then, timed,
- * `new Flusher(hot, cold).flush({ lowWater: 0, budgetBytes: 0, everything: true })`
- * — every buffer renamed, read, gzip'd, uploaded as one segment and deleted.
- * The baselines move the very objects the flush stored (fetched back after
- * it, checked byte-identical round to round) to the same s3rver with the same
- * client, one after another as the flush does: raw PutObject of the gzip'd
- * bodies, and gzip + PutObject of their text. Round 0 is an unmeasured
- * warm-up; later rounds alternate which goes first.
+ * Flush throughput. Each flush: a fresh run; `variables` ×
+ * `samplesPerVariable` samples written through BatchWriter (ingest's write
+ * path, untimed); then, timed, `new Flusher(hot, cold).flush({ lowWater: 0,
+ * budgetBytes: 0, everything: true })` — every buffer renamed, read,
+ * gzip'd, uploaded as one segment and deleted. The baselines move the very
+ * objects the flush stored (fetched back after it, checked byte-identical
+ * flush to flush) to the same s3rver with the same client, one after
+ * another as the flush does: raw PutObject of the gzip'd bodies, and gzip +
+ * PutObject of their text. The table: samples/s of each, the flush against
+ * both, the segments' gzip bytes per sample, where the flush's time went.
  */
-export async function measureFlush(phase: TierPhase, plan: FlushPlan): Promise<FlushResults> {
-  const { stores, log, profile } = phase;
+export async function flushPhase(phase: TierPhase): Promise<PhaseTable> {
+  const { stores, log, profile, config: c } = phase;
+  const plan = {
+    variables: c.BENCH_FLUSH_VARIABLES,
+    samplesPerVariable: c.BENCH_FLUSH_SAMPLES,
+    batchSamples: c.BENCH_TIERING_BATCH,
+  };
+  log(`  ${plan.variables} variables × ${plan.samplesPerVariable} samples a flush`);
   const { hot, cold } = stores;
   const names = variableNames({ variables: plan.variables, samplesPerVariable: 0 });
   const prefix = `bench-flush-${Date.now().toString(36)}`;
   const cpu = new CpuMeter(stores.pids());
+  let runs = 0;
   /** Writes a fresh run's samples; returns it and how long the writes took. */
-  const fill = async (round: number | string): Promise<{ run: string; writeSeconds: number }> => {
-    const run = `${prefix}-${round}`;
+  const fill = async (): Promise<{ run: string; writeSeconds: number }> => {
+    const run = `${prefix}-${runs++}`;
     await hot.runs.create({ id: run });
     const writer = new SeriesWriter(hot, run, names, { batchSamples: plan.batchSamples });
     const started = performance.now();
     await writer.write(plan.samplesPerVariable);
     return { run, writeSeconds: (performance.now() - started) / 1000 };
   };
-
   const flushNow = async (): Promise<{ report: FlushReport; sink: TimedSink }> => {
     const sink = new TimedSink(cold);
     const report = await new Flusher(hot, sink).flush({
@@ -144,111 +105,108 @@ export async function measureFlush(phase: TierPhase, plan: FlushPlan): Promise<F
     return { report, sink };
   };
 
+  /** The objects the first flush stored, and their text: the baselines' input. */
   let reference: { bodies: Buffer[]; texts: Buffer[] } | undefined;
   let volume: Volume | undefined;
-  const rounds: FlushRound[] = [];
-  for (let round = 0; round <= plan.rounds; round++) {
-    const { run, writeSeconds } = await fill(`r${round}`);
-    const baselines = async (): Promise<{ rawPut: Timing; rawGzipPut: Timing }> => {
-      const { bodies, texts } = reference as { bodies: Buffer[]; texts: Buffer[] };
-      const rawPut = await cpu.measure(() => putAll(stores, `bench-raw/${run}`, bodies));
-      const rawGzipPut = await cpu.measure(() =>
-        gzipAndPutAll(stores, `bench-raw-gzip/${run}`, texts),
-      );
-      return { rawPut, rawGzipPut };
-    };
-
-    // Round 0 (warm-up) has no reference bodies yet; odd rounds flush first, even rounds last.
-    const baselinesFirst = reference !== undefined && round % 2 === 0;
-    const early = baselinesFirst ? await baselines() : undefined;
-
-    stores.timer.reset();
-    let outcome: { report: FlushReport; sink: TimedSink } | undefined;
-    const flushTiming = await cpu.measure(async () => {
-      outcome = await flushNow();
-    });
-    if (outcome === undefined) throw new Error('flush did not run');
-    const { report, sink } = outcome;
-    const uploadSeconds = UPLOAD_COMMANDS.reduce((s, c) => s + stores.timer.seconds(c), 0);
-    const expected = plan.variables * plan.samplesPerVariable;
-    if (report.moved !== plan.variables || report.samples !== expected)
-      throw new Error(
-        `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; ` +
-          `expected ${plan.variables}, ${expected} (${report.stoppedBecause})`,
-      );
-
-    // The objects the flush stored, in a fixed order: the baselines' input.
-    const segments = (await Promise.all(names.map((n) => cold.listSegments(run, n)))).flat();
-    const bodies = await getAll(stores, segments);
-    if (reference !== undefined && !sameBuffers(reference.bodies, bodies))
-      throw new Error(`round ${round}: the flush stored other bytes than in the round before`);
-    const texts = reference?.texts ?? bodies.map((b) => gunzipSync(b));
-    reference = { bodies, texts };
-    const thisVolume: Volume = {
-      samples: report.samples,
-      textBytes: report.bytes,
-      storedBytes: bodies.reduce((n, b) => n + b.length, 0),
-      objects: bodies.length,
-    };
-    volume ??= thisVolume;
-
-    const late = baselinesFirst ? undefined : await baselines();
-    const { rawPut, rawGzipPut } = (early ?? late) as { rawPut: Timing; rawGzipPut: Timing };
-    await cold.deleteDataObjects(segments.map((s) => s.key));
-    await cold.deleteObjects([
-      ...bodies.map((_, i) => rawKey(`bench-raw/${run}`, i)),
-      ...bodies.map((_, i) => rawKey(`bench-raw-gzip/${run}`, i)),
-    ]);
-
-    const r: FlushRound = {
-      round,
-      writeSeconds,
-      flush: { ...flushTiming, sinkSeconds: sink.seconds, uploadSeconds },
-      rawPut,
-      rawGzipPut,
-    };
-    const mbps = (t: Timing): string =>
-      `${(thisVolume.storedBytes / MB / t.seconds).toFixed(1).padStart(6)} MB/s gz`;
-    log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} ` +
-        `${'flush'.padEnd(LABEL_WIDTH)} ${(thisVolume.textBytes / MB / r.flush.seconds).toFixed(1).padStart(6)} MB/s text ` +
-        `${mbps(r.flush)} ${fmtInt(thisVolume.samples / r.flush.seconds).padStart(11)} samples/s | ` +
-        `raw PUT ${mbps(rawPut)} | gzip+PUT ${mbps(rawGzipPut)} | ` +
-        `in flush: upload ${r.flush.uploadSeconds.toFixed(2)} s, gzip ${(r.flush.sinkSeconds - r.flush.uploadSeconds).toFixed(2)} s, ` +
-        `rest ${(r.flush.seconds - r.flush.sinkSeconds).toFixed(2)} s of ${r.flush.seconds.toFixed(2)} s`,
-    );
-    if (round > 0) rounds.push(r);
-  }
-
+  const describe = (t: Timing): string =>
+    volume === undefined
+      ? ''
+      : `${(volume.storedBytes / MB / t.seconds).toFixed(1).padStart(6)} MB/s gz ` +
+        `${fmtInt(volume.samples / t.seconds).padStart(11)} samples/s`;
+  const flush: Subject<FlushPass> = {
+    name: 'Flusher.flush',
+    describe,
+    measure: async () => {
+      const { run, writeSeconds } = await fill();
+      stores.timer.reset();
+      let outcome: { report: FlushReport; sink: TimedSink } | undefined;
+      const timing = await cpu.measure(async () => {
+        outcome = await flushNow();
+      });
+      if (outcome === undefined) throw new Error('flush did not run');
+      const { report, sink } = outcome;
+      const expected = plan.variables * plan.samplesPerVariable;
+      if (report.moved !== plan.variables || report.samples !== expected)
+        throw new Error(
+          `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; ` +
+            `expected ${plan.variables}, ${expected} (${report.stoppedBecause})`,
+        );
+      const segments = (await Promise.all(names.map((n) => cold.listSegments(run, n)))).flat();
+      const bodies = await getAll(stores, segments);
+      if (reference !== undefined && !sameBuffers(reference.bodies, bodies))
+        throw new Error(`${run}: the flush stored other bytes than the one before`);
+      reference ??= { bodies, texts: bodies.map((b) => gunzipSync(b)) };
+      volume ??= {
+        samples: report.samples,
+        textBytes: report.bytes,
+        storedBytes: bodies.reduce((n, b) => n + b.length, 0),
+        objects: bodies.length,
+      };
+      await cold.deleteDataObjects(segments.map((s) => s.key));
+      const uploadSeconds = UPLOAD_COMMANDS.reduce((x, cmd) => x + stores.timer.seconds(cmd), 0);
+      return { ...timing, sinkSeconds: sink.seconds, uploadSeconds, writeSeconds };
+    },
+  };
+  const raw = (
+    name: string,
+    put: (prefix: string, ref: { bodies: Buffer[]; texts: Buffer[] }) => Promise<void>,
+  ): Subject<FlushPass> => ({
+    name,
+    describe,
+    measure: async () => {
+      // The flush's warm-up runs first, so there is a reference from then on.
+      const ref = reference as { bodies: Buffer[]; texts: Buffer[] };
+      const keys = `bench-raw/${prefix}-${runs++}`;
+      const timing = await cpu.measure(() => put(keys, ref));
+      await cold.deleteObjects(ref.bodies.map((_, i) => rawKey(keys, i)));
+      return timing;
+    },
+  });
+  const subjects = [
+    flush,
+    { ...raw('raw PutObject', (p, ref) => putAll(stores, p, ref.bodies)), baseline: true as const },
+    raw('gzip + PutObject', (p, ref) => gzipAndPutAll(stores, p, ref.texts)),
+  ];
+  const rounds = await runRounds(subjects, c.BENCH_ROUNDS, log);
   if (profile !== undefined) {
-    await fill('profiled');
+    await fill();
     await profile('flush', flushNow);
   }
-
-  if (volume === undefined) throw new Error('no flush rounds ran');
-  const flushTimings = rounds.map((r) => r.flush);
-  const rawPut = rounds.map((r) => r.rawPut);
-  const rawGzipPut = rounds.map((r) => r.rawGzipPut);
-  const toRawPut = rateRatio(flushTimings, rawPut);
-  const uploadSeconds = median(rounds.map((r) => r.flush.uploadSeconds));
-  return {
-    plan,
-    volume,
-    rounds,
-    flush: rateFigures('flush', flushTimings, volume),
-    rawPut: rateFigures('raw PutObject', rawPut, volume),
-    rawGzipPut: rateFigures('gzip + PutObject', rawGzipPut, volume),
-    toRawPut,
-    toRawGzipPut: rateRatio(flushTimings, rawGzipPut),
-    target: FLUSH_TARGET_RATIO,
-    pass: toRawPut.ratio >= FLUSH_TARGET_RATIO,
-    breakdown: {
-      totalSeconds: median(flushTimings.map((t) => t.seconds)),
-      uploadSeconds,
-      gzipSeconds: median(rounds.map((r) => r.flush.sinkSeconds - r.flush.uploadSeconds)),
-      restSeconds: median(rounds.map((r) => r.flush.seconds - r.flush.sinkSeconds)),
+  const v = volume as Volume;
+  const rows = figures(subjects, rounds, {
+    figure: 'samples/s',
+    value: (t) => v.samples / t.seconds,
+    ratios: true,
+    targets: {
+      'Flusher.flush': { on: 'ratio', target: { atLeast: FLUSH_TARGET_RATIO }, unit: 'share' },
     },
-    writeSamplesPerSecond: median(rounds.map((r) => volume.samples / r.writeSeconds)),
+  });
+  rows.push(versus(rows, 'Flusher.flush', 'gzip + PutObject'));
+  const segmentBytes = v.storedBytes / v.samples;
+  rows.push({
+    subject: 'segments',
+    figure: 'gzip B/sample',
+    perRound: [segmentBytes],
+    median: segmentBytes,
+  });
+  const flushes = rounds[0] ?? [];
+  const m = (f: (r: FlushPass) => number): string => `${median(flushes.map(f)).toFixed(3)} s`;
+  return {
+    phase: 'flush',
+    title:
+      `Redis → S3, ${plan.variables} variables × ${fmtInt(plan.samplesPerVariable)} samples in chunks of ` +
+      `${fmtInt(plan.batchSamples)}, a fresh run a flush: ${fmtInt(v.samples)} samples, ` +
+      `${fmtMB(v.textBytes)} of text → ${v.objects} segments, ${fmtMB(v.storedBytes)} gzip'd`,
+    figures: rows,
+    notes: [
+      `inside the flush (medians): upload requests ${m((r) => r.uploadSeconds ?? 0)}, ` +
+        `gzip in putSegment ${m((r) => (r.sinkSeconds ?? 0) - (r.uploadSeconds ?? 0))}, ` +
+        `Redis and the rest ${m((r) => r.seconds - (r.sinkSeconds ?? 0))} of ${m((r) => r.seconds)}`,
+      ...subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(rounds[i] ?? [])}`),
+      `(filling Redis through BatchWriter, not timed: ` +
+        `${fmtInt(median(flushes.map((r) => v.samples / (r.writeSeconds ?? Number.NaN))))} samples/s)`,
+    ],
+    details: { plan, volume },
   };
 }
 

@@ -1,12 +1,4 @@
-import {
-  fmtJobMs,
-  fmtPerMinute,
-  formatJobsTable,
-  jobFigure,
-  jobsPerMinute,
-  lookRounds,
-  withWait,
-} from './job-figures';
+import { jobsPerMinute, lookRounds } from './job-figures';
 
 describe('jobsPerMinute', () => {
   it('is concurrency × 60 000 / job time in ms', () => {
@@ -23,23 +15,6 @@ describe('jobsPerMinute', () => {
   });
 });
 
-describe('jobFigure and withWait', () => {
-  it('takes the median of the rounds and the jobs per minute at concurrency 1', () => {
-    const f = jobFigure('flush', '8 × 10,000', [300, 100, 200]);
-    expect(f.medianMs).toBe(200);
-    expect(f.perMinute).toBe(300);
-    expect(f.derived).toBeUndefined();
-  });
-
-  it('adds a fixed wait per job as a computed row', () => {
-    const f = withWait(jobFigure('merge', 'run', [500, 1500]), 'merge', 1000, '+ quiescence');
-    expect(f.medianMs).toBe(2000);
-    expect(f.roundsMs).toEqual([1500, 2500]);
-    expect(f.perMinute).toBe(30);
-    expect(f.derived).toBe('+ quiescence');
-  });
-});
-
 describe('lookRounds', () => {
   it('times each look from its start to the next, after the warm-up, per round', () => {
     // Warm-up starts at 0 and 100; then looks of 2, 2, 4 ms (round 1) and 1, 1, 1 ms (round 2).
@@ -53,37 +28,5 @@ describe('lookRounds', () => {
   it('needs warm-up + rounds × looks + 1 starts', () => {
     expect(() => lookRounds([0, 1, 2], 1, 2, 1)).toThrow(/3 look starts, 4 needed/);
     expect(() => lookRounds([0, 1, 2], 0, 0, 1)).toThrow(RangeError);
-  });
-});
-
-describe('formats', () => {
-  it('writes job times with about 3 significant digits, whole ms from 100', () => {
-    expect(fmtJobMs(1.234)).toBe('1.23');
-    expect(fmtJobMs(12.34)).toBe('12.3');
-    expect(fmtJobMs(1234.5)).toBe('1,235');
-    expect(fmtPerMinute(4.56)).toBe('4.6');
-    expect(fmtPerMinute(56_056.2)).toBe('56,056');
-  });
-
-  it('makes a Markdown table with right-aligned figures and the computed rows marked', () => {
-    const merge = jobFigure('merge', '20 × 50,000', [2000]);
-    const table = formatJobsTable([
-      jobFigure('flush', '8 × 10,000', [150]),
-      merge,
-      withWait(merge, 'merge', 1000, '+ 1,000 ms quiescence'),
-      jobFigure('observe', 'one look', [1.07]),
-    ]);
-    expect(table).toHaveLength(6);
-    expect(table[0]).toMatch(
-      /^\| job +\| typical size +\| median ms \| jobs\/min per worker, concurrency 1 \|$/,
-    );
-    expect(table[1]).toMatch(/^\| -+ \| -+ \| -+: \| -+: \|$/);
-    expect(table[2]).toMatch(/^\| flush +\| 8 × 10,000 +\| +150 \| +400 \|$/);
-    expect(table[4]).toMatch(
-      /^\| merge \(computed: \+ 1,000 ms quiescence\) \| 20 × 50,000 +\| +3,000 \| +20 \|$/,
-    );
-    expect(table[5]).toMatch(/\| +1\.07 \| +56,075 \|$/);
-    // Every row as wide as the header.
-    expect(new Set(table.map((row) => row.length)).size).toBe(1);
   });
 });

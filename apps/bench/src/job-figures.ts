@@ -2,46 +2,13 @@
  * Figures of the jobs phase: job times and what they mean for capacity,
  * `jobs per minute = concurrency × 60 000 / job time in ms` (README). Pure.
  */
-import { fmtInt } from './format';
 import { median } from './stats';
-
-/** One kind of job, timed over rounds. */
-export interface JobFigure {
-  job: string;
-  /** The load one job moved, in words. */
-  size: string;
-  /** Each round's job time (for looks: the round's median look), in ms. */
-  roundsMs: number[];
-  medianMs: number;
-  /** Jobs one worker process runs per minute at concurrency 1. */
-  perMinute: number;
-  /** Set when the row is computed from other rows rather than measured: how. */
-  derived?: string;
-}
 
 /** Jobs per minute one worker process runs: concurrency × 60 000 / job time in ms. */
 export function jobsPerMinute(jobMs: number, concurrency = 1): number {
   if (!(jobMs > 0)) throw new RangeError(`a job time must be positive, got ${jobMs} ms`);
   if (!(concurrency >= 1)) throw new RangeError(`concurrency must be ≥ 1, got ${concurrency}`);
   return (concurrency * 60_000) / jobMs;
-}
-
-export function jobFigure(job: string, size: string, roundsMs: readonly number[]): JobFigure {
-  const medianMs = median(roundsMs);
-  return { job, size, roundsMs: [...roundsMs], medianMs, perMinute: jobsPerMinute(medianMs) };
-}
-
-/** A measured figure plus a fixed wait per job (e.g. the merge's quiescence), as its own row. */
-export function withWait(f: JobFigure, job: string, waitMs: number, how: string): JobFigure {
-  const medianMs = f.medianMs + waitMs;
-  return {
-    job,
-    size: f.size,
-    roundsMs: f.roundsMs.map((ms) => ms + waitMs),
-    medianMs,
-    perMinute: jobsPerMinute(medianMs),
-    derived: how,
-  };
 }
 
 /** One round of looks of a worker at concurrency 1: the time from one look's start to the next's. */
@@ -76,32 +43,4 @@ export function lookRounds(
     const span = (starts[from + looks] as number) - (starts[from] as number);
     return { looks, medianMs: median(gaps), looksPerSecond: (looks * 1000) / span };
   });
-}
-
-/** A job time for a table: 3 significant digits below 100 ms, whole ms above. */
-export function fmtJobMs(ms: number): string {
-  if (ms < 10) return ms.toFixed(2);
-  if (ms < 100) return ms.toFixed(1);
-  return fmtInt(ms);
-}
-
-/** Jobs per minute for a table: whole jobs, one decimal below 10. */
-export function fmtPerMinute(n: number): string {
-  return n < 10 ? n.toFixed(1) : fmtInt(n);
-}
-
-/** The job-times table as Markdown (the README's capacity section takes it as it is). */
-export function formatJobsTable(figures: readonly JobFigure[]): string[] {
-  const rows = figures.map((f) => [
-    f.derived === undefined ? f.job : `${f.job} (computed: ${f.derived})`,
-    f.size,
-    fmtJobMs(f.medianMs),
-    fmtPerMinute(f.perMinute),
-  ]);
-  const header = ['job', 'typical size', 'median ms', 'jobs/min per worker, concurrency 1'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(header), rule, ...rows.map(line)];
 }

@@ -10,20 +10,15 @@ import {
 import { pino } from 'pino';
 import { variableNames } from './bodies';
 import { OBSERVE_LOOKS_PER_RUN } from './config';
-import { fmtInt } from './format';
-import {
-  fmtJobMs,
-  jobFigure,
-  lookRounds,
-  withWait,
-  type JobFigure,
-  type LookRound,
-} from './job-figures';
+import { jobsPerMinute, lookRounds, type LookRound } from './job-figures';
+import { roundsRow } from './read-figures';
+import { figures, runRounds, type Figure, type Subject } from './runner';
 import { MERGE_VARIABLE_CONCURRENCY } from './merge-phase';
-import { buildHistory, cloneFlushedHistory, type HistoryLayout } from './segmented-history';
+import { buildHistory, cloneFlushedHistory } from './segmented-history';
 import { median } from './stats';
 import { SeriesWriter, evenSplit } from './tiering-data';
-import { MB } from './tiering-figures';
+import { fmtInt, type PhaseTable } from './report';
+import { fmtMB } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
@@ -43,32 +38,17 @@ export interface JobsPlan {
   observe: { runs: number; looksPerRound: number };
 }
 
-export interface JobsResults {
-  plan: JobsPlan;
-  /** The table: flush, merge, merge with the default quiescence (computed), one observe look. */
-  figures: JobFigure[];
-  flush: { textBytes: number; storedBytes: number; segments: number };
-  merge: { layout: HistoryLayout; mergedBytes: number };
-  observe: {
-    intervalMs: number;
-    rounds: LookRound[];
-    medianLooksPerSecond: number;
-    /** The worker's observer-look counter by outcome, over the whole phase. */
-    outcomes: Record<string, number>;
-    failedJobs: number;
-  };
-}
-
 /**
- * Job times for the README's capacity formula, each a median over rounds
- * after one warm-up, in this process against a real redis-server and s3rver:
+ * Job times for the README's capacity formula (jobs per minute =
+ * concurrency × 60 000 / job time in ms), in this process against a real
+ * redis-server and s3rver:
  *
  * - flush: a fresh run with `variables` × `samplesPerVariable` samples
- *   written through BatchWriter, then timed `Flusher.flush({ everything:
- *   true })` (a flush job proper stops at FLUSH_LOW_WATER; this one moves
- *   the whole load, every buffer into one segment);
+ *   written through BatchWriter (untimed), then timed `Flusher.flush({
+ *   everything: true })` (a flush job proper stops at FLUSH_LOW_WATER; this
+ *   one moves the whole load, every buffer into one segment);
  * - merge: a run of `variables` × `samplesPerVariable` samples in `segments`
- *   segments each, nothing left in Redis (built once, copied per round as in
+ *   segments each, nothing left in Redis (built once, copied per merge as in
  *   the merge phase), timed `Merger.merge` with quiescence 0 and the
  *   worker's default variable concurrency; the default 1 s quiescence wait
  *   is added as a computed row;
@@ -79,168 +59,170 @@ export interface JobsResults {
  *   BullMQ 'active' event to the next's (the processor, and the fetch of the
  *   next job), a look's job that moves itself back to delayed having no
  *   finish time of its own.
+ *
+ * Flush and merge jobs alternate on the runner; the observe looks are one
+ * stream of the worker's, cut into rounds.
  */
-export async function measureJobs(
-  { stores, log }: TierPhase,
-  plan: JobsPlan,
-): Promise<JobsResults> {
+export async function jobsPhase(phase: TierPhase): Promise<PhaseTable> {
+  const { stores, log, config: c } = phase;
+  const plan: JobsPlan = {
+    rounds: c.BENCH_ROUNDS,
+    batchSamples: c.BENCH_TIERING_BATCH,
+    flush: {
+      variables: c.BENCH_JOBS_FLUSH_VARIABLES,
+      samplesPerVariable: c.BENCH_JOBS_FLUSH_SAMPLES,
+    },
+    merge: {
+      variables: c.BENCH_JOBS_MERGE_VARIABLES,
+      samplesPerVariable: c.BENCH_JOBS_MERGE_SAMPLES,
+      segments: c.BENCH_JOBS_MERGE_SEGMENTS,
+    },
+    observe: { runs: c.BENCH_JOBS_OBSERVE_RUNS, looksPerRound: c.BENCH_JOBS_OBSERVE_LOOKS },
+  };
   const prefix = `bench-jobs-${Date.now().toString(36)}`;
-
-  // Flush jobs.
-  const flushJob = plan.flush;
-  const flushNames = variableNames({ variables: flushJob.variables, samplesPerVariable: 0 });
-  const flushMs: number[] = [];
-  let flushed: JobsResults['flush'] | undefined;
+  const { flush: f, merge: m, observe: o } = plan;
+  const flushNames = variableNames({ variables: f.variables, samplesPerVariable: 0 });
   log(
-    `  flush job: ${flushJob.variables} variables × ${fmtInt(flushJob.samplesPerVariable)} samples buffered`,
-  );
-  for (let round = 0; round <= plan.rounds; round++) {
-    const run = `${prefix}-flush-r${round}`;
-    await stores.hot.runs.create({ id: run });
-    await new SeriesWriter(stores.hot, run, flushNames, { batchSamples: plan.batchSamples }).write(
-      flushJob.samplesPerVariable,
-    );
-    const started = performance.now();
-    const report: FlushReport = await new Flusher(stores.hot, stores.cold).flush({
-      lowWater: 0,
-      budgetBytes: 0,
-      everything: true,
-    });
-    const ms = performance.now() - started;
-    const samples = flushJob.variables * flushJob.samplesPerVariable;
-    if (report.moved !== flushJob.variables || report.samples !== samples)
-      throw new Error(
-        `flush of ${run} moved ${report.moved} buffers, ${report.samples} samples; expected ${flushJob.variables}, ${samples}`,
-      );
-    const segments = (
-      await Promise.all(flushNames.map((n) => stores.cold.listSegments(run, n)))
-    ).flat();
-    flushed ??= {
-      textBytes: report.bytes,
-      storedBytes: segments.reduce((n, s) => n + s.size, 0),
-      segments: segments.length,
-    };
-    log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} flush ${fmtJobMs(ms)} ms`,
-    );
-    if (round > 0) flushMs.push(ms);
-  }
-  if (flushed === undefined) throw new Error('no flush job ran');
-
-  // Merge jobs.
-  const mergeJob = plan.merge;
-  log(
-    `  merge job: building ${mergeJob.variables} variables × ${fmtInt(mergeJob.samplesPerVariable)} samples in ${mergeJob.segments} segments each`,
+    `  merge job: building ${m.variables} variables × ${fmtInt(m.samplesPerVariable)} samples in ${m.segments} segments each`,
   );
   const layout = await buildHistory(
     stores,
     {
       runPrefix: `${prefix}-merge`,
-      variables: variableNames({ variables: mergeJob.variables, samplesPerVariable: 0 }),
-      segmentSamples: evenSplit(mergeJob.samplesPerVariable, mergeJob.segments),
+      variables: variableNames({ variables: m.variables, samplesPerVariable: 0 }),
+      segmentSamples: evenSplit(m.samplesPerVariable, m.segments),
       inRedis: 0,
       batchSamples: plan.batchSamples,
     },
     () => undefined,
   );
-  const mergeMs: number[] = [];
-  const mergedSizes: number[] = [];
-  for (let round = 0; round <= plan.rounds; round++) {
-    const run = `${layout.run}-m${round}`;
-    await cloneFlushedHistory(stores, layout, run);
+  let flushed = { textBytes: 0, segments: 0 };
+  let mergedBytes = 0;
+  let runs = 0;
+  const timed = async (work: () => Promise<void>): Promise<number> => {
     const started = performance.now();
-    const report: MergeReport = await new Merger(
-      stores.hot,
-      stores.cold,
-      new Flusher(stores.hot, stores.cold),
-    ).merge(run, {
-      reason: 'requested',
-      quiescenceMs: 0,
-      concurrency: MERGE_VARIABLE_CONCURRENCY,
-    });
-    const ms = performance.now() - started;
-    const samples = mergeJob.variables * mergeJob.samplesPerVariable;
-    if (
-      report.outcome !== 'merged' ||
-      report.variables !== mergeJob.variables ||
-      report.samples !== samples ||
-      report.segments !== mergeJob.variables * mergeJob.segments
-    )
-      throw new Error(
-        `merge of ${run}: ${report.outcome}, ${report.variables} variables, ${report.samples} samples, ${report.segments} segments`,
-      );
-    const merged = await Promise.all(layout.variables.map((n) => stores.cold.mergedInfo(run, n)));
-    if (merged.some((info) => info?.lastSeq !== mergeJob.samplesPerVariable))
-      throw new Error(
-        `merge of ${run}: a merged object does not end at ${mergeJob.samplesPerVariable}`,
-      );
-    await stores.cold.deleteDataObjects(
-      merged.flatMap((info) => (info === undefined ? [] : [info.key])),
-    );
-    await stores.cold.deleteObjects([stores.cold.keys.manifest(run)]);
-    log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} merge ${fmtJobMs(ms)} ms`,
-    );
-    if (round > 0) {
-      mergeMs.push(ms);
-      mergedSizes.push(report.bytes);
-    }
-  }
+    await work();
+    return performance.now() - started;
+  };
+  const subjects: Subject<number>[] = [
+    {
+      name: 'flush',
+      describe: (ms) => `${ms.toFixed(1)} ms`,
+      measure: async () => {
+        const run = `${prefix}-flush-${runs++}`;
+        await stores.hot.runs.create({ id: run });
+        await new SeriesWriter(stores.hot, run, flushNames, {
+          batchSamples: plan.batchSamples,
+        }).write(f.samplesPerVariable);
+        let report: FlushReport | undefined;
+        const ms = await timed(async () => {
+          report = await new Flusher(stores.hot, stores.cold).flush({
+            lowWater: 0,
+            budgetBytes: 0,
+            everything: true,
+          });
+        });
+        const samples = f.variables * f.samplesPerVariable;
+        if (report?.moved !== f.variables || report.samples !== samples)
+          throw new Error(
+            `flush of ${run} moved ${report?.moved} buffers, ${report?.samples} samples; expected ${f.variables}, ${samples}`,
+          );
+        const segments = await Promise.all(flushNames.map((n) => stores.cold.listSegments(run, n)));
+        flushed = { textBytes: report.bytes, segments: segments.flat().length };
+        return ms;
+      },
+    },
+    {
+      name: 'merge',
+      describe: (ms) => `${ms.toFixed(1)} ms`,
+      measure: async () => {
+        const run = `${layout.run}-m${runs++}`;
+        await cloneFlushedHistory(stores, layout, run);
+        let report: MergeReport | undefined;
+        const ms = await timed(async () => {
+          report = await new Merger(
+            stores.hot,
+            stores.cold,
+            new Flusher(stores.hot, stores.cold),
+          ).merge(run, {
+            reason: 'requested',
+            quiescenceMs: 0,
+            concurrency: MERGE_VARIABLE_CONCURRENCY,
+          });
+        });
+        if (
+          report?.outcome !== 'merged' ||
+          report.variables !== m.variables ||
+          report.samples !== m.variables * m.samplesPerVariable ||
+          report.segments !== m.variables * m.segments
+        )
+          throw new Error(
+            `merge of ${run}: ${report?.outcome}, ${report?.variables} variables, ${report?.samples} samples, ${report?.segments} segments`,
+          );
+        const merged = await Promise.all(
+          layout.variables.map((n) => stores.cold.mergedInfo(run, n)),
+        );
+        if (merged.some((info) => info?.lastSeq !== m.samplesPerVariable))
+          throw new Error(
+            `merge of ${run}: a merged object does not end at ${m.samplesPerVariable}`,
+          );
+        await stores.cold.deleteDataObjects(
+          merged.flatMap((info) => (info === undefined ? [] : [info.key])),
+        );
+        await stores.cold.deleteObjects([stores.cold.keys.manifest(run)]);
+        mergedBytes = report.bytes;
+        return ms;
+      },
+    },
+  ];
+  const rounds = await runRounds(subjects, plan.rounds, log);
 
-  // Observe looks.
-  const o = plan.observe;
   log(
     `  observe looks: the worker app, observe queue only, concurrency 1, ${o.runs} running runs, ` +
       `${o.runs + EXTRA_WARMUP_LOOKS} warm-up looks + ${plan.rounds} rounds × ${o.looksPerRound}`,
   );
   const observe = await measureLooks(stores, plan, `${prefix}-observe`);
-  for (const [i, r] of observe.rounds.entries())
-    log(
-      `  round ${i + 1}/${plan.rounds} observe ${fmtJobMs(r.medianMs)} ms a look (median), ` +
-        `${r.looksPerSecond.toFixed(0)} looks/s`,
-    );
-
-  const samplesText = (vars: number, per: number): string =>
-    `${vars} variables × ${fmtInt(per)} samples`;
-  const flushFigure = jobFigure(
-    'flush',
-    `${samplesText(flushJob.variables, flushJob.samplesPerVariable)} buffered (${((flushJob.variables * flushJob.samplesPerVariable) / 1e6).toFixed(2)} M samples, ` +
-      `${(flushed.textBytes / MB).toFixed(1)} MB text) → ${flushed.segments} segments`,
-    flushMs,
-  );
-  const mergeFigure = jobFigure(
-    'merge',
-    `${samplesText(mergeJob.variables, mergeJob.samplesPerVariable)} in ${mergeJob.segments} segments each ` +
-      `(${((mergeJob.variables * mergeJob.samplesPerVariable) / 1e6).toFixed(2)} M samples, ${(layout.segmentBytes / MB).toFixed(1)} MB gz)`,
-    mergeMs,
-  );
-  const lookFigure = jobFigure(
-    'observe',
-    `one look at a running run (${o.runs} runs, one worker)`,
-    observe.rounds.map((r) => r.medianMs),
-  );
+  const rows: Figure[] = [
+    ...figures(subjects, rounds, { figure: 'ms a job', value: (ms) => ms }),
+    roundsRow(
+      'observe, one look',
+      'ms a job',
+      observe.rounds.map((r) => r.medianMs),
+    ),
+  ];
+  const merge = rows[1] as Figure;
+  rows.splice(2, 0, {
+    ...merge,
+    subject: `merge + ${fmtInt(DEFAULT_MERGE_QUIESCENCE_MS)} ms MERGE_QUIESCENCE_MS default (computed)`,
+    perRound: merge.perRound.map((ms) => ms + DEFAULT_MERGE_QUIESCENCE_MS),
+    median: merge.median + DEFAULT_MERGE_QUIESCENCE_MS,
+  });
+  const perMinute = rows.map((r): Figure => ({
+    subject: r.subject,
+    figure: 'jobs/min, concurrency 1',
+    perRound: r.perRound.map((ms) => jobsPerMinute(ms)),
+    median: jobsPerMinute(r.median),
+  }));
+  const outcomes = Object.entries(observe.outcomes)
+    .map(([k, n]) => `${k} ${fmtInt(n)}`)
+    .join(', ');
+  const looksPerMinute = median(observe.rounds.map((r) => r.looksPerSecond)) * 60;
   return {
-    plan,
-    figures: [
-      flushFigure,
-      mergeFigure,
-      withWait(
-        mergeFigure,
-        'merge',
-        DEFAULT_MERGE_QUIESCENCE_MS,
-        `+ ${fmtInt(DEFAULT_MERGE_QUIESCENCE_MS)} ms MERGE_QUIESCENCE_MS default`,
-      ),
-      lookFigure,
+    phase: 'jobs',
+    title:
+      'job times for the capacity formula: jobs per minute = concurrency × 60 000 / job time in ms',
+    figures: [...rows, ...perMinute],
+    notes: [
+      `flush: Flusher.flush({ everything: true }) of ${f.variables} variables × ${fmtInt(f.samplesPerVariable)} ` +
+        `samples buffered (${fmtMB(flushed.textBytes)} text) → ${flushed.segments} segments`,
+      `merge: Merger.merge of a fresh copy (quiescence 0, ${MERGE_VARIABLE_CONCURRENCY} variables at once) of ` +
+        `${m.variables} variables × ${fmtInt(m.samplesPerVariable)} samples in ${m.segments} segments each ` +
+        `(${fmtMB(layout.segmentBytes)} gz), merged ${fmtMB(mergedBytes)}`,
+      `observe: the worker app's BullMQ worker, concurrency 1, ${o.runs} runs, a look timed from one job's start to ` +
+        `the next's, interval ${OBSERVE_INTERVAL_MS} ms; looks by outcome: ${outcomes}; ` +
+        `${fmtInt(looksPerMinute)} looks/min (median of rounds)`,
     ],
-    flush: flushed,
-    merge: { layout, mergedBytes: median(mergedSizes) },
-    observe: {
-      intervalMs: OBSERVE_INTERVAL_MS,
-      rounds: observe.rounds,
-      medianLooksPerSecond: median(observe.rounds.map((r) => r.looksPerSecond)),
-      outcomes: observe.outcomes,
-      failedJobs: observe.failedJobs,
-    },
+    details: { plan },
   };
 }
 

@@ -18,14 +18,15 @@ import { Agent, request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { stopLoudly } from './child-server';
 import { startBareServer } from './servers/bare-server';
-import { loggedRounds } from './interleaved-rounds';
+import { formatTable } from './report';
+import { figures, runRounds } from './runner';
 import {
   READ_TOKEN,
   WRITE_TOKEN,
   startIngestServer,
   type IngestServer,
 } from './servers/ingest-server';
-import { median, percentile } from './stats';
+import { percentile } from './stats';
 
 const env = positiveEnv;
 const SUBSCRIBERS = env('BENCH_LIVE_SUBSCRIBERS', 200);
@@ -252,38 +253,43 @@ async function main(): Promise<void> {
         `batches of ${VARIABLES} × ${SAMPLES} samples to A, ` +
         `${RATE === undefined ? `closed loop, ${IN_FLIGHT} POSTs in flight` : `open loop, ${RATE} batches/s`}, ${ROUNDS} rounds × ${SECONDS} s`,
     );
-    const rounds = await loggedRounds(
-      subjects,
-      ROUNDS,
-      (line) => console.log(line),
-      (() => {
-        let round = 0;
-        return (s: Subject) => measure(s, round++);
-      })(),
-      (s, r) =>
-        `${s.adapter.padEnd(13)} delivered ${Math.round(r.deliveredPerSecond)} samples/s, ` +
-        `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; unlistened ${Math.round(r.unlistenedBatchesPerSecond)} batches/s`,
-    );
-    const base = rounds[0] ?? [];
-    const ratio = (rs: Round[], f: (r: Round) => number): number =>
-      median(rs.map((r, i) => f(r) / f(base[i] as Round)));
-    console.log(`\nmedians (ratio: median of per-round ratios to ${CHOSEN[0]})`);
-    console.log(
-      'adapter        delivered/s (ratio)    p50 ms   p99 ms   unlistened batches/s (ratio)',
-    );
-    for (const [k, s] of subjects.entries()) {
-      const rs = rounds[k] ?? [];
-      const m = (f: (r: Round) => number): number => median(rs.map(f));
-      console.log(
-        `${s.adapter.padEnd(14)} ${String(Math.round(m((r) => r.deliveredPerSecond))).padStart(10)} (${ratio(rs, (r) => r.deliveredPerSecond).toFixed(2)})` +
-          `  ${m((r) => r.p50Ms)
-            .toFixed(2)
-            .padStart(8)} ${m((r) => r.p99Ms)
-            .toFixed(2)
-            .padStart(8)}` +
-          `   ${String(Math.round(m((r) => r.unlistenedBatchesPerSecond))).padStart(10)} (${ratio(rs, (r) => r.unlistenedBatchesPerSecond).toFixed(2)})`,
-      );
-    }
+    let pass = 0;
+    const runnerSubjects = subjects.map((s) => ({
+      name: s.adapter,
+      // Each pass writes a run of its own (measure's second argument).
+      measure: () => measure(s, pass++),
+      describe: (r: Round) =>
+        `delivered ${Math.round(r.deliveredPerSecond)} samples/s, p50 ${r.p50Ms.toFixed(2)} ms, ` +
+        `p99 ${r.p99Ms.toFixed(2)} ms; unlistened ${Math.round(r.unlistenedBatchesPerSecond)} batches/s`,
+    }));
+    const rounds = await runRounds(runnerSubjects, ROUNDS, (line) => console.log(line));
+    const table = formatTable({
+      phase: 'live-replicas',
+      title: `live fan-out, ratios to ${CHOSEN[0]}`,
+      figures: [
+        ...figures(runnerSubjects, rounds, {
+          figure: 'delivered samples/s',
+          value: (r) => r.deliveredPerSecond,
+          ratios: true,
+        }),
+        ...figures(runnerSubjects, rounds, {
+          figure: 'p50 ms',
+          value: (r) => r.p50Ms,
+          ratios: true,
+        }),
+        ...figures(runnerSubjects, rounds, {
+          figure: 'p99 ms',
+          value: (r) => r.p99Ms,
+          ratios: true,
+        }),
+        ...figures(runnerSubjects, rounds, {
+          figure: 'unlistened batches/s',
+          value: (r) => r.unlistenedBatchesPerSecond,
+          ratios: true,
+        }),
+      ],
+    });
+    for (const line of table) console.log(line);
   } finally {
     for (const stop of stops) await stop().catch((err: unknown) => console.error(err));
   }

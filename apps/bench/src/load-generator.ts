@@ -1,3 +1,4 @@
+import { BINARY_BODY_CONTENT_TYPE } from '@runstream/domain';
 import { Agent, request } from 'node:http';
 import type { BodyPool } from './bodies';
 import { wallClockMs } from './wall-clock';
@@ -48,15 +49,18 @@ const now = (): number => performance.now();
 export class LoadGenerator {
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
+  /** Sends the pool's bodies as binary (docs/protocol.md, Binary bodies) rather than JSON. */
+  private readonly binary: boolean;
 
   constructor(
     private readonly target: LoadTarget,
     private readonly bodies: BodyPool,
-    options: { maxSockets: number },
+    options: { maxSockets: number; binary?: boolean },
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets, scheduling: 'fifo' });
+    this.binary = options.binary === true;
     this.headers = {
-      'content-type': 'application/json',
+      'content-type': this.binary ? BINARY_BODY_CONTENT_TYPE : 'application/json',
       ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}),
     };
   }
@@ -76,7 +80,8 @@ export class LoadGenerator {
     const start = now();
     const deadline = start + durationMs;
     const sender = async (): Promise<void> => {
-      while (now() < deadline) await this.send(this.bodies.next(), result);
+      while (now() < deadline)
+        await this.send(this.binary ? this.bodies.binaryBody() : this.bodies.next(), result);
     };
     await Promise.all(Array.from({ length: connections }, sender));
     result.elapsedMs = now() - start;
@@ -93,6 +98,7 @@ export class LoadGenerator {
     durationMs: number,
     options: { stamp: boolean },
   ): Promise<OpenLoopResult> {
+    if (this.binary) throw new Error('open loop sends stamped JSON bodies only');
     const result: OpenLoopResult = { ok: 0, failed: 0, elapsedMs: 0, lagMs: [] };
     const interval = 1000 / ratePerSecond;
     const start = now();
@@ -127,7 +133,7 @@ export class LoadGenerator {
   }
 
   /** One POST; never rejects: a failure is counted in `result`. */
-  private send(body: string, result: LoadResult): Promise<void> {
+  private send(body: string | Buffer, result: LoadResult): Promise<void> {
     return new Promise((resolve) => {
       // A socket error can follow an answer already counted: count each request once.
       let settled = false;

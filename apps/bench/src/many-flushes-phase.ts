@@ -1,15 +1,14 @@
 import { setTimeout } from 'node:timers/promises';
-import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
-import type { RoundsFigure } from './read-figures';
+import { runRounds } from './runner';
+import { READ_TARGETS, roundsRow } from './read-figures';
 import { ReadServer, pageProblem, type CacheSetting } from './read-server';
 import { HISTORY_PAGE_LIMIT } from './reads-phase';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { SnapshotClient } from './snapshot-client';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import { fmtInt, type PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 
 /** A pause after each first-chunk subscriber leaves, while ingest notices. */
@@ -31,35 +30,9 @@ export interface ManyFlushesLayouts {
   compaction: CompactionTally;
 }
 
-export interface ManyFlushesRow {
+interface ManyFlushesRow {
   layout: FlushLayout;
   cache: CacheSetting;
-}
-
-export interface ManyFlushesRowFigures extends ManyFlushesRow {
-  /** subscribe → first snapshot message, ms. */
-  firstChunkMs: RoundsFigure;
-  /** The history page ending at the last seq, ms. */
-  latePageMs: RoundsFigure;
-}
-
-/** One layout against FEW_SEGMENTS, with one read cache setting. */
-export interface ManyFlushesComparison {
-  layout: FlushLayout;
-  cache: CacheSetting;
-  /** Against READ_TARGETS.manyFlushes (the target is about `compacted`). */
-  firstChunk: JudgedRatio;
-  latePage: JudgedRatio;
-}
-
-export interface ManyFlushesResults {
-  layouts: ManyFlushesLayouts;
-  rounds: number;
-  /** Timed requests of each kind per round (the round's figure is their median). */
-  requests: number;
-  rows: ManyFlushesRowFigures[];
-  comparisons: ManyFlushesComparison[];
-  pass: boolean;
 }
 
 /**
@@ -110,18 +83,26 @@ async function buildManyFlushesHistories(phase: TierPhase): Promise<ManyFlushesL
 async function measureManyFlushes(
   phase: TierPhase,
   layouts: ManyFlushesLayouts,
-): Promise<ManyFlushesResults> {
+): Promise<PhaseTable> {
   const { log, config } = phase;
   const { BENCH_ROUNDS: rounds, BENCH_READS_REQUESTS: requests } = config;
+  const h = layouts.histories;
   const rows: ManyFlushesRow[] = FLUSH_LAYOUTS.flatMap((layout) =>
     (['warm', 'none'] as const).map((cache) => ({ layout, cache })),
   );
+  const name = (row: ManyFlushesRow): string =>
+    (row.layout === 'compacted'
+      ? `${h.compacted.flushes} flushes, compacted (${h.compacted.segments} segments)`
+      : row.layout === 'few'
+        ? `${h.few.segments} segments`
+        : `${h.uncompacted.flushes} flushes, not compacted`) +
+    (row.cache === 'warm' ? ', read cache' : ', no read cache');
   const lastFrom = layouts.samples - HISTORY_PAGE_LIMIT + 1;
   return ReadServer.usingPair(phase, 'many flushes', async (servers) => {
     const firstChunk = async (row: ManyFlushesRow): Promise<number> => {
       const client = await SnapshotClient.connect(servers[row.cache], 'json');
       try {
-        return await client.firstChunk(layouts.histories[row.layout].run, ONE_VARIABLE);
+        return await client.firstChunk(h[row.layout].run, ONE_VARIABLE);
       } finally {
         client.close();
         // Untimed: ingest sends a few more messages before it sees the close; not into the next figure.
@@ -129,71 +110,73 @@ async function measureManyFlushes(
       }
     };
     const latePage = async (row: ManyFlushesRow): Promise<number> => {
-      const run = layouts.histories[row.layout].run;
-      const answer = await servers[row.cache].page(run, ONE_VARIABLE, lastFrom, HISTORY_PAGE_LIMIT);
+      const answer = await servers[row.cache].page(
+        h[row.layout].run,
+        ONE_VARIABLE,
+        lastFrom,
+        HISTORY_PAGE_LIMIT,
+      );
       const problem = pageProblem(answer.body, lastFrom, HISTORY_PAGE_LIMIT);
       if (problem !== undefined) throw new Error(`${row.layout}: ${problem}`);
       return answer.ms;
     };
-    const pass = async (
-      row: ManyFlushesRow,
-    ): Promise<{ firstChunkMs: number; latePageMs: number }> => {
-      const chunks: number[] = [];
-      const pages: number[] = [];
-      for (let i = 0; i < requests; i++) {
-        chunks.push(await firstChunk(row));
-        pages.push(await latePage(row));
-      }
-      return { firstChunkMs: median(chunks), latePageMs: median(pages) };
+    type Pass = { firstChunkMs: number; latePageMs: number };
+    const subjects = rows.map((row) => ({
+      name: name(row),
+      measure: async (): Promise<Pass> => {
+        const chunks: number[] = [];
+        const pages: number[] = [];
+        for (let i = 0; i < requests; i++) {
+          chunks.push(await firstChunk(row));
+          pages.push(await latePage(row));
+        }
+        return { firstChunkMs: median(chunks), latePageMs: median(pages) };
+      },
+      describe: (r: Pass) =>
+        `first chunk ${r.firstChunkMs.toFixed(1).padStart(7)} ms, late page ${r.latePageMs.toFixed(1).padStart(7)} ms`,
+    }));
+    const measured = await runRounds(subjects, rounds, log);
+    const figure = (fig: string, pick: (r: Pass) => number) => {
+      const of = (row: ManyFlushesRow): number[] =>
+        (
+          measured[rows.findIndex((r) => r.layout === row.layout && r.cache === row.cache)] ?? []
+        ).map(pick);
+      return rows.map((row) => {
+        if (row.layout === 'few') return roundsRow(name(row), fig, of(row));
+        const few = { layout: 'few' as const, cache: row.cache };
+        return roundsRow(name(row), fig, of(row), {
+          to: name(few),
+          baseline: of(few),
+          ...(row.layout === 'compacted' ? { target: READ_TARGETS.manyFlushes } : {}),
+        });
+      });
     };
-    const describe = (
-      row: ManyFlushesRow,
-      r: { firstChunkMs: number; latePageMs: number },
-    ): string =>
-      `${row.layout.padEnd(11)} ${row.cache === 'warm' ? 'read cache   ' : 'no read cache'} ` +
-      `first chunk ${r.firstChunkMs.toFixed(1).padStart(7)} ms, late page ${r.latePageMs.toFixed(1).padStart(7)} ms`;
-    const measured = await loggedRounds(rows, rounds, log, pass, describe);
-    const figures = rows.map((row, i): ManyFlushesRowFigures => {
-      const of = measured[i] ?? [];
-      return {
-        ...row,
-        firstChunkMs: roundsFigure(of.map((r) => r.firstChunkMs)),
-        latePageMs: roundsFigure(of.map((r) => r.latePageMs)),
-      };
-    });
-    const find = (layout: FlushLayout, cache: CacheSetting): ManyFlushesRowFigures => {
-      const found = figures.find((f) => f.layout === layout && f.cache === cache);
-      if (found === undefined) throw new Error(`no figures of ${layout}, ${cache}`);
-      return found;
+    const c = layouts.compaction;
+    return {
+      phase: 'many-flushes',
+      title:
+        `one variable of ${fmtInt(layouts.samples)} samples flushed ${h.compacted.flushes} times and compacted as ` +
+        `the worker does, next to the same samples in ${h.few.segments} segments: first snapshot chunk (Socket.IO ` +
+        `subscribe → first message) and the page ending at the last seq (HTTP); a round's figure the median of ` +
+        `${requests} each`,
+      figures: [
+        ...figure('first chunk ms', (r) => r.firstChunkMs),
+        ...figure('late page ms', (r) => r.latePageMs),
+      ],
+      notes: [
+        `compaction: ${c.passes} passes joined ${c.joined} segments into ${c.written}, ${c.seconds.toFixed(1)} s`,
+      ],
+      details: { layouts },
     };
-    const target = READ_TARGETS.manyFlushes;
-    const comparisons = (['compacted', 'uncompacted'] as const).flatMap((layout) =>
-      (['warm', 'none'] as const).map((cache): ManyFlushesComparison => {
-        const [many, few] = [find(layout, cache), find('few', cache)];
-        return {
-          layout,
-          cache,
-          firstChunk: judgedRatio(many.firstChunkMs.rounds, few.firstChunkMs.rounds, target),
-          latePage: judgedRatio(many.latePageMs.rounds, few.latePageMs.rounds, target),
-        };
-      }),
-    );
-    const met = comparisons
-      .filter((c) => c.layout === 'compacted')
-      .every((c) => c.firstChunk.pass && c.latePage.pass);
-    return { layouts, rounds, requests, rows: figures, comparisons, pass: met };
   });
 }
 
-export const manyFlushesPhase: ReadPhase<ManyFlushesLayouts, ManyFlushesResults> = {
-  build: async (phase) => {
-    const layouts = await buildManyFlushesHistories(phase);
-    const h = layouts.histories;
-    phase.log(
-      `  built: ${h.compacted.flushes} flushes → ${h.compacted.segments} segments compacted; ` +
-        `${h.few.segments} segments; ${h.uncompacted.segments} uncompacted`,
-    );
-    return layouts;
-  },
-  measure: measureManyFlushes,
-};
+export const manyFlushesPhase = readPhase(async (phase) => {
+  const layouts = await buildManyFlushesHistories(phase);
+  const h = layouts.histories;
+  phase.log(
+    `  built: ${h.compacted.flushes} flushes → ${h.compacted.segments} segments compacted; ` +
+      `${h.few.segments} segments; ${h.uncompacted.segments} uncompacted`,
+  );
+  return layouts;
+}, measureManyFlushes);

@@ -16,7 +16,6 @@ import {
 } from '@runstream/cold-store';
 import { Flusher, Merger, type MergeReport } from '@runstream/tiering';
 import { CpuMeter } from './cpu-usage';
-import { LABEL_WIDTH, fmtInt } from './format';
 import { fieldMedians, median } from './stats';
 import {
   ONE_VARIABLE,
@@ -26,16 +25,9 @@ import {
   type OneVariablePlan,
 } from './segmented-history';
 import { evenSplit } from './tiering-data';
-import {
-  MB,
-  SeqTally,
-  rateFigures,
-  timeRatio,
-  type RateFigures,
-  type TimeRatio,
-  type Timing,
-  type Volume,
-} from './tiering-figures';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
+import { figures, runRounds, versus, type Subject } from './runner';
+import { MB, SeqTally, fmtMB, type Timing } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';
 
@@ -62,40 +54,6 @@ export interface MergeRequests {
   uploadRequests: number;
   /** Summed over requests that overlap (up to 4 parts in flight). */
   uploadMs: number;
-}
-
-export interface MergeRound {
-  round: number;
-  merge: Timing;
-  requests: MergeRequests;
-  /** GetObject of each segment streamed into one multipart upload. */
-  rawConcat: Timing;
-  /** GetObject + PutObject of each segment, one after another. */
-  rawCopy: Timing;
-  mergedBytes: number;
-  /** How the round's merged object was checked. */
-  check: 'full read' | 'head and first chunks';
-}
-
-export interface MergeResults {
-  plan: MergePlan;
-  layout: HistoryLayout;
-  volume: Volume;
-  rounds: MergeRound[];
-  merge: RateFigures;
-  rawConcat: RateFigures;
-  rawCopy: RateFigures;
-  /** Merge time over raw copy time: the target is about `toRawConcat`. */
-  toRawConcat: TimeRatio;
-  toRawCopy: TimeRatio;
-  target: number;
-  pass: boolean;
-  requests: MergeRequests;
-  /** Median size of the merged object; the segments' total is layout.segmentBytes. */
-  mergedBytes: number;
-  /** Merged object over the segments it replaced, in bytes. */
-  sizeRatio: number;
-  lastReport: MergeReport;
 }
 
 /**
@@ -131,41 +89,37 @@ export async function buildMergeHistory(
 }
 
 /**
- * Merge throughput. The history is built once; each pass gets a fresh run
- * that is a copy of it (segments copied server-side, Redis state cloned;
+ * Merge time. The history is built once; each merge gets a fresh run that
+ * is a copy of it (segments copied server-side, Redis state cloned;
  * untimed: see cloneFlushedHistory), because a merge deletes the segments
  * and forgets the run. Timed: `new Merger(hot, cold, flusher).merge(run,
  * { reason: 'requested', quiescenceMs: 0, concurrency: 4 })` — the whole
  * job: completion status, the (empty) flush of the run, the segments
  * streamed through gunzip into one gzip'd multipart upload, the segments'
  * deletion, the manifest, Redis forgetting the run. Baselines, same bytes,
- * same client: raw copies of the built run's segment objects. Round 0 is an
- * unmeasured warm-up; later rounds alternate what goes first. Every merged
+ * same client: raw copies of the built run's segment objects. Every merged
  * object is checked (round 1's read in full).
  */
-export async function measureMerge(
-  phase: TierPhase,
-  plan: MergePlan,
-  layout: HistoryLayout,
-): Promise<MergeResults> {
-  const { stores, log, profile } = phase;
+export async function mergePhase(phase: TierPhase): Promise<PhaseTable> {
+  const { stores, log, profile, config } = phase;
+  const plan: MergePlan = {
+    rounds: config.BENCH_ROUNDS,
+    samples: config.BENCH_MERGE_SAMPLES,
+    segments: config.BENCH_MERGE_SEGMENTS,
+    batchSamples: config.BENCH_TIERING_BATCH,
+  };
+  log(`  building ${plan.samples} samples in ${plan.segments} segments, nothing in Redis`);
+  const layout = await buildMergeHistory(phase, plan);
   const { cold } = stores;
   const segments = await cold.listSegments(layout.run, ONE_VARIABLE);
   const samples = layout.samplesPerVariable;
   const cpu = new CpuMeter(stores.pids());
-  const volume: Volume = {
-    samples,
-    textBytes: layout.segmentTextBytes,
-    storedBytes: layout.segmentBytes,
-    objects: segments.length,
-  };
   let copies = 0;
   const freshRun = async (): Promise<string> => {
     const run = `${layout.run}-m${copies++}`;
     await cloneFlushedHistory(stores, layout, run);
     return run;
   };
-  const merge = (run: string): Promise<MergeReport> => mergeNow(stores, run);
   const expectMerged = (report: MergeReport): void => {
     if (
       report.outcome !== 'merged' ||
@@ -179,113 +133,108 @@ export async function measureMerge(
       );
   };
 
-  const rounds: MergeRound[] = [];
-  let lastReport: MergeReport | undefined;
-  for (let round = 0; round <= plan.rounds; round++) {
-    const run = await freshRun();
-    const baselines = async (): Promise<{ rawConcat: Timing; rawCopy: Timing }> => {
-      const concatKey = `bench-raw-concat/${run}.ndjson.gz`;
-      const rawConcat = await cpu.measure(() => rawConcatUpload(stores, segments, concatKey));
-      const rawCopy = await cpu.measure(() =>
-        rawCopyEach(stores, segments, `bench-raw-copy/${run}`),
-      );
-      await cold.deleteObjects([
-        concatKey,
-        ...segments.map((_, i) => rawCopyKey(`bench-raw-copy/${run}`, i)),
-      ]);
-      return { rawConcat, rawCopy };
-    };
-
-    // Round 0 (warm-up) and odd rounds merge first, even rounds last.
-    const baselinesFirst = round > 0 && round % 2 === 0;
-    const early = baselinesFirst ? await baselines() : undefined;
-
-    stores.timer.reset();
-    let report: MergeReport | undefined;
-    const mergeTiming = await cpu.measure(async () => {
-      report = await merge(run);
-    });
-    if (report === undefined) throw new Error('the merge did not run');
-    const requests: MergeRequests = {
-      getObjects: stores.timer.count('GetObject'),
-      getObjectMs: stores.timer.seconds('GetObject') * 1000,
-      uploadRequests: UPLOAD_COMMANDS.reduce((n, c) => n + stores.timer.count(c), 0),
-      uploadMs: UPLOAD_COMMANDS.reduce((s, c) => s + stores.timer.seconds(c), 0) * 1000,
-    };
-    expectMerged(report);
-    lastReport = report;
-    const full = round === 1;
-    const mergedBytes = await checkMerged(stores, run, samples, full);
-
-    const late = baselinesFirst ? undefined : await baselines();
-    const { rawConcat, rawCopy } = (early ?? late) as { rawConcat: Timing; rawCopy: Timing };
-    const r: MergeRound = {
-      round,
-      merge: mergeTiming,
-      requests,
-      rawConcat,
-      rawCopy,
-      mergedBytes,
-      check: full ? 'full read' : 'head and first chunks',
-    };
-    const rate = (t: Timing): string =>
-      `${(volume.storedBytes / MB / t.seconds).toFixed(1).padStart(6)} MB/s gz`;
-    log(
-      `  ${round === 0 ? 'warm-up  ' : `round ${round}/${plan.rounds}`} ` +
-        `${'merge'.padEnd(LABEL_WIDTH)} ${r.merge.seconds.toFixed(2)} s ${rate(r.merge)} ` +
-        `${fmtInt(samples / r.merge.seconds).padStart(11)} samples/s | ` +
-        `raw concat ${r.rawConcat.seconds.toFixed(2)} s ${rate(r.rawConcat)} | ` +
-        `raw copy ${r.rawCopy.seconds.toFixed(2)} s | ` +
-        `merge/concat ${(r.merge.seconds / r.rawConcat.seconds).toFixed(2)}× | ` +
-        `merged ${(mergedBytes / MB).toFixed(1)} MB${full ? ', read in full: 1..' + fmtInt(samples) : ''}`,
-    );
-    if (round > 0) rounds.push(r);
-  }
+  type Pass = Timing & { requests?: MergeRequests; mergedBytes?: number };
+  const describe = (t: Pass): string =>
+    `${t.seconds.toFixed(2)} s ${(layout.segmentBytes / MB / t.seconds).toFixed(1).padStart(6)} MB/s gz ` +
+    `${fmtInt(samples / t.seconds).padStart(11)} samples/s`;
+  const mergeSubject: Subject<Pass> = {
+    name: 'Merger.merge',
+    describe: (t) => `${describe(t)}, merged ${fmtMB(t.mergedBytes ?? 0)}`,
+    measure: async (round) => {
+      const run = await freshRun();
+      stores.timer.reset();
+      let report: MergeReport | undefined;
+      const timing = await cpu.measure(async () => {
+        report = await mergeNow(stores, run);
+      });
+      if (report === undefined) throw new Error('the merge did not run');
+      expectMerged(report);
+      const requests: MergeRequests = {
+        getObjects: stores.timer.count('GetObject'),
+        getObjectMs: stores.timer.seconds('GetObject') * 1000,
+        uploadRequests: UPLOAD_COMMANDS.reduce((n, c) => n + stores.timer.count(c), 0),
+        uploadMs: UPLOAD_COMMANDS.reduce((x, c) => x + stores.timer.seconds(c), 0) * 1000,
+      };
+      const mergedBytes = await checkMerged(stores, run, samples, round === 1);
+      return { ...timing, requests, mergedBytes };
+    },
+  };
+  const rawSubject = (
+    name: string,
+    copy: (prefix: string) => Promise<void>,
+    keys: (prefix: string) => string[],
+  ): Subject<Pass> => ({
+    name,
+    describe,
+    measure: async () => {
+      const prefix = `bench-raw/${layout.run}-${copies++}`;
+      const timing = await cpu.measure(() => copy(prefix));
+      await cold.deleteObjects(keys(prefix));
+      return timing;
+    },
+  });
+  const subjects = [
+    mergeSubject,
+    {
+      ...rawSubject(
+        'raw GET each → one multipart upload',
+        (prefix) => rawConcatUpload(stores, segments, `${prefix}.ndjson.gz`),
+        (prefix) => [`${prefix}.ndjson.gz`],
+      ),
+      baseline: true as const,
+    },
+    rawSubject(
+      'raw GET + PUT each',
+      (prefix) => rawCopyEach(stores, segments, prefix),
+      (prefix) => segments.map((_, i) => rawCopyKey(prefix, i)),
+    ),
+  ];
+  const rounds = await runRounds(subjects, plan.rounds, log);
 
   if (profile !== undefined) {
     const run = await freshRun();
-    expectMerged(await profile('merge', () => merge(run)));
+    expectMerged(await profile('merge', () => mergeNow(stores, run)));
     await checkMerged(stores, run, samples, false);
   }
 
-  if (lastReport === undefined) throw new Error('no merge rounds ran');
-  const of = (pick: (r: MergeRound) => Timing): Timing[] => rounds.map(pick);
-  const toRawConcat = timeRatio(
-    of((r) => r.merge),
-    of((r) => r.rawConcat),
-  );
-  const mergedBytes = median(rounds.map((r) => r.mergedBytes));
+  const merges = rounds[0] ?? [];
+  const rows = figures(subjects, rounds, {
+    figure: 's',
+    value: (t) => t.seconds,
+    ratios: true,
+    targets: {
+      'Merger.merge': { on: 'ratio', target: { atMost: MERGE_TARGET_TIME_RATIO }, unit: 'times' },
+    },
+  });
+  rows.push(versus(rows, 'Merger.merge', 'raw GET + PUT each'));
+  const mergedBytes = merges.map((r) => r.mergedBytes ?? Number.NaN);
+  rows.push({
+    subject: 'merged object',
+    figure: 'bytes',
+    perRound: mergedBytes,
+    median: median(mergedBytes),
+    ratio: {
+      to: 'the segments',
+      perRound: mergedBytes.map((b) => b / layout.segmentBytes),
+      median: median(mergedBytes) / layout.segmentBytes,
+    },
+  });
+  const q = fieldMedians(merges.map((r) => r.requests as MergeRequests));
   return {
-    plan,
-    layout,
-    volume,
-    rounds,
-    merge: rateFigures(
-      'merge',
-      of((r) => r.merge),
-      volume,
-    ),
-    rawConcat: rateFigures(
-      'raw concat',
-      of((r) => r.rawConcat),
-      volume,
-    ),
-    rawCopy: rateFigures(
-      'raw copy',
-      of((r) => r.rawCopy),
-      volume,
-    ),
-    toRawConcat,
-    toRawCopy: timeRatio(
-      of((r) => r.merge),
-      of((r) => r.rawCopy),
-    ),
-    target: MERGE_TARGET_TIME_RATIO,
-    pass: toRawConcat.ratio <= MERGE_TARGET_TIME_RATIO,
-    requests: fieldMedians(rounds.map((r) => r.requests)),
-    mergedBytes,
-    sizeRatio: mergedBytes / layout.segmentBytes,
-    lastReport,
+    phase: 'merge',
+    title:
+      `S3 segments → one merged object: ${fmtInt(samples)} samples of one variable in ${layout.segments} segments ` +
+      `(${fmtMB(layout.segmentBytes)} gzip'd, ${fmtMB(layout.segmentTextBytes)} text), chunks of ${fmtInt(plan.batchSamples)}, ` +
+      `copied to a fresh run per merge (not timed)`,
+    figures: rows,
+    notes: [
+      `inside the merge (medians): ${q.getObjects} GetObject ${q.getObjectMs.toFixed(0)} ms until their headers; ` +
+        `${q.uploadRequests} upload requests ${q.uploadMs.toFixed(0)} ms summed (they overlap the reading)`,
+      ...subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(rounds[i] ?? [])}`),
+      `checked: round 1's merged object read in full, exactly seqs 1..${fmtInt(samples)}; every merge: last-seq ` +
+        `metadata, chunks from seq 1, no segment left, manifest count, Redis forgot the run`,
+    ],
+    details: { plan, layout },
   };
 }
 

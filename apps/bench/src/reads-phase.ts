@@ -1,14 +1,13 @@
-import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
+import { runRounds } from './runner';
 import { mergeNow } from './merge-phase';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
-import type { RoundsFigure } from './read-figures';
+import { READ_TARGETS, fmtBytes, roundsRow } from './read-figures';
 import { ReadServer, pageProblem, type CacheSetting } from './read-server';
 import { ONE_VARIABLE, buildOneVariable, cloneFlushedHistory } from './segmented-history';
 import type { HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import { fmtInt, type PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Samples per history page, as a client pages through a variable. */
 export const HISTORY_PAGE_LIMIT = 10_000;
@@ -21,31 +20,11 @@ export interface ReadsRow {
   cache: CacheSetting;
 }
 
-export interface ReadsRowFigures extends ReadsRow {
-  /** The page at seq 1 and the page ending at the last seq, ms, each round's median request. */
-  firstMs: RoundsFigure;
-  lastMs: RoundsFigure;
-  /** Last page's time over the first's, round by round, against READ_TARGETS.reads. */
-  ratio: JudgedRatio;
-  /** Bytes of one page's answer. */
-  pageBytes: number;
-}
-
 export interface ReadsLayouts {
   samples: number;
   redis: HistoryLayout;
   segments: HistoryLayout;
   merged: { run: string; bytes: number; seconds: number };
-}
-
-export interface ReadsResults {
-  layouts: ReadsLayouts;
-  rounds: number;
-  /** Timed requests of each page per round (the round's figure is their median). */
-  requests: number;
-  limit: number;
-  rows: ReadsRowFigures[];
-  pass: boolean;
 }
 
 const ROWS: readonly ReadsRow[] = [
@@ -95,7 +74,7 @@ async function buildReadsHistories(phase: TierPhase): Promise<ReadsLayouts> {
  * checked (the seqs asked for, nextSeq). One warm-up pass, then
  * BENCH_ROUNDS rounds.
  */
-async function measureReads(phase: TierPhase, layouts: ReadsLayouts): Promise<ReadsResults> {
+async function measureReads(phase: TierPhase, layouts: ReadsLayouts): Promise<PhaseTable> {
   const { log, config } = phase;
   const { BENCH_ROUNDS: rounds, BENCH_READS_REQUESTS: requests } = config;
   const runs: Record<ReadsTier, string> = {
@@ -105,13 +84,13 @@ async function measureReads(phase: TierPhase, layouts: ReadsLayouts): Promise<Re
   };
   const lastFrom = layouts.samples - HISTORY_PAGE_LIMIT + 1;
   return ReadServer.usingPair(phase, 'reads', async (servers) => {
-    const bytes = new Map<ReadsRow, number>();
+    let pageBytes = 0;
     const page = async (row: ReadsRow, fromSeq: number): Promise<number> => {
       const server = servers[row.cache];
       const answer = await server.page(runs[row.tier], ONE_VARIABLE, fromSeq, HISTORY_PAGE_LIMIT);
       const problem = pageProblem(answer.body, fromSeq, HISTORY_PAGE_LIMIT);
       if (problem !== undefined) throw new Error(`${row.tier}: ${problem}`);
-      bytes.set(row, answer.bytes);
+      pageBytes = answer.bytes;
       return answer.ms;
     };
     const pass = async (row: ReadsRow): Promise<{ firstMs: number; lastMs: number }> => {
@@ -125,35 +104,51 @@ async function measureReads(phase: TierPhase, layouts: ReadsLayouts): Promise<Re
       }
       return { firstMs: median(firsts), lastMs: median(lasts) };
     };
-    const describe = (row: ReadsRow, r: { firstMs: number; lastMs: number }): string =>
-      `${rowLabel(row).padEnd(30)} seq 1 ${r.firstMs.toFixed(1).padStart(7)} ms, ` +
-      `last ${r.lastMs.toFixed(1).padStart(7)} ms (× ${(r.lastMs / r.firstMs).toFixed(2)})`;
-
-    const measured = await loggedRounds(ROWS, rounds, log, pass, describe);
-    const rows = ROWS.map((row, i): ReadsRowFigures => {
-      const firstMs = (measured[i] ?? []).map((r) => r.firstMs);
-      const lastMs = (measured[i] ?? []).map((r) => r.lastMs);
-      return {
-        ...row,
-        firstMs: roundsFigure(firstMs),
-        lastMs: roundsFigure(lastMs),
-        ratio: judgedRatio(lastMs, firstMs, READ_TARGETS.reads),
-        pageBytes: bytes.get(row) ?? 0,
-      };
-    });
-    const met = rows.every((r) => r.ratio.pass);
-    return { layouts, rounds, requests, limit: HISTORY_PAGE_LIMIT, rows, pass: met };
+    const subjects = ROWS.map((row) => ({
+      name: rowLabel(row),
+      measure: () => pass(row),
+      describe: (r: { firstMs: number; lastMs: number }) =>
+        `seq 1 ${r.firstMs.toFixed(1).padStart(7)} ms, last ${r.lastMs.toFixed(1).padStart(7)} ms ` +
+        `(× ${(r.lastMs / r.firstMs).toFixed(2)})`,
+    }));
+    const measured = await runRounds(subjects, rounds, log);
+    return {
+      phase: 'reads',
+      title:
+        `history pages (limit ${fmtInt(HISTORY_PAGE_LIMIT)}) of one variable of ${fmtInt(layouts.samples)} samples ` +
+        `through ingest's HTTP route, the page at seq 1 vs the page ending at the last seq, a round's figure the ` +
+        `median of ${requests} requests; Redis buffer (${fmtInt(layouts.redis.chunks)} chunks), ` +
+        `${layouts.segments.segments} segments (${fmtBytes(layouts.segments.segmentBytes)}), one merged object ` +
+        `(${fmtBytes(layouts.merged.bytes)})`,
+      figures: subjects.flatMap((s, i) => {
+        const first = (measured[i] ?? []).map((r) => r.firstMs);
+        return [
+          roundsRow(`${s.name}: seq 1`, 'ms', first),
+          roundsRow(
+            `${s.name}: last seq`,
+            'ms',
+            (measured[i] ?? []).map((r) => r.lastMs),
+            {
+              to: 'seq 1',
+              baseline: first,
+              target: READ_TARGETS.reads,
+            },
+          ),
+        ];
+      }),
+      notes: [
+        `every page checked: ${fmtInt(HISTORY_PAGE_LIMIT)} samples from the seq asked for; a page is ${fmtBytes(pageBytes)}`,
+      ],
+      details: { layouts },
+    };
   });
 }
 
 /** `segments, no read cache`: a row as the table and the progress lines name it. */
-export function rowLabel(row: ReadsRow): string {
+function rowLabel(row: ReadsRow): string {
   const where = { redis: 'Redis buffer', segments: 'segments', merged: 'merged object' }[row.tier];
   if (row.tier === 'redis') return where;
   return `${where}, ${row.cache === 'warm' ? 'read cache' : 'no read cache'}`;
 }
 
-export const readsPhase: ReadPhase<ReadsLayouts, ReadsResults> = {
-  build: buildReadsHistories,
-  measure: measureReads,
-};
+export const readsPhase = readPhase(buildReadsHistories, measureReads);

@@ -15,8 +15,7 @@ import { freePort, startRedis, startRedisCluster, startS3Server } from '@runstre
 import { Cluster, Redis } from 'ioredis';
 import { BENCH_BATCH, BodyPool } from './bodies';
 import { stopLoudly } from './child-server';
-import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
+import { throughputSubject } from './ingest-phases';
 import { LoadGenerator, type LoadResult } from './load-generator';
 import {
   WRITE_TOKEN,
@@ -24,8 +23,8 @@ import {
   startIngestServer,
   type IngestServer,
 } from './servers/ingest-server';
-import { median } from './stats';
-import { measureThroughput, type ThroughputFigures } from './throughput-phase';
+import { fmtCpu, formatTable } from './report';
+import { figures, runRounds } from './runner';
 
 const env = positiveEnv;
 const PRODUCERS = env('BENCH_SCALE_PRODUCERS', 8);
@@ -148,15 +147,17 @@ async function main(): Promise<void> {
           for (const run of runs) await servers[0]!.createRun(run);
         };
         return {
-          label: `${processes}×ingest ${topology.name}`,
-          generator: load,
-          cpu: new CpuMeter({
-            ...Object.fromEntries(servers.map((s, i) => [`ingest${i}`, s.pid])),
-            ...topology.pids,
-            loadgen: process.pid,
-          }),
+          ...throughputSubject(
+            `${processes}×ingest ${topology.name}`,
+            load,
+            {
+              ...Object.fromEntries(servers.map((s, i) => [`ingest${i}`, s.pid])),
+              ...topology.pids,
+            },
+            plan,
+            reset,
+          ),
           reset,
-          afterLoad: reset,
         };
       }),
     );
@@ -166,23 +167,20 @@ async function main(): Promise<void> {
       `\nscale-out: closed loop, ${PRODUCERS} producers × ${CONNECTIONS_PER_PRODUCER} connections, ` +
         `${plan.rounds} rounds × ${plan.seconds} s, 10 × 100 batches`,
     );
-    const figures = await measureThroughput(subjects, plan, log);
-    report(figures, log);
+    const rounds = await runRounds(subjects, plan.rounds, log);
+    const table = formatTable({
+      phase: 'scale-out',
+      title: `${PRODUCERS} producers, 10 × 100 batches, closed loop; ratios to the first subject`,
+      figures: figures(subjects, rounds, {
+        figure: 'samples/s',
+        value: (r) => r.samplesPerSecond,
+        ratios: true,
+      }),
+      notes: subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(rounds[i] ?? [])}`),
+    });
+    for (const line of table) log(line);
   } finally {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
-  }
-}
-
-function report(figures: ThroughputFigures[], log: (line: string) => void): void {
-  const base = figures[0];
-  if (base === undefined) return;
-  log('\n| subject | samples/s (median) | ratio to 1×ingest redis-server (median of per-round) |');
-  log('| --- | ---: | ---: |');
-  for (const f of figures) {
-    const ratios = f.rounds.map(
-      (r, i) => r.samplesPerSecond / (base.rounds[i]?.samplesPerSecond ?? Number.NaN),
-    );
-    log(`| ${f.label} | ${fmtInt(f.medianSamplesPerSecond)} | ${median(ratios).toFixed(2)} |`);
   }
 }
 

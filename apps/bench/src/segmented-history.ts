@@ -1,3 +1,4 @@
+import { fmtInt } from './report';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
@@ -5,7 +6,6 @@ import { hasIndex, type SegmentInfo } from '@runstream/cold-store';
 import { storedChunkText, type HotStore } from '@runstream/hot-store';
 import { Flusher, coveringSegment, mapWithConcurrency } from '@runstream/tiering';
 import { seedFlushedRun } from '@runstream/tiering/testing';
-import { fmtInt } from './format';
 import { SeriesWriter } from './tiering-data';
 import type { TierPhase } from './tier-phase';
 import type { TieringStores } from './tiering-stores';

@@ -1,11 +1,12 @@
 import { buildCompletedVariable, type CompletedLayout } from './direct-history';
-import { fmtInt } from './format';
-import { READ_TARGETS, meets, roundsFigure, type RoundsFigure, type Target } from './read-figures';
+import { READ_TARGETS, fmtBytes, fmtTarget, roundsRow } from './read-figures';
+import { meets, type Figure, type Target } from './runner';
 import { ReadServer, seriesProblem, type TimedAnswer } from './read-server';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { median } from './stats';
 import { evenSplit } from './tiering-data';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import { fmtInt, type PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 import { compactLikeTheWorker, type CompactionTally } from './worker-compaction';
 import type { SeriesResponse } from '@runstream/domain';
 
@@ -28,32 +29,7 @@ export interface SeriesLayouts {
   warmUp: HistoryLayout;
 }
 
-export type SeriesSubject = 'completed' | 'running';
-
-export interface SeriesFigures {
-  samples: number;
-  target: Target;
-  /** The first request of a fresh ingest process (empty read cache, warm code), ms. */
-  coldMs: RoundsFigure;
-  /** Then the median of `requests` more, ms. */
-  warmMs: RoundsFigure;
-  /** Bytes of the answer, its buckets and their width. */
-  bytes: number;
-  buckets: number;
-  bucketSeqs: number;
-  coldPass: boolean;
-  warmPass: boolean;
-}
-
-export interface SeriesResults {
-  layouts: SeriesLayouts;
-  rounds: number;
-  points: number;
-  /** Warm requests of each variable per round (the round's warm figure is their median). */
-  requests: number;
-  figures: Record<SeriesSubject, SeriesFigures>;
-  pass: boolean;
-}
+type SeriesSubject = 'completed' | 'running';
 
 /**
  * The completed variable (buildCompletedVariable: segments with pyramids,
@@ -120,7 +96,7 @@ async function buildSeriesHistories(phase: TierPhase): Promise<SeriesLayouts> {
  * checked: seqs 1..count in at most `points` buckets. s3rver's files are in
  * the OS page cache either way: "cold" is ingest's cache, not the disk.
  */
-async function measureSeries(phase: TierPhase, layouts: SeriesLayouts): Promise<SeriesResults> {
+async function measureSeries(phase: TierPhase, layouts: SeriesLayouts): Promise<PhaseTable> {
   const { log, config } = phase;
   const { BENCH_ROUNDS: rounds, BENCH_SERIES_REQUESTS: requests } = config;
   const points = SERIES_POINTS;
@@ -175,30 +151,39 @@ async function measureSeries(phase: TierPhase, layouts: SeriesLayouts): Promise<
     });
   }
 
-  const figures = {} as Record<SeriesSubject, SeriesFigures>;
-  for (const s of ['completed', 'running'] as const) {
-    const answer = last[s];
-    if (answer === undefined) throw new Error(`series of ${s}: never asked`);
-    const coldMs = roundsFigure(cold[s]);
-    const warmMs = roundsFigure(warm[s]);
-    const { samples, target } = subjects[s];
-    figures[s] = {
-      samples,
-      target,
-      coldMs,
-      warmMs,
-      bytes: answer.bytes,
-      buckets: answer.body.seq.length,
-      bucketSeqs: answer.body.bucketSeqs,
-      coldPass: meets(coldMs.median, target),
-      warmPass: meets(warmMs.median, target),
-    };
-  }
-  const met = Object.values(figures).every((f) => f.coldPass && f.warmPass);
-  return { layouts, rounds, points, requests, figures, pass: met };
+  const { completed, running, compaction } = layouts;
+  const answer = (x: SeriesSubject): string => {
+    const a = last[x];
+    if (a === undefined) throw new Error(`series of ${x}: never asked`);
+    return `answer ${a.body.seq.length} buckets × ${fmtInt(a.body.bucketSeqs)} seqs, ${fmtBytes(a.bytes)}`;
+  };
+  const rows = (x: SeriesSubject, name: string): Figure[] =>
+    (['cold', 'warm'] as const).map((k) => {
+      const row = roundsRow(`${name}, ${k}`, 'ms', k === 'cold' ? cold[x] : warm[x]);
+      return {
+        ...row,
+        target: fmtTarget(subjects[x].target),
+        met: meets(row.median, subjects[x].target),
+      };
+    });
+  return {
+    phase: 'series',
+    title:
+      `GET …/series?points=${points} of a whole variable through ingest's HTTP route; cold: the first request ` +
+      `of a fresh ingest process (empty read cache, code warmed on another variable), warm: the median of ${requests} more`,
+    figures: [
+      ...rows('completed', 'completed (S3, merged)'),
+      ...rows('running', 'running (Redis + S3)'),
+    ],
+    notes: [
+      `completed: ${fmtInt(completed.samples)} samples (${fmtBytes(completed.textBytes)} of text) in one merged ` +
+        `object (${fmtBytes(completed.mergedBytes)}); ${answer('completed')}`,
+      `running: ${fmtInt(running.samplesPerVariable)} samples: ${running.flushes} flushes → ${running.segments} ` +
+        `segments (${compaction.passes} compactions), ${fmtInt(running.inTransfer)} in a transfer key, ` +
+        `${fmtInt(running.inRedis)} in the buffer; ${answer('running')}`,
+    ],
+    details: { layouts },
+  };
 }
 
-export const seriesPhase: ReadPhase<SeriesLayouts, SeriesResults> = {
-  build: buildSeriesHistories,
-  measure: measureSeries,
-};
+export const seriesPhase = readPhase(buildSeriesHistories, measureSeries);

@@ -1,6 +1,5 @@
 import { TieredHistory } from '@runstream/tiering';
 import { CpuMeter } from './cpu-usage';
-import { LABEL_WIDTH, fmtInt, fmtMs } from './format';
 import { readListRaw, readObjectsRaw, type RawObjectRead, type RawReadWatch } from './raw-reads';
 import { fieldMedians } from './stats';
 import {
@@ -9,19 +8,9 @@ import {
   type HistoryLayout,
   type OneVariablePlan,
 } from './segmented-history';
-import {
-  MB,
-  SNAPSHOT_LABELS,
-  SNAPSHOT_SUBJECTS,
-  SeqTally,
-  type SnapshotSubject,
-  rateFigures,
-  rateRatio,
-  type RateFigures,
-  type RateRatio,
-  type Timing,
-  type Volume,
-} from './tiering-figures';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
+import { figures, runRounds, versus, type Subject } from './runner';
+import { MB, SeqTally, fmtMB, type Timing } from './tiering-figures';
 import type { TierPhase } from './tier-phase';
 
 /** The tiered read should stream at no less than this share of raw GetObject of the same objects. */
@@ -44,30 +33,6 @@ export interface ReadRequests {
   lists: number;
   getObjectMs: number;
   getObjects: number;
-}
-
-export interface SnapshotRound {
-  round: number;
-  timings: Record<SnapshotSubject, Timing>;
-  tieredRequests: ReadRequests;
-}
-
-export interface SnapshotResults {
-  plan: SnapshotPlan;
-  layout: SnapshotLayout;
-  volume: Volume;
-  rounds: SnapshotRound[];
-  figures: Record<SnapshotSubject, RateFigures>;
-  /** Medians over rounds of the S3 requests inside the tiered read. */
-  tieredRequests: ReadRequests;
-  /** TieredHistory against each baseline. */
-  toRawGet: RateRatio;
-  toRawGunzip: RateRatio;
-  toRawParse: RateRatio;
-  target: number;
-  pass: boolean;
-  firstChunkTargetMs: number;
-  firstChunkPass: boolean;
 }
 
 /**
@@ -106,22 +71,25 @@ export async function buildSnapshotHistory(
  * time checked to be exactly seq 1..N; against the same segment objects read
  * raw with the same client, one after another (bodies read fully; + gunzip;
  * + gunzip, split and JSON.parse of every line), each followed by one LRANGE
- * of the Redis buffer (+ JSON.parse for the last). One unmeasured warm-up
- * pass of each, then rounds whose order rotates.
+ * of the Redis buffer (+ JSON.parse for the last).
  */
-export async function measureSnapshot(
-  phase: TierPhase,
-  plan: SnapshotPlan,
-  layout: SnapshotLayout,
-): Promise<SnapshotResults> {
-  const { stores, log, profile } = phase;
+export async function snapshotPhase(phase: TierPhase): Promise<PhaseTable> {
+  const { stores, log, profile, config } = phase;
+  const plan: SnapshotPlan = {
+    rounds: config.BENCH_ROUNDS,
+    samples: config.BENCH_SNAPSHOT_SAMPLES,
+    segments: config.BENCH_SNAPSHOT_SEGMENTS,
+    batchSamples: config.BENCH_TIERING_BATCH,
+  };
+  log(`  building ${plan.samples} samples over ${plan.segments} segments + Redis`);
+  const layout = await buildSnapshotHistory(phase, plan);
   const { hot, cold } = stores;
   const segments = await cold.listSegments(layout.run, layout.variable);
   const bufferKey = hot.keys.buffer(layout.run, layout.variable);
   const cpu = new CpuMeter(stores.pids());
 
-  let requests: ReadRequests | undefined;
-  const readTiered = async (): Promise<Timing> => {
+  type Pass = Timing & { requests?: ReadRequests };
+  const readTiered = async (): Promise<Pass> => {
     stores.timer.reset();
     const tally = new SeqTally();
     let firstMs: number | undefined;
@@ -131,18 +99,18 @@ export async function measureSnapshot(
       tally.add(chunk.first, chunk.t.length);
     }
     const seconds = (performance.now() - started) / 1000;
-    requests = {
+    const problem = tally.check(layout.samples);
+    if (problem !== undefined) throw new Error(`TieredHistory: ${problem}`);
+    const requests = {
       listMs: stores.timer.seconds('ListObjectsV2') * 1000,
       lists: stores.timer.count('ListObjectsV2'),
       getObjectMs: stores.timer.seconds('GetObject') * 1000,
       getObjects: stores.timer.count('GetObject'),
     };
-    const problem = tally.check(layout.samples);
-    if (problem !== undefined) throw new Error(`TieredHistory: ${problem}`);
-    return { seconds, cpuPercent: {}, ...(firstMs !== undefined ? { firstMs } : {}) };
+    return { seconds, cpuPercent: {}, firstMs: firstMs ?? Number.NaN, requests };
   };
 
-  const readRaw = async (mode: RawObjectRead): Promise<Timing> => {
+  const readRaw = async (mode: RawObjectRead): Promise<Pass> => {
     const tally = new SeqTally();
     let firstMs: number | undefined;
     const started = performance.now();
@@ -164,72 +132,63 @@ export async function measureSnapshot(
       const problem = tally.check(layout.samples);
       if (problem !== undefined) throw new Error(`raw read: ${problem}`);
     }
-    return { seconds, cpuPercent: {}, ...(firstMs !== undefined ? { firstMs } : {}) };
+    return { seconds, cpuPercent: {}, firstMs: firstMs ?? Number.NaN };
   };
 
-  const run = async (subject: SnapshotSubject): Promise<Timing> => {
-    cpu.start();
-    const timing =
-      subject === 'tiered'
-        ? await readTiered()
-        : await readRaw(
-            subject === 'rawGet' ? 'bytes' : subject === 'rawGunzip' ? 'gunzip' : 'parse',
-          );
-    return { ...timing, cpuPercent: cpu.stop() };
-  };
-
-  const volume: Volume = {
-    samples: layout.samples,
-    textBytes: layout.segmentTextBytes + layout.redisTextBytes,
-    storedBytes: layout.segmentBytes + layout.redisTextBytes,
-    objects: layout.segments,
-  };
-  const describe = (subject: SnapshotSubject, t: Timing): string =>
-    `${subject.padEnd(LABEL_WIDTH)} ${t.seconds.toFixed(3)} s ` +
-    `${fmtInt(volume.samples / t.seconds).padStart(11)} samples/s ` +
-    `${(volume.textBytes / MB / t.seconds).toFixed(0).padStart(4)} MB/s text, first ${fmtMs(t.firstMs ?? Number.NaN).trim()}`;
-
-  for (const subject of SNAPSHOT_SUBJECTS)
-    log(`  warm-up  ${describe(subject, await run(subject))}`);
-
-  const rounds: SnapshotRound[] = [];
-  for (let round = 1; round <= plan.rounds; round++) {
-    const timings: Partial<Record<SnapshotSubject, Timing>> = {};
-    let tieredRequests: ReadRequests | undefined;
-    const order = SNAPSHOT_SUBJECTS.map(
-      (_, i) => SNAPSHOT_SUBJECTS[(i + round - 1) % SNAPSHOT_SUBJECTS.length] as SnapshotSubject,
-    );
-    for (const subject of order) {
-      const t = await run(subject);
-      timings[subject] = t;
-      if (subject === 'tiered') tieredRequests = requests;
-      log(`  round ${round}/${plan.rounds} ${describe(subject, t)}`);
-    }
-    if (tieredRequests === undefined) throw new Error('the tiered read did not run');
-    rounds.push({ round, timings: timings as Record<SnapshotSubject, Timing>, tieredRequests });
-  }
-
+  const textBytes = layout.segmentTextBytes + layout.redisTextBytes;
+  const subject = (name: string, read: () => Promise<Pass>): Subject<Pass> => ({
+    name,
+    measure: async () => {
+      cpu.start();
+      const pass = await read();
+      return { ...pass, cpuPercent: cpu.stop() };
+    },
+    describe: (t) =>
+      `${t.seconds.toFixed(3)} s ${fmtInt(layout.samples / t.seconds).padStart(11)} samples/s ` +
+      `${(textBytes / MB / t.seconds).toFixed(0).padStart(4)} MB/s text, first ${(t.firstMs ?? Number.NaN).toFixed(2)} ms`,
+  });
+  const subjects = [
+    subject('TieredHistory.chunks', readTiered),
+    { ...subject('raw GetObject + LRANGE', () => readRaw('bytes')), baseline: true as const },
+    subject('raw GET + gunzip + LRANGE', () => readRaw('gunzip')),
+    subject('raw GET + gunzip + JSON.parse + LRANGE', () => readRaw('parse')),
+  ];
+  const rounds = await runRounds(subjects, plan.rounds, log);
   if (profile !== undefined) await profile('snapshot', readTiered);
 
-  const of = (subject: SnapshotSubject): Timing[] => rounds.map((r) => r.timings[subject]);
-  const figures = Object.fromEntries(
-    SNAPSHOT_SUBJECTS.map((s) => [s, rateFigures(SNAPSHOT_LABELS[s], of(s), volume)]),
-  ) as Record<SnapshotSubject, RateFigures>;
-  const toRawGet = rateRatio(of('tiered'), of('rawGet'));
-  const firstChunkMs = figures.tiered.medianFirstMs ?? Number.POSITIVE_INFINITY;
+  const tiered = subjects[0]?.name ?? '';
+  const rows = figures(subjects, rounds, {
+    figure: 'samples/s',
+    value: (t) => layout.samples / t.seconds,
+    ratios: true,
+    targets: {
+      [tiered]: { on: 'ratio', target: { atLeast: SNAPSHOT_TARGET_RATIO }, unit: 'share' },
+    },
+  });
+  rows.push(
+    versus(rows, tiered, 'raw GET + gunzip + LRANGE'),
+    versus(rows, tiered, 'raw GET + gunzip + JSON.parse + LRANGE'),
+    ...figures(subjects, rounds, {
+      figure: 'first chunk ms',
+      value: (t) => t.firstMs ?? Number.NaN,
+      targets: {
+        [tiered]: { on: 'median', target: { below: SNAPSHOT_FIRST_CHUNK_TARGET_MS }, unit: 'ms' },
+      },
+    }).slice(0, 1),
+  );
+  const requests = fieldMedians((rounds[0] ?? []).map((r) => r.requests as ReadRequests));
   return {
-    plan,
-    layout,
-    volume,
-    rounds,
-    figures,
-    tieredRequests: fieldMedians(rounds.map((r) => r.tieredRequests)),
-    toRawGet,
-    toRawGunzip: rateRatio(of('tiered'), of('rawGunzip')),
-    toRawParse: rateRatio(of('tiered'), of('rawParse')),
-    target: SNAPSHOT_TARGET_RATIO,
-    pass: toRawGet.ratio >= SNAPSHOT_TARGET_RATIO,
-    firstChunkTargetMs: SNAPSHOT_FIRST_CHUNK_TARGET_MS,
-    firstChunkPass: firstChunkMs < SNAPSHOT_FIRST_CHUNK_TARGET_MS,
+    phase: 'snapshot',
+    title:
+      `${fmtInt(layout.samples)} samples of one variable, ${layout.segments} segments × ${fmtInt(layout.samplesPerSegment)} ` +
+      `(${fmtMB(layout.segmentBytes)} gzip'd, ${fmtMB(layout.segmentTextBytes)} text) + ${fmtInt(layout.inRedis)} in the ` +
+      `Redis buffer (${fmtMB(layout.redisTextBytes)}), chunks of ${fmtInt(plan.batchSamples)}; every read checked 1..N`,
+    figures: rows,
+    notes: [
+      `inside the tiered read (medians): ${requests.lists} ListObjectsV2 ${requests.listMs.toFixed(1)} ms, ` +
+        `${requests.getObjects} GetObject ${requests.getObjectMs.toFixed(1)} ms until their headers`,
+      ...subjects.map((s, i) => `${s.name}: CPU ${fmtCpu(rounds[i] ?? [])}`),
+    ],
+    details: { plan, layout },
   };
 }

@@ -1,16 +1,14 @@
 import { CpuMeter } from './cpu-usage';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, judgedRatio, roundsFigure, type JudgedRatio } from './read-figures';
-import type { RoundsFigure } from './read-figures';
+import { READ_TARGETS } from './read-figures';
+import { figures, runRounds, versus, type Figure } from './runner';
+import { SeqTally } from './tiering-figures';
 import { ReadServer } from './read-server';
 import { readListRaw, readObjectsRaw, type RawReadWatch } from './raw-reads';
 import { ONE_VARIABLE, buildOneVariable, type HistoryLayout } from './segmented-history';
 import { SnapshotClient } from './snapshot-client';
-import { median } from './stats';
-import { fmtInt } from './format';
 import { evenSplit } from './tiering-data';
-import { SeqTally } from './tiering-figures';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments of the variable held in S3. */
 export const SNAPSHOT_RAW_SEGMENTS = 20;
@@ -23,18 +21,10 @@ export interface SnapshotRawLayouts {
   segments: HistoryLayout;
 }
 
-export type SnapshotRawSubject =
+type SnapshotRawSubject =
   'subscriberRedis' | 'rawRedis' | 'subscriberSegments' | 'subscriberSegmentsNoCache' | 'rawS3';
 
-export const SNAPSHOT_RAW_SUBJECTS: readonly SnapshotRawSubject[] = [
-  'subscriberRedis',
-  'rawRedis',
-  'subscriberSegments',
-  'subscriberSegmentsNoCache',
-  'rawS3',
-];
-
-export const SNAPSHOT_RAW_LABELS: Record<SnapshotRawSubject, string> = {
+const LABELS: Record<SnapshotRawSubject, string> = {
   subscriberRedis: 'subscriber, variable in Redis',
   rawRedis: 'raw LRANGE + JSON.parse',
   subscriberSegments: 'subscriber, segments, read cache',
@@ -42,32 +32,16 @@ export const SNAPSHOT_RAW_LABELS: Record<SnapshotRawSubject, string> = {
   rawS3: 'raw GetObject + gunzip + JSON.parse',
 };
 
+/** Each subscriber against its raw baseline, rate over rate. */
+const COMPARISONS: Partial<Record<SnapshotRawSubject, SnapshotRawSubject>> = {
+  subscriberRedis: 'rawRedis',
+  subscriberSegments: 'rawS3',
+  subscriberSegmentsNoCache: 'rawS3',
+};
+
 interface SubjectRound {
   seconds: number;
   cpuPercent: Record<string, number>;
-}
-
-export interface SnapshotRawFigures {
-  subject: SnapshotRawSubject;
-  seconds: RoundsFigure;
-  samplesPerSecond: RoundsFigure;
-  cpuPercent: Record<string, number>;
-}
-
-/** A subscriber against its raw baseline: rate over rate, round by round. */
-export interface SnapshotRawComparison {
-  subject: SnapshotRawSubject;
-  baseline: SnapshotRawSubject;
-  /** Against READ_TARGETS.snapshotRaw. */
-  ratio: JudgedRatio;
-}
-
-export interface SnapshotRawResults {
-  layouts: SnapshotRawLayouts;
-  rounds: number;
-  figures: SnapshotRawFigures[];
-  comparisons: SnapshotRawComparison[];
-  pass: boolean;
 }
 
 /** BENCH_SNAPSHOT_RAW_SAMPLES samples all in the Redis buffer, and the same in SNAPSHOT_RAW_SEGMENTS segments. */
@@ -101,7 +75,7 @@ async function buildSnapshotRawHistories(phase: TierPhase): Promise<SnapshotRawL
 async function measureSnapshotRaw(
   phase: TierPhase,
   layouts: SnapshotRawLayouts,
-): Promise<SnapshotRawResults> {
+): Promise<PhaseTable> {
   const { stores, log, config } = phase;
   const { samples } = layouts;
   const rounds = config.BENCH_ROUNDS;
@@ -135,51 +109,39 @@ async function measureSnapshotRaw(
       subscriberSegmentsNoCache: () => subscriber(servers.none, layouts.segments.run),
       rawS3: () => raw((watch) => readObjectsRaw(stores, segmentKeys, 'parse', watch)),
     };
-    const describe = (subject: SnapshotRawSubject, r: SubjectRound): string =>
-      `${SNAPSHOT_RAW_LABELS[subject].padEnd(36)} ${r.seconds.toFixed(3)} s ` +
-      `${Math.round(samples / r.seconds)
-        .toLocaleString('en-US')
-        .padStart(11)} samples/s`;
-    const measured = await loggedRounds(
-      SNAPSHOT_RAW_SUBJECTS,
-      rounds,
-      log,
-      (s) => measure[s](),
-      describe,
-    );
-    const secondsOf = (s: SnapshotRawSubject): number[] =>
-      (measured[SNAPSHOT_RAW_SUBJECTS.indexOf(s)] ?? []).map((r) => r.seconds);
-    const figures = SNAPSHOT_RAW_SUBJECTS.map((subject, i): SnapshotRawFigures => {
-      const of = measured[i] ?? [];
-      const names = new Set(of.flatMap((r) => Object.keys(r.cpuPercent)));
-      return {
-        subject,
-        seconds: roundsFigure(of.map((r) => r.seconds)),
-        samplesPerSecond: roundsFigure(of.map((r) => samples / r.seconds)),
-        cpuPercent: Object.fromEntries(
-          [...names].map((n) => [n, median(of.map((r) => r.cpuPercent[n] ?? 0))]),
-        ),
-      };
+    const names = Object.keys(LABELS) as SnapshotRawSubject[];
+    const subjects = names.map((name) => ({
+      name: LABELS[name],
+      measure: measure[name],
+      describe: (r: SubjectRound) =>
+        `${r.seconds.toFixed(3)} s ${fmtInt(samples / r.seconds).padStart(11)} samples/s`,
+    }));
+    const measured = await runRounds(subjects, rounds, log);
+    const rows = figures(subjects, measured, {
+      figure: 'samples/s',
+      value: (r) => samples / r.seconds,
     });
-    const compare = (
-      subject: SnapshotRawSubject,
-      baseline: SnapshotRawSubject,
-    ): SnapshotRawComparison => {
-      // Rates over the same samples: the baseline's time over the subject's.
-      const ratio = judgedRatio(secondsOf(baseline), secondsOf(subject), READ_TARGETS.snapshotRaw);
-      return { subject, baseline, ratio };
+    return {
+      phase: 'snapshot-raw',
+      title:
+        `one subscriber's snapshot (subscribe → ack, Socket.IO JSON decoding, checked 1..N) of ${fmtInt(samples)} ` +
+        `samples vs the raw read of the same stored data in the bench process: all in Redis ` +
+        `(${fmtInt(layouts.redis.chunks)} chunks), all in ${layouts.segments.segments} segments`,
+      figures: names.map((name, i) => {
+        const baseline = COMPARISONS[name];
+        const row = rows[i] as Figure;
+        if (baseline === undefined) return row;
+        return versus(rows, LABELS[name], LABELS[baseline], {
+          target: READ_TARGETS.snapshotRaw,
+          unit: 'share',
+        });
+      }),
+      notes: subjects.map(
+        (s, i) => `${s.name}: CPU ${fmtCpu(measured[i] ?? [])} (bench = the decoding or raw read)`,
+      ),
+      details: { layouts },
     };
-    const comparisons = [
-      compare('subscriberRedis', 'rawRedis'),
-      compare('subscriberSegments', 'rawS3'),
-      compare('subscriberSegmentsNoCache', 'rawS3'),
-    ];
-    const met = comparisons.every((c) => c.ratio.pass);
-    return { layouts, rounds, figures, comparisons, pass: met };
   });
 }
 
-export const snapshotRawPhase: ReadPhase<SnapshotRawLayouts, SnapshotRawResults> = {
-  build: buildSnapshotRawHistories,
-  measure: measureSnapshotRaw,
-};
+export const snapshotRawPhase = readPhase(buildSnapshotRawHistories, measureSnapshotRaw);

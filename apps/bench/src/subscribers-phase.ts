@@ -1,15 +1,15 @@
 import { CpuMeter } from './cpu-usage';
-import { fmtInt } from './format';
-import { loggedRounds } from './interleaved-rounds';
-import { READ_TARGETS, crowdTimes, judgedRatio, roundRatio, roundsFigure } from './read-figures';
-import type { JudgedRatio, RoundRatio, RoundsFigure } from './read-figures';
+import { runRounds } from './runner';
+
+import { READ_TARGETS, crowdTimes, roundsRow } from './read-figures';
 import { ReadServer } from './read-server';
 import { ONE_VARIABLE } from './segmented-history';
 import { SnapshotClient, SubscriberDisconnected } from './snapshot-client';
 import type { SnapshotDecoding, SnapshotTiming } from './snapshot-client';
 import { buildSnapshotHistory, type SnapshotLayout } from './snapshot-phase';
 import { median } from './stats';
-import type { ReadPhase, TierPhase } from './tier-phase';
+import { fmtCpu, fmtInt, type PhaseTable } from './report';
+import { readPhase, type TierPhase } from './tier-phase';
 
 /** Segments the joined variable is spread over (the rest, about half of one, in Redis). */
 export const SUBSCRIBERS_SEGMENTS = 20;
@@ -28,34 +28,6 @@ interface SubjectRound {
   /** Subscribers whose socket went away before their ack, and the first one's error. */
   disconnected: number;
   why?: string;
-}
-
-export interface DecodingFigures {
-  decoding: SnapshotDecoding;
-  /** One subscriber alone: to its ack, and to its first message, ms. */
-  aloneMs: RoundsFigure;
-  aloneFirstMs: RoundsFigure;
-  /** Many at once: the median subscriber and the slowest, to their ack, ms. */
-  crowdMedianMs: RoundsFigure;
-  crowdMaxMs: RoundsFigure;
-  crowdFirstMs: RoundsFigure;
-  /** The slowest of many over one alone (against READ_TARGETS.subscribers), and the median one's. */
-  maxToAlone: JudgedRatio;
-  medianToAlone: RoundRatio;
-  /** Median share of a core per process, alone and in the crowd. */
-  aloneCpu: Record<string, number>;
-  crowdCpu: Record<string, number>;
-  /** Subscribers disconnected before their ack, over every round (none for a pass). */
-  disconnected: number;
-}
-
-export interface SubscribersResults {
-  layout: SnapshotLayout;
-  rounds: number;
-  subscribers: number;
-  figures: DecodingFigures[];
-  /** Judged on the `json` subscribers (what clients do); `text` shows the server's own share. */
-  pass: boolean;
 }
 
 /** The variable they join: SUBSCRIBERS_SEGMENTS segments and the Redis buffer. */
@@ -88,10 +60,7 @@ async function buildSubscribersHistory(phase: TierPhase): Promise<SnapshotLayout
  * which is bound. One warm-up of each alone (it warms the read cache),
  * then `rounds` rounds over the four subjects.
  */
-async function measureSubscribers(
-  phase: TierPhase,
-  layout: SnapshotLayout,
-): Promise<SubscribersResults> {
+async function measureSubscribers(phase: TierPhase, layout: SnapshotLayout): Promise<PhaseTable> {
   const { log } = phase;
   const rounds = phase.config.BENCH_ROUNDS;
   const subscribers = phase.config.BENCH_SUBSCRIBERS;
@@ -131,63 +100,75 @@ async function measureSubscribers(
         for (const c of clients) c.close();
       }
     };
-    const describe = (subject: Subject, r: SubjectRound): string => {
-      const crowd = crowdTimes(r.doneMs);
-      const who = subject.crowd ? `${subscribers} at once` : 'one alone';
-      const cpuText = Object.entries(r.cpuPercent)
-        .map(([name, pct]) => `${name} ${pct}%`)
-        .join(', ');
-      const lost = r.disconnected === 0 ? '' : `; ${r.disconnected} disconnected: ${r.why}`;
-      return (
-        `${subject.decoding.padEnd(4)} ${who.padEnd(12)} median ${(crowd.medianMs / 1000).toFixed(2)} s, ` +
-        `slowest ${(crowd.maxMs / 1000).toFixed(2)} s (${cpuText})${lost}`
-      );
-    };
-    const measured = await loggedRounds(
-      subjects,
-      rounds,
-      log,
-      join,
-      describe,
-      (subject) => !subject.crowd,
-    );
+    const runnerSubjects = subjects.map((subject) => ({
+      name: `${subject.decoding} ${subject.crowd ? `${subscribers} at once` : 'one alone'}`,
+      measure: () => join(subject),
+      // The crowd's warm-up is the one alone's (it warms the read cache).
+      ...(subject.crowd ? { warmUp: false as const } : {}),
+      describe: (r: SubjectRound) => {
+        const crowd = crowdTimes(r.doneMs);
+        const lost = r.disconnected === 0 ? '' : `; ${r.disconnected} disconnected: ${r.why}`;
+        return (
+          `median ${(crowd.medianMs / 1000).toFixed(2)} s, slowest ${(crowd.maxMs / 1000).toFixed(2)} s ` +
+          `(${fmtCpu([r])})${lost}`
+        );
+      },
+    }));
+    const measured = await runRounds(runnerSubjects, rounds, log);
 
     const of = (decoding: SnapshotDecoding, crowd: boolean): SubjectRound[] =>
       measured[subjects.findIndex((s) => s.decoding === decoding && s.crowd === crowd)] ?? [];
-    const cpuMedians = (rs: SubjectRound[]): Record<string, number> => {
-      const names = new Set(rs.flatMap((r) => Object.keys(r.cpuPercent)));
-      return Object.fromEntries(
-        [...names].map((n) => [n, median(rs.map((r) => r.cpuPercent[n] ?? 0))]),
-      );
+    const decodings = ['json', 'text'] as const;
+    return {
+      phase: 'subscribers',
+      title:
+        `subscribers joining one variable of ${fmtInt(layout.samples)} samples (${layout.segments} segments + ` +
+        `${fmtInt(layout.inRedis)} in Redis) from seq 1 through ingest's Socket.IO, each checked exactly 1..N: one ` +
+        `alone vs ${subscribers} at once (subscribe → ack); json: Socket.IO's own decoding, text: only first seq ` +
+        `and length read (the server's share)`,
+      figures: decodings.flatMap((decoding) => {
+        const alone = of(decoding, false);
+        const crowd = of(decoding, true);
+        const aloneMs = alone.map((r) => median(r.doneMs));
+        const crowdMedian = crowd.map((r) => crowdTimes(r.doneMs).medianMs);
+        const crowdMax = crowd.map((r) => crowdTimes(r.doneMs).maxMs);
+        const disconnected = [...alone, ...crowd].reduce((n, r) => n + r.disconnected, 0);
+        const slowest = roundsRow(`${decoding}: ${subscribers} at once, slowest`, 'ms', crowdMax, {
+          to: 'alone',
+          baseline: aloneMs,
+          target: READ_TARGETS.subscribers,
+        });
+        // Judged on json (what clients do), with none disconnected; text shows the server's share.
+        if (decoding === 'json') slowest.met = slowest.met === true && disconnected === 0;
+        else delete slowest.met;
+        return [
+          roundsRow(`${decoding}: alone`, 'ms', aloneMs),
+          roundsRow(`${decoding}: ${subscribers} at once, median`, 'ms', crowdMedian, {
+            to: 'alone',
+            baseline: aloneMs,
+          }),
+          slowest,
+          roundsRow(
+            `${decoding}: alone`,
+            'first message ms',
+            alone.map((r) => median(r.firstMs)),
+          ),
+          roundsRow(
+            `${decoding}: ${subscribers} at once`,
+            'first message ms',
+            crowd.map((r) => median(r.firstMs)),
+          ),
+        ];
+      }),
+      notes: decodings.map(
+        (d) =>
+          `${d}: CPU alone ${fmtCpu(of(d, false))}; ${subscribers} at once ${fmtCpu(of(d, true))} (bench = the ` +
+          `subscribers); ${[...of(d, false), ...of(d, true)].reduce((n, r) => n + r.disconnected, 0)} disconnected; ` +
+          `${subscribers} at once deliver ${fmtInt((subscribers * layout.samples) / (median(of(d, true).map((r) => crowdTimes(r.doneMs).maxMs)) / 1000))} samples/s in all`,
+      ),
+      details: { layout },
     };
-    const figures = (['json', 'text'] as const).map((decoding): DecodingFigures => {
-      const alone = of(decoding, false);
-      const crowd = of(decoding, true);
-      const aloneMs = alone.map((r) => median(r.doneMs));
-      const crowdMedian = crowd.map((r) => crowdTimes(r.doneMs).medianMs);
-      const crowdMax = crowd.map((r) => crowdTimes(r.doneMs).maxMs);
-      const maxToAlone = judgedRatio(crowdMax, aloneMs, READ_TARGETS.subscribers);
-      return {
-        decoding,
-        aloneMs: roundsFigure(aloneMs),
-        aloneFirstMs: roundsFigure(alone.map((r) => median(r.firstMs))),
-        crowdMedianMs: roundsFigure(crowdMedian),
-        crowdMaxMs: roundsFigure(crowdMax),
-        crowdFirstMs: roundsFigure(crowd.map((r) => median(r.firstMs))),
-        maxToAlone,
-        medianToAlone: roundRatio(crowdMedian, aloneMs),
-        aloneCpu: cpuMedians(alone),
-        crowdCpu: cpuMedians(crowd),
-        disconnected: [...alone, ...crowd].reduce((n, r) => n + r.disconnected, 0),
-      };
-    });
-    const json = figures.find((f) => f.decoding === 'json');
-    const met = json !== undefined && json.maxToAlone.pass && json.disconnected === 0;
-    return { layout, rounds, subscribers, figures, pass: met };
   });
 }
 
-export const subscribersPhase: ReadPhase<SnapshotLayout, SubscribersResults> = {
-  build: buildSubscribersHistory,
-  measure: measureSubscribers,
-};
+export const subscribersPhase = readPhase(buildSubscribersHistory, measureSubscribers);

@@ -1,4 +1,5 @@
 import type { BenchConfig } from './config';
+import type { PhaseTable } from './report';
 import type { TieringStores } from './tiering-stores';
 
 /** Runs `fn` under a CPU profiler (BENCH_PROFILE), or just runs it. */
@@ -24,10 +25,12 @@ export interface TierPhase {
 
 /**
  * A read phase (issue 12's figures) as main runs it, on fresh stores: its
- * data built (saying what it builds), then its figures; both read their
- * settings from `phase.config`.
+ * data built (saying what it builds), then its table (both read their
+ * settings from `phase.config`).
  */
-export interface ReadPhase<L, R> {
-  build: (phase: TierPhase) => Promise<L>;
-  measure: (phase: TierPhase, layouts: L) => Promise<R>;
+export function readPhase<L>(
+  build: (phase: TierPhase) => Promise<L>,
+  measure: (phase: TierPhase, layouts: L) => Promise<PhaseTable>,
+): (phase: TierPhase) => Promise<PhaseTable> {
+  return async (phase) => measure(phase, await build(phase));
 }
