@@ -27,7 +27,7 @@ import {
   type WriteAdmission,
 } from '@runstream/tiering';
 import { runsRouter, type RunJobs } from './routes/runs';
-import { samplesRouter } from './routes/samples';
+import { SAMPLES_PATH, samplesRoute } from './routes/samples';
 import { exportRouter } from './routes/export';
 import { parquetRouter, type ParquetDeps } from './routes/parquet';
 import { seriesRouter } from './routes/series';
@@ -131,9 +131,9 @@ export function createApp(deps: IngestDeps): IngestApp {
 
   const maxBodyBytes = config.maxBodyBytes;
   // The hot path first: a sample batch passes no other router's layers on its way.
-  app.use(
-    '/v1',
-    samplesRouter({
+  app.post(
+    SAMPLES_PATH,
+    ...samplesRoute({
       hotStore,
       catalog,
       authorizer,

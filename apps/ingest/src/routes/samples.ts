@@ -1,5 +1,4 @@
 import {
-  BINARY_BODY_CONTENT_TYPE,
   BatchTooLargeError,
   RunNotFoundError,
   RunNotRunningError,
@@ -13,7 +12,7 @@ import {
 } from '@runstream/domain';
 import type { RunCatalog, WriteAdmission } from '@runstream/tiering';
 import { storedBytesBound, type HotStore } from '@runstream/hot-store';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Authorizer } from '../auth';
 import type { RunAccess } from '../run-access';
 import type { LivePublisher } from '../live/live-publisher';
@@ -46,9 +45,12 @@ const JSON_BYTES_PER_BINARY_SIDECAR_BYTE = 6;
  * shape is validated the long way (zod), which also words the error. A binary
  * body (docs/protocol.md, "Binary bodies") is read by parseBinaryBody into
  * the same batch. Errors come in the same order every way: a malformed body
- * (JSON or framing), then the run id, then the batch.
+ * (JSON or framing), then the run id, then the batch. The app mounts these
+ * handlers on its own router (app.post): no nested router to pass through.
  */
-export function samplesRouter(deps: {
+export const SAMPLES_PATH = '/v1/runs/:run/samples';
+
+export function samplesRoute(deps: {
   hotStore: HotStore;
   catalog: RunCatalog;
   authorizer: Authorizer;
@@ -59,12 +61,9 @@ export function samplesRouter(deps: {
   limits: Pick<IngestLimits, 'maxBatchVariables' | 'maxBatchSamples'>;
   /** Back-pressure: when the run's Redis master is at the hard limit, refuse before writing. */
   pressure?: WriteAdmission;
-}): Router {
+}): RequestHandler[] {
   const { hotStore, authorizer, live, metrics, pressure } = deps;
-  const router = Router();
-
-  router.post(
-    '/runs/:run/samples',
+  return [
     requireScope(authorizer, 'write'),
     samplesBody(deps.maxBodyBytes),
     async (req, res) => {
@@ -72,14 +71,13 @@ export function samplesRouter(deps: {
       let run: string;
       let batch: IngestBatch;
       let otherValuesBound: number; // what the JSON of the values that are not numbers may take
-      if (req.is(BINARY_BODY_CONTENT_TYPE)) {
-        // No body at all (no Content-Length) leaves req.body unset: an empty, truncated one.
-        const binary = payload instanceof Uint8Array ? payload : new Uint8Array(0);
-        batch = parseBinaryBatch(binary, () => runParam(req.params.run));
+      if (payload instanceof Uint8Array) {
+        // samplesBody reads a binary body as bytes, a JSON one as text.
+        batch = parseBinaryBatch(payload, () => runParam(req.params.run));
         run = runParam(req.params.run);
         // The t and v columns take 16 bytes a sample; what is left holds the rest.
         otherValuesBound =
-          JSON_BYTES_PER_BINARY_SIDECAR_BYTE * Math.max(0, binary.length - 16 * batch.sampleCount);
+          JSON_BYTES_PER_BINARY_SIDECAR_BYTE * Math.max(0, payload.length - 16 * batch.sampleCount);
       } else {
         const raw = typeof payload === 'string' ? payload : undefined;
         const fast = raw === undefined ? undefined : parseColumnarBody(raw);
@@ -129,9 +127,7 @@ export function samplesRouter(deps: {
       };
       res.json(ack);
     },
-  );
-
-  return router;
+  ];
 }
 
 /**
