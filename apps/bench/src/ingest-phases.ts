@@ -209,9 +209,15 @@ async function startServers(
 }
 
 /** A load generator aimed at `server`'s samples route, closed by the teardown. */
-function generator(b: Bench, server: Server, pool: BodyPool, binary = false): LoadGenerator {
+function generator(
+  b: Bench,
+  server: Server,
+  pool: BodyPool,
+  binary = false,
+  run = b.run,
+): LoadGenerator {
   const load = new LoadGenerator(
-    { url: new URL(`/v1/runs/${b.run}/samples`, server.child.baseUrl), token: WRITE_TOKEN },
+    { url: new URL(`/v1/runs/${run}/samples`, server.child.baseUrl), token: WRITE_TOKEN },
     pool,
     { maxSockets: b.config.BENCH_CONNECTIONS, binary },
   );
@@ -329,9 +335,12 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
   b.log(
     `\nlatency: open loop at ${Math.round(rate)} req/s, ${config.BENCH_ROUNDS} rounds × ${config.BENCH_SECONDS} s`,
   );
-  const target = { run: b.run, variable: pool.stampedVariable };
+  // A run of its own: a subscriber to the throughput run would first be sent its millions of samples.
+  const run = `${b.run}-latency`;
+  await b.ingest.createRun(run);
+  const target = { run, variable: pool.stampedVariable };
   const latencySubject = async (server: Server): Promise<Subject<LatencyRound>> => {
-    const load = generator(b, server, pool);
+    const load = generator(b, server, pool, false, run);
     const probe = await LatencyProbe.subscribe(server.child.baseUrl, READ_TOKEN, target);
     b.teardown.add(`${server.name} subscriber`, () => Promise.resolve(probe.close()));
     const pass = async (seconds: number): Promise<LatencyRound> => {
