@@ -18,6 +18,7 @@ import { fmtCpu, fmtInt, type PhaseTable } from './report';
 import { figures, meets, runRounds, versus, type Figure, type Subject } from './runner';
 import { startBareServer } from './servers/bare-server';
 import {
+  MAX_BODY_BYTES,
   READ_TOKEN,
   WRITE_TOKEN,
   ingestProfileSummary,
@@ -27,8 +28,6 @@ import {
 import { median, summarize } from './stats';
 import { Teardown } from './teardown';
 
-/** Ingest's default INGEST_MAX_BODY_BYTES; the bare servers get the same limit. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Bare + Redis writes to a database of its own (ingest uses 0), under a key of its own. */
 const BARE_REDIS_DB = 1;
 const BARE_REDIS_KEY = 'bench:bare-redis:bodies';

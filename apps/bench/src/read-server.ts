@@ -2,6 +2,7 @@ import type { HistoryPage, SeriesResponse } from '@runstream/domain';
 import { freePort } from '@runstream/testkit';
 import { stopLoudly } from './child-server';
 import {
+  MAX_BODY_BYTES,
   READ_TOKEN,
   WRITE_TOKEN,
   ingestProfileSummary,
@@ -10,8 +11,6 @@ import {
 } from './servers/ingest-server';
 import type { TierPhase } from './tier-phase';
 
-/** The most a request body may be (ingest's default); nothing is written through these servers. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface ReadServerOptions {
   /** For progress lines, the table and the profile's title. */

@@ -13,6 +13,9 @@ import { startChildServer, type ChildServer } from '../child-server';
 export const WRITE_TOKEN = 'bench-write-token-0123456789';
 export const READ_TOKEN = 'bench-read-token-0123456789';
 
+/** Ingest's default INGEST_MAX_BODY_BYTES: what the bench's servers are given. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 export interface IngestServerOptions {
   port: number;
   redisUrl: string;
