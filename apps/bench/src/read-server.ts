@@ -11,7 +11,6 @@ import {
 } from './servers/ingest-server';
 import type { TierPhase } from './tier-phase';
 
-
 export interface ReadServerOptions {
   /** For progress lines, the table and the profile's title. */
   label: string;
