@@ -5,8 +5,9 @@ import {
   type BinaryBodyInput,
 } from './columnar-binary';
 import { MalformedBodyError, ValidationError } from './errors';
-import { MAX_VARIABLES_PER_BATCH, parseIngestBatch, type IngestBatch } from './ingest-batch';
+import { MAX_VARIABLES_PER_BATCH, parseIngestBatch } from './ingest-batch';
 import { MAX_ARRAY_VALUE_LENGTH } from './sample-value';
+import { plainBatch } from './testing';
 
 const outcomeOfJson = (body: unknown): string => {
   try {
@@ -60,12 +61,6 @@ const malformed = (body: Uint8Array): string => {
   throw new Error('accepted');
 };
 
-/** A batch as plain data (a binary series makes its arrays on first use). */
-const plain = (b: IngestBatch): unknown => ({
-  ...b,
-  series: b.series.map(({ name, t, v, summary, ends }) => ({ name, t, v, summary, ends })),
-});
-
 describe('binary columnar bodies', () => {
   it('reads the documented layout as the JSON body of the same batch', () => {
     const batch = parseBinaryBody(handWritten());
@@ -74,7 +69,7 @@ describe('binary columnar bodies', () => {
       batch: 7,
       variables: { é: { t: [0, 0.5, 1], v: [1.5, 'hi', { $num: '-0' }] } },
     });
-    expect(plain(batch)).toEqual(plain(json));
+    expect(plainBatch(batch)).toEqual(plainBatch(json));
     expect(BINARY_BODY_CONTENT_TYPE).toBe('application/vnd.runstream.columnar');
   });
 
