@@ -38,6 +38,9 @@ const REDIS_BYTES_PER_STORED_BYTE = 1.25;
  */
 const JSON_BYTES_PER_BINARY_SIDECAR_BYTE = 6;
 
+/** Where sample batches are posted. */
+export const SAMPLES_PATH = '/v1/runs/:run/samples';
+
 /**
  * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
  * one emit per variable, respond. Nothing else happens here. The body is
@@ -48,8 +51,6 @@ const JSON_BYTES_PER_BINARY_SIDECAR_BYTE = 6;
  * (JSON or framing), then the run id, then the batch. The app mounts these
  * handlers on its own router (app.post): no nested router to pass through.
  */
-export const SAMPLES_PATH = '/v1/runs/:run/samples';
-
 export function samplesRoute(deps: {
   hotStore: HotStore;
   catalog: RunCatalog;
