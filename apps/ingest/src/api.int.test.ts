@@ -1,13 +1,13 @@
 import {
   decodeValue,
   encodeValue,
-  type HistoryPage,
   type SampleValue,
   type SamplesAck,
   type VariableStats,
 } from '@runstream/domain';
 import { UGLY_SAMPLE_VALUES, seqCoverageProblem } from '@runstream/testkit';
 import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { httpHistory } from './testing/http-history';
 
 let h: IngestHarness;
 
@@ -31,31 +31,8 @@ async function post(run: string, body: unknown): Promise<SamplesAck> {
 }
 
 /** The whole history of a variable, paging through the API. */
-async function history(
-  run: string,
-  variable: string,
-  limit = 997,
-): Promise<{ seqs: number[]; t: number[]; v: unknown[] }> {
-  const out = { seqs: [] as number[], t: [] as number[], v: [] as unknown[] };
-  let fromSeq = 1;
-  for (;;) {
-    const res = await h.request(
-      variable === '.' || variable === '..'
-        ? `/v1/runs/${run}/samples?variable=${encodeURIComponent(variable)}&fromSeq=${fromSeq}&limit=${limit}`
-        : `/v1/runs/${run}/variables/${encodeURIComponent(variable)}/samples?fromSeq=${fromSeq}&limit=${limit}`,
-      { token: READ_TOKEN },
-    );
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as HistoryPage;
-    page.t.forEach((t, i) => {
-      out.seqs.push(page.first + i);
-      out.t.push(t);
-      out.v.push(page.v[i]);
-    });
-    if (!page.more) return out;
-    fromSeq = page.nextSeq;
-  }
-}
+const history = (run: string, variable: string, limit?: number) =>
+  httpHistory(h, run, variable, limit);
 
 describe('runs', () => {
   it('creates a run with a generated id, and idempotently with a given one', async () => {

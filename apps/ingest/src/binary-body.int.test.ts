@@ -4,13 +4,13 @@ import {
   encodeBinaryBody,
   encodeValue,
   type BinaryBodyInput,
-  type HistoryPage,
   type SampleValue,
   type SamplesAck,
   type WireValue,
 } from '@runstream/domain';
 import { UGLY_SAMPLE_VALUES, seqCoverageProblem, waitFor } from '@runstream/testkit';
-import { READ_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
+import { startIngest, type IngestHarness } from './testing/ingest-harness';
+import { httpHistory } from './testing/http-history';
 import { redisFingerprint } from './testing/redis-fingerprint';
 
 // The binary columnar body (docs/protocol.md, "Binary bodies") on the real
@@ -48,28 +48,9 @@ const postBinary = (
     headers: { 'content-type': contentType },
   });
 
-async function history(
-  run: string,
-  variable: string,
-): Promise<{ seqs: number[]; t: number[]; v: WireValue[] }> {
-  const out = { seqs: [] as number[], t: [] as number[], v: [] as WireValue[] };
-  let fromSeq = 1;
-  for (;;) {
-    const res = await h.request(
-      `/v1/runs/${run}/samples?variable=${encodeURIComponent(variable)}&fromSeq=${fromSeq}&limit=997`,
-      { token: READ_TOKEN },
-    );
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as HistoryPage;
-    page.t.forEach((t, i) => {
-      out.seqs.push(page.first + i);
-      out.t.push(t);
-      out.v.push(page.v[i] as WireValue);
-    });
-    if (!page.more) return out;
-    fromSeq = page.nextSeq;
-  }
-}
+/** The whole history of a variable, paging through the API. */
+const history = (run: string, variable: string, limit?: number) =>
+  httpHistory(h, run, variable, limit);
 
 describe('binary sample bodies', () => {
   it('batches read back exactly 1..N, a resent batch is a duplicate, odd values come back as sent', async () => {
