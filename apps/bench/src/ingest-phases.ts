@@ -1,10 +1,12 @@
 /**
  * The throughput and latency phases: the real ingest process against a bare
- * Express server that only parses the same bodies (the ceiling) and one that
- * also RPUSHes each body to Redis, all in child processes, the load
- * generator and the subscriber here. Issue 13's table: ingest / bare for
- * each of RATIO_SHAPES, the binary body next to JSON, CPU per sample, Redis
- * bytes per sample; then POST → subscriber latency at half of ingest's rate.
+ * Express server that only parses the same bodies (the ceiling), one that
+ * also RPUSHes each body to Redis, and one that parses without Express
+ * (node:http alone, as ingest now serves its common sample post), all in
+ * child processes, the load generator and the subscriber here. Issue 13's
+ * table: ingest / bare for each of RATIO_SHAPES (and / bare node:http), the
+ * binary body next to JSON, CPU per sample, Redis bytes per sample; then
+ * POST → subscriber latency at half of ingest's rate.
  */
 import { freePort, startRedis, startS3Server } from '@runstream/testkit';
 import { Redis } from 'ioredis';
@@ -87,7 +89,7 @@ interface Bench {
   config: BenchConfig;
   log: (line: string) => void;
   teardown: Teardown;
-  servers: Record<'bare' | 'bareRedis' | 'ingest', Server>;
+  servers: Record<'bare' | 'bareNode' | 'bareRedis' | 'ingest', Server>;
   redisUrl: string;
   ingest: IngestServer;
   /** The run every load writes to. */
@@ -95,7 +97,7 @@ interface Bench {
 }
 
 /**
- * Starts a redis-server, an s3rver, ingest and the two bare servers, runs
+ * Starts a redis-server, an s3rver, ingest and the three bare servers, runs
  * issue 13's table (a table per batch shape) and, when asked, the latency
  * table, then stops them all. With a profile folder, ingest writes its CPU
  * profile, summarised here.
@@ -149,7 +151,7 @@ async function startServers(
   teardown: Teardown,
   profileDir: string | undefined,
 ): Promise<Bench> {
-  log('starting redis-server, s3rver, ingest and the two bare servers…');
+  log('starting redis-server, s3rver, ingest and the three bare servers…');
   const redis = await startRedis();
   teardown.add('redis-server', () => redis.stop());
   // Ingest needs a cold store to start (history reads, readiness); nothing here flushes to it.
@@ -167,6 +169,12 @@ async function startServers(
   teardown.add('ingest', () => stopLoudly(ingest));
   const bare = await startBareServer({ port: await freePort(), maxBodyBytes: MAX_BODY_BYTES });
   teardown.add('bare server', () => stopLoudly(bare));
+  const bareNode = await startBareServer({
+    port: await freePort(),
+    maxBodyBytes: MAX_BODY_BYTES,
+    http: 'node',
+  });
+  teardown.add('bare node:http server', () => stopLoudly(bareNode));
   const bareRedisUrl = new URL(redis.url);
   bareRedisUrl.pathname = `/${BARE_REDIS_DB}`;
   const bareRedis = await startBareServer({
@@ -189,6 +197,7 @@ async function startServers(
     run,
     servers: {
       bare: { name: 'bare', child: bare, pids: { bare: bare.pid } },
+      bareNode: { name: 'bare node:http', child: bareNode, pids: { bare: bareNode.pid } },
       bareRedis: {
         name: 'bare + Redis',
         child: bareRedis,
@@ -225,9 +234,9 @@ function generator(
 }
 
 /**
- * One batch shape of issue 13's table: ingest against bare (and bare +
- * Redis for 10 × 100), the binary body next to JSON for the large shapes,
- * CPU per sample, and for 10 × 100 Redis bytes per sample.
+ * One batch shape of issue 13's table: ingest against bare (and bare node:http;
+ * bare + Redis for 10 × 100), the binary body next to JSON for the large
+ * shapes, CPU per sample, and for 10 × 100 Redis bytes per sample.
  */
 async function shapeTable(
   b: Bench,
@@ -251,6 +260,7 @@ async function shapeTable(
   const large = pool.samplesPerBody >= 100;
   const subjects = [
     { ...subject('bare', servers.bare), baseline: true as const },
+    subject('bare node:http', servers.bareNode),
     ...(pool.shape === BENCH_BATCH ? [subject('bare + Redis', servers.bareRedis)] : []),
     subject('ingest', servers.ingest),
     ...(large ? [subject('ingest, binary body', servers.ingest, true)] : []),
@@ -268,6 +278,8 @@ async function shapeTable(
       ingest: { on: 'ratio', target: { atLeast: SHAPE_TARGETS[label] ?? 0 }, unit: 'share' },
     },
   });
+  // Beside the issue's ceiling, the floor of the path ingest's sample post now takes.
+  rows.push(versus(rows, 'ingest', 'bare node:http'));
   if (large)
     rows.push(
       versus(rows, 'ingest, binary body', 'ingest', {

@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import type { Authorizer } from './auth';
 import { damageReporter } from './damage-report';
 import { RunAccess } from './run-access';
-import { errorHandler, notFound } from './http-errors';
+import { answerErrors, errorHandler, notFound } from './http-errors';
 import { createLimitedServer } from './http-server-limits';
 import { DEFAULT_LIMITS, type IngestLimits } from './ingest-limits';
 import type { LiveAdapter } from './live/live-adapter';
@@ -17,7 +17,7 @@ import { LivePublisher } from './live/live-publisher';
 import type { LiveServer } from './live/live-server';
 import { attachLiveSubscriptions } from './live/live-subscriptions';
 import type { IngestMetrics } from './metrics';
-import { requestObserver } from './request-observer';
+import { observeRequests, requestObserver } from './request-observer';
 import {
   RedisHistory,
   RunCatalog,
@@ -27,7 +27,8 @@ import {
   type WriteAdmission,
 } from '@runstream/tiering';
 import { runsRouter, type RunJobs } from './routes/runs';
-import { SAMPLES_PATH, samplesRoute } from './routes/samples';
+import { SAMPLES_PATH, samplesRoute, takeSamples } from './routes/samples';
+import { samplesDirect } from './routes/samples-direct';
 import { exportRouter } from './routes/export';
 import { parquetRouter, type ParquetDeps } from './routes/parquet';
 import { seriesRouter } from './routes/series';
@@ -98,7 +99,15 @@ export function createApp(deps: IngestDeps): IngestApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const server = createLimitedServer(app, limits, metrics, logger);
+  // A sample batch is taken before Express sees it (samples-direct); every other request goes to the app.
+  const server = createLimitedServer(
+    (req, res) => {
+      if (!directSamples(req, res)) app(req, res);
+    },
+    limits,
+    metrics,
+    logger,
+  );
   // Snapshot messages are spliced from stored chunk text (RawJson), not serialised again.
   const io: LiveServer = new Server(server, {
     maxHttpBufferSize: 1e6,
@@ -124,27 +133,33 @@ export function createApp(deps: IngestDeps): IngestApp {
     maxSubscriptionsPerSocket: limits.maxSubscriptionsPerSocket,
   });
 
-  app.use(requestObserver(logger, metrics));
+  const observe = observeRequests(logger, metrics);
+  app.use(requestObserver(observe));
   // Once closing: new requests 503, those under way finish, every connection closes after.
   const drain = new HttpDrain(server);
   app.use(drain.middleware);
 
   const maxBodyBytes = config.maxBodyBytes;
-  // The hot path first: a sample batch passes no other router's layers on its way.
-  app.post(
-    SAMPLES_PATH,
-    ...samplesRoute({
-      hotStore,
-      catalog,
-      authorizer,
-      access,
-      live,
-      metrics,
-      maxBodyBytes,
-      limits,
-      pressure: deps.pressure,
-    }),
-  );
+  const answerError = answerErrors(logger, maxBodyBytes, reportDamage);
+  const take = takeSamples({
+    hotStore,
+    catalog,
+    access,
+    live,
+    metrics,
+    limits,
+    pressure: deps.pressure,
+  });
+  const directSamples = samplesDirect({
+    take,
+    authorizer,
+    drain,
+    observe,
+    answerError,
+    maxBodyBytes,
+  });
+  // The hot path's other requests first: they pass no other router's layers on their way.
+  app.post(SAMPLES_PATH, ...samplesRoute(authorizer, maxBodyBytes, take));
   app.use(healthRoutes({ checks: { redis: () => hotStore.ping(), ...deps.readiness }, metrics }));
   app.use(
     '/v1',
@@ -158,7 +173,7 @@ export function createApp(deps: IngestDeps): IngestApp {
   // The viewer page (packages/viewer, built) holds no data: it asks the API, with the user's token, for everything.
   app.use(express.static(viewerAssetsDir, { index: 'index.html' }));
   app.use(notFound);
-  app.use(errorHandler(logger, maxBodyBytes, reportDamage));
+  app.use(errorHandler(answerError));
 
   return {
     app,

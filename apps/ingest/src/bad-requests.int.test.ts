@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { READ_TOKEN, WRITE_TOKEN, startIngest, type IngestHarness } from './testing/ingest-harness';
 import { redisFingerprint } from './testing/redis-fingerprint';
 
@@ -557,5 +558,47 @@ describe('bad requests get a 4xx JSON error and change nothing', () => {
     expect(typeof json.error.message).toBe('string');
     if (c.says) expect(json.error.message).toMatch(c.says);
     expect(await fingerprint()).toBe(before);
+  });
+});
+
+// The common sample post is served before Express (routes/samples-direct); a
+// compressed one still goes through the app's route. Both must refuse alike.
+describe('a refused sample batch gets the same answer by either path', () => {
+  const samplePosts = cases.filter(
+    (c) =>
+      (c.method ?? 'POST') === 'POST' &&
+      (c.path ?? '/v1/runs/open/samples').includes('/samples') &&
+      c.body !== undefined &&
+      c.contentType !== '',
+  );
+
+  it('covers the sample-post cases', () => {
+    expect(samplePosts.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(samplePosts)('$name', async (c) => {
+    const headers: Record<string, string> = {
+      'content-type': c.contentType ?? 'application/json',
+    };
+    if (c.token !== null) headers.authorization = `Bearer ${c.token ?? WRITE_TOKEN}`;
+    if (c.name === 'token in the wrong scheme') headers.authorization = `Basic ${WRITE_TOKEN}`;
+    const text = typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
+    const answer = async (res: Response) => ({
+      status: res.status,
+      body: (await res.json()) as unknown,
+      retryAfter: res.headers.get('retry-after'),
+      authenticate: res.headers.get('www-authenticate'),
+    });
+    const url = `${h.baseUrl}${c.path ?? '/v1/runs/open/samples'}`;
+    const direct = await answer(await fetch(url, { method: 'POST', headers, body: text }));
+    const viaExpress = await answer(
+      await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-encoding': 'gzip' },
+        body: gzipSync(text),
+      }),
+    );
+    expect(viaExpress).toEqual(direct);
+    expect(direct.status).toBe(c.status);
   });
 });

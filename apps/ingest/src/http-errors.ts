@@ -10,8 +10,10 @@ import {
 import { asRedisUnavailable } from '@runstream/hot-store';
 import type { DamageReporter } from '@runstream/tiering';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { asDamage } from './damage-report';
+import { originalUrl } from './request-observer';
 
 interface BodyParserError {
   type: string;
@@ -47,21 +49,26 @@ export function knownError(err: unknown): RunstreamError | undefined {
   return asRedisUnavailable(err);
 }
 
-export function errorHandler(
+/**
+ * Answers a request that failed: a named error with its status and JSON body
+ * (plus Retry-After on a 503, WWW-Authenticate on a 401), anything else 500
+ * (logged). Plain node:http, so the Express app and the samples route that
+ * bypasses it (samples-direct) answer alike.
+ */
+export type AnswerError = (err: unknown, req: IncomingMessage, res: ServerResponse) => void;
+
+export function answerErrors(
   logger: Logger,
   limitBytes: number,
   reportDamage: DamageReporter,
-): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    void _next;
+): AnswerError {
+  return (err, req, res) => {
     const damage = asDamage(err);
     if (damage !== undefined) reportDamage(damage);
+    const where = { method: req.method, url: redactUrl(originalUrl(req)) };
     if (res.headersSent) {
       // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
-      logger.error(
-        { err, method: req.method, url: redactUrl(req.originalUrl) },
-        'response failed mid-stream',
-      );
+      logger.error({ err, ...where }, 'response failed mid-stream');
       res.destroy();
       return;
     }
@@ -71,15 +78,32 @@ export function errorHandler(
       (isBodyParserError(err) ? fromBodyParser(err, limitBytes) : undefined);
 
     if (known === undefined) {
-      logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
-      res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
+      logger.error({ err, ...where }, 'request failed');
+      sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
       return;
     }
     if (known instanceof ServiceUnavailableError)
       res.setHeader('Retry-After', String(known.retryAfterSeconds));
     if (known instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(known.httpStatus).json(toErrorBody(known));
+    sendJson(res, known.httpStatus, toErrorBody(known));
   };
+}
+
+/** answerErrors as the Express app's error handler. */
+export function errorHandler(answer: AnswerError): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    void _next;
+    answer(err, req, res);
+  };
+}
+
+/** What Express's res.status(status).json(body) sends (with etag off), on any node:http response. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {

@@ -1,9 +1,9 @@
 import { memoryLogger, waitFor } from '@runstream/testkit';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { errorHandler } from './http-errors';
+import { answerErrors, errorHandler } from './http-errors';
 import { IngestMetrics } from './metrics';
-import { requestObserver } from './request-observer';
+import { observeRequests, requestObserver } from './request-observer';
 
 // A token passed in a query string never reaches the logs: the request line
 // (every 4xx and 5xx is logged) and the error log show it redacted.
@@ -13,14 +13,14 @@ const SECRET = 'a-secret-token-0123456789';
 it('logs request URLs with secret query parameters redacted', async () => {
   const { logger, lines } = memoryLogger('debug');
   const app = express();
-  app.use(requestObserver(logger, new IngestMetrics({ defaultMetrics: false })));
+  app.use(requestObserver(observeRequests(logger, new IngestMetrics({ defaultMetrics: false }))));
   app.get('/v1/runs', (_req, res) => {
     res.status(401).json({ error: { code: 'unauthorized', message: 'no' } });
   });
   app.get('/v1/fails', () => {
     throw new Error('boom');
   });
-  app.use(errorHandler(logger, 1024, () => undefined));
+  app.use(errorHandler(answerErrors(logger, 1024, () => undefined)));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,6 +1,6 @@
 import { ServiceUnavailableError } from '@runstream/domain';
-import type { RequestHandler, Response } from 'express';
-import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Server, ServerResponse } from 'node:http';
 
 /**
  * Graceful draining of an HTTP server for a shutdown: from `start()` on,
@@ -9,12 +9,12 @@ import type { Server } from 'node:http';
  * it is answered 503 `unavailable` + Retry-After, also closing; idle
  * keep-alive connections are closed, now and whenever one becomes idle.
  * Nothing under way is cut: what is cut is left to the caller's timeout.
- * Mount `middleware` first, before any route.
+ * Mount `middleware` first, before any route (or call `admit` first).
  */
 export class HttpDrain {
   private draining = false;
   /** Responses under way whose headers may still be written. */
-  private readonly inFlight = new Set<Response>();
+  private readonly inFlight = new Set<ServerResponse>();
 
   constructor(private readonly server: Server) {}
 
@@ -22,11 +22,14 @@ export class HttpDrain {
     return this.draining;
   }
 
-  readonly middleware: RequestHandler = (_req, res, next) => {
+  /**
+   * Lets a request in (tracking its response until it ends), or, once
+   * draining, marks its connection to close and returns the 503 to answer.
+   */
+  admit(res: ServerResponse): ServiceUnavailableError | undefined {
     if (this.draining) {
       res.setHeader('Connection', 'close');
-      next(new ServiceUnavailableError('the server is shutting down; retry shortly', 1));
-      return;
+      return new ServiceUnavailableError('the server is shutting down; retry shortly', 1);
     }
     this.inFlight.add(res);
     const done = (): void => {
@@ -36,7 +39,12 @@ export class HttpDrain {
     };
     res.once('finish', done);
     res.once('close', done);
-    next();
+    return undefined;
+  }
+
+  /** admit as Express middleware. */
+  readonly middleware: RequestHandler = (_req, res, next) => {
+    next(this.admit(res));
   };
 
   /** Begins draining (idempotent). The caller then closes the server and waits for it. */

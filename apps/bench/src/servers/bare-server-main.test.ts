@@ -59,3 +59,32 @@ describe('bare server, Redis mode', () => {
     expect(await bare.client.llen(KEY)).toBe(0);
   });
 });
+
+describe('bare server, node:http mode', () => {
+  const node = useFixture(async () => {
+    const server = createBareServer({ INGEST_MAX_BODY_BYTES: 1024, BARE_HTTP: 'node' });
+    const port = await freePort();
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      stop: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  });
+  const postNode = (body: string): Promise<Response> =>
+    fetch(`${node.baseUrl}/v1/runs/r/samples`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+  it('parses the body as bare does: 200, 400 malformed, 413 over the limit', async () => {
+    expect((await postNode('{"variables":{"x":{"t":[1],"v":[2]}}}')).status).toBe(200);
+    expect((await postNode('{"variables":')).status).toBe(400);
+    expect((await postNode(`{"x":"${'a'.repeat(2048)}"}`)).status).toBe(413);
+    expect((await fetch(`${node.baseUrl}/healthz`)).status).toBe(200);
+  });
+});

@@ -8,6 +8,10 @@
  * - bare + Redis (BARE_REDIS_URL set): reads the body as text, JSON.parses it
  *   (as ingest does) and stores the raw text with one RPUSH, then answers: the
  *   least any design that must both parse and store the bytes can do.
+ * - bare node:http (BARE_HTTP=node): bare without Express, the request read
+ *   and answered by node:http alone — as ingest serves its common sample post
+ *   since it stopped passing it through Express (routes/samples-direct), so
+ *   the floor of that path too.
  *
  * Socket.IO is attached as in ingest and emits a body's variables to rooms that
  * have subscribers (none during the throughput phase; in Redis mode once the
@@ -21,7 +25,12 @@ import {
 } from '@runstream/domain';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 
@@ -34,6 +43,8 @@ const bareConfigSchema = z.object({
   BARE_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** The list every body is appended to. */
   BARE_REDIS_KEY: z.string().min(1).default('bench:bare-redis:bodies'),
+  /** `node`: no Express, node:http alone (without Redis only). */
+  BARE_HTTP: z.enum(['express', 'node']).default('express'),
 });
 type BareConfig = z.infer<typeof bareConfigSchema>;
 
@@ -47,13 +58,20 @@ const isRecord = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export function createBareServer(
-  config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES'>,
+  config: Pick<BareConfig, 'INGEST_MAX_BODY_BYTES'> & Partial<Pick<BareConfig, 'BARE_HTTP'>>,
   store?: BareBodyStore,
 ): HttpServer {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const server = createServer(app);
+  const server = createServer(
+    store === undefined && config.BARE_HTTP === 'node'
+      ? (req, res) => {
+          if (req.method === 'POST') return nodeSamples(req, res, config.INGEST_MAX_BODY_BYTES);
+          app(req, res);
+        }
+      : app,
+  );
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
     maxHttpBufferSize: 1e6,
   });
@@ -126,6 +144,36 @@ export function createBareServer(
     );
   }
   return server;
+}
+
+/**
+ * A sample post as node:http alone answers it: the body read up to the limit,
+ * JSON.parsed, a small JSON answer (no emit: the throughput phase has no
+ * subscribers).
+ */
+function nodeSamples(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const answer = (status: number, text: string): void => {
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+  req.on('data', (chunk: Buffer) => {
+    length += chunk.length;
+    if (length <= limit) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (length > limit) return answer(413, '{"ok":false}');
+    try {
+      JSON.parse(Buffer.concat(chunks, length).toString('utf8'));
+    } catch {
+      return answer(400, '{"ok":false}');
+    }
+    answer(200, '{"ok":true}');
+  });
 }
 
 if (require.main === module) {

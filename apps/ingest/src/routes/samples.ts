@@ -21,6 +21,7 @@ import type { IngestMetrics } from '../metrics';
 import { parseJsonText } from './json-body';
 import { samplesBody } from './samples-body';
 import { principalOf, requireScope } from './require-scope';
+import type { Principal } from '../token-table';
 import { runParam } from './validate';
 
 /**
@@ -41,92 +42,115 @@ const JSON_BYTES_PER_BINARY_SIDECAR_BYTE = 6;
 /** Where sample batches are posted. */
 export const SAMPLES_PATH = '/v1/runs/:run/samples';
 
-/**
- * POST /v1/runs/:run/samples — the hot path: validate, one Redis round trip,
- * one emit per variable, respond. Nothing else happens here. The body is
- * checked by plain loops (parseColumnarBody); only a body outside its common
- * shape is validated the long way (zod), which also words the error. A binary
- * body (docs/protocol.md, "Binary bodies") is read by parseBinaryBody into
- * the same batch. Errors come in the same order every way: a malformed body
- * (JSON or framing), then the run id, then the batch. The app mounts these
- * handlers on its own router (app.post): no nested router to pass through.
- */
-export function samplesRoute(deps: {
+/** What a sample batch's write needs. */
+export interface SamplesDeps {
   hotStore: HotStore;
   catalog: RunCatalog;
-  authorizer: Authorizer;
   access: RunAccess;
   live: LivePublisher;
   metrics: IngestMetrics;
-  maxBodyBytes: number;
   limits: Pick<IngestLimits, 'maxBatchVariables' | 'maxBatchSamples'>;
   /** Back-pressure: when the run's Redis master is at the hard limit, refuse before writing. */
   pressure?: WriteAdmission;
-}): RequestHandler[] {
-  const { hotStore, authorizer, live, metrics, pressure } = deps;
+}
+
+/**
+ * Takes one posted body (JSON as text, binary as bytes) for the run named
+ * `runText`, from a caller already let through as `principal`: validate, one
+ * Redis round trip, one emit per variable, the acknowledgement. Nothing else
+ * happens here. The body is checked by plain loops (parseColumnarBody); only
+ * a body outside its common shape is validated the long way (zod), which also
+ * words the error. A binary body (docs/protocol.md, "Binary bodies") is read
+ * by parseBinaryBody into the same batch. Errors come in the same order every
+ * way: a malformed body (JSON or framing), then the run id, then the batch.
+ */
+export type TakeSamples = (
+  payload: string | Uint8Array,
+  runText: unknown,
+  principal: Principal,
+) => Promise<SamplesAck>;
+
+export function takeSamples(deps: SamplesDeps): TakeSamples {
+  const { hotStore, live, metrics, pressure } = deps;
+  return async (payload, runText, principal) => {
+    let run: string;
+    let batch: IngestBatch;
+    let otherValuesBound: number; // what the JSON of the values that are not numbers may take
+    if (payload instanceof Uint8Array) {
+      batch = parseBinaryBatch(payload, () => runParam(runText));
+      run = runParam(runText);
+      // The t and v columns take 16 bytes a sample; what is left holds the rest.
+      otherValuesBound =
+        JSON_BYTES_PER_BINARY_SIDECAR_BYTE * Math.max(0, payload.length - 16 * batch.sampleCount);
+    } else {
+      const fast = parseColumnarBody(payload);
+      const body = fast === undefined ? parseJsonText(payload) : undefined;
+      run = runParam(runText);
+      batch = fast ?? parseIngestBatch(body);
+      otherValuesBound = payload.length;
+    }
+    await deps.access.check(principal, run);
+    const tooLarge = batchLimitError(batch, deps.limits);
+    if (tooLarge !== undefined) {
+      metrics.batches.inc({ outcome: 'refused_too_large' });
+      metrics.limitRefusals.inc({ limit: `batch_${tooLarge.what}` });
+      throw tooLarge;
+    }
+    const bytes = REDIS_BYTES_PER_STORED_BYTE * storedBytesBound(batch, otherValuesBound);
+    if (pressure !== undefined && !(await pressure.admitsWrite(bytes, run))) {
+      metrics.batches.inc({ outcome: 'refused_full' });
+      throw new ServiceUnavailableError(
+        'Redis is nearly full while data moves to S3; retry shortly',
+        1,
+      );
+    }
+    const result = await hotStore.writer
+      .write(run, batch)
+      .catch(async (err: unknown) => {
+        // Off the hot path: only a refused write asks S3 whether the run was completed.
+        if (err instanceof RunNotFoundError) {
+          const archived = await deps.catalog.manifest(run);
+          if (archived !== undefined) throw new RunNotRunningError(run, archived.run.status);
+        }
+        throw err;
+      })
+      .finally(() => pressure?.writeEnded(bytes, run));
+    if (result.duplicate) {
+      metrics.batches.inc({ outcome: 'duplicate' });
+    } else {
+      metrics.batches.inc({ outcome: 'written' });
+      metrics.samplesWritten.inc(batch.sampleCount);
+      live.publish(run, batch.series, result.ranges);
+    }
+    return {
+      run,
+      ...(batch.producer !== undefined ? { producer: batch.producer, batch: batch.batch } : {}),
+      duplicate: result.duplicate,
+      ranges: result.ranges,
+    };
+  };
+}
+
+/**
+ * POST /v1/runs/:run/samples on the Express app: the token's write scope
+ * before the body is read, the body (samplesBody), then `take`. The common
+ * request does not come this way (samples-direct serves it before Express
+ * sees it); this route answers the rest (a compressed body, another charset,
+ * a missing or unknown type) as it always has.
+ */
+export function samplesRoute(
+  authorizer: Authorizer,
+  maxBodyBytes: number,
+  take: TakeSamples,
+): RequestHandler[] {
   return [
     requireScope(authorizer, 'write'),
-    samplesBody(deps.maxBodyBytes),
+    samplesBody(maxBodyBytes),
     async (req, res) => {
-      const payload: unknown = req.body;
-      let run: string;
-      let batch: IngestBatch;
-      let otherValuesBound: number; // what the JSON of the values that are not numbers may take
-      if (payload instanceof Uint8Array) {
-        // samplesBody reads a binary body as bytes, a JSON one as text.
-        batch = parseBinaryBatch(payload, () => runParam(req.params.run));
-        run = runParam(req.params.run);
-        // The t and v columns take 16 bytes a sample; what is left holds the rest.
-        otherValuesBound =
-          JSON_BYTES_PER_BINARY_SIDECAR_BYTE * Math.max(0, payload.length - 16 * batch.sampleCount);
-      } else {
-        const raw = typeof payload === 'string' ? payload : undefined;
-        const fast = raw === undefined ? undefined : parseColumnarBody(raw);
-        const body = fast !== undefined || raw === undefined ? payload : parseJsonText(raw);
-        run = runParam(req.params.run);
-        batch = fast ?? parseIngestBatch(body);
-        otherValuesBound = raw?.length ?? 0;
-      }
-      await deps.access.check(principalOf(res), run);
-      const tooLarge = batchLimitError(batch, deps.limits);
-      if (tooLarge !== undefined) {
-        metrics.batches.inc({ outcome: 'refused_too_large' });
-        metrics.limitRefusals.inc({ limit: `batch_${tooLarge.what}` });
-        throw tooLarge;
-      }
-      const bytes = REDIS_BYTES_PER_STORED_BYTE * storedBytesBound(batch, otherValuesBound);
-      if (pressure !== undefined && !(await pressure.admitsWrite(bytes, run))) {
-        metrics.batches.inc({ outcome: 'refused_full' });
-        throw new ServiceUnavailableError(
-          'Redis is nearly full while data moves to S3; retry shortly',
-          1,
-        );
-      }
-      const result = await hotStore.writer
-        .write(run, batch)
-        .catch(async (err: unknown) => {
-          // Off the hot path: only a refused write asks S3 whether the run was completed.
-          if (err instanceof RunNotFoundError) {
-            const archived = await deps.catalog.manifest(run);
-            if (archived !== undefined) throw new RunNotRunningError(run, archived.run.status);
-          }
-          throw err;
-        })
-        .finally(() => pressure?.writeEnded(bytes, run));
-      if (result.duplicate) {
-        metrics.batches.inc({ outcome: 'duplicate' });
-      } else {
-        metrics.batches.inc({ outcome: 'written' });
-        metrics.samplesWritten.inc(batch.sampleCount);
-        live.publish(run, batch.series, result.ranges);
-      }
-      const ack: SamplesAck = {
-        run,
-        ...(batch.producer !== undefined ? { producer: batch.producer, batch: batch.batch } : {}),
-        duplicate: result.duplicate,
-        ranges: result.ranges,
-      };
-      res.json(ack);
+      // samplesBody reads a binary body as bytes, a JSON one as text.
+      const body: unknown = req.body;
+      const payload = body instanceof Uint8Array || typeof body === 'string' ? body : '';
+      res.json(await take(payload, req.params.run, principalOf(res)));
     },
   ];
 }
