@@ -23,6 +23,7 @@ import {
 } from '@runstream/worker/testing';
 import { READ_TOKEN, WRITE_TOKEN } from './testing/ingest-harness';
 import { spawnIngest, type IngestProcess } from './testing/ingest-process';
+import { waitForCompleted } from './testing/wait-for-completed';
 
 // The write path end to end on a Redis Cluster: the built ingest and the
 // built worker, both given REDIS_CLUSTER_NODES, on a 3-master cluster and
@@ -114,11 +115,7 @@ describe('ingest and worker on a Redis Cluster', () => {
 
     await Promise.all(producers.map((p) => p.complete()));
     for (const run of runs) {
-      await waitFor(
-        `run ${run} to be completed`,
-        async () => ((await reader().getRun(run)).status === 'completed' ? true : undefined),
-        60_000,
-      );
+      await waitForCompleted(reader(), run);
       await expectMerged(h.cold, run, variables, N);
       for (const v of variables)
         expect(
@@ -162,11 +159,7 @@ describe('ingest and worker on a Redis Cluster', () => {
         );
         await new Promise((r) => setTimeout(r, 50));
       }
-      await waitFor(
-        `run ${run} to be completed`,
-        async () => ((await reader().getRun(run)).status === 'completed' ? true : undefined),
-        60_000,
-      );
+      await waitForCompleted(reader(), run);
       await waitFor(
         'every subscriber to have every seq',
         () => received.every((seqs) => seqs.length >= n) || undefined,

@@ -3,6 +3,7 @@ import { UGLY_SAMPLE_VALUES, collect, useFixture, waitFor } from '@runstream/tes
 import { FLUSH_EVERYTHING, waitForIdleQueue } from '@runstream/worker/testing';
 import { READ_TOKEN } from './testing/ingest-harness';
 import { startTieredIngest } from './testing/tiered-ingest';
+import { waitForCompleted } from './testing/wait-for-completed';
 
 // A run holding every odd value — NaN, the infinities, -0, the edges of the
 // doubles, number literals with huge exponents sent as the client wrote
@@ -183,11 +184,7 @@ describe('a run of odd values', () => {
 
     for (const id of [run, 'plain']) {
       expect((await h.writer.completeRun(id)).status).not.toBe('running');
-      await waitFor(
-        `run ${id} to be completed`,
-        async () => ((await h.reader.getRun(id)).status === 'completed' ? true : undefined),
-        30_000,
-      );
+      await waitForCompleted(h.reader, id, 30_000);
     }
     const manifest = await h.cold.getManifest(run);
     expect(manifest?.variables.find((v) => v.name === 'literals')).toMatchObject({

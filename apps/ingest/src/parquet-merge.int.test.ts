@@ -1,5 +1,5 @@
 import type { SampleValue } from '@runstream/domain';
-import { useFixture, waitFor } from '@runstream/testkit';
+import { useFixture } from '@runstream/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { READ_TOKEN } from './testing/ingest-harness';
 import { parquetHistoryProblems } from './testing/parquet-history';
 import { parquetLayout } from './testing/parquet-layout';
 import { startTieredIngest } from './testing/tiered-ingest';
+import { waitForCompleted } from './testing/wait-for-completed';
 
 // The merge writes a completed run's Parquet file; GET /v1/runs/:run/parquet
 // serves it; DuckDB reads it back equal to the run's history, seqs 1..N.
@@ -48,11 +49,7 @@ describe('the Parquet file of a merged run', () => {
     expect((await download('no-such-run')).status).toBe(404);
 
     await p.complete();
-    await waitFor(
-      'the run to be completed',
-      async () => ((await h.reader.getRun(run.id)).status === 'completed' ? true : undefined),
-      60_000,
-    );
+    await waitForCompleted(h.reader, run.id);
     const response = await download(run.id);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/vnd.apache.parquet');

@@ -21,7 +21,7 @@ let drain: HttpDrain;
 beforeAll(async () => {
   const take: TakeSamples = (payload, run) => {
     taken.push({ payload, run });
-    return Promise.resolve({ run: String(run), duplicate: false, ranges: {} });
+    return Promise.resolve({ run: String(run), duplicate: false, ranges: [] });
   };
   const { logger } = memoryLogger('silent');
   server = createServer((req, res) => {
@@ -49,7 +49,7 @@ beforeEach(() => {
 const post = (
   path: string,
   headers: Record<string, string> = {},
-  body: string | Uint8Array = '{"variables":{}}',
+  body: string | Uint8Array<ArrayBuffer> = '{"variables":{}}',
 ): Promise<Response> =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -69,7 +69,7 @@ it.each([
   expect(taken).toEqual([{ payload: '{"variables":{}}', run }]);
 });
 
-it.each([
+it.each<[string, string, Record<string, string>]>([
   ['another path', '/v1/runs/r1/samplesx', {}],
   ['a run id that does not decode', '/v1/runs/%E0%A4%A/samples', {}],
   ['a compressed body', '/v1/runs/r1/samples', { 'content-encoding': 'gzip' }],
