@@ -27,6 +27,7 @@ import {
   startIngestServer,
   type IngestServer,
 } from './servers/ingest-server';
+import { roundPauses, scrapePauses, type RoundPauses } from './pause-metrics';
 import { median, summarize } from './stats';
 import { Teardown } from './teardown';
 
@@ -73,6 +74,8 @@ interface LatencyRound {
   received: number;
   latencies: number[];
   lagMs: number[];
+  /** Ingest's own event-loop delay and GC in the round (its /metrics). */
+  pauses?: RoundPauses;
 }
 
 /** A server as the phases use it: where it listens and the processes whose CPU counts. */
@@ -354,15 +357,22 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
     const load = generator(b, server, pool, false, run);
     const probe = await LatencyProbe.subscribe(server.child.baseUrl, READ_TOKEN, target);
     b.teardown.add(`${server.name} subscriber`, () => Promise.resolve(probe.close()));
+    // Ingest serves prom-client's default metrics: its event loop and GC during the round.
+    const pausesOf = server === b.servers.ingest ? server.child.baseUrl : undefined;
     const pass = async (seconds: number): Promise<LatencyRound> => {
       probe.take();
       const before = probe.count;
+      const pausesBefore = pausesOf === undefined ? undefined : await scrapePauses(pausesOf);
       const result = assertAllAnswered(
         server.name,
         await load.openLoop(rate, seconds * 1000, { stamp: true }),
       );
       // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
       await probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
+      const pauses =
+        pausesOf === undefined || pausesBefore === undefined
+          ? undefined
+          : roundPauses(pausesBefore, await scrapePauses(pausesOf), seconds);
       await server.afterLoad?.(result.ok);
       const latencies = probe.take();
       if (latencies.length === 0)
@@ -377,6 +387,7 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
         received,
         latencies,
         lagMs: result.lagMs,
+        ...(pauses !== undefined ? { pauses } : {}),
       };
     };
     return {
@@ -412,9 +423,15 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
       const all = summarize(rs.flatMap((r) => r.latencies));
       const lag = summarize(rs.flatMap((r) => r.lagMs));
       const sum = (k: 'sent' | 'received'): number => rs.reduce((n, r) => n + r[k], 0);
+      const pauses = rs.flatMap((r) => (r.pauses === undefined ? [] : [r.pauses]));
+      const of = (k: keyof RoundPauses): string => median(pauses.map((p) => p[k])).toFixed(1);
       return (
         `${s.name}, all events pooled: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms, ` +
-        `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms`
+        `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms` +
+        (pauses.length === 0
+          ? ''
+          : `; its event loop (medians of rounds): delay p99 ${of('loopDelayP99Ms')} ms, ` +
+            `max ${of('loopDelayMaxMs')} ms; GC ${of('gcMsPerSecond')} ms/s, ${of('gcOver10ms')} pauses > 10 ms`)
       );
     }),
   };

@@ -92,15 +92,16 @@ it('leaves other methods to the app, and hands an empty body over as it is', asy
   expect(taken).toEqual([{ payload: '', run: 'r1' }]);
 });
 
-it('hands JSON over as text (a byte-order mark dropped) and a binary body as its bytes', async () => {
+it('hands JSON over as text (UTF-8, a byte-order mark dropped) and a binary body as its bytes', async () => {
   await post(
     '/v1/runs/r/samples',
     { 'content-type': 'Application/JSON; Charset=UTF-8' },
     '\ufeff{}',
   );
+  await post('/v1/runs/r/samples', {}, '{"x":"é\u00e9 ✓"}');
   const bytes = new Uint8Array([82, 83, 67, 66, 0, 255]);
   await post('/v1/runs/r/samples', { 'content-type': BINARY_BODY_CONTENT_TYPE }, bytes);
-  expect(taken.map((t) => t.payload)).toEqual(['{}', Buffer.from(bytes)]);
+  expect(taken.map((t) => t.payload)).toEqual(['{}', '{"x":"é\u00e9 ✓"}', Buffer.from(bytes)]);
 });
 
 it('checks the token before reading the body, and the size limit', async () => {

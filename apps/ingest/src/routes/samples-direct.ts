@@ -2,6 +2,7 @@ import { BINARY_BODY_CONTENT_TYPE } from '@runstream/domain';
 import type { HttpDrain } from '@runstream/process-lifecycle';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
+import { isAscii } from 'node:buffer';
 import { bearerToken, type Authorizer } from '../auth';
 import { sendJson, type AnswerError } from '../http-errors';
 import type { ObserveRequest } from '../request-observer';
@@ -85,8 +86,14 @@ function directRead(req: IncomingMessage): 'text' | 'bytes' | undefined {
   return DIRECT_TYPES[type.replace(/[ \t]/g, '').toLowerCase()];
 }
 
-/** The body as body-parser's text() decodes UTF-8: a byte-order mark dropped. */
+/**
+ * The body as body-parser's text() decodes UTF-8: a byte-order mark dropped.
+ * An ASCII body (nearly every JSON body: its strings escape the rest) is the
+ * same string read as Latin-1, which skips UTF-8 decoding (~5 % of ingest's
+ * CPU on 10 × 100 batches; apps/bench).
+ */
 function utf8Text(bytes: Buffer): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
