@@ -27,7 +27,7 @@ import {
   startIngestServer,
   type IngestServer,
 } from './servers/ingest-server';
-import { roundPauses, scrapePauses, type RoundPauses } from './pause-metrics';
+import { roundPauses, runQueueSecondsOf, scrapePauses, type RoundPauses } from './pause-metrics';
 import { median, summarize } from './stats';
 import { Teardown } from './teardown';
 
@@ -76,6 +76,8 @@ interface LatencyRound {
   lagMs: number[];
   /** Ingest's own event-loop delay and GC in the round (its /metrics). */
   pauses?: RoundPauses;
+  /** Per process of the subject, ms a second its main thread waited for a CPU. */
+  runQueueMsPerSecond: Record<string, number>;
 }
 
 /** A server as the phases use it: where it listens and the processes whose CPU counts. */
@@ -363,12 +365,15 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
       probe.take();
       const before = probe.count;
       const pausesBefore = pausesOf === undefined ? undefined : await scrapePauses(pausesOf);
+      // This process too: the load generator and the subscriber that times the events run here.
+      const queuedBefore = runQueueSeconds({ ...server.pids, bench: process.pid });
       const result = assertAllAnswered(
         server.name,
         await load.openLoop(rate, seconds * 1000, { stamp: true }),
       );
       // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
       await probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
+      const queuedAfter = runQueueSeconds({ ...server.pids, bench: process.pid });
       const pauses =
         pausesOf === undefined || pausesBefore === undefined
           ? undefined
@@ -388,6 +393,12 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
         latencies,
         lagMs: result.lagMs,
         ...(pauses !== undefined ? { pauses } : {}),
+        runQueueMsPerSecond: Object.fromEntries(
+          Object.entries(queuedAfter).map(([name, after]) => [
+            name,
+            ((after - (queuedBefore[name] ?? after)) * 1e3) / seconds,
+          ]),
+        ),
       };
     };
     return {
@@ -425,16 +436,32 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
       const sum = (k: 'sent' | 'received'): number => rs.reduce((n, r) => n + r[k], 0);
       const pauses = rs.flatMap((r) => (r.pauses === undefined ? [] : [r.pauses]));
       const of = (k: keyof RoundPauses): string => median(pauses.map((p) => p[k])).toFixed(1);
+      const queued = Object.keys(rs[0]?.runQueueMsPerSecond ?? {})
+        .map(
+          (name) => `${name} ${median(rs.map((r) => r.runQueueMsPerSecond[name] ?? 0)).toFixed(0)}`,
+        )
+        .join(', ');
       return (
         `${s.name}, all events pooled: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms, ` +
-        `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms` +
+        `max ${all.max.toFixed(2)} ms; ${sum('received')}/${sum('sent')} received; pacer lag p99 ${lag.p99.toFixed(2)} ms; ` +
+        `waited for a CPU (ms/s, median): ${queued}` +
         (pauses.length === 0
           ? ''
-          : `; its event loop (medians of rounds): delay p99 ${of('loopDelayP99Ms')} ms, ` +
+          : `; its event loop held up (medians of rounds) p99 ${of('loopDelayP99Ms')} ms, ` +
             `max ${of('loopDelayMaxMs')} ms; GC ${of('gcMsPerSecond')} ms/s, ${of('gcOver10ms')} pauses > 10 ms`)
       );
     }),
   };
+}
+
+/** Run-queue seconds so far of each named process (those without schedstat left out). */
+function runQueueSeconds(pids: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const seconds = runQueueSecondsOf(pid);
+    if (seconds !== undefined) out[name] = seconds;
+  }
+  return out;
 }
 
 /**
