@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { SEGMENT_GZIP_LEVEL, toSegmentLine } from './segment-format';
+import { SEGMENT_GZIP_LEVEL, segmentLines } from './segment-format';
 
 const gzipAsync = promisify(gzip);
 
@@ -54,11 +54,7 @@ export async function encodePieces(
 ): Promise<EncodedPieces> {
   const groups = groupIntoPieces(chunks);
   const members = await Promise.all(
-    groups.map((group) => {
-      let text = '';
-      for (const chunk of group) text += toSegmentLine(chunk.text) + '\n';
-      return gzipAsync(text, { level });
-    }),
+    groups.map((group) => gzipAsync(segmentLines(group.map((c) => c.text)), { level })),
   );
   const pieces: PieceEntry[] = [];
   let offset = 0;

@@ -9,6 +9,7 @@ import {
   encodeSegment,
   formatChunk,
   parseChunkText,
+  segmentLines,
   toSegmentLine,
 } from './segment-format';
 
@@ -166,5 +167,19 @@ describe('parseChunkText and formatChunk', () => {
     expect(() => parseChunkText('{"s":1.5,"t":[1],"v":[1]}')).toThrow(/"s" must be a seq/);
     expect(() => parseChunkText('{"s":1,"t":[1,2],"v":[1]}')).toThrow(/equal length/);
     expect(() => parseChunkText('{"s":1,"t":[],"v":[]}')).toThrow(/non-empty/);
+  });
+});
+
+describe('segmentLines', () => {
+  it('writes each chunk text as one UTF-8 line, line breaks inside made harmless', () => {
+    const texts = [
+      '{"s":1,"t":[0.1],"v":["é ✓ 𝄞"]}',
+      '{"s":2,"t":[0.2],"v":["a\nb\u2028c"]}',
+      '{"s":3,"t":[0.30000000000000004],"v":[1e+300]}',
+    ];
+    const bytes = segmentLines(texts);
+    expect(bytes.toString('utf8')).toBe(texts.map(toSegmentLine).join('\n') + '\n');
+    expect(bytes.toString('utf8').split('\n')).toHaveLength(4);
+    expect(segmentLines([])).toHaveLength(0);
   });
 });

@@ -58,6 +58,24 @@ export function toSegmentLine(chunkText: string): string {
   );
 }
 
+/**
+ * The NDJSON bytes of chunk texts, a line each: every line written into one
+ * buffer. A string grown by `+=` and encoded after took 25-50 times longer
+ * (V8 flattens the rope first; 14 % of a flush's CPU, apps/bench).
+ */
+export function segmentLines(chunkTexts: readonly string[]): Buffer {
+  const lines = chunkTexts.map(toSegmentLine);
+  let bytes = 0;
+  for (const line of lines) bytes += Buffer.byteLength(line) + 1;
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const line of lines) {
+    at += out.write(line, at);
+    out[at++] = 0x0a;
+  }
+  return out;
+}
+
 /** The stored chunk text of a chunk: what the hot store writes, what a segment line holds. */
 export function formatChunk(chunk: SampleChunk): string {
   return `{"s":${chunk.first},"t":${JSON.stringify(chunk.t)},"v":${JSON.stringify(chunk.v)}}`;
@@ -134,9 +152,7 @@ export async function encodeSegment(
   chunkTexts: readonly string[],
   options: EncodeOptions = {},
 ): Promise<Buffer> {
-  let text = '';
-  for (const chunkText of chunkTexts) text += toSegmentLine(chunkText) + '\n';
-  return gzipAsync(text, zlibOptions(options));
+  return gzipAsync(segmentLines(chunkTexts), zlibOptions(options));
 }
 
 export interface DecodeOptions {
