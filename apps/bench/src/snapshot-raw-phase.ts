@@ -26,7 +26,7 @@ type SnapshotRawSubject =
 
 const LABELS: Record<SnapshotRawSubject, string> = {
   subscriberRedis: 'subscriber, variable in Redis',
-  rawRedis: 'raw LRANGE + JSON.parse',
+  rawRedis: 'raw LRANGE + decode',
   subscriberSegments: 'subscriber, segments, read cache',
   subscriberSegmentsNoCache: 'subscriber, segments, no read cache',
   rawS3: 'raw GetObject + gunzip + JSON.parse',
@@ -65,8 +65,9 @@ async function buildSnapshotRawHistories(phase: TierPhase): Promise<SnapshotRawL
  * One Socket.IO subscriber's whole snapshot (from `subscribe` to its ack,
  * decoded as every client decodes it: Socket.IO's JSON.parse, checked
  * exactly 1..N) from the real ingest process, against the raw read of the
- * same stored data in this process: LRANGE of the buffer + JSON.parse of
- * each chunk (the variable in Redis), GetObject + gunzip + JSON.parse of
+ * same stored data in this process: LRANGE of the buffer + the decoding of
+ * each chunk (parseStoredChunk: packed doubles read as they are, no text;
+ * the variable in Redis), GetObject + gunzip + JSON.parse of
  * each line of the same segment objects (the variable in S3). The S3 one is
  * read by an ingest process with its read cache (warm after the warm-up)
  * and by one without (READ_CACHE_BYTES=0: from s3rver every time, as the
