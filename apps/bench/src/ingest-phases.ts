@@ -361,19 +361,20 @@ async function latencyTable(b: Bench, pool: BodyPool, rate: number): Promise<Pha
     b.teardown.add(`${server.name} subscriber`, () => Promise.resolve(probe.close()));
     // Ingest serves prom-client's default metrics: its event loop and GC during the round.
     const pausesOf = server === b.servers.ingest ? server.child.baseUrl : undefined;
+    // This process too: the load generator and the subscriber that times the events run here.
+    const queuedPids = { ...server.pids, bench: process.pid };
     const pass = async (seconds: number): Promise<LatencyRound> => {
       probe.take();
       const before = probe.count;
       const pausesBefore = pausesOf === undefined ? undefined : await scrapePauses(pausesOf);
-      // This process too: the load generator and the subscriber that times the events run here.
-      const queuedBefore = runQueueSeconds({ ...server.pids, bench: process.pid });
+      const queuedBefore = runQueueSeconds(queuedPids);
       const result = assertAllAnswered(
         server.name,
         await load.openLoop(rate, seconds * 1000, { stamp: true }),
       );
       // Ingest emits before it answers, but delivery to the subscriber can trail the answer.
       await probe.waitForCount(before + result.ok, DRAIN_TIMEOUT_MS);
-      const queuedAfter = runQueueSeconds({ ...server.pids, bench: process.pid });
+      const queuedAfter = runQueueSeconds(queuedPids);
       const pauses =
         pausesOf === undefined || pausesBefore === undefined
           ? undefined

@@ -65,10 +65,11 @@ export function answerErrors(
   return (err, req, res) => {
     const damage = asDamage(err);
     if (damage !== undefined) reportDamage(damage);
-    const where = { method: req.method, url: redactUrl(originalUrl(req)) };
+    // Only a failure that is logged needs the request named.
+    const where = () => ({ method: req.method, url: redactUrl(originalUrl(req)) });
     if (res.headersSent) {
       // A streamed answer (an export) failed half-way: the status is sent, so cut the stream short.
-      logger.error({ err, ...where }, 'response failed mid-stream');
+      logger.error({ err, ...where() }, 'response failed mid-stream');
       res.destroy();
       return;
     }
@@ -78,7 +79,7 @@ export function answerErrors(
       (isBodyParserError(err) ? fromBodyParser(err, limitBytes) : undefined);
 
     if (known === undefined) {
-      logger.error({ err, ...where }, 'request failed');
+      logger.error({ err, ...where() }, 'request failed');
       sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
       return;
     }

@@ -76,10 +76,8 @@ export function segmentLines(chunkTexts: readonly string[]): Buffer {
   return out;
 }
 
-/** The stored chunk text of a chunk: what the hot store writes, what a segment line holds. */
-export function formatChunk(chunk: SampleChunk): string {
-  return `{"s":${chunk.first},"t":${JSON.stringify(chunk.t)},"v":${JSON.stringify(chunk.v)}}`;
-}
+/** The stored chunk text of a chunk (domain's chunk-text), beside its parser here. */
+export { formatChunk } from '@runstream/domain';
 
 interface StoredChunk {
   s: unknown;

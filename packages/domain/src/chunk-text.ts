@@ -218,6 +218,15 @@ export function chunkJson(
   return `${text}}`;
 }
 
+/**
+ * The stored chunk text of a chunk: what a segment line and a merged object
+ * hold, and what the hot store's packed chunks are read as. JSON.stringify
+ * writes each number in its shortest round-trip form.
+ */
+export function formatChunk(chunk: SampleChunk): string {
+  return `{"s":${chunk.first},"t":${JSON.stringify(chunk.t)},"v":${JSON.stringify(chunk.v)}}`;
+}
+
 /** The samples of a chunk text, parsed: for the few reads that need values. */
 export function chunkTextSamples(c: ChunkText): SampleChunk {
   let t: number[];

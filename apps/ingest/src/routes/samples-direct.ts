@@ -59,8 +59,9 @@ export function samplesDirect(deps: {
   return (req, res) => {
     if (req.method !== 'POST') return false;
     const match = SAMPLES_URL.exec(req.url ?? '');
+    if (match?.[1] === undefined) return false;
     const read = directRead(req);
-    if (match?.[1] === undefined || read === undefined) return false;
+    if (read === undefined) return false;
     let runText: string;
     try {
       runText = decodeURIComponent(match[1]);
